@@ -1,0 +1,18 @@
+"""The test suite: real PostgreSQL, fast hashing, mail kept in memory."""
+
+from config.embedded import ensure_database_url
+
+# No DATABASE_URL: start (or reuse) the embedded PostgreSQL under ./var/pg.
+ensure_database_url()
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import STORAGES, env  # noqa: E402
+
+SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CONVENE_DEMO_MODE = False

@@ -1,0 +1,8 @@
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def service(request: HttpRequest) -> dict[str, Any]:
+    return {"service_name": settings.SERVICE_NAME}

@@ -1,0 +1,41 @@
+"""Domain errors raised by services and mapped to responses in one place each
+(``core.api.exception_handler`` for the API, the views' error summaries for pages)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+
+
+class DomainError(Exception):
+    """Base for errors a service raises on purpose, with a message for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PermissionDenied(DomainError, DjangoPermissionDenied):
+    """The actor may not do this."""
+
+
+class NotFound(DomainError):
+    """The record does not exist, or the actor may not know that it does."""
+
+
+class InvalidTransition(DomainError):
+    """The change is not allowed from the record's current state."""
+
+
+class ConflictError(DomainError):
+    """The record changed since the actor read it (optimistic concurrency)."""
+
+
+__all__ = [
+    "ConflictError",
+    "DomainError",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "ValidationError",
+]

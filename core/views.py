@@ -1,0 +1,32 @@
+"""Error pages: GOV.UK pages for people, JSON for the API."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+
+def _respond(request: HttpRequest, template: str, status: int, detail: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    try:
+        body = loader.render_to_string(template, request=request)
+    except Exception:  # the error page itself must never fail
+        body = f"<h1>{detail}</h1>"
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, "400.html", 400, "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, "403.html", 403, "You do not have permission to do this.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _respond(request, "404.html", 404, "Not found.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _respond(request, "500.html", 500, "Sorry, there is a problem with the service.")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from partnership.api import views
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
+    path("clearance-levels/", views.ClearanceLevelListView.as_view(), name="clearance-level-list"),
+]

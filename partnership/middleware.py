@@ -1,0 +1,77 @@
+"""Session rules: idle timeout, absolute lifetime and two-factor on every page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+LOGIN_AT = "convene_login_at"
+LAST_SEEN = "convene_last_seen"
+# Write the activity stamp at most this often, not on every request.
+LAST_SEEN_RESOLUTION = 60
+
+
+def stamp_new_session(request: HttpRequest) -> None:
+    now = int(time.time())
+    request.session[LOGIN_AT] = now
+    request.session[LAST_SEEN] = now
+
+
+class SessionLifetimeMiddleware:
+    """Sign out after SESSION_IDLE_TIMEOUT without activity or SESSION_ABSOLUTE_LIFETIME in all."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            login_at = request.session.get(LOGIN_AT, now)
+            last_seen = request.session.get(LAST_SEEN, now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            too_old = now - login_at > settings.SESSION_ABSOLUTE_LIFETIME
+            if idle or too_old:
+                logout(request)
+                reason = "You were signed out after 30 minutes of inactivity." if idle else "Your session ended."
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": reason}, status=401)
+                messages.info(request, reason + " Sign in again to continue.")
+                return redirect(f"{reverse('login')}?next={request.path}")
+            if LOGIN_AT not in request.session:
+                request.session[LOGIN_AT] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in request.session:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+# Paths a signed-in user may reach before completing two-factor authentication.
+TWO_FACTOR_EXEMPT_PREFIXES = (
+    "/account/sign-in/",
+    "/account/sign-out/",
+    "/account/two-factor/",
+    "/account/password-reset/",
+    "/static/",
+    "/healthz/",
+)
+
+
+class TwoFactorRequiredMiddleware:
+    """Every page and session-authenticated API call needs a verified second factor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):  # type: ignore[union-attr]
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Two-factor authentication required."}, status=403)
+            return redirect(f"{reverse('two_factor')}?next={request.path}")
+        return self.get_response(request)

@@ -1,0 +1,131 @@
+"""Partnership configuration: agencies, clearance levels and the people who use Convene."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.crypto import salted_hmac
+
+from core.models import TimeStampedModel
+
+
+class AgencyKind(models.TextChoices):
+    POLICE = "police", "Police"
+    CHILDRENS_SERVICES = "childrens_services", "Children's services"
+    ADULT_SERVICES = "adult_services", "Adult services"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    PROBATION = "probation", "Probation"
+    YOUTH_OFFENDING = "youth_offending", "Youth offending"
+    HOUSING = "housing", "Housing"
+    FIRE_AND_RESCUE = "fire_and_rescue", "Fire and rescue"
+    VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector"
+    INTERVENTION_PROVIDER = "intervention_provider", "Intervention provider"
+    OTHER = "other", "Other"
+
+
+class Role(models.TextChoices):
+    """Roles from the sharing model (rule 8). The first five are case-working roles."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    SCREENING_OFFICER = "screening_officer", "Screening officer"
+    SPOC = "spoc", "Agency single point of contact"
+    PANEL_CHAIR = "panel_chair", "Panel chair"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    PARTNERSHIP_ADMIN = "partnership_admin", "Partnership admin"
+    AUDITOR = "auditor", "Auditor"
+
+
+CASE_WORKING_ROLES = frozenset(
+    {Role.PRACTITIONER, Role.SCREENING_OFFICER, Role.SPOC, Role.PANEL_CHAIR, Role.PANEL_MEMBER}
+)
+
+
+class ClearanceLevel(TimeStampedModel):
+    """A security clearance. Records carry the minimum rank needed to read them."""
+
+    rank = models.PositiveSmallIntegerField(unique=True, help_text="Higher ranks may read more.")
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"{self.rank} {self.name}"
+
+
+class Agency(TimeStampedModel):
+    """A partner organisation. Its django Group carries its object permissions."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=AgencyKind.choices)
+    is_active = models.BooleanField(default=True, help_text="Inactive agencies keep their history; their users cannot sign in.")
+    screens_referrals = models.BooleanField(
+        default=False, help_text="This agency screens new referrals (usually police Prevent)."
+    )
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Someone who uses Convene: one agency, one clearance level, some roles."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    clearance = models.ForeignKey(
+        ClearanceLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), default=list, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    # Bumped to end every session of this user at once (see _get_session_auth_hash).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["username"]
+        indexes = [models.Index(fields=["agency", "is_active"], name="user_agency_active_idx")]
+
+    @property
+    def clearance_rank(self) -> int:
+        """0 when the user holds no clearance: every record needs at least rank 1."""
+        return self.clearance.rank if self.clearance_id and self.clearance else 0
+
+    def has_role(self, role: Role | str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_case_worker(self) -> bool:
+        return bool(CASE_WORKING_ROLES.intersection(self.roles))
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this on every request; including session_version means
+        # that bumping it signs the user out everywhere.
+        key_salt = "partnership.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_version}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class ApiToken(models.Model):
+    """A partner system's credential. Only a SHA-256 digest of the key is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=200, blank=True, help_text="What the token is for.")
+    prefix = models.CharField(max_length=8, editable=False, help_text="First characters, to recognise a key.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,0 +1,41 @@
+"""Navigation by role. Entries name URLs; entries whose URL does not exist yet are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from partnership.models import Role, User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    description: str = ""
+
+
+NAVIGATION = (
+    NavItem("Make a referral", "referrals:start", frozenset({Role.PRACTITIONER}), "Refer a person you are worried about."),
+    NavItem("My referrals", "referrals:mine", frozenset({Role.PRACTITIONER}), "Referrals you have made and their progress."),
+    NavItem("Referrals to screen", "referrals:screening_queue", frozenset({Role.SCREENING_OFFICER}), "New referrals waiting for screening."),
+    NavItem("Agency caseload", "referrals:caseload", frozenset({Role.SPOC}), "Everything shared with your agency."),
+    NavItem("Panels", "panels:dashboard", frozenset({Role.PANEL_CHAIR, Role.PANEL_MEMBER}), "Meetings, agendas and decisions."),
+    NavItem("Partnership configuration", "admin:index", frozenset({Role.PARTNERSHIP_ADMIN}), "Agencies, clearance levels, users and panels."),
+    NavItem("Audit trail", "sharing:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
+)
+
+
+def navigation_for(user: User) -> list[dict[str, str]]:
+    items = []
+    for item in NAVIGATION:
+        if not (user.is_superuser and item.url_name == "admin:index") and not item.roles.intersection(user.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": item.label, "url": url, "description": item.description})
+    return items

@@ -1,0 +1,129 @@
+"""Sign-in, two-factor authentication, password pages and the home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from partnership import two_factor
+from partnership.forms import SignInForm, TokenForm
+from partnership.middleware import stamp_new_session
+from partnership.navigation import navigation_for
+
+
+def _safe_next(request: HttpRequest, default: str = "home") -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(default)
+
+
+def _with_next(url_name: str, request: HttpRequest) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': _safe_next(request)})}"
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        auth_login(self.request, form.get_user())
+        stamp_new_session(self.request)
+        return redirect(f"{reverse('two_factor')}?{urlencode({'next': self.get_success_url()})}")
+
+
+@never_cache
+@sensitive_post_parameters("token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_safe_next(request))
+    if two_factor.confirmed_totp_device(user) is None:  # type: ignore[arg-type]
+        return redirect(_with_next("two_factor_setup", request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            request.session.cycle_key()
+            return redirect(_safe_next(request))
+        form.add_error("token", "The security code is not right or has expired. Try the newest code.")
+    demo_code = two_factor.current_demo_code(user) if settings.CONVENE_DEMO_MODE else None  # type: ignore[arg-type]
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request), "demo_code": demo_code},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if two_factor.confirmed_totp_device(user) is not None:  # type: ignore[arg-type]
+        return redirect(_with_next("two_factor", request))
+    device = two_factor.pending_totp_device(user)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm_enrolment(device=device, token=form.cleaned_data["token"])
+        if codes is not None:
+            otp_login(request, device)
+            request.session.cycle_key()
+            request.session["convene_new_recovery_codes"] = codes
+            return redirect(_with_next("two_factor_recovery_codes", request))
+        form.add_error("token", "The security code is not right. Check the time on your device and try the newest code.")
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "qr_data_uri": two_factor.qr_code_data_uri(device),
+            "secret": two_factor.secret_for_manual_entry(device),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Shown once, straight after enrolment."""
+    codes = request.session.pop("convene_new_recovery_codes", None)
+    if not codes:
+        return redirect(_safe_next(request))
+    return render(request, "registration/two_factor_recovery_codes.html", {"codes": codes, "next": _safe_next(request)})
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out.")
+        return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"nav_items": navigation_for(request.user)})  # type: ignore[arg-type]

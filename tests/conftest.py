@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from partnership.models import User
+from tests.partnership.factories import PASSWORD, UserFactory, enrol_totp
+
+
+def sign_in_verified(client: Client, user: User) -> Client:
+    """Sign in through the real pages: password, then the TOTP code."""
+    from django_otp.oath import totp
+
+    device = enrol_totp(user)
+    response = client.post("/account/sign-in/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    code = str(totp(device.bin_key)).zfill(6)
+    response = client.post("/account/two-factor/", {"token": code})
+    assert response.status_code == 302, response.content
+    return client
+
+
+@pytest.fixture
+def user(db: Any) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def verified_client(client: Client, user: User) -> Client:
+    return sign_in_verified(client, user)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from partnership import services
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Role, User
+
+
+def clearance(rank: int) -> ClearanceLevel:
+    services.ensure_default_clearance_levels()
+    return ClearanceLevel.objects.get(rank=rank)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = AgencyKind.EDUCATION
+    screens_referrals = False
+    is_active = True
+
+    @classmethod
+    def _create(cls, model_class: type[Agency], *args, **kwargs) -> Agency:  # type: ignore[override]
+        return services.create_agency(**kwargs)
+
+
+class PoliceAgencyFactory(AgencyFactory):
+    name = factory.Sequence(lambda n: f"Police force {n}")
+    kind = AgencyKind.POLICE
+    screens_referrals = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.gov.uk")
+    agency = factory.SubFactory(AgencyFactory)
+    clearance = factory.LazyFunction(lambda: clearance(1))
+    roles = factory.LazyFunction(lambda: [Role.PRACTITIONER])
+    password = factory.django.Password("correct horse battery staple")
+
+
+class AdminUserFactory(UserFactory):
+    agency = None
+    roles = factory.LazyFunction(lambda: [Role.PARTNERSHIP_ADMIN])
+
+
+class AuditorUserFactory(UserFactory):
+    agency = None
+    roles = factory.LazyFunction(lambda: [Role.AUDITOR])
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=True)
