@@ -4,8 +4,12 @@ service's own sign-in and two-factor pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -28,11 +32,19 @@ class ConveneAdminSite(admin.AdminSite):
         user = request.user
         return is_admin_user(user) and bool(getattr(user, "is_verified", lambda: False)())
 
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # Signed in but not an admin: the admin site does not exist for them.
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise Http404
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
     def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index")
         if request.user.is_authenticated:
-            # Signed in but not an admin: do not reveal the admin site.
-            from django.http import Http404
-
             raise Http404
         return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")

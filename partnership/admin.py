@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -93,10 +94,10 @@ class RolesField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class UserChangeForm(forms.ModelForm[User]):
+class UserChangeForm(DjangoUserChangeForm):
     roles = RolesField(choices=Role.choices, required=False)
 
-    class Meta:
+    class Meta(DjangoUserChangeForm.Meta):
         model = User
         fields = "__all__"
 

@@ -122,3 +122,35 @@ def issue_api_token(*, user: User, name: str = "", lifetime: timedelta | None = 
 def revoke_api_token(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None,
+    agency: Agency | None,
+    clearance: ClearanceLevel | None,
+    roles: list[str],
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    job_title: str = "",
+) -> User:
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        agency=agency,
+        clearance=clearance,
+        roles=sorted(set(roles)),
+        job_title=job_title,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user

@@ -22,7 +22,6 @@ from django_otp import match_token
 from partnership import two_factor
 from partnership.forms import SignInForm, TokenForm
 from partnership.middleware import stamp_new_session
-from partnership.navigation import navigation_for
 
 
 def _safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -126,4 +125,5 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"nav_items": navigation_for(request.user)})  # type: ignore[arg-type]
+    # Navigation comes from partnership.context_processors.navigation.
+    return render(request, "core/home.html")

@@ -1,0 +1,123 @@
+"""The demo partnership: agencies and users at every clearance level in each.
+
+Idempotent: running it again creates nothing twice and resets no password
+that someone changed."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from partnership import services, two_factor
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Role, User
+
+DEMO_PASSWORD = "convene-demo-2026"  # noqa: S105 - published demo credential, demo data only
+# Every demo user shares this TOTP key so the demo stays easy; demo mode shows the code.
+DEMO_TOTP_KEY_HEX = b"convene-demo-totp-key-2026".hex()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    slug: str
+    name: str
+    kind: str
+    screens_referrals: bool = False
+
+
+DEMO_AGENCIES = (
+    DemoAgency("police", "Northshire Police (Prevent)", AgencyKind.POLICE, screens_referrals=True),
+    DemoAgency("council", "Northshire Council Children's Services", AgencyKind.CHILDRENS_SERVICES),
+    DemoAgency("health", "Northshire NHS Foundation Trust", AgencyKind.HEALTH),
+    DemoAgency("school", "Northshire Schools Safeguarding", AgencyKind.EDUCATION),
+    DemoAgency("probation", "Probation Service Northshire", AgencyKind.PROBATION),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    agency_slug: str | None
+    clearance_rank: int
+    roles: tuple[str, ...]
+    job_title: str = ""
+
+
+def _agency_users(slug: str, names: list[tuple[str, str]], extra: dict[int, tuple[str, ...]]) -> list[DemoUser]:
+    base_roles = {1: (Role.PRACTITIONER,), 2: (Role.PRACTITIONER, Role.PANEL_MEMBER), 3: (Role.PRACTITIONER, Role.PANEL_MEMBER)}
+    users = []
+    for rank, suffix in ((1, "bl"), (2, "sc"), (3, "dv")):
+        first, last = names[rank - 1]
+        users.append(DemoUser(f"{slug}.{suffix}", first, last, slug, rank, base_roles[rank] + extra.get(rank, ())))
+    first, last = names[3]
+    users.append(DemoUser(f"{slug}.spoc", first, last, slug, 2, (Role.SPOC, Role.PANEL_MEMBER), "Single point of contact"))
+    return users
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    *_agency_users(
+        "police",
+        [("Priya", "Shah"), ("Tom", "Reeve"), ("Dana", "Okafor"), ("Sam", "Whitlock")],
+        {2: (Role.SCREENING_OFFICER,), 3: (Role.SCREENING_OFFICER,)},
+    ),
+    *_agency_users("council", [("Ellie", "Marsh"), ("Hassan", "Ali"), ("Ruth", "Kemp"), ("Owen", "Price")], {}),
+    DemoUser("chair", "Margaret", "Ellis", "council", 2, (Role.PANEL_CHAIR, Role.PRACTITIONER), "Channel panel chair"),
+    *_agency_users("health", [("Nia", "Evans"), ("George", "Lam"), ("Irene", "Bold"), ("Kwame", "Mensah")], {}),
+    *_agency_users("school", [("Lucy", "Hart"), ("Ben", "Doyle"), ("Amira", "Khan"), ("Fiona", "Grant")], {}),
+    *_agency_users("probation", [("Joel", "Fisher"), ("Maya", "Stone"), ("Carl", "Dunn"), ("Zara", "Lowe")], {}),
+    DemoUser("admin", "Alex", "Morgan", None, 1, (Role.PARTNERSHIP_ADMIN,), "Partnership admin"),
+    DemoUser("auditor", "Jo", "Baines", None, 1, (Role.AUDITOR,), "Information governance"),
+)
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    password: str
+    agency: str | None
+    clearance_rank: int
+    roles: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def seed_partnership() -> list[DemoLogin]:
+    services.ensure_default_clearance_levels()
+    levels = {level.rank: level for level in ClearanceLevel.objects.all()}
+    agencies: dict[str, Agency] = {}
+    for spec in DEMO_AGENCIES:
+        agency = Agency.objects.filter(name=spec.name).first()
+        if agency is None:
+            agency = services.create_agency(name=spec.name, kind=spec.kind, screens_referrals=spec.screens_referrals)
+        agencies[spec.slug] = agency
+
+    logins = []
+    for spec in DEMO_USERS:
+        agency = agencies[spec.agency_slug] if spec.agency_slug else None
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = services.create_user(
+                username=spec.username,
+                password=DEMO_PASSWORD,
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                email=f"{spec.username}@demo.convene.invalid",
+                agency=agency,
+                clearance=levels[spec.clearance_rank],
+                roles=list(spec.roles),
+                job_title=spec.job_title,
+            )
+            two_factor.enrol_demo_device(user=user, key_hex=DEMO_TOTP_KEY_HEX)
+        logins.append(
+            DemoLogin(
+                username=spec.username,
+                password=DEMO_PASSWORD,
+                agency=agency.name if agency else None,
+                clearance_rank=spec.clearance_rank,
+                roles=[str(r) for r in spec.roles],
+            )
+        )
+    return logins
