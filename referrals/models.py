@@ -1,0 +1,224 @@
+"""Subject people, referrals and their attachments."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from sharing.models import AgencyGrantBase, ShareableChildModel, ShareableModel
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Person(TimeStampedModel):
+    """The person referred. Each referral holds its own copy; likely duplicates are linked, never merged."""
+
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    other_names = models.CharField(max_length=300, blank=True, help_text="Aliases and previous names.")
+    date_of_birth = models.DateField(null=True, blank=True)
+    approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=16, choices=Sex.choices, blank=True)
+    gender = models.CharField(max_length=100, blank=True)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    school_or_employer = models.CharField(max_length=200, blank=True)
+    guardian_name = models.CharField(max_length=200, blank=True)
+    guardian_contact = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=100, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    # Matching keys, computed by referrals.matching when the person is saved.
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    phonetic_key = models.CharField(max_length=100, blank=True, editable=False)
+    postcode_key = models.CharField(max_length=10, blank=True, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phonetic_key", "date_of_birth"], name="person_phonetic_dob_idx"),
+            models.Index(fields=["date_of_birth", "postcode_key"], name="person_dob_postcode_idx"),
+            models.Index(fields=["name_key"], name="person_name_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class IdentifierType(models.TextChoices):
+    NHS_NUMBER = "nhs_number", "NHS number"
+    POLICE_REFERENCE = "police_reference", "Police reference"
+    UPN = "upn", "Unique pupil number"
+    NI_NUMBER = "ni_number", "National Insurance number"
+    LOCAL_AUTHORITY = "local_authority", "Local authority reference"
+    OTHER = "other", "Other"
+
+
+class PersonIdentifier(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=32, choices=IdentifierType.choices)
+    value = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    SCREENING = "screening", "Screening"
+    CLOSED = "closed", "Closed: no further action"
+    SIGNPOSTED = "signposted", "Signposted to another service"
+    ACCEPTED = "accepted", "Accepted for panel"
+
+
+class Ideology(models.TextChoices):
+    ISLAMIST = "islamist", "Islamist"
+    EXTREME_RIGHT_WING = "extreme_right_wing", "Extreme right-wing"
+    LEFT_WING = "left_wing", "Left-wing, anarchist or single-issue"
+    MIXED = "mixed", "Mixed, unclear or unstable"
+    SCHOOL_MASSACRE_INCEL = "school_massacre_incel", "School massacre or incel"
+    CONFLICTED = "conflicted", "Conflicted"
+    OTHER = "other", "Other"
+
+
+class Indicator(models.TextChoices):
+    ONLINE_MATERIAL = "online_material", "Accessing or sharing extremist material online"
+    CHANGE_IN_BEHAVIOUR = "change_in_behaviour", "Sudden change in behaviour or appearance"
+    ISOLATION = "isolation", "Withdrawal from family and friends"
+    EXPRESSED_SUPPORT = "expressed_support", "Expressed support for violence or extremist groups"
+    CONTACT_WITH_EXTREMISTS = "contact_with_extremists", "Contact with known extremists"
+    GRIEVANCE = "grievance", "Strong grievance or sense of injustice"
+    TRAVEL = "travel", "Talk of travel to a conflict zone"
+    WEAPONS_INTEREST = "weapons_interest", "Interest in weapons or attacks"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    PRIORITY = "priority", "Priority"
+    URGENT = "urgent", "Urgent"
+
+
+class Awareness(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class Referral(ShareableModel, TimeStampedModel):
+    """A referral of a person of concern. Readers are decided by ``sharing.policy``."""
+
+    draft_filter: ClassVar[Q | None] = Q(status=ReferralStatus.DRAFT)
+
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT)
+    subject = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="referral")
+    concerns = models.TextField(blank=True)
+    ideology = models.CharField(max_length=32, choices=Ideology.choices, blank=True)
+    indicators = ArrayField(models.CharField(max_length=32, choices=Indicator.choices), default=list, blank=True)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, blank=True)
+    immediate_risk = models.BooleanField(null=True, blank=True)
+    immediate_risk_details = models.TextField(blank=True)
+    person_aware = models.CharField(max_length=16, choices=Awareness.choices, blank=True)
+    guardian_aware = models.CharField(max_length=16, choices=Awareness.choices, blank=True)
+    consent_sought = models.CharField(max_length=16, choices=Awareness.choices, blank=True)
+    consent_notes = models.TextField(blank=True)
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_role = models.CharField(max_length=200, blank=True)
+    referrer_phone = models.CharField(max_length=50, blank=True)
+    referrer_email = models.EmailField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency: every change bumps it; a stale edit is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_by", "status"], name="referral_author_status_idx"),
+            models.Index(fields=["owning_agency", "status"], name="referral_agency_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"Draft {self.pk}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ReferralStatus.DRAFT
+
+
+class ReferralAgencyGrant(AgencyGrantBase):
+    """Agency access to a referral: guardian's direct foreign-key table and the caseload index."""
+
+    content_object = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="agency_grants")
+
+    class Meta(AgencyGrantBase.Meta):
+        indexes = [
+            models.Index(fields=["group", "-sort_key"], name="referralgrant_caseload_idx"),
+            models.Index(fields=["content_object", "group"], name="referralgrant_record_idx"),
+        ]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.referral_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(ShareableChildModel):
+    """A document attached to a referral, stored outside the web root and served after a policy check."""
+
+    shareable_parent_field = "referral"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PossibleMatch(models.Model):
+    """A likely duplicate found on submission: linked, never merged."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="possible_matches")
+    matched = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    reasons = ArrayField(models.CharField(max_length=64), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["referral", "matched"], name="possible_match_unique")]
+
+
+class ReferralSequence(models.Model):
+    """Per-year counters for human-readable references (REF-2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+REFERENCE_DIGITS = 6
+MAX_ATTACHMENT_BYTES = getattr(settings, "CONVENE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+ALLOWED_ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}

@@ -1,0 +1,232 @@
+"""Reads of referrals. Every function takes the viewer and asks sharing.policy."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from core.errors import NotFound, ValidationError
+from partnership.models import User
+from referrals.models import Attachment, Referral, ReferralAgencyGrant, ReferralStatus
+from sharing import policy
+from sharing.audit import record_event, record_list_read
+from sharing.models import AuditVerb, BreakGlass
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+REFERRAL_LABEL = "referrals.referral"
+
+
+@dataclass
+class Page:
+    results: list[Referral]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def encode_cursor(direction: str, sort_key: int) -> str:
+    return base64.urlsafe_b64encode(f"{direction}:{sort_key}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        direction, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        if direction not in ("n", "p"):
+            raise ValueError(direction)
+        return direction, int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
+
+
+def _page_size(size: Any) -> int:
+    if size in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        value = int(size)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"page_size": ["Enter a whole number."]}) from exc
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": [f"Page size must be between 1 and {MAX_PAGE_SIZE}."]})
+    return value
+
+
+def referral_page_visible_to(
+    *, viewer: User, cursor: str | None = None, page_size: Any = None, status: str | None = None
+) -> Page:
+    """A page of the referrals the viewer may read, newest change first (keyset pagination, one query)."""
+    size = _page_size(page_size)
+    grants = policy.visible_grants(viewer, Referral)
+    if status:
+        if status not in ReferralStatus.values:
+            raise ValidationError({"status": [f"Unknown status {status!r}."]})
+        grants = grants.filter(content_object__status=status)
+    direction, key = decode_cursor(cursor) if cursor else ("n", None)
+    if key is not None:
+        grants = grants.filter(sort_key__lt=key) if direction == "n" else grants.filter(sort_key__gt=key).order_by("sort_key")
+    rows = list(
+        grants.select_related("content_object__subject", "content_object__owning_agency").only(
+            "sort_key",
+            "content_object__id", "content_object__reference", "content_object__status",
+            "content_object__owning_agency_id", "content_object__owning_agency__name",
+            "content_object__classification", "content_object__concerns", "content_object__created_at",
+            "content_object__updated_at", "content_object__submitted_at", "content_object__urgency",
+            "content_object__ideology", "content_object__created_by_id", "content_object__originator_only",
+            "content_object__subject__id", "content_object__subject__given_name",
+            "content_object__subject__family_name", "content_object__subject__date_of_birth",
+        )[: size + 1]
+    )
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+    results = [g.content_object for g in rows]
+    next_cursor = previous_cursor = None
+    if rows:
+        if direction == "n" and has_more or direction == "p":
+            next_cursor = encode_cursor("n", rows[-1].sort_key)
+        if key is not None and (direction == "n" or has_more):
+            previous_cursor = encode_cursor("p", rows[0].sort_key)
+    record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in results])
+    return Page(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Referral:
+    """Fetch, authorise and audit one read. The same 404 for missing and not-yours."""
+    try:
+        pk = int(referral_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    referral = (
+        policy.visible_for_detail(viewer, Referral.objects.select_related("subject", "owning_agency", "created_by"))
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise NotFound("Not found.")
+    if audit and not referral.is_draft:
+        via_break_glass = not policy.visible(viewer, Referral.objects.filter(pk=pk)).exists()
+        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=referral, break_glass=via_break_glass)
+    return referral
+
+
+@dataclass
+class ReferralContents:
+    """What a viewer may see inside a referral, and how much is withheld above their clearance."""
+
+    attachments: list[Attachment]
+    withheld: int
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+
+def referral_contents(*, viewer: User, referral: Referral) -> ReferralContents:
+    """Children of a referral the viewer already opened with ``access_referral``."""
+    attachments = list(policy.visible_children(viewer, referral.attachments.all()))
+    withheld = policy.withheld_children(viewer, referral.attachments.all()).count()
+    return ReferralContents(attachments=attachments, withheld=withheld, matches=possible_matches(viewer=viewer, referral=referral))
+
+
+def possible_matches(*, viewer: User, referral: Referral) -> list[dict[str, Any]]:
+    """Likely duplicates: a reference and link when the viewer may read the match, else only the holding agency."""
+    matches = list(referral.possible_matches.select_related("matched__owning_agency").order_by("-created_at"))
+    if not matches:
+        return []
+    readable = set(
+        policy.visible(viewer, Referral.objects.filter(pk__in=[m.matched_id for m in matches])).values_list("pk", flat=True)
+    )
+    out = []
+    for m in matches:
+        if m.matched_id in readable:
+            out.append({"visible": True, "referral": m.matched, "reasons": m.reasons})
+        else:
+            out.append({"visible": False, "agency": m.matched.owning_agency.name, "reasons": m.reasons})
+    return out
+
+
+def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    attachment = Attachment.objects.select_related("referral").filter(pk=pk).first()
+    if attachment is None or not policy.can(viewer, policy.Action.DOWNLOAD, attachment):
+        raise NotFound("Not found.")
+    record_event(actor=viewer, verb=AuditVerb.DOWNLOADED, obj=attachment, details={"referral": attachment.referral_id})
+    return attachment
+
+
+def my_referrals(*, viewer: User, limit: int = 200) -> list[Referral]:
+    """The viewer's own drafts and submitted referrals they can still read."""
+    qs = policy.visible_for_detail(
+        viewer, Referral.objects.filter(created_by=viewer).select_related("subject")
+    ).order_by("-updated_at")[:limit]
+    rows = list(qs)
+    record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in rows if not r.is_draft])
+    return rows
+
+
+def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
+    """Referrals waiting for screening, readable by the viewer, most urgent and oldest first."""
+    if not (viewer.agency and viewer.agency.screens_referrals):
+        return []
+    from django.db.models import Case, IntegerField, Value, When
+
+    urgency_rank = Case(
+        When(urgency="urgent", then=Value(0)), When(urgency="priority", then=Value(1)), default=Value(2),
+        output_field=IntegerField(),
+    )
+    qs = (
+        policy.visible(viewer, Referral.objects.filter(status__in=[ReferralStatus.SUBMITTED, ReferralStatus.SCREENING]))
+        .select_related("subject", "owning_agency")
+        .annotate(urgency_rank=urgency_rank)
+        .order_by("urgency_rank", "submitted_at")[:limit]
+    )
+    rows = list(qs)
+    record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in rows], details={"list": "screening"})
+    return rows
+
+
+def search_referrals(*, viewer: User, query: str, limit: int = 50) -> list[Referral]:
+    """Search within what the viewer may read: reference, names, postcode."""
+    from referrals.matching import name_key, postcode_key
+
+    text = query.strip()
+    if len(text) < 2:
+        raise ValidationError({"query": ["Enter at least 2 characters"]})
+    words = text.split()
+    condition = Q(reference__iexact=text) | Q(subject__postcode_key=postcode_key(text))
+    if len(words) >= 2:
+        condition |= Q(subject__name_key=name_key(words[0], " ".join(words[1:])))
+    for word in words:
+        condition |= Q(subject__family_name__iexact=word) | Q(subject__given_name__iexact=word)
+    qs = (
+        policy.visible(viewer, Referral.objects.filter(condition))
+        .select_related("subject", "owning_agency")
+        .order_by("-change_seq")[:limit]
+    )
+    rows = list(qs)
+    record_event(actor=viewer, verb=AuditVerb.SEARCHED, object_type=REFERRAL_LABEL, details={"ids": [r.pk for r in rows]})
+    return rows
+
+
+def shares_for(*, viewer: User, referral: Referral) -> QuerySet[Any]:
+    """The ledger of who has access and why (for the referring practitioner and chairs)."""
+    from sharing.models import Share
+
+    return Share.objects.filter(content_type__app_label="referrals", content_type__model="referral", object_id=referral.pk).select_related("agency", "granted_by")
+
+
+def active_break_glass(*, viewer: User, referral: Referral) -> BreakGlass | None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    return BreakGlass.objects.filter(
+        user=viewer, content_type=ContentType.objects.get_for_model(Referral), object_id=referral.pk,
+        expires_at__gt=timezone.now(),
+    ).first()
+
+
+_ = ReferralAgencyGrant  # the grant table policy.visible_grants drives

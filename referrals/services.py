@@ -1,0 +1,270 @@
+"""Writes for referrals. One function per use case; each asks the sharing
+policy, locks the row, checks the transition table, saves, audits."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.errors import ConflictError, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from partnership.models import Agency, ClearanceLevel, User
+from referrals import matching
+from referrals.models import (
+    ALLOWED_ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    REFERENCE_DIGITS,
+    Attachment,
+    Person,
+    PersonIdentifier,
+    PossibleMatch,
+    Referral,
+    ReferralStatus,
+)
+from sharing import policy
+from sharing import services as sharing
+from sharing.audit import record_event
+from sharing.models import AuditVerb, ShareBasis
+
+# Allowed status changes, declared once. Screening (issue 4) moves along this table.
+REFERRAL_TRANSITIONS: dict[str, set[str]] = {
+    ReferralStatus.DRAFT: {ReferralStatus.SUBMITTED},
+    ReferralStatus.SUBMITTED: {
+        ReferralStatus.SCREENING,
+        ReferralStatus.CLOSED,
+        ReferralStatus.SIGNPOSTED,
+        ReferralStatus.ACCEPTED,
+    },
+    ReferralStatus.SCREENING: {ReferralStatus.CLOSED, ReferralStatus.SIGNPOSTED, ReferralStatus.ACCEPTED},
+    ReferralStatus.CLOSED: set(),
+    ReferralStatus.SIGNPOSTED: set(),
+    ReferralStatus.ACCEPTED: set(),
+}
+
+PERSON_FIELDS = (
+    "given_name", "family_name", "other_names", "date_of_birth", "approximate_age", "sex", "gender",
+    "address", "postcode", "school_or_employer", "guardian_name", "guardian_contact", "language",
+    "interpreter_needed",
+)
+REFERRAL_FIELDS = (
+    "concerns", "ideology", "indicators", "urgency", "immediate_risk", "immediate_risk_details",
+    "person_aware", "guardian_aware", "consent_sought", "consent_notes", "referrer_name", "referrer_role",
+    "referrer_phone", "referrer_email", "classification", "originator_only",
+)
+
+
+def check_transition(referral: Referral, target: str) -> None:
+    if target not in REFERRAL_TRANSITIONS[referral.status]:
+        raise InvalidTransition(
+            f"A referral that is {referral.get_status_display().lower()} cannot become "
+            f"{ReferralStatus(target).label.lower()}."
+        )
+
+
+def _require_referrer(actor: User) -> None:
+    if not policy.is_case_worker(actor):
+        raise PermissionDenied("Only practitioners in a partner agency can make referrals.")
+
+
+def validate_classification(actor: User, rank: Any) -> int:
+    try:
+        rank = int(rank)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"classification": ["Choose a classification."]}) from exc
+    if not ClearanceLevel.objects.filter(rank=rank).exists():
+        raise ValidationError({"classification": [f"There is no clearance level with rank {rank}."]})
+    if rank > actor.clearance_rank:
+        raise ValidationError({"classification": ["The classification cannot be higher than your own clearance."]})
+    return rank
+
+
+def _next_reference(year: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO referrals_referralsequence (year, last_number) VALUES (%s, 1)
+            ON CONFLICT (year) DO UPDATE SET last_number = referrals_referralsequence.last_number + 1
+            RETURNING last_number
+            """,
+            [year],
+        )
+        number = cursor.fetchone()[0]
+    return f"REF-{year}-{number:0{REFERENCE_DIGITS}d}"
+
+
+@transaction.atomic
+def start_referral(*, actor: User) -> Referral:
+    """A new draft, prefilled with the referrer's details. Only its author can see it."""
+    _require_referrer(actor)
+    person = Person.objects.create()
+    referral = Referral.objects.create(
+        subject=person,
+        owning_agency_id=actor.agency_id,
+        created_by=actor,
+        classification=1,
+        referrer_name=actor.get_full_name(),
+        referrer_role=actor.job_title,
+        referrer_phone=actor.phone,
+        referrer_email=actor.email,
+    )
+    return referral
+
+
+@transaction.atomic
+def update_draft(*, actor: User, referral_id: int, expected_version: int | None, changes: dict[str, Any]) -> Referral:
+    """Save part of the journey. A stale version (another tab saved first) is refused."""
+    referral = Referral.objects.select_for_update().select_related("subject").filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound("Not found.")
+    policy.require(actor, policy.Action.CHANGE, referral)
+    if expected_version is not None and expected_version != referral.version:
+        raise ConflictError("Someone changed this referral since you opened it. Check the answers and try again.")
+    person = referral.subject
+    person_changed = [f for f in PERSON_FIELDS if f in changes]
+    referral_changed = [f for f in REFERRAL_FIELDS if f in changes]
+    for name in person_changed:
+        setattr(person, name, changes[name])
+    for name in referral_changed:
+        setattr(referral, name, changes[name])
+    if "classification" in changes:
+        referral.classification = validate_classification(actor, changes["classification"])
+    if "identifiers" in changes:
+        person.identifiers.all().delete()
+        PersonIdentifier.objects.bulk_create(
+            PersonIdentifier(person=person, kind=i["kind"], value=i["value"]) for i in changes["identifiers"]
+        )
+    if person_changed:
+        matching.set_keys(person)
+        person.full_clean()
+        person.save(update_fields=[*person_changed, "name_key", "phonetic_key", "postcode_key", "updated_at"])
+    referral.version += 1
+    referral.full_clean(exclude=["subject"])
+    referral.save(update_fields=[*referral_changed, "version", "updated_at"])
+    return referral
+
+
+def missing_answers(referral: Referral) -> dict[str, list[str]]:
+    """What still has to be answered before a referral can be submitted."""
+    person = referral.subject
+    errors: dict[str, list[str]] = {}
+    if not person.given_name.strip():
+        errors["given_name"] = ["Enter the person's first name"]
+    if not person.family_name.strip():
+        errors["family_name"] = ["Enter the person's last name"]
+    if person.date_of_birth is None and person.approximate_age is None:
+        errors["date_of_birth"] = ["Enter the person's date of birth or an approximate age"]
+    if person.date_of_birth and person.date_of_birth > date.today():  # noqa: DTZ011 - a calendar date
+        errors["date_of_birth"] = ["Date of birth must be in the past"]
+    if not referral.concerns.strip():
+        errors["concerns"] = ["Describe your concerns"]
+    return errors
+
+
+@transaction.atomic
+def submit_referral(*, actor: User, referral_id: int, require_structured: bool = True) -> Referral:
+    """Submit a draft: give it a reference, grant the referring and screening agencies, find likely duplicates."""
+    referral = Referral.objects.select_for_update().select_related("subject").filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound("Not found.")
+    policy.require(actor, policy.Action.VIEW, referral)
+    check_transition(referral, ReferralStatus.SUBMITTED)
+    if referral.created_by_id != actor.pk:
+        raise PermissionDenied("Only the author can submit a draft.")
+    errors = missing_answers(referral)
+    if require_structured:
+        if not referral.ideology:
+            errors["ideology"] = ["Select the type of concern"]
+        if not referral.urgency:
+            errors["urgency"] = ["Select how urgent this is"]
+    if errors:
+        raise ValidationError(errors)
+    validate_classification(actor, referral.classification)
+    now = timezone.now()
+    referral.status = ReferralStatus.SUBMITTED
+    referral.submitted_at = now
+    referral.reference = _next_reference(timezone.localdate(now).year)
+    referral.change_seq = sharing.next_change_seq()
+    referral.version += 1
+    referral.save(update_fields=["status", "submitted_at", "reference", "change_seq", "version", "updated_at"])
+
+    owner = Agency.objects.get(pk=referral.owning_agency_id)
+    sharing.grant_by_event(record=referral, agency=owner, basis=ShareBasis.REFERRING_AGENCY, actor=actor)
+    for agency in Agency.objects.filter(screens_referrals=True, is_active=True).exclude(pk=owner.pk):
+        sharing.grant_by_event(record=referral, agency=agency, basis=ShareBasis.SCREENING_AGENCY, actor=actor)
+
+    found = matching.find_matches(referral.subject, exclude_referral_id=referral.pk)
+    PossibleMatch.objects.bulk_create(
+        [PossibleMatch(referral=referral, matched=m.referral, reasons=m.reasons) for m in found],
+        ignore_conflicts=True,
+    )
+    record_event(actor=actor, verb=AuditVerb.SUBMITTED, obj=referral, details={"reference": referral.reference})
+    return referral
+
+
+@transaction.atomic
+def create_referral(
+    *, actor: User, subject: dict[str, Any], concerns: str, classification: int, **optional: Any
+) -> Referral:
+    """Create and submit in one go (the API). Either everything is written or nothing."""
+    _require_referrer(actor)
+    rank = validate_classification(actor, classification)
+    draft = start_referral(actor=actor)
+    changes = {**subject, "concerns": concerns, "classification": rank, **optional}
+    update_draft(actor=actor, referral_id=draft.pk, expected_version=None, changes=changes)
+    return submit_referral(actor=actor, referral_id=draft.pk, require_structured=False)
+
+
+def _check_upload(upload: UploadedFile) -> str:
+    import filetype
+
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": ["The selected file is empty"]})
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": [f"The selected file must be smaller than {MAX_ATTACHMENT_BYTES // (1024 * 1024)}MB"]})
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else ("text/plain" if (upload.name or "").lower().endswith(".txt") else "")
+    if mime == "application/zip" and (upload.name or "").lower().endswith(".docx"):
+        mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if mime not in ALLOWED_ATTACHMENT_TYPES:
+        raise ValidationError({"file": ["The selected file must be a PDF, Word document, PNG, JPG or text file"]})
+    return mime
+
+
+@transaction.atomic
+def add_attachment(
+    *, actor: User, referral_id: int, upload: UploadedFile, classification: int, description: str = ""
+) -> Attachment:
+    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound("Not found.")
+    policy.require(actor, policy.Action.CHANGE, referral)
+    mime = _check_upload(upload)
+    rank = validate_classification(actor, classification)
+    attachment = Attachment(
+        referral=referral,
+        file=upload,
+        original_name=(upload.name or "document")[:255],
+        content_type=mime,
+        size=upload.size or 0,
+        description=description,
+        classification=rank,
+        owning_agency_id=referral.owning_agency_id,
+        created_by=actor,
+    )
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(*, actor: User, attachment_id: int) -> None:
+    attachment = Attachment.objects.select_related("referral").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("Not found.")
+    policy.require(actor, policy.Action.CHANGE, attachment.referral)
+    attachment.file.delete(save=False)
+    attachment.delete()

@@ -1,0 +1,195 @@
+"""The sharing machinery's data: agency grants (django-guardian direct
+foreign-key tables, which double as the visibility index), the ledger of why
+each agency has access, break-glass openings and the audit trail.
+
+Domain records take part by subclassing ``ShareableModel`` and declaring one
+grant table (a subclass of ``AgencyGrantBase`` with ``related_name="agency_grants"``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase
+
+from partnership.models import Agency
+
+
+class ShareableModel(models.Model):
+    """A record whose readers the sharing policy decides.
+
+    ``classification`` is the minimum clearance rank needed to read it;
+    ``owning_agency`` is the agency whose record it is; ``originator_only``
+    keeps it inside that agency whatever is shared; ``change_seq`` orders
+    lists newest change first and is copied into the grant rows.
+    """
+
+    classification = models.PositiveSmallIntegerField(default=1)
+    originator_only = models.BooleanField(
+        default=False, help_text="Only the owning agency may read this, whatever else is shared."
+    )
+    owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    change_seq = models.BigIntegerField(default=0, db_index=False, editable=False)
+
+    # Subclasses with a draft state set this to the filter that selects drafts.
+    draft_filter: ClassVar[Q | None] = None
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_draft(self) -> bool:
+        """Drafts are their author's alone; subclasses with a draft state override this."""
+        return False
+
+
+class ShareableChildModel(models.Model):
+    """A record inside a shareable record (a note, a document, a contribution).
+
+    Readable when its parent is, and the reader's clearance covers its own
+    classification, and (when originator-only) the reader is in its owning agency.
+    Subclasses name the parent's field in ``shareable_parent_field``.
+    """
+
+    shareable_parent_field: str = ""
+
+    classification = models.PositiveSmallIntegerField(default=1)
+    originator_only = models.BooleanField(default=False)
+    owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def shareable_parent(self) -> ShareableModel:
+        parent: ShareableModel = getattr(self, self.shareable_parent_field)
+        return parent
+
+
+class AgencyGrantBase(GroupObjectPermissionBase):
+    """An agency's (group's) effective access to one record.
+
+    One row per (agency group, record), kept in step with the ledger by
+    ``sharing.services``. Denormalised columns let a caseload page be read
+    from one index in order: ``(group, sort_key)``.
+    """
+
+    expires_at = models.DateTimeField(null=True, blank=True)
+    classification = models.PositiveSmallIntegerField(default=1)
+    restricted = models.BooleanField(default=False, help_text="Originator-only record held by another agency.")
+    sort_key = models.BigIntegerField(default=0)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True
+
+
+class ShareBasis(models.TextChoices):
+    REFERRING_AGENCY = "referring_agency", "Referring agency"
+    SCREENING_AGENCY = "screening_agency", "Screening agency"
+    INFORMATION_REQUEST = "information_request", "Information request"
+    PANEL_MEMBER = "panel_member", "Panel member agency"
+    EXPLICIT = "explicit", "Shared"
+
+
+class Share(models.Model):
+    """Why an agency can read a record: one row per event that granted access."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="shares")
+    basis = models.CharField(max_length=32, choices=ShareBasis.choices)
+    reason = models.TextField(blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+    lapsed_at = models.DateTimeField(null=True, blank=True, help_text="When the expiry was tidied and audited.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "agency"], name="share_record_agency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_basis_display()} to {self.agency_id} for {self.content_type_id}:{self.object_id}"
+
+
+class BreakGlass(models.Model):
+    """A user's time-limited opening of one record outside the normal rules."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "break-glass access"
+        verbose_name_plural = "break-glass accesses"
+        indexes = [models.Index(fields=["user", "content_type", "object_id"], name="breakglass_user_record_idx")]
+
+
+class AuditVerb(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Signed out"
+    RECORD_VIEWED = "record_viewed", "Viewed a record"
+    LIST_VIEWED = "list_viewed", "Viewed a list"
+    SEARCHED = "searched", "Searched"
+    DOWNLOADED = "downloaded", "Downloaded a document"
+    EXPORTED = "exported", "Exported (disclosure)"
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    SUBMITTED = "submitted", "Submitted"
+    SHARED = "shared", "Shared with an agency"
+    SHARE_REVOKED = "share_revoked", "Revoked a share"
+    SHARE_EXPIRED = "share_expired", "Share expired"
+    BREAK_GLASS = "break_glass", "Break-glass access"
+    TRANSITION = "transition", "Changed state"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of who did what, when, from where and why.
+
+    ``seq``, ``prev_hash`` and ``hash`` are set by a database trigger that
+    serialises writers, so the chain cannot fork; another trigger refuses
+    UPDATE, DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False, null=True)
+    occurred_at = models.DateTimeField(editable=False)
+    actor_id = models.BigIntegerField(null=True, editable=False)
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    agency_id = models.BigIntegerField(null=True, editable=False)
+    agency_name = models.CharField(max_length=200, blank=True, editable=False)
+    verb = models.CharField(max_length=32, choices=AuditVerb.choices, editable=False)
+    object_type = models.CharField(max_length=100, blank=True, editable=False)
+    object_id = models.CharField(max_length=64, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    details = models.JSONField(default=dict, blank=True, editable=False)
+    break_glass = models.BooleanField(default=False, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_idx"),
+            models.Index(fields=["occurred_at"], name="audit_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_username or 'system'} {self.verb} {self.object_type}:{self.object_id}"

@@ -1,0 +1,190 @@
+"""Who may see and change what. The ONLY place that decides.
+
+A user may read a shareable record when all of these hold:
+  * they are an active user in a case-working role with an agency (rule 8);
+  * their agency's group holds an unexpired grant on it (rule 4, guardian
+    direct foreign-key table), or they hold an unexpired break-glass opening;
+  * their clearance rank is at least the record's classification (rule 4);
+  * it is not originator-only, or they are in its owning agency;
+  * drafts are readable by their author alone.
+Everything the user may not read does not exist for them (404, rule 7).
+Lists are computed in SQL from the grant table, one query, never in Python.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from core.errors import NotFound, PermissionDenied
+from partnership.models import CASE_WORKING_ROLES, Role
+from sharing.models import AgencyGrantBase, BreakGlass, ShareableChildModel, ShareableModel
+
+S = TypeVar("S", bound=ShareableModel)
+C = TypeVar("C", bound=ShareableChildModel)
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    SHARE = "share"
+    DOWNLOAD = "download"
+
+
+def is_case_worker(user: Any) -> bool:
+    """Rule 8: admins, auditors and superusers read no case content by role alone."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.agency_id is not None
+        and user.agency.is_active
+        and CASE_WORKING_ROLES.intersection(user.roles)
+    )
+
+
+def clearance_rank(user: Any) -> int:
+    return int(user.clearance_rank) if is_case_worker(user) else 0
+
+
+def grant_model(model: type[ShareableModel]) -> type[AgencyGrantBase]:
+    related: type[AgencyGrantBase] = model._meta.get_field("agency_grants").related_model  # type: ignore[assignment]
+    return related
+
+
+def _active_grant_q(prefix: str = "") -> Q:
+    now = timezone.now()
+    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
+
+
+def visible_grants(user: Any, model: type[ShareableModel]) -> QuerySet[AgencyGrantBase]:
+    """The grant rows through which ``user`` reads records of ``model``, newest change first.
+
+    One index range scan on (group, sort_key): this drives every caseload list.
+    """
+    grants = grant_model(model).objects.all()
+    if not is_case_worker(user):
+        return grants.none()
+    return grants.filter(
+        _active_grant_q(),
+        group_id=user.agency.group_id,
+        classification__lte=user.clearance_rank,
+        restricted=False,
+    ).order_by("-sort_key")
+
+
+def visible(user: Any, queryset: QuerySet[S]) -> QuerySet[S]:
+    """Filter any queryset of shareable records to what ``user`` may read (a semi-join in SQL)."""
+    ids = visible_grants(user, queryset.model).values("content_object_id")
+    return queryset.filter(pk__in=ids)
+
+
+def _break_glass_q(user: Any, model: type[Model]) -> Exists:
+    return Exists(
+        BreakGlass.objects.filter(
+            user_id=user.pk,
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=OuterRef("pk"),
+            expires_at__gt=timezone.now(),
+        )
+    )
+
+
+def visible_for_detail(user: Any, queryset: QuerySet[S]) -> QuerySet[S]:
+    """Like ``visible`` plus the user's own drafts and break-glass openings (detail pages only)."""
+    if not is_case_worker(user):
+        return queryset.none()
+    model = queryset.model
+    rank = user.clearance_rank
+    granted = Exists(
+        grant_model(model).objects.filter(
+            _active_grant_q(), content_object_id=OuterRef("pk"), group_id=user.agency.group_id, restricted=False
+        )
+    )
+    draft_q = model.draft_filter
+    drafts = (draft_q & Q(created_by_id=user.pk)) if draft_q is not None else Q(pk__in=[])
+    submitted = ~draft_q if draft_q is not None else Q()
+    return queryset.filter(
+        drafts
+        | (
+            submitted
+            & Q(classification__lte=rank)
+            & (Q(originator_only=False) | Q(owning_agency_id=user.agency_id))
+            & (granted | _break_glass_q(user, model))
+        )
+    )
+
+
+def can_view(user: Any, obj: ShareableModel) -> bool:
+    """One query (none when the answer is known from the record itself)."""
+    if not is_case_worker(user):
+        return False
+    if obj.is_draft:
+        return bool(obj.created_by_id == user.pk)
+    if obj.classification > user.clearance_rank:
+        return False
+    if obj.originator_only and obj.owning_agency_id != user.agency_id:
+        return False
+    return visible_for_detail(user, type(obj).objects.filter(pk=obj.pk)).exists()
+
+
+def can_view_child(user: Any, child: ShareableChildModel, *, parent_visible: bool | None = None) -> bool:
+    if not is_case_worker(user):
+        return False
+    if child.classification > user.clearance_rank:
+        return False
+    if child.originator_only and child.owning_agency_id != user.agency_id:
+        return False
+    return can_view(user, child.shareable_parent) if parent_visible is None else parent_visible
+
+
+def visible_children(user: Any, queryset: QuerySet[C]) -> QuerySet[C]:
+    """Children of a record the user can already read, cut to their clearance and agency."""
+    if not is_case_worker(user):
+        return queryset.none()
+    return queryset.filter(
+        Q(classification__lte=user.clearance_rank), Q(originator_only=False) | Q(owning_agency_id=user.agency_id)
+    )
+
+
+def withheld_children(user: Any, queryset: QuerySet[C]) -> QuerySet[C]:
+    """Children above the user's clearance: counted ("N withheld"), never shown (rule 6).
+
+    Originator-only children of other agencies do not exist for the reader and are not counted.
+    """
+    if not is_case_worker(user):
+        return queryset.none()
+    return queryset.filter(
+        Q(classification__gt=user.clearance_rank), Q(originator_only=False) | Q(owning_agency_id=user.agency_id)
+    )
+
+
+def can(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) -> bool:
+    if isinstance(obj, ShareableChildModel):
+        if action in (Action.VIEW, Action.DOWNLOAD):
+            return can_view_child(user, obj)
+        return can_view_child(user, obj) and obj.created_by_id == user.pk
+    if action is Action.VIEW:
+        return can_view(user, obj)
+    if action is Action.CHANGE:
+        return obj.is_draft and can_view(user, obj)
+    if action is Action.SHARE:
+        # The referring practitioner or a panel chair who can read it.
+        if obj.is_draft:
+            return False
+        allowed = obj.created_by_id == user.pk or Role.PANEL_CHAIR in getattr(user, "roles", ())
+        return allowed and can_view(user, obj)
+    return False
+
+
+def require(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) -> None:
+    """Raise NotFound when the user may not read it (rule 7), PermissionDenied when they may read but not act."""
+    readable = can(user, Action.VIEW, obj)
+    if not readable:
+        raise NotFound("Not found.")
+    if action is not Action.VIEW and not can(user, action, obj):
+        raise PermissionDenied("You cannot do that to this record.")

@@ -1,0 +1,231 @@
+"""Writes to sharing state: grants by events, explicit shares, revocation,
+expiry, break-glass. Each one audits itself. Guardian's grant rows are
+written here and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Case, Max, Q, Value, When
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from core.errors import NotFound, PermissionDenied, ValidationError
+from core.notifications import notify
+from partnership.models import Agency, Role, User
+from sharing import policy
+from sharing.audit import record_event
+from sharing.models import AuditVerb, BreakGlass, Share, ShareableModel, ShareBasis
+
+BREAK_GLASS_MINUTES = getattr(settings, "CONVENE_BREAK_GLASS_MINUTES", 60)
+
+
+def next_change_seq() -> int:
+    """A database-wide, ever-increasing number: lists sort on it, newest change first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('sharing_change_seq')")
+        value: int = cursor.fetchone()[0]
+    return value
+
+
+def _view_perm(record: ShareableModel) -> str:
+    return f"{record._meta.app_label}.view_{record._meta.model_name}"
+
+
+def _shares_for(record: ShareableModel) -> Any:
+    ct = ContentType.objects.get_for_model(type(record))
+    return Share.objects.filter(content_type=ct, object_id=record.pk)
+
+
+def _restricted(record: ShareableModel, agency_id: int) -> bool:
+    return record.originator_only and record.owning_agency_id != agency_id
+
+
+def sync_agency_access(record: ShareableModel, agency: Agency) -> None:
+    """Make the agency's grant row reflect its live shares: present with the latest expiry, or gone."""
+    now = timezone.now()
+    live = (
+        _shares_for(record)
+        .filter(agency=agency, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    )
+    summary = live.aggregate(latest=Max("expires_at"), permanent=Max(Case(When(expires_at__isnull=True, then=1), default=0)))
+    grants = policy.grant_model(type(record)).objects.filter(content_object_id=record.pk, group_id=agency.group_id)
+    if summary["latest"] is None and not summary["permanent"]:
+        if grants.exists():
+            remove_perm(_view_perm(record), agency.group, record)
+        return
+    expires = None if summary["permanent"] else summary["latest"]
+    assign_perm(_view_perm(record), agency.group, record)
+    grants.update(
+        expires_at=expires,
+        classification=record.classification,
+        restricted=_restricted(record, agency.pk),
+        sort_key=record.change_seq,
+    )
+
+
+def record_changed(record: ShareableModel) -> None:
+    """Copy a record's classification, originator flag and change order into its grant rows.
+
+    Call after saving a record whose ``change_seq`` was set from ``next_change_seq()``.
+    """
+    owner_group = Agency.objects.filter(pk=record.owning_agency_id).values("group_id")
+    policy.grant_model(type(record)).objects.filter(content_object_id=record.pk).update(
+        sort_key=record.change_seq,
+        classification=record.classification,
+        restricted=Case(
+            When(group_id__in=owner_group, then=Value(False)),
+            default=Value(record.originator_only),
+        ),
+    )
+
+
+def grant_by_event(
+    *, record: ShareableModel, agency: Agency, basis: ShareBasis, actor: User | None, reason: str = ""
+) -> Share:
+    """Access that follows from an event (submission, screening, a request, a panel agenda)."""
+    share = Share.objects.create(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        agency=agency,
+        basis=basis,
+        reason=reason,
+        granted_by=actor,
+    )
+    sync_agency_access(record, agency)
+    record_event(
+        actor=actor,
+        verb=AuditVerb.SHARED,
+        obj=record,
+        reason=reason,
+        details={"agency": agency.pk, "basis": str(basis), "share": share.pk},
+    )
+    return share
+
+
+@transaction.atomic
+def share_with_agency(
+    *, actor: User, record: ShareableModel, agency: Agency, reason: str, expires_at: datetime | None = None
+) -> Share:
+    """An explicit share by the referring practitioner or a chair, with a reason and optional expiry."""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    policy.require(actor, policy.Action.SHARE, record)
+    errors: dict[str, list[str]] = {}
+    if not reason or not reason.strip():
+        errors["reason"] = ["Give a reason for sharing."]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if not agency.is_active:
+        errors["agency"] = ["That agency is not active."]
+    if errors:
+        raise ValidationError(errors)
+    share = Share.objects.create(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        agency=agency,
+        basis=ShareBasis.EXPLICIT,
+        reason=reason.strip(),
+        granted_by=actor,
+        expires_at=expires_at,
+    )
+    sync_agency_access(record, agency)
+    record_event(
+        actor=actor,
+        verb=AuditVerb.SHARED,
+        obj=record,
+        reason=share.reason,
+        details={"agency": agency.pk, "basis": ShareBasis.EXPLICIT, "share": share.pk,
+                 "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return share
+
+
+@transaction.atomic
+def revoke_share(*, actor: User, record: ShareableModel, share_id: int, reason: str = "") -> Share:
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    policy.require(actor, policy.Action.SHARE, record)
+    share = _shares_for(record).select_for_update().filter(pk=share_id).first()
+    if share is None:
+        raise NotFound("Not found.")
+    if share.basis != ShareBasis.EXPLICIT:
+        raise ValidationError({"share": ["Only explicit shares can be revoked; this access follows from an event."]})
+    if share.revoked_at is not None:
+        raise ValidationError({"share": ["This share has already been revoked."]})
+    share.revoked_at = timezone.now()
+    share.revoked_by = actor
+    share.revoke_reason = reason
+    share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    sync_agency_access(record, share.agency)
+    record_event(
+        actor=actor, verb=AuditVerb.SHARE_REVOKED, obj=record, reason=reason,
+        details={"agency": share.agency_id, "share": share.pk},
+    )
+    return share
+
+
+def tidy_expired_shares(*, now: datetime | None = None) -> int:
+    """Remove grant rows whose shares have all expired and audit each lapse once.
+
+    Expired shares stop granting at once (the policy checks expiry); this tidies up.
+    """
+    now = now or timezone.now()
+    lapsed = 0
+    due = Share.objects.filter(expires_at__lte=now, lapsed_at__isnull=True, revoked_at__isnull=True)
+    for share_id in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            share = Share.objects.select_for_update().select_related("agency", "content_type").get(pk=share_id)
+            if share.lapsed_at is not None:
+                continue
+            model = share.content_type.model_class()
+            record = model.objects.filter(pk=share.object_id).first() if model else None
+            share.lapsed_at = now
+            share.save(update_fields=["lapsed_at"])
+            if record is not None:
+                sync_agency_access(record, share.agency)
+            record_event(
+                actor=None, verb=AuditVerb.SHARE_EXPIRED, object_type=share.content_type.app_label + "." + share.content_type.model,
+                object_id=share.object_id, details={"agency": share.agency_id, "share": share.pk},
+            )
+            lapsed += 1
+    return lapsed
+
+
+@transaction.atomic
+def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minutes: int | None = None) -> BreakGlass:
+    """Open one record outside the agency rules, for a stated reason and a limited time.
+
+    Clearance and originator-only still apply. Flagged to the actor's agency SPOCs and the auditors.
+    """
+    if not policy.is_case_worker(actor):
+        raise NotFound("Not found.")
+    if record.is_draft or record.classification > actor.clearance_rank or (
+        record.originator_only and record.owning_agency_id != actor.agency_id
+    ):
+        raise NotFound("Not found.")
+    if not reason or len(reason.strip()) < 10:
+        raise ValidationError({"reason": ["Explain why you need to open this record (at least 10 characters)."]})
+    minutes = minutes or BREAK_GLASS_MINUTES
+    opening = BreakGlass.objects.create(
+        user=actor,
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        reason=reason.strip(),
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+    record_event(actor=actor, verb=AuditVerb.BREAK_GLASS, obj=record, reason=opening.reason, break_glass=True,
+                 details={"minutes": minutes})
+    watchers = User.objects.filter(is_active=True).filter(
+        Q(agency_id=actor.agency_id, roles__contains=[Role.SPOC]) | Q(roles__contains=[Role.AUDITOR])
+    ).exclude(pk=actor.pk)
+    notify(recipients=watchers, kind="break_glass", title="Break-glass access was used", link="/audit/break-glass/")
+    return opening
+
+
+def ensure_can_share(actor: User, record: ShareableModel) -> None:
+    if not policy.can(actor, policy.Action.SHARE, record):
+        raise PermissionDenied("Only the referring practitioner or a panel chair can share this.")
