@@ -7,6 +7,7 @@ from partnership import views as partnership_views
 
 api_v1 = [
     path("", include("partnership.api.urls")),
+    path("", include("referrals.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from referrals.models import Awareness, Ideology, Indicator, Referral, Urgency
+from sharing.models import Share
+
+
+class SubjectSerializer(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    other_names = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    approximate_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    school_or_employer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """A referral as partner systems see it."""
+
+    referring_agency = serializers.IntegerField(source="owning_agency_id", read_only=True)
+    subject = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id", "reference", "status", "referring_agency", "classification", "originator_only", "subject",
+            "concerns", "ideology", "indicators", "urgency", "immediate_risk", "created_at", "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+    def get_subject(self, obj: Referral) -> dict[str, Any]:
+        person = obj.subject
+        return {
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        }
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    """Only subject, concerns and classification are required; the structured fields are optional."""
+
+    subject = SubjectSerializer()
+    concerns = serializers.CharField(max_length=20000, trim_whitespace=True)
+    classification = serializers.IntegerField(min_value=1, max_value=32767)
+    originator_only = serializers.BooleanField(required=False, default=False)
+    ideology = serializers.ChoiceField(choices=Ideology.choices, required=False)
+    indicators = serializers.ListField(child=serializers.ChoiceField(choices=Indicator.choices), required=False, max_length=20)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    immediate_risk = serializers.BooleanField(required=False, allow_null=True)
+    person_aware = serializers.ChoiceField(choices=Awareness.choices, required=False)
+    consent_sought = serializers.ChoiceField(choices=Awareness.choices, required=False)
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Share
+        fields = ["id", "agency", "basis", "reason", "created_at", "expires_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ShareCreateSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=2000)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)

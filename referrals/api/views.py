@@ -1,0 +1,109 @@
+"""Referrals API: thin views over referrals.services and referrals.selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partnership.models import Agency
+from referrals import selectors, services
+from referrals.api.serializers import ReferralCreateSerializer, ReferralSerializer, ShareCreateSerializer, ShareSerializer
+from sharing import services as sharing_services
+
+PAGE_PARAMS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from `next` or `previous`."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100 (default 20)."),
+    OpenApiParameter("status", OpenApiTypes.STR, description="Only referrals in this status."),
+]
+
+
+def _page_url(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = request.query_params.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+class ReferralListView(APIView):
+    @extend_schema(
+        parameters=PAGE_PARAMS,
+        responses=inline_serializer(
+            "ReferralPage",
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": ReferralSerializer(many=True),
+            },
+        ),
+        summary="Referrals the caller may see, newest change first",
+    )
+    def get(self, request: Request) -> Response:
+        page = selectors.referral_page_visible_to(
+            viewer=request.user,
+            cursor=request.query_params.get("cursor"),
+            page_size=request.query_params.get("page_size"),
+            status=request.query_params.get("status"),
+        )
+        return Response(
+            {
+                "next": _page_url(request, page.next_cursor),
+                "previous": _page_url(request, page.previous_cursor),
+                "results": ReferralSerializer(page.results, many=True).data,
+            }
+        )
+
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}, summary="Submit a referral")
+    def post(self, request: Request) -> Response:
+        incoming = ReferralCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        referral = services.create_referral(
+            actor=request.user,
+            subject=data.pop("subject"),
+            concerns=data.pop("concerns"),
+            classification=data.pop("classification"),
+            **data,
+        )
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralDetailView(APIView):
+    @extend_schema(responses=ReferralSerializer, summary="One referral (404 when the caller may not see it)")
+    def get(self, request: Request, referral_id: int) -> Response:
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
+        return Response(ReferralSerializer(referral).data)
+
+
+class ReferralShareListView(APIView):
+    @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share with an agency")
+    def post(self, request: Request, referral_id: int) -> Response:
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        incoming = ShareCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        agency = Agency.objects.filter(pk=incoming.validated_data["agency"]).first()
+        if agency is None:
+            raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
+        share = sharing_services.share_with_agency(
+            actor=request.user,
+            record=referral,
+            agency=agency,
+            reason=incoming.validated_data["reason"],
+            expires_at=incoming.validated_data.get("expires_at"),
+        )
+        return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralShareDetailView(APIView):
+    @extend_schema(request=None, responses={204: None}, summary="Revoke a share")
+    def delete(self, request: Request, referral_id: int, share_id: int) -> Response:
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        sharing_services.revoke_share(
+            actor=request.user, record=referral, share_id=share_id, reason=request.query_params.get("reason", "")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from partnership.models import Role
+from tests.partnership.api_helpers import token_headers
+from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.referrals.factories import submitted_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def test_post_then_get_and_list(client):
+    police = PoliceAgencyFactory()
+    school = AgencyFactory()
+    teacher = UserFactory(agency=school, clearance=clearance(2))
+    headers = token_headers(teacher)
+    response = client.post(
+        "/api/v1/referrals/",
+        {"subject": {"given_name": "Ali", "family_name": "Test", "date_of_birth": "2009-01-02"},
+         "concerns": "Worrying posts", "classification": 2},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["reference"].startswith("REF-")
+    assert body["referring_agency"] == school.id
+    assert body["subject"] == {"given_name": "Ali", "family_name": "Test", "date_of_birth": "2009-01-02"}
+    detail = client.get(f"/api/v1/referrals/{body['id']}/", **headers)
+    assert detail.status_code == 200
+    listing = client.get("/api/v1/referrals/", **headers).json()
+    assert [r["id"] for r in listing["results"]] == [body["id"]]
+    officer = UserFactory(agency=police, clearance=clearance(2), roles=[Role.SCREENING_OFFICER])
+    assert client.get(f"/api/v1/referrals/{body['id']}/", **token_headers(officer)).status_code == 200
+    outsider = UserFactory(agency=AgencyFactory(), clearance=clearance(3))
+    assert client.get(f"/api/v1/referrals/{body['id']}/", **token_headers(outsider)).status_code == 404
+
+
+def test_post_above_own_clearance_is_a_field_error(client):
+    teacher = UserFactory(clearance=clearance(1))
+    response = client.post(
+        "/api/v1/referrals/",
+        {"subject": {"given_name": "A", "family_name": "B"}, "concerns": "x", "classification": 2},
+        content_type="application/json",
+        **token_headers(teacher),
+    )
+    assert response.status_code == 400
+    assert "classification" in response.json()
+
+
+def test_share_and_revoke(client):
+    author = UserFactory()
+    referral = submitted_referral(author)
+    other = AgencyFactory()
+    reader = UserFactory(agency=other)
+    assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404
+    response = client.post(
+        f"/api/v1/referrals/{referral.pk}/shares/", {"agency": other.pk, "reason": "Health input needed"},
+        content_type="application/json", **token_headers(author),
+    )
+    assert response.status_code == 201, response.content
+    assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 200
+    share_id = response.json()["id"]
+    assert client.delete(f"/api/v1/referrals/{referral.pk}/shares/{share_id}/", **token_headers(author)).status_code == 204
+    assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404
