@@ -13,6 +13,7 @@ api_v1 = [
 urlpatterns = [
     path("", partnership_views.home, name="home"),
     path("account/", include("partnership.urls")),
+    path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

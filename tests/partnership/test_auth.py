@@ -92,9 +92,13 @@ def test_first_sign_in_enrols_an_authenticator(client, user):
 
 def test_sixth_failure_is_refused_even_with_the_right_password(client, user):
     enrol_totp(user)
-    for _ in range(5):
+    for _ in range(4):
         response = client.post("/account/sign-in/", {"username": user.username, "password": "wrong password"})
         assert response.status_code == 200
+    # The fifth failure locks the username from this address...
+    response = client.post("/account/sign-in/", {"username": user.username, "password": "wrong password"})
+    assert response.status_code == 429
+    # ...so the sixth attempt is refused even with the right password.
     response = client.post("/account/sign-in/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 429
     assert client.get("/").status_code == 302

@@ -1,0 +1,54 @@
+"""House rules from STYLE.md that a reviewer should not have to catch by eye."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("core", "partnership", "sharing", "referrals", "panels")
+# Modules that are services by another name (writes with their own invariants).
+SERVICE_MODULES = {"services.py", "two_factor.py", "audit.py", "notifications.py"}
+WRITE = re.compile(r"\.save\(|\bassign_perm\(|\bremove_perm\(")
+LAYERS = ["core", "partnership", "sharing", "referrals", "panels"]
+IMPORT = re.compile(r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|panels)\b", re.M)
+
+
+def _app_modules():
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts or "management" in path.parts:
+                continue
+            yield app, path
+
+
+def test_writes_only_in_services():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for _, path in _app_modules()
+        if path.name not in SERVICE_MODULES
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if WRITE.search(line)
+    ]
+    assert offenders == [], "save()/assign_perm outside services: " + ", ".join(offenders)
+
+
+def test_dependencies_run_one_way():
+    """core <- partnership <- sharing <- referrals <- panels: never import upwards."""
+    offenders = []
+    for app, path in _app_modules():
+        for target in IMPORT.findall(path.read_text()):
+            if LAYERS.index(target) > LAYERS.index(app):
+                offenders.append(f"{path.relative_to(ROOT)} imports {target}")
+    assert offenders == []
+
+
+def test_sharing_decisions_live_in_sharing():
+    """Nobody outside sharing/ reads guardian's tables or checks object permissions themselves."""
+    pattern = re.compile(r"get_objects_for_user|ObjectPermissionChecker|\.has_perm\(")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for app, path in _app_modules()
+        if app != "sharing" and pattern.search(path.read_text())
+    ]
+    assert offenders == []
