@@ -22,6 +22,14 @@ def confirmed_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def refusal_message(user: User) -> str:
+    """After wrong codes django-otp makes the device wait a little longer each time: say so."""
+    device = confirmed_totp_device(user)
+    if device is not None and device.throttling_failure_count >= 3 and not device.verify_is_allowed()[0]:
+        return "Too many wrong codes. Wait a few seconds, then enter the newest code."
+    return "The security code is not right or has expired. Try the newest code."
+
+
 def pending_totp_device(user: User) -> TOTPDevice:
     """The unconfirmed device being enrolled, created on first visit to set-up."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

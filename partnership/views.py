@@ -65,7 +65,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             request.session.cycle_key()
             return redirect(_safe_next(request))
-        form.add_error("token", "The security code is not right or has expired. Try the newest code.")
+        form.add_error("token", two_factor.refusal_message(user))  # type: ignore[arg-type]
     demo_code = two_factor.current_demo_code(user) if settings.CONVENE_DEMO_MODE else None  # type: ignore[arg-type]
     return render(
         request,

@@ -128,8 +128,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Login throttling (django-axes): the 6th failure for a username from one
-# address inside the window is refused, even with the right password.
+# Login throttling (django-axes): the 5th failure for a username from one
+# address inside the window locks it, so the 6th attempt is refused even with
+# the right password.
 AXES_FAILURE_LIMIT = env.int("CONVENE_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("CONVENE_LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -6,7 +6,7 @@ from config.embedded import ensure_database_url
 ensure_database_url()
 
 from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import STORAGES, env  # noqa: E402
+from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
 
 SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"
 DEBUG = False
@@ -14,5 +14,9 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# pytest-django's live_server needs MEDIA_URL to be a string. Nothing routes it:
+# documents are served only by views that ask the sharing policy.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CONVENE_DEMO_MODE = False
