@@ -12,5 +12,8 @@ from core.models import Notification
 
 
 def notify(*, recipients: Iterable[Any], kind: str, title: str, link: str = "") -> list[Notification]:
-    rows = [Notification(recipient=user, kind=kind, title=title, link=link) for user in {u.pk: u for u in recipients}.values()]
+    rows = [
+        Notification(recipient=user, kind=kind, title=title, link=link)
+        for user in {u.pk: u for u in recipients}.values()
+    ]
     return Notification.objects.bulk_create(rows)

@@ -48,13 +48,19 @@ class DemoUser:
 
 
 def _agency_users(slug: str, names: list[tuple[str, str]], extra: dict[int, tuple[str, ...]]) -> list[DemoUser]:
-    base_roles = {1: (Role.PRACTITIONER,), 2: (Role.PRACTITIONER, Role.PANEL_MEMBER), 3: (Role.PRACTITIONER, Role.PANEL_MEMBER)}
+    base_roles = {
+        1: (Role.PRACTITIONER,),
+        2: (Role.PRACTITIONER, Role.PANEL_MEMBER),
+        3: (Role.PRACTITIONER, Role.PANEL_MEMBER),
+    }
     users = []
     for rank, suffix in ((1, "bl"), (2, "sc"), (3, "dv")):
         first, last = names[rank - 1]
         users.append(DemoUser(f"{slug}.{suffix}", first, last, slug, rank, base_roles[rank] + extra.get(rank, ())))
     first, last = names[3]
-    users.append(DemoUser(f"{slug}.spoc", first, last, slug, 2, (Role.SPOC, Role.PANEL_MEMBER), "Single point of contact"))
+    users.append(
+        DemoUser(f"{slug}.spoc", first, last, slug, 2, (Role.SPOC, Role.PANEL_MEMBER), "Single point of contact")
+    )
     return users
 
 

@@ -61,7 +61,9 @@ class Agency(TimeStampedModel):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=AgencyKind.choices)
-    is_active = models.BooleanField(default=True, help_text="Inactive agencies keep their history; their users cannot sign in.")
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive agencies keep their history; their users cannot sign in."
+    )
     screens_referrals = models.BooleanField(
         default=False, help_text="This agency screens new referrals (usually police Prevent)."
     )
@@ -79,9 +81,7 @@ class User(AbstractUser):
     """Someone who uses Convene: one agency, one clearance level, some roles."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
-    clearance = models.ForeignKey(
-        ClearanceLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
-    )
+    clearance = models.ForeignKey(ClearanceLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), default=list, blank=True)
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
@@ -129,3 +129,76 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class PartnershipSettings(models.Model):
+    """Partnership-wide timings that admins configure (one row)."""
+
+    screening_working_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Working days from submission within which screening is due."
+    )
+    information_request_working_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Default working days for an agency to answer an information request."
+    )
+    break_glass_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="How long a break-glass opening lasts."
+    )
+
+    class Meta:
+        verbose_name = "partnership settings"
+        verbose_name_plural = "partnership settings"
+
+    def __str__(self) -> str:
+        return "Partnership settings"
+
+    @classmethod
+    def current(cls) -> PartnershipSettings:
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class Panel(TimeStampedModel):
+    """A Channel panel: its chair, member agencies, cadence, quorum rule and reminder timing."""
+
+    name = models.CharField(max_length=200, unique=True)
+    chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chaired_panels")
+    deputy_chair = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="deputy_chaired_panels", null=True, blank=True
+    )
+    member_agencies = models.ManyToManyField(Agency, through="PanelMembership", related_name="panels")
+    cadence_weeks = models.PositiveSmallIntegerField(default=6)
+    first_meeting_at = models.DateTimeField(help_text="The first meeting; later ones follow the cadence.")
+    meeting_duration_minutes = models.PositiveSmallIntegerField(default=120)
+    venue = models.CharField(max_length=300, blank=True)
+    call_link = models.URLField(blank=True)
+    quorum_requires_chair = models.BooleanField(default=True)
+    quorum_required_kinds = ArrayField(
+        models.CharField(max_length=32, choices=AgencyKind.choices),
+        default=list,
+        blank=True,
+        help_text="Agency kinds that must attend (e.g. police).",
+    )
+    quorum_min_agencies = models.PositiveSmallIntegerField(
+        default=3, help_text="Least number of member agencies attending, including required ones."
+    )
+    notice_days_before = models.PositiveSmallIntegerField(default=7)
+    papers_days_before = models.PositiveSmallIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelMembership(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="panel_memberships")
+    representatives = models.ManyToManyField(User, blank=True, related_name="panel_memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["panel", "agency"], name="panel_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} on {self.panel}"

@@ -18,12 +18,31 @@ class NavItem:
 
 
 NAVIGATION = (
-    NavItem("Make a referral", "referrals:start", frozenset({Role.PRACTITIONER}), "Refer a person you are worried about."),
-    NavItem("My referrals", "referrals:mine", frozenset({Role.PRACTITIONER}), "Referrals you have made and their progress."),
-    NavItem("Referrals to screen", "referrals:screening_queue", frozenset({Role.SCREENING_OFFICER}), "New referrals waiting for screening."),
+    NavItem(
+        "Make a referral", "referrals:start", frozenset({Role.PRACTITIONER}), "Refer a person you are worried about."
+    ),
+    NavItem(
+        "My referrals", "referrals:mine", frozenset({Role.PRACTITIONER}), "Referrals you have made and their progress."
+    ),
+    NavItem(
+        "Referrals to screen",
+        "referrals:screening_queue",
+        frozenset({Role.SCREENING_OFFICER}),
+        "New referrals waiting for screening.",
+    ),
     NavItem("Agency caseload", "referrals:caseload", frozenset({Role.SPOC}), "Everything shared with your agency."),
-    NavItem("Panels", "panels:dashboard", frozenset({Role.PANEL_CHAIR, Role.PANEL_MEMBER}), "Meetings, agendas and decisions."),
-    NavItem("Partnership configuration", "admin:index", frozenset({Role.PARTNERSHIP_ADMIN}), "Agencies, clearance levels, users and panels."),
+    NavItem(
+        "Panels",
+        "panels:dashboard",
+        frozenset({Role.PANEL_CHAIR, Role.PANEL_MEMBER}),
+        "Meetings, agendas and decisions.",
+    ),
+    NavItem(
+        "Partnership configuration",
+        "admin:index",
+        frozenset({Role.PARTNERSHIP_ADMIN}),
+        "Agencies, clearance levels, users and panels.",
+    ),
     NavItem("Audit trail", "sharing:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
 )
 

@@ -92,7 +92,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             request.session["convene_new_recovery_codes"] = codes
             return redirect(_with_next("two_factor_recovery_codes", request))
-        form.add_error("token", "The security code is not right. Check the time on your device and try the newest code.")
+        form.add_error(
+            "token", "The security code is not right. Check the time on your device and try the newest code."
+        )
     return render(
         request,
         "registration/two_factor_setup.html",

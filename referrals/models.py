@@ -118,6 +118,44 @@ class Awareness(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
+class Rag(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+class ScreeningDecision(models.TextChoices):
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    SIGNPOST = "signpost", "Signpost to another service"
+    REFER_TO_PANEL = "refer_to_panel", "Refer to the panel"
+
+
+class SignpostService(models.TextChoices):
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    MENTAL_HEALTH = "mental_health", "Mental health services"
+    EARLY_HELP = "early_help", "Early help"
+    POLICE_LED = "police_led", "Police-led management"
+    EDUCATION = "education", "Education support"
+    OTHER = "other", "Other service"
+
+
+class Outcome(models.TextChoices):
+    """Fixed outcome codes for every closure and decision, so statistics are consistent."""
+
+    SCREEN_NFA = "SCR-NFA", "Screening: no further action"
+    SCREEN_SIGNPOSTED = "SCR-SIGN", "Screening: signposted"
+    SCREEN_TO_PANEL = "SCR-PANEL", "Screening: referred to panel"
+    PANEL_ADOPTED = "PNL-ADOPT", "Panel: adopted"
+    PANEL_NOT_ADOPTED = "PNL-NOTADOPT", "Panel: not adopted, signposted"
+    EXIT_RISK_REDUCED = "EXIT-RISK", "Exit: risk reduced"
+    EXIT_CONSENT_WITHDRAWN = "EXIT-CONSENT", "Exit: consent withdrawn"
+    EXIT_ESCALATED = "EXIT-POLICE", "Exit: escalated to police-led management"
+    EXIT_MOVED = "EXIT-MOVED", "Exit: moved out of area"
+    EXIT_OTHER = "EXIT-OTHER", "Exit: other"
+    CLOSED_AFTER_REVIEW = "CLOSED-REVIEW", "Closed after 12-month review"
+
+
 class Referral(ShareableModel, TimeStampedModel):
     """A referral of a person of concern. Readers are decided by ``sharing.policy``."""
 
@@ -141,6 +179,17 @@ class Referral(ShareableModel, TimeStampedModel):
     referrer_phone = models.CharField(max_length=50, blank=True)
     referrer_email = models.EmailField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Screening (issue 4).
+    screening_due_at = models.DateTimeField(null=True, blank=True)
+    rag = models.CharField(max_length=8, choices=Rag.choices, blank=True)
+    screening_decision = models.CharField(max_length=32, choices=ScreeningDecision.choices, blank=True)
+    signposted_to = models.CharField(max_length=32, choices=SignpostService.choices, blank=True)
+    screening_rationale = models.TextField(blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    screened_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     # Optimistic concurrency: every change bumps it; a stale edit is refused.
     version = models.PositiveIntegerField(default=1)
 
@@ -205,12 +254,18 @@ class PossibleMatch(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["referral", "matched"], name="possible_match_unique")]
 
+    def __str__(self) -> str:
+        return f"Possible match {self.referral_id} ~ {self.matched_id}"
+
 
 class ReferralSequence(models.Model):
     """Per-year counters for human-readable references (REF-2026-000123)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 REFERENCE_DIGITS = 6
@@ -222,3 +277,150 @@ ALLOWED_ATTACHMENT_TYPES = {
     "text/plain": ".txt",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
+
+
+# --- Cases, information requests and the chronology ---------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    INFORMATION_GATHERING = "information_gathering", "Information gathering"
+    DISCUSSED = "discussed", "Discussed at panel"
+    ADOPTED = "adopted", "Adopted"
+    NOT_ADOPTED = "not_adopted", "Not adopted"
+    SUPPORT_ACTIVE = "support_active", "Support plan active"
+    EXITED = "exited", "Exited"
+    REVIEWED_6_MONTHS = "reviewed_6_months", "Post-exit review at 6 months done"
+    CLOSED = "closed", "Closed"
+
+
+class Case(TimeStampedModel):
+    """A referral accepted for the panel. It shares the referral's id, grants and classification."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, primary_key=True, related_name="case")
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.INFORMATION_GATHERING)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
+    panel = models.ForeignKey("partnership.Panel", on_delete=models.PROTECT, related_name="cases")
+    opened_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    exited_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["panel", "status"], name="case_panel_status_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseTransition(models.Model):
+    """Who moved a case, from what to what, when and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=32, choices=CaseStatus.choices)
+    to_status = models.CharField(max_length=32, choices=CaseStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ASSIGNED = "assigned", "Assigned"
+    RETURNED = "returned", "Returned"
+    CLOSED = "closed", "Closed"
+
+
+class InformationRequest(TimeStampedModel):
+    """A coordinator's request to an agency for what it knows about a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="information_requests")
+    agency = models.ForeignKey("partnership.Agency", on_delete=models.PROTECT, related_name="information_requests")
+    question = models.TextField()
+    due_date = models.DateField()
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_requests"
+    )
+    chase_count = models.PositiveSmallIntegerField(default=0)
+    last_chased_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [models.Index(fields=["agency", "status", "due_date"], name="inforeq_agency_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Request {self.pk}"
+
+
+class EntryType(models.TextChoices):
+    REFERRAL = "referral", "Referral"
+    SCREENING_NOTE = "screening_note", "Screening note"
+    DECONFLICTION = "deconfliction", "Deconfliction"
+    RAG_REVIEW = "rag_review", "RAG review"
+    SCREENING_DECISION = "screening_decision", "Screening decision"
+    INFORMATION_REQUEST = "information_request", "Information request"
+    CONTRIBUTION = "contribution", "Agency contribution"
+    CASE_NOTE = "case_note", "Case note"
+    STATE_CHANGE = "state_change", "Change of state"
+    PANEL_DECISION = "panel_decision", "Panel decision"
+    CONSENT = "consent", "Consent"
+    ASSESSMENT = "assessment", "Vulnerability assessment"
+
+
+class ChronologyEntry(ShareableChildModel):
+    """One entry of the multi-agency chronology: a note, a contribution, a decision, a change of state.
+
+    Each carries its source agency, author and classification. Above-Baseline
+    entries may have a releasable summary that lower-cleared readers see instead.
+    """
+
+    shareable_parent_field = "referral"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="entries")
+    entry_type = models.CharField(max_length=32, choices=EntryType.choices)
+    occurred_at = models.DateTimeField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    releasable_summary = models.TextField(blank=True)
+    significant = models.BooleanField(default=False)
+    rag = models.CharField(max_length=8, choices=Rag.choices, blank=True)
+    information_request = models.ForeignKey(
+        InformationRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="contributions"
+    )
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name_plural = "chronology entries"
+        indexes = [models.Index(fields=["referral", "occurred_at", "id"], name="entry_referral_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_entry_type_display()} {self.pk}"
+
+
+def entry_document_path(instance: EntryDocument, filename: str) -> str:
+    return f"entries/{instance.entry.referral_id}/{uuid.uuid4().hex}"
+
+
+class EntryDocument(models.Model):
+    """A document returned with a contribution; readable exactly when its entry is."""
+
+    entry = models.ForeignKey(ChronologyEntry, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=entry_document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name

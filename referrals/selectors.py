@@ -66,17 +66,32 @@ def referral_page_visible_to(
         grants = grants.filter(content_object__status=status)
     direction, key = decode_cursor(cursor) if cursor else ("n", None)
     if key is not None:
-        grants = grants.filter(sort_key__lt=key) if direction == "n" else grants.filter(sort_key__gt=key).order_by("sort_key")
+        grants = (
+            grants.filter(sort_key__lt=key)
+            if direction == "n"
+            else grants.filter(sort_key__gt=key).order_by("sort_key")
+        )
     rows = list(
         grants.select_related("content_object__subject", "content_object__owning_agency").only(
             "sort_key",
-            "content_object__id", "content_object__reference", "content_object__status",
-            "content_object__owning_agency_id", "content_object__owning_agency__name",
-            "content_object__classification", "content_object__concerns", "content_object__created_at",
-            "content_object__updated_at", "content_object__submitted_at", "content_object__urgency",
-            "content_object__ideology", "content_object__created_by_id", "content_object__originator_only",
-            "content_object__subject__id", "content_object__subject__given_name",
-            "content_object__subject__family_name", "content_object__subject__date_of_birth",
+            "content_object__id",
+            "content_object__reference",
+            "content_object__status",
+            "content_object__owning_agency_id",
+            "content_object__owning_agency__name",
+            "content_object__classification",
+            "content_object__concerns",
+            "content_object__created_at",
+            "content_object__updated_at",
+            "content_object__submitted_at",
+            "content_object__urgency",
+            "content_object__ideology",
+            "content_object__created_by_id",
+            "content_object__originator_only",
+            "content_object__subject__id",
+            "content_object__subject__given_name",
+            "content_object__subject__family_name",
+            "content_object__subject__date_of_birth",
         )[: size + 1]
     )
     has_more = len(rows) > size
@@ -86,7 +101,7 @@ def referral_page_visible_to(
     results = [g.content_object for g in rows]
     next_cursor = previous_cursor = None
     if rows:
-        if direction == "n" and has_more or direction == "p":
+        if (direction == "n" and has_more) or direction == "p":
             next_cursor = encode_cursor("n", rows[-1].sort_key)
         if key is not None and (direction == "n" or has_more):
             previous_cursor = encode_cursor("p", rows[0].sort_key)
@@ -126,7 +141,9 @@ def referral_contents(*, viewer: User, referral: Referral) -> ReferralContents:
     """Children of a referral the viewer already opened with ``access_referral``."""
     attachments = list(policy.visible_children(viewer, referral.attachments.all()))
     withheld = policy.withheld_children(viewer, referral.attachments.all()).count()
-    return ReferralContents(attachments=attachments, withheld=withheld, matches=possible_matches(viewer=viewer, referral=referral))
+    return ReferralContents(
+        attachments=attachments, withheld=withheld, matches=possible_matches(viewer=viewer, referral=referral)
+    )
 
 
 def possible_matches(*, viewer: User, referral: Referral) -> list[dict[str, Any]]:
@@ -135,7 +152,9 @@ def possible_matches(*, viewer: User, referral: Referral) -> list[dict[str, Any]
     if not matches:
         return []
     readable = set(
-        policy.visible(viewer, Referral.objects.filter(pk__in=[m.matched_id for m in matches])).values_list("pk", flat=True)
+        policy.visible(viewer, Referral.objects.filter(pk__in=[m.matched_id for m in matches])).values_list(
+            "pk", flat=True
+        )
     )
     out = []
     for m in matches:
@@ -175,7 +194,9 @@ def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
     from django.db.models import Case, IntegerField, Value, When
 
     urgency_rank = Case(
-        When(urgency="urgent", then=Value(0)), When(urgency="priority", then=Value(1)), default=Value(2),
+        When(urgency="urgent", then=Value(0)),
+        When(urgency="priority", then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )
     qs = (
@@ -208,7 +229,9 @@ def search_referrals(*, viewer: User, query: str, limit: int = 50) -> list[Refer
         .order_by("-change_seq")[:limit]
     )
     rows = list(qs)
-    record_event(actor=viewer, verb=AuditVerb.SEARCHED, object_type=REFERRAL_LABEL, details={"ids": [r.pk for r in rows]})
+    record_event(
+        actor=viewer, verb=AuditVerb.SEARCHED, object_type=REFERRAL_LABEL, details={"ids": [r.pk for r in rows]}
+    )
     return rows
 
 
@@ -216,7 +239,9 @@ def shares_for(*, viewer: User, referral: Referral) -> QuerySet[Any]:
     """The ledger of who has access and why (for the referring practitioner and chairs)."""
     from sharing.models import Share
 
-    return Share.objects.filter(content_type__app_label="referrals", content_type__model="referral", object_id=referral.pk).select_related("agency", "granted_by")
+    return Share.objects.filter(
+        content_type__app_label="referrals", content_type__model="referral", object_id=referral.pk
+    ).select_related("agency", "granted_by")
 
 
 def active_break_glass(*, viewer: User, referral: Referral) -> BreakGlass | None:
@@ -224,7 +249,9 @@ def active_break_glass(*, viewer: User, referral: Referral) -> BreakGlass | None
     from django.utils import timezone
 
     return BreakGlass.objects.filter(
-        user=viewer, content_type=ContentType.objects.get_for_model(Referral), object_id=referral.pk,
+        user=viewer,
+        content_type=ContentType.objects.get_for_model(Referral),
+        object_id=referral.pk,
         expires_at__gt=timezone.now(),
     ).first()
 

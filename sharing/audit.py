@@ -21,7 +21,8 @@ class Origin:
     ip_address: str | None = None
 
 
-_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("audit_origin", default=Origin())
+_SYSTEM = Origin()
+_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("audit_origin", default=_SYSTEM)
 
 
 def set_origin(origin: Origin) -> contextvars.Token[Origin]:
@@ -68,7 +69,9 @@ def record_event(
     )
 
 
-def record_list_read(*, actor: Any, object_type: str, ids: Iterable[int], details: dict[str, Any] | None = None) -> None:
+def record_list_read(
+    *, actor: Any, object_type: str, ids: Iterable[int], details: dict[str, Any] | None = None
+) -> None:
     """Lists record the ids they returned (reads of case content)."""
     record_event(
         actor=actor,

@@ -8,10 +8,10 @@ grant table (a subclass of ``AgencyGrantBase`` with ``related_name="agency_grant
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from typing import ClassVar
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase
@@ -93,6 +93,7 @@ class ShareBasis(models.TextChoices):
     REFERRING_AGENCY = "referring_agency", "Referring agency"
     SCREENING_AGENCY = "screening_agency", "Screening agency"
     INFORMATION_REQUEST = "information_request", "Information request"
+    CASE_OWNER = "case_owner", "Case owner's agency"
     PANEL_MEMBER = "panel_member", "Panel member agency"
     EXPLICIT = "explicit", "Shared"
 
@@ -138,6 +139,9 @@ class BreakGlass(models.Model):
         verbose_name = "break-glass access"
         verbose_name_plural = "break-glass accesses"
         indexes = [models.Index(fields=["user", "content_type", "object_id"], name="breakglass_user_record_idx")]
+
+    def __str__(self) -> str:
+        return f"Break-glass by {self.user_id} on {self.content_type_id}:{self.object_id}"
 
 
 class AuditVerb(models.TextChoices):

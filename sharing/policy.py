@@ -142,25 +142,41 @@ def can_view_child(user: Any, child: ShareableChildModel, *, parent_visible: boo
     return can_view(user, child.shareable_parent) if parent_visible is None else parent_visible
 
 
-def visible_children(user: Any, queryset: QuerySet[C]) -> QuerySet[C]:
-    """Children of a record the user can already read, cut to their clearance and agency."""
+def _summary_q(summary_field: str | None) -> Q:
+    return ~Q(**{summary_field: ""}) if summary_field else Q(pk__in=[])
+
+
+def visible_children(user: Any, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
+    """Children of a record the user can already read, cut to their clearance and agency.
+
+    With ``summary_field``, a child above the user's clearance that has a releasable
+    summary is included: the reader gets the summary only (see ``reads_in_full``).
+    """
     if not is_case_worker(user):
         return queryset.none()
     return queryset.filter(
-        Q(classification__lte=user.clearance_rank), Q(originator_only=False) | Q(owning_agency_id=user.agency_id)
+        Q(classification__lte=user.clearance_rank) | _summary_q(summary_field),
+        Q(originator_only=False) | Q(owning_agency_id=user.agency_id),
     )
 
 
-def withheld_children(user: Any, queryset: QuerySet[C]) -> QuerySet[C]:
-    """Children above the user's clearance: counted ("N withheld"), never shown (rule 6).
+def withheld_children(user: Any, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
+    """Children above the user's clearance with nothing releasable: counted ("N withheld"), never shown (rule 6).
 
     Originator-only children of other agencies do not exist for the reader and are not counted.
     """
     if not is_case_worker(user):
         return queryset.none()
     return queryset.filter(
-        Q(classification__gt=user.clearance_rank), Q(originator_only=False) | Q(owning_agency_id=user.agency_id)
+        Q(classification__gt=user.clearance_rank),
+        ~_summary_q(summary_field),
+        Q(originator_only=False) | Q(owning_agency_id=user.agency_id),
     )
+
+
+def reads_in_full(user: Any, child: ShareableChildModel) -> bool:
+    """Whether the reader sees a visible child's full content, or only its releasable summary."""
+    return is_case_worker(user) and child.classification <= user.clearance_rank
 
 
 def can(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) -> bool:

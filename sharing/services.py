@@ -53,7 +53,9 @@ def sync_agency_access(record: ShareableModel, agency: Agency) -> None:
         .filter(agency=agency, revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
     )
-    summary = live.aggregate(latest=Max("expires_at"), permanent=Max(Case(When(expires_at__isnull=True, then=1), default=0)))
+    summary = live.aggregate(
+        latest=Max("expires_at"), permanent=Max(Case(When(expires_at__isnull=True, then=1), default=0))
+    )
     grants = policy.grant_model(type(record)).objects.filter(content_object_id=record.pk, group_id=agency.group_id)
     if summary["latest"] is None and not summary["permanent"]:
         if grants.exists():
@@ -139,8 +141,12 @@ def share_with_agency(
         verb=AuditVerb.SHARED,
         obj=record,
         reason=share.reason,
-        details={"agency": agency.pk, "basis": ShareBasis.EXPLICIT, "share": share.pk,
-                 "expires_at": expires_at.isoformat() if expires_at else None},
+        details={
+            "agency": agency.pk,
+            "basis": ShareBasis.EXPLICIT,
+            "share": share.pk,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return share
 
@@ -162,7 +168,10 @@ def revoke_share(*, actor: User, record: ShareableModel, share_id: int, reason: 
     share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     sync_agency_access(record, share.agency)
     record_event(
-        actor=actor, verb=AuditVerb.SHARE_REVOKED, obj=record, reason=reason,
+        actor=actor,
+        verb=AuditVerb.SHARE_REVOKED,
+        obj=record,
+        reason=reason,
         details={"agency": share.agency_id, "share": share.pk},
     )
     return share
@@ -188,8 +197,11 @@ def tidy_expired_shares(*, now: datetime | None = None) -> int:
             if record is not None:
                 sync_agency_access(record, share.agency)
             record_event(
-                actor=None, verb=AuditVerb.SHARE_EXPIRED, object_type=share.content_type.app_label + "." + share.content_type.model,
-                object_id=share.object_id, details={"agency": share.agency_id, "share": share.pk},
+                actor=None,
+                verb=AuditVerb.SHARE_EXPIRED,
+                object_type=share.content_type.app_label + "." + share.content_type.model,
+                object_id=share.object_id,
+                details={"agency": share.agency_id, "share": share.pk},
             )
             lapsed += 1
     return lapsed
@@ -203,8 +215,10 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
     """
     if not policy.is_case_worker(actor):
         raise NotFound("Not found.")
-    if record.is_draft or record.classification > actor.clearance_rank or (
-        record.originator_only and record.owning_agency_id != actor.agency_id
+    if (
+        record.is_draft
+        or record.classification > actor.clearance_rank
+        or (record.originator_only and record.owning_agency_id != actor.agency_id)
     ):
         raise NotFound("Not found.")
     if not reason or len(reason.strip()) < 10:
@@ -217,11 +231,19 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
         reason=reason.strip(),
         expires_at=timezone.now() + timedelta(minutes=minutes),
     )
-    record_event(actor=actor, verb=AuditVerb.BREAK_GLASS, obj=record, reason=opening.reason, break_glass=True,
-                 details={"minutes": minutes})
-    watchers = User.objects.filter(is_active=True).filter(
-        Q(agency_id=actor.agency_id, roles__contains=[Role.SPOC]) | Q(roles__contains=[Role.AUDITOR])
-    ).exclude(pk=actor.pk)
+    record_event(
+        actor=actor,
+        verb=AuditVerb.BREAK_GLASS,
+        obj=record,
+        reason=opening.reason,
+        break_glass=True,
+        details={"minutes": minutes},
+    )
+    watchers = (
+        User.objects.filter(is_active=True)
+        .filter(Q(agency_id=actor.agency_id, roles__contains=[Role.SPOC]) | Q(roles__contains=[Role.AUDITOR]))
+        .exclude(pk=actor.pk)
+    )
     notify(recipients=watchers, kind="break_glass", title="Break-glass access was used", link="/audit/break-glass/")
     return opening
 

@@ -8,7 +8,7 @@ ensure_database_url()
 from config.settings.base import *  # noqa: E402, F403
 from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
 
-SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"
+SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"  # noqa: S105 - tests only
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

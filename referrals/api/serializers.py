@@ -28,8 +28,20 @@ class ReferralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referral
         fields = [
-            "id", "reference", "status", "referring_agency", "classification", "originator_only", "subject",
-            "concerns", "ideology", "indicators", "urgency", "immediate_risk", "created_at", "updated_at",
+            "id",
+            "reference",
+            "status",
+            "referring_agency",
+            "classification",
+            "originator_only",
+            "subject",
+            "concerns",
+            "ideology",
+            "indicators",
+            "urgency",
+            "immediate_risk",
+            "created_at",
+            "updated_at",
             "submitted_at",
         ]
         read_only_fields = fields
@@ -51,7 +63,9 @@ class ReferralCreateSerializer(serializers.Serializer):
     classification = serializers.IntegerField(min_value=1, max_value=32767)
     originator_only = serializers.BooleanField(required=False, default=False)
     ideology = serializers.ChoiceField(choices=Ideology.choices, required=False)
-    indicators = serializers.ListField(child=serializers.ChoiceField(choices=Indicator.choices), required=False, max_length=20)
+    indicators = serializers.ListField(
+        child=serializers.ChoiceField(choices=Indicator.choices), required=False, max_length=20
+    )
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     immediate_risk = serializers.BooleanField(required=False, allow_null=True)
     person_aware = serializers.ChoiceField(choices=Awareness.choices, required=False)

@@ -11,7 +11,12 @@ from rest_framework.views import APIView
 
 from partnership.models import Agency
 from referrals import selectors, services
-from referrals.api.serializers import ReferralCreateSerializer, ReferralSerializer, ShareCreateSerializer, ShareSerializer
+from referrals.api.serializers import (
+    ReferralCreateSerializer,
+    ReferralSerializer,
+    ShareCreateSerializer,
+    ShareSerializer,
+)
 from sharing import services as sharing_services
 
 PAGE_PARAMS = [

@@ -17,8 +17,11 @@ def test_post_then_get_and_list(client):
     headers = token_headers(teacher)
     response = client.post(
         "/api/v1/referrals/",
-        {"subject": {"given_name": "Ali", "family_name": "Test", "date_of_birth": "2009-01-02"},
-         "concerns": "Worrying posts", "classification": 2},
+        {
+            "subject": {"given_name": "Ali", "family_name": "Test", "date_of_birth": "2009-01-02"},
+            "concerns": "Worrying posts",
+            "classification": 2,
+        },
         content_type="application/json",
         **headers,
     )
@@ -56,11 +59,15 @@ def test_share_and_revoke(client):
     reader = UserFactory(agency=other)
     assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404
     response = client.post(
-        f"/api/v1/referrals/{referral.pk}/shares/", {"agency": other.pk, "reason": "Health input needed"},
-        content_type="application/json", **token_headers(author),
+        f"/api/v1/referrals/{referral.pk}/shares/",
+        {"agency": other.pk, "reason": "Health input needed"},
+        content_type="application/json",
+        **token_headers(author),
     )
     assert response.status_code == 201, response.content
     assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 200
     share_id = response.json()["id"]
-    assert client.delete(f"/api/v1/referrals/{referral.pk}/shares/{share_id}/", **token_headers(author)).status_code == 204
+    assert (
+        client.delete(f"/api/v1/referrals/{referral.pk}/shares/{share_id}/", **token_headers(author)).status_code == 204
+    )
     assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404

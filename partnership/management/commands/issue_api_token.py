@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--days", type=int, default=None, help="Lifetime in days (default from settings; 0 = never expires).")
+        parser.add_argument(
+            "--days", type=int, default=None, help="Lifetime in days (default from settings; 0 = never expires)."
+        )
         parser.add_argument("--name", default="", help="What the token is for.")
 
     def handle(self, *args: Any, **options: Any) -> None:

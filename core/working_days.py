@@ -1,0 +1,50 @@
+"""Working days in England and Wales: weekends and bank holidays skipped.
+
+Bank holidays come from the govuk-bank-holidays package's bundled data (no
+network at run time). Clocks are computed on London dates, stored in UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from govuk_bank_holidays.bank_holidays import BankHolidays
+
+LONDON = ZoneInfo("Europe/London")
+DIVISION = BankHolidays.ENGLAND_AND_WALES
+
+
+@lru_cache(maxsize=1)
+def _holidays() -> frozenset[dt.date]:
+    calendar = BankHolidays(use_cached_holidays=True)
+    return frozenset(h["date"] for h in calendar.get_holidays(division=DIVISION))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _holidays()
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` (``start`` itself does not count)."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative when ``end`` is earlier)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=n)))
+
+
+def due_at_end_of_working_day(start: dt.datetime, days: int) -> dt.datetime:
+    """End of the London working day ``days`` working days after ``start``, as an aware datetime."""
+    local_start = start.astimezone(LONDON).date()
+    due_day = add_working_days(local_start, days)
+    return dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=LONDON)
