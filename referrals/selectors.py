@@ -5,13 +5,28 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from core.errors import NotFound, ValidationError
-from partnership.models import User
-from referrals.models import Attachment, Referral, ReferralAgencyGrant, ReferralStatus
+from partnership.models import AgencyKind, Role, User
+from referrals.models import (
+    Attachment,
+    Case,
+    ChronologyEntry,
+    EntryDocument,
+    EntryType,
+    Ideology,
+    InformationRequest,
+    Outcome,
+    Referral,
+    ReferralAgencyGrant,
+    ReferralStatus,
+    RequestStatus,
+)
 from sharing import policy
 from sharing.audit import record_event, record_list_read
 from sharing.models import AuditVerb, BreakGlass
@@ -203,7 +218,7 @@ def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
         policy.visible(viewer, Referral.objects.filter(status__in=[ReferralStatus.SUBMITTED, ReferralStatus.SCREENING]))
         .select_related("subject", "owning_agency")
         .annotate(urgency_rank=urgency_rank)
-        .order_by("urgency_rank", "submitted_at")[:limit]
+        .order_by("urgency_rank", "screening_due_at", "submitted_at")[:limit]
     )
     rows = list(qs)
     record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in rows], details={"list": "screening"})
@@ -257,3 +272,227 @@ def active_break_glass(*, viewer: User, referral: Referral) -> BreakGlass | None
 
 
 _ = ReferralAgencyGrant  # the grant table policy.visible_grants drives
+
+
+# --- Cases, information requests and the chronology (issue 4) -------------------------
+
+CASE_LABEL = "referrals.case"
+
+
+@dataclass
+class CasePage:
+    results: list[Case]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def case_page_visible_to(*, viewer: User, cursor: str | None = None, page_size: Any = None) -> CasePage:
+    """Cases the viewer may read, newest change first: the referral grant index, cut to referrals with a case."""
+    size = _page_size(page_size)
+    grants = policy.visible_grants(viewer, Referral).filter(content_object__case__isnull=False)
+    direction, key = decode_cursor(cursor) if cursor else ("n", None)
+    if key is not None:
+        grants = (
+            grants.filter(sort_key__lt=key)
+            if direction == "n"
+            else grants.filter(sort_key__gt=key).order_by("sort_key")
+        )
+    rows = list(
+        grants.select_related("content_object__case__panel", "content_object__case__owner", "content_object__subject")[
+            : size + 1
+        ]
+    )
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+    results = [g.content_object.case for g in rows]
+    next_cursor = previous_cursor = None
+    if rows:
+        if (direction == "n" and has_more) or direction == "p":
+            next_cursor = encode_cursor("n", rows[-1].sort_key)
+        if key is not None and (direction == "n" or has_more):
+            previous_cursor = encode_cursor("p", rows[0].sort_key)
+    record_list_read(actor=viewer, object_type=CASE_LABEL, ids=[c.pk for c in results])
+    return CasePage(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
+    """Fetch, authorise and audit one case read; 404 for missing and not-yours alike."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    referral = (
+        policy.visible_for_detail(viewer, Referral.objects.filter(pk=pk, case__isnull=False))
+        .select_related("case__panel", "case__owner", "subject", "owning_agency")
+        .first()
+    )
+    if referral is None:
+        raise NotFound("Not found.")
+    case = referral.case
+    if audit:
+        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=case)
+    return case
+
+
+@dataclass
+class ChronologyItem:
+    entry: ChronologyEntry
+    full: bool  # False: the reader sees only the releasable summary
+
+    @property
+    def text(self) -> str:
+        return self.entry.body if self.full else self.entry.releasable_summary
+
+
+@dataclass
+class Chronology:
+    items: list[ChronologyItem]
+    withheld: int
+
+
+def chronology_for(
+    *,
+    viewer: User,
+    referral: Referral,
+    agency_id: Any = None,
+    entry_type: str | None = None,
+    significant_only: bool = False,
+    audit: bool = True,
+) -> Chronology:
+    """The chronology of a record the viewer already opened: oldest first, withheld counted, summaries applied.
+
+    Two queries whatever its length: the entries and the withheld count.
+    """
+    entries = referral.entries.all()
+    if agency_id not in (None, ""):
+        try:
+            entries = entries.filter(owning_agency_id=int(agency_id))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"agency": ["Choose an agency from the list"]}) from exc
+    if entry_type:
+        if entry_type not in EntryType.values:
+            raise ValidationError({"entry_type": ["Choose an entry type from the list"]})
+        entries = entries.filter(entry_type=entry_type)
+    if significant_only:
+        entries = entries.filter(significant=True)
+    shown = list(
+        policy.visible_children(viewer, entries, summary_field="releasable_summary")
+        .select_related("owning_agency", "created_by")
+        .prefetch_related("documents")
+        .order_by("occurred_at", "id")
+    )
+    withheld = policy.withheld_children(viewer, entries, summary_field="releasable_summary").count()
+    items = [ChronologyItem(entry=e, full=policy.reads_in_full(viewer, e)) for e in shown]
+    if audit:
+        record_event(
+            actor=viewer,
+            verb=AuditVerb.RECORD_VIEWED,
+            obj=referral,
+            details={"chronology": [e.pk for e in shown], "withheld": withheld},
+        )
+    return Chronology(items=items, withheld=withheld)
+
+
+def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
+    """A contribution's document: readable only when its entry is readable in full."""
+    try:
+        pk = int(document_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    document = EntryDocument.objects.select_related("entry__referral").filter(pk=pk).first()
+    if document is None or not (
+        policy.can(viewer, policy.Action.VIEW, document.entry) and policy.reads_in_full(viewer, document.entry)
+    ):
+        raise NotFound("Not found.")
+    record_event(actor=viewer, verb=AuditVerb.DOWNLOADED, obj=document, details={"entry": document.entry_id})
+    return document
+
+
+def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[InformationRequest]:
+    """The viewer's agency's information requests on cases it can read (the SPOC's queue)."""
+    if not policy.is_case_worker(viewer):
+        return []
+    qs = InformationRequest.objects.filter(agency_id=viewer.agency_id)
+    if not include_closed:
+        qs = qs.exclude(status=RequestStatus.CLOSED)
+    visible_ids = policy.visible_grants(viewer, Referral).values("content_object_id")
+    rows = list(
+        qs.filter(case__referral__in=visible_ids)
+        .select_related("case", "assigned_to", "requested_by")
+        .order_by("due_date", "id")[:500]
+    )
+    record_list_read(actor=viewer, object_type="referrals.informationrequest", ids=[r.pk for r in rows])
+    return rows
+
+
+def requests_for_case(*, viewer: User, case: Case) -> list[InformationRequest]:
+    """Requests on a case the viewer already opened (agency readiness for the coordinator)."""
+    return list(case.information_requests.select_related("agency", "assigned_to").order_by("due_date", "id"))
+
+
+def is_overdue(request: InformationRequest) -> bool:
+    return request.status in (RequestStatus.OPEN, RequestStatus.ASSIGNED) and request.due_date < timezone.localdate()
+
+
+# --- Outcomes report -----------------------------------------------------------------
+
+SMALL_NUMBER = 5
+
+
+@dataclass
+class OutcomeReport:
+    by_outcome: list[tuple[str, str]]
+    by_sector: list[tuple[str, str]]
+    by_ideology: list[tuple[str, str]]
+    total: str
+
+
+def _suppress(count: int) -> str:
+    """Counts under 5 are shown as '<5' so nobody can be identified from small numbers."""
+    return "<5" if 0 < count < SMALL_NUMBER else str(count)
+
+
+def outcome_report(*, viewer: User, start: date, end: date) -> OutcomeReport:
+    """Aggregate counts for a period (no case content): chairs, partnership admins and auditors."""
+    if not (
+        viewer.is_active
+        and (viewer.is_superuser or {Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR} & set(viewer.roles))
+    ):
+        raise NotFound("Not found.")
+    if end < start:
+        raise ValidationError({"end": ["The end of the period must be after its start"]})
+    submitted = Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(
+        submitted_at__date__gte=start, submitted_at__date__lte=end
+    )
+    outcome_labels = dict(Outcome.choices)
+    by_outcome_counts: dict[str, int] = {}
+    for code, count in submitted.exclude(outcome="").values_list("outcome").annotate(n=Count("id")):
+        by_outcome_counts[code] = count
+    for code, count in (
+        Case.objects.filter(referral__in=submitted).exclude(outcome="").values_list("outcome").annotate(n=Count("pk"))
+    ):
+        by_outcome_counts[code] = by_outcome_counts.get(code, 0) + count
+    by_outcome = [(outcome_labels[c], _suppress(n)) for c, n in sorted(by_outcome_counts.items())]
+    kinds = dict(AgencyKind.choices)
+    by_sector = [
+        (kinds.get(kind, kind), _suppress(n))
+        for kind, n in submitted.values_list("owning_agency__kind")
+        .annotate(n=Count("id"))
+        .order_by("owning_agency__kind")
+    ]
+    ideologies = dict(Ideology.choices)
+    by_ideology = [
+        (ideologies.get(code, "Not recorded"), _suppress(n))
+        for code, n in submitted.values_list("ideology").annotate(n=Count("id")).order_by("ideology")
+    ]
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.EXPORTED,
+        object_type="report.outcomes",
+        details={"start": start.isoformat(), "end": end.isoformat()},
+    )
+    return OutcomeReport(
+        by_outcome=by_outcome, by_sector=by_sector, by_ideology=by_ideology, total=_suppress(submitted.count())
+    )

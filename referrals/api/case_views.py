@@ -1,0 +1,216 @@
+"""Cases, the chronology, screening decisions, information requests and contributions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ValidationError
+from partnership.models import Panel, User
+from referrals import selectors, services
+from referrals.api.serializers import (
+    CaseSerializer,
+    CaseTransitionSerializer,
+    ChronologySerializer,
+    ContributionCreateSerializer,
+    InformationRequestCreateSerializer,
+    InformationRequestSerializer,
+    ReferralSerializer,
+    ScreeningDecisionSerializer,
+)
+from referrals.api.views import PAGE_PARAMS, _page_url
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The case's `version` (its ETag). A stale version is refused with 412.",
+)
+
+
+def _expected_version(request: Request) -> int | None:
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    try:
+        return int(header.strip().strip("W/").strip('"'))
+    except ValueError as exc:
+        raise ValidationError({"If-Match": ["Send the case's version number."]}) from exc
+
+
+def _with_etag(response: Response, version: int) -> Response:
+    response["ETag"] = f'"{version}"'
+    return response
+
+
+class CaseListView(APIView):
+    @extend_schema(
+        parameters=PAGE_PARAMS[:2],
+        responses=inline_serializer(
+            "CasePage",
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": CaseSerializer(many=True),
+            },
+        ),
+        summary="Cases the caller may see, newest change first",
+    )
+    def get(self, request: Request) -> Response:
+        page = selectors.case_page_visible_to(
+            viewer=request.user,
+            cursor=request.query_params.get("cursor"),
+            page_size=request.query_params.get("page_size"),
+        )
+        return Response(
+            {
+                "next": _page_url(request, page.next_cursor),
+                "previous": _page_url(request, page.previous_cursor),
+                "results": CaseSerializer(page.results, many=True).data,
+            }
+        )
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CaseSerializer, summary="One case (404 when the caller may not see it)")
+    def get(self, request: Request, case_id: int) -> Response:
+        case = selectors.access_case(viewer=request.user, case_id=case_id)
+        return _with_etag(Response(CaseSerializer(case).data), case.version)
+
+
+class CaseTransitionView(APIView):
+    @extend_schema(
+        parameters=[IF_MATCH],
+        request=CaseTransitionSerializer,
+        responses={200: CaseSerializer},
+        summary="Move a case to another state (refused with 409 when not allowed from here)",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        incoming = CaseTransitionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.transition_case(
+            actor=request.user,
+            case_id=case_id,
+            to_status=incoming.validated_data["status"],
+            reason=incoming.validated_data["reason"],
+            expected_version=_expected_version(request),
+        )
+        case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        return _with_etag(Response(CaseSerializer(case).data), case.version)
+
+
+class ChronologyView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("agency", OpenApiTypes.INT, description="Only entries from this agency."),
+            OpenApiParameter("entry_type", OpenApiTypes.STR, description="Only entries of this type."),
+        ],
+        responses=ChronologySerializer,
+        summary="Entries visible to the caller, oldest first, and how many are withheld above their clearance",
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        chronology = selectors.chronology_for(
+            viewer=request.user,
+            referral=case.referral,
+            agency_id=request.query_params.get("agency"),
+            entry_type=request.query_params.get("entry_type"),
+        )
+        return Response(ChronologySerializer(chronology).data)
+
+
+class ScreeningDecisionView(APIView):
+    @extend_schema(
+        request=ScreeningDecisionSerializer,
+        responses={200: ReferralSerializer},
+        summary="Record the screening decision (screening officers of the screening agency)",
+    )
+    def post(self, request: Request, referral_id: int) -> Response:
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        incoming = ScreeningDecisionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data: dict[str, Any] = incoming.validated_data
+        panel = Panel.objects.filter(pk=data["panel"]).first() if data.get("panel") else None
+        if data.get("panel") and panel is None:
+            raise ValidationError({"panel": ["There is no panel with that id."]})
+        owner = User.objects.filter(username=data["case_owner"]).first() if data.get("case_owner") else None
+        if data.get("case_owner") and owner is None:
+            raise ValidationError({"case_owner": ["There is no user with that username."]})
+        services.screen_referral(
+            actor=request.user,
+            referral_id=referral.pk,
+            decision=data["decision"],
+            rationale=data["rationale"],
+            signposted_to=data.get("signposted_to", ""),
+            panel=panel,
+            case_owner=owner,
+            expected_version=_expected_version(request),
+        )
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
+        return Response(ReferralSerializer(referral).data)
+
+
+class CaseInformationRequestsView(APIView):
+    @extend_schema(responses=InformationRequestSerializer(many=True), summary="Information requests on a case")
+    def get(self, request: Request, case_id: int) -> Response:
+        case = selectors.access_case(viewer=request.user, case_id=case_id)
+        return Response(
+            InformationRequestSerializer(selectors.requests_for_case(viewer=request.user, case=case), many=True).data
+        )
+
+    @extend_schema(
+        request=InformationRequestCreateSerializer,
+        responses={201: InformationRequestSerializer(many=True)},
+        summary="Ask agencies for what they know (the case owner or a chair)",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        incoming = InformationRequestCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        created = services.request_information(
+            actor=request.user,
+            case_id=case_id,
+            agency_ids=incoming.validated_data["agencies"],
+            question=incoming.validated_data["question"],
+            due_date=incoming.validated_data.get("due_date"),
+        )
+        return Response(InformationRequestSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AgencyInformationRequestsView(APIView):
+    @extend_schema(
+        responses=InformationRequestSerializer(many=True), summary="The caller's agency's open information requests"
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.requests_for_agency(viewer=request.user)
+        return Response(InformationRequestSerializer(rows, many=True).data)
+
+
+class ContributionView(APIView):
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        request=ContributionCreateSerializer,
+        responses={201: inline_serializer("ContributionCreated", {"entry": serializers.IntegerField()})},
+        summary="Return a contribution to an information request (the agency's SPOC or assignee)",
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        incoming = ContributionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        entry = services.return_contribution(
+            actor=request.user,
+            request_id=request_id,
+            text=incoming.validated_data["text"],
+            classification=incoming.validated_data["classification"],
+            releasable_summary=incoming.validated_data["releasable_summary"],
+            documents=request.FILES.getlist("documents") if hasattr(request, "FILES") else None,
+        )
+        return Response({"entry": entry.pk}, status=status.HTTP_201_CREATED)
