@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from partnership.demo import DEMO_TOTP_SECRET, seed_partnership
+from referrals.demo import seed_referrals
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = seed_partnership()
+        seed_referrals()
         if options["json"]:
             rows = [{**asdict(login), "totp_secret": DEMO_TOTP_SECRET} for login in logins]
             self.stdout.write(json.dumps(rows, indent=2))
