@@ -251,3 +251,15 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
 def ensure_can_share(actor: User, record: ShareableModel) -> None:
     if not policy.can(actor, policy.Action.SHARE, record):
         raise PermissionDenied("Only the referring practitioner or a panel chair can share this.")
+
+
+def live_share_agencies(*, record: ShareableModel, basis: ShareBasis | None = None) -> list[int]:
+    """Agencies with an unrevoked, unexpired share of the record (optionally of one basis)."""
+    shares = (
+        _shares_for(record)
+        .filter(revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    )
+    if basis is not None:
+        shares = shares.filter(basis=basis)
+    return list(shares.values_list("agency_id", flat=True).distinct())
