@@ -40,7 +40,9 @@ def embedded_database_url() -> str:
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir) if info.socket_dir else str(PGDATA)
     port = f":{info.port}" if info.port else ""
-    return f"postgres://postgres@{quote(socket_dir, safe='')}{port}/{DATABASE_NAME}"
+    # django-environ takes a Unix socket directory from the URL's path
+    # (percent-encoded), not from its host.
+    return f"postgres://postgres@{port}/{quote(socket_dir, safe='')}/{DATABASE_NAME}"
 
 
 def ensure_database_url() -> str:

