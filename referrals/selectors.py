@@ -180,6 +180,12 @@ def possible_matches(*, viewer: User, referral: Referral) -> list[dict[str, Any]
     return out
 
 
+def referral_for_break_glass(*, reference: str) -> Referral | None:
+    """The submitted referral with this reference, for a break-glass request. The caller
+    (``sharing.services.open_break_glass``) decides; the answer is never shown unless it allows."""
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(reference=reference.strip()).first()
+
+
 def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
     try:
         pk = int(attachment_id)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.errors import ConflictError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.working_days import add_working_days, due_at_end_of_working_day
 from partnership.models import Agency, ClearanceLevel, Panel, PartnershipSettings, Role, User
-from referrals import matching
+from referrals import matching, reminders
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -183,8 +183,11 @@ def update_draft(*, actor: User, referral_id: int, expected_version: int | None,
     return referral
 
 
-def missing_answers(referral: Referral) -> dict[str, list[str]]:
-    """What still has to be answered before a referral can be submitted."""
+def missing_answers(referral: Referral, *, require_structured: bool = True) -> dict[str, list[str]]:
+    """What still has to be answered before a referral can be submitted.
+
+    The browser journey asks for the structured answers; the API makes them optional.
+    """
     person = referral.subject
     errors: dict[str, list[str]] = {}
     if not person.given_name.strip():
@@ -197,6 +200,11 @@ def missing_answers(referral: Referral) -> dict[str, list[str]]:
         errors["date_of_birth"] = ["Date of birth must be in the past"]
     if not referral.concerns.strip():
         errors["concerns"] = ["Describe your concerns"]
+    if require_structured:
+        if not referral.ideology:
+            errors["ideology"] = ["Select the type of concern"]
+        if not referral.urgency:
+            errors["urgency"] = ["Select how urgent this is"]
     return errors
 
 
@@ -210,12 +218,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
     check_transition(referral, ReferralStatus.SUBMITTED)
     if referral.created_by_id != actor.pk:
         raise PermissionDenied("Only the author can submit a draft.")
-    errors = missing_answers(referral)
-    if require_structured:
-        if not referral.ideology:
-            errors["ideology"] = ["Select the type of concern"]
-        if not referral.urgency:
-            errors["urgency"] = ["Select how urgent this is"]
+    errors = missing_answers(referral, require_structured=require_structured)
     if errors:
         raise ValidationError(errors)
     validate_classification(actor, referral.classification)
@@ -250,6 +253,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
         [PossibleMatch(referral=referral, matched=m.referral, reasons=m.reasons) for m in found],
         ignore_conflicts=True,
     )
+    reminders.sync_referral(referral)
     record_event(actor=actor, verb=AuditVerb.SUBMITTED, obj=referral, details={"reference": referral.reference})
     return referral
 
@@ -555,6 +559,7 @@ def screen_referral(
             significant=True,
         )
     _touch(referral)
+    reminders.sync_referral(referral)
     record_event(
         actor=actor,
         verb=AuditVerb.TRANSITION,
@@ -710,6 +715,7 @@ def request_information(
             information_request=request,
         )
         record_event(actor=actor, verb=AuditVerb.CREATED, obj=request, details={"agency": agency.pk})
+        reminders.sync_request(request)
         created.append(request)
     _touch(case.referral)
     return created
@@ -746,6 +752,7 @@ def assign_request(*, actor: User, request_id: int, assignee: User) -> Informati
     request.assigned_to = assignee
     request.status = RequestStatus.ASSIGNED
     request.save(update_fields=["assigned_to", "status", "updated_at"])
+    reminders.sync_request(request)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"assigned_to": assignee.pk})
     return request
 
@@ -807,6 +814,7 @@ def return_contribution(
     request.status = RequestStatus.RETURNED
     request.returned_at = timezone.now()
     request.save(update_fields=["status", "returned_at", "updated_at"])
+    reminders.sync_request(request)
     _touch(request.case.referral)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
     return entry
@@ -836,6 +844,7 @@ def extend_request(*, actor: User, request_id: int, due_date: date, reason: str 
     previous = request.due_date
     request.due_date = due_date
     request.save(update_fields=["due_date", "updated_at"])
+    reminders.sync_request(request)
     record_event(
         actor=actor,
         verb=AuditVerb.CHANGED,
@@ -856,6 +865,7 @@ def close_request(*, actor: User, request_id: int, reason: str = "") -> Informat
     request.status = RequestStatus.CLOSED
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at", "updated_at"])
+    reminders.sync_request(request)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
     return request
 
