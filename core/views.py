@@ -9,6 +9,7 @@ from django.template import loader
 def _respond(request: HttpRequest, template: str, status: int, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail}, status=status)
+    body: str
     try:
         body = loader.render_to_string(template, request=request)
     except Exception:  # the error page itself must never fail

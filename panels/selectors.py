@@ -4,26 +4,38 @@ Every read of case content goes through sharing.policy for THIS viewer."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
 from panels.models import (
     Action,
     ActionStatus,
+    Addendum,
     AgendaItem,
     Assessment,
+    AssessmentRating,
+    Attendance,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentStatus,
+    Declaration,
+    Dimension,
+    Discussion,
+    Intervention,
     Meeting,
     MeetingStatus,
+    PostExitReview,
     SupportPlan,
 )
-from panels.services import is_panel_member, quorum
-from partnership.models import Panel, User
-from referrals.models import Case, InformationRequest, Referral, RequestStatus
-from referrals.selectors import chronology_for
+from panels.services import OPEN_CASE_STATUSES, Quorum, is_panel_chair, is_panel_member, quorum
+from partnership.models import CASE_WORKING_ROLES, Agency, Panel, User
+from referrals.models import Case, ChronologyEntry, InformationRequest, Referral, RequestStatus
+from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
 from sharing.audit import record_event
 from sharing.models import AuditVerb
@@ -95,7 +107,7 @@ def agenda_for(*, viewer: User, meeting: Meeting) -> Agenda:
         policy.visible(viewer, Referral.objects.filter(pk__in=[i.case_id for i in items])).values_list("pk", flat=True)
     )
     rows = [
-        AgendaRow(item=i, case=i.case, outstanding_requests=len(i.case.outstanding))
+        AgendaRow(item=i, case=i.case, outstanding_requests=len(i.case.outstanding))  # type: ignore[attr-defined]
         for i in items
         if i.case_id in readable
     ]
@@ -142,7 +154,7 @@ def assessment_changes(latest: Assessment, previous: Assessment | None) -> list[
 def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
     """The pack for ONE reader: only what they could open in the app, at their clearance.
 
-    Audited as a disclosure. Query count is fixed per case (bounded), not per entry.
+    Audited as a disclosure. A fixed number of queries whatever the number of cases.
     """
     agenda = agenda_for(viewer=viewer, meeting=meeting)
     pack = PanelPack(meeting=meeting, reader=viewer, generated_at=timezone.now(), withheld=agenda.withheld)
@@ -163,6 +175,7 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         case_id__in=case_ids, status=ActionStatus.OPEN, due_date__lt=timezone.localdate()
     ).select_related("owner_agency"):
         overdue.setdefault(action.case_id, []).append(action)
+    chronologies = significant_chronologies(viewer=viewer, referral_ids=case_ids)
     for row in agenda.rows:
         versions = assessments.get(row.case.pk, [])
         latest = versions[0] if versions else None
@@ -175,9 +188,7 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
                 changes=assessment_changes(latest, previous) if latest else [],
                 plan=plans.get(row.case.pk),
                 overdue_actions=overdue.get(row.case.pk, []),
-                chronology=chronology_for(
-                    viewer=viewer, referral=row.case.referral, significant_only=True, audit=False
-                ),
+                chronology=chronologies[row.case.pk],
             )
         )
     record_event(
@@ -203,8 +214,6 @@ class Dashboard:
 
 def chair_dashboard(*, viewer: User) -> Dashboard:
     """Everything a chair needs before the next meeting, cut to what the chair may read."""
-    from panels.models import Discussion
-
     panels = list(panels_for(viewer=viewer).filter(Q(chair=viewer) | Q(deputy_chair=viewer)))
     if not panels:
         raise NotFound("Not found.")
@@ -245,7 +254,7 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
             ).select_related("subject")[:50]
         ),
         recent_decisions=list(
-            Discussion.objects.filter(item__case__in=cases)
+            policy.visible_children(viewer, Discussion.objects.filter(item__case__in=cases))
             .select_related("item__case", "item__meeting")
             .order_by("-decided_at")[:10]
         ),
@@ -253,3 +262,371 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
 
 
 _ = is_panel_member
+
+
+# --- pages and API: panels, the meeting record, the case's panel record ----------------------
+# (Additions for the panel pages and API. Each takes the viewer and answers only what they may read.)
+
+
+def access_panel(*, viewer: User, panel_id: Any) -> Panel:
+    """A panel the viewer chairs or belongs to; the same 404 for missing and not-theirs."""
+    try:
+        pk = int(panel_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    panel = panels_for(viewer=viewer).filter(pk=pk).first()
+    if panel is None:
+        raise NotFound("Not found.")
+    return panel
+
+
+def schedule_for(*, viewer: User, panel: Panel) -> list[Meeting]:
+    """Every meeting of a panel the viewer already opened with ``access_panel`` (no case content)."""
+    return list(Meeting.objects.filter(panel=panel).order_by("scheduled_at", "id"))
+
+
+def panels_with_members_for(*, viewer: User) -> list[Panel]:
+    """The viewer's panels with their member agencies (two queries)."""
+    return list(panels_for(viewer=viewer).prefetch_related("memberships__agency"))
+
+
+def member_agencies(panel: Panel) -> list[Agency]:
+    """The agencies that attend: every member agency and the chair's (and deputy's) own."""
+    chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
+    return list(
+        Agency.objects.filter(Q(panel_memberships__panel=panel) | Q(users__pk__in=chairs)).distinct().order_by("name")
+    )
+
+
+def _readable_case_ids(viewer: User, case_ids: Iterable[int | None]) -> set[int]:
+    ids = {pk for pk in case_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(policy.visible(viewer, Referral.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+
+
+@dataclass
+class MeetingItem:
+    """One agenda item as the viewer may see it, with its recorded decision and actions."""
+
+    row: AgendaRow
+    discussion: Discussion | None
+    decision_withheld: bool  # a decision is recorded above the viewer's clearance
+    actions: list[Action]
+
+    @property
+    def item(self) -> AgendaItem:
+        return self.row.item
+
+    @property
+    def case(self) -> Case:
+        return self.row.case
+
+    @property
+    def is_open(self) -> bool:
+        return self.discussion is None and not self.decision_withheld and not self.row.item.deferred
+
+
+@dataclass
+class AttendanceRow:
+    agency: Agency
+    record: Attendance | None
+    people: list[User]
+
+
+@dataclass
+class MeetingRecord:
+    meeting: Meeting
+    agenda: Agenda
+    items: list[MeetingItem]
+    attendance: list[AttendanceRow]
+    quorum: Quorum
+    declarations: list[tuple[Declaration, Case | None]]
+    addenda: list[tuple[Addendum, Case | None]]
+    is_chair: bool
+    is_member: bool
+    addable_cases: list[Case]
+
+    @property
+    def people(self) -> list[User]:
+        """Users of the attending agencies (for attendee and action-owner choices)."""
+        return [person for row in self.attendance for person in row.people]
+
+    def item(self, item_id: Any) -> MeetingItem:
+        for entry in self.items:
+            if str(entry.item.pk) == str(item_id):
+                return entry
+        raise NotFound("Not found.")
+
+
+def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
+    """The live record of a meeting the viewer opened with ``access_meeting``: agenda, decisions,
+    actions, attendance, declarations and addenda, cut to what the viewer may read.
+
+    A fixed number of queries whatever the number of items.
+    """
+    panel = meeting.panel
+    chair = is_panel_chair(viewer, panel)
+    agenda = agenda_for(viewer=viewer, meeting=meeting)
+    case_ids = [row.case.pk for row in agenda.rows]
+    item_ids = [row.item.pk for row in agenda.rows]
+    discussions = {
+        d.item_id: d
+        for d in policy.visible_children(viewer, Discussion.objects.filter(item_id__in=item_ids)).select_related(
+            "created_by"
+        )
+    }
+    decided = set(Discussion.objects.filter(item_id__in=item_ids).values_list("item_id", flat=True))
+    actions: dict[int, list[Action]] = {}
+    for action in (
+        Action.objects.filter(case_id__in=case_ids)
+        .filter(Q(meeting=meeting) | Q(status=ActionStatus.OPEN))
+        .select_related("owner_agency", "owner")
+        .order_by("due_date", "id")
+    ):
+        actions.setdefault(action.case_id, []).append(action)
+    items = [
+        MeetingItem(
+            row=row,
+            discussion=discussions.get(row.item.pk),
+            decision_withheld=row.item.pk in decided and row.item.pk not in discussions,
+            actions=actions.get(row.case.pk, []),
+        )
+        for row in agenda.rows
+    ]
+    agencies = member_agencies(panel)
+    present = {a.agency_id: a for a in meeting.attendance.select_related("attendee")}
+    member = is_panel_member(viewer, panel)
+    people: dict[int, list[User]] = {}
+    if member and not meeting.is_sealed:
+        for person in (
+            User.objects.filter(agency__in=agencies, is_active=True)
+            .select_related("agency")
+            .order_by("first_name", "last_name")
+        ):
+            if CASE_WORKING_ROLES.intersection(person.roles):
+                people.setdefault(person.agency_id or 0, []).append(person)
+    attendance = [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+    declarations = list(meeting.declarations.select_related("user__agency", "case").order_by("created_at", "id"))
+    addenda = list(meeting.addenda.select_related("author__agency", "case"))
+    mentioned = _readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
+    addable: list[Case] = []
+    if chair and not meeting.is_sealed and meeting.status != MeetingStatus.CANCELLED:
+        addable = list(
+            Case.objects.filter(
+                panel=panel,
+                status__in=OPEN_CASE_STATUSES,
+                referral__in=policy.visible(viewer, Referral.objects.filter(case__panel=panel)),
+            )
+            .exclude(agenda_items__meeting=meeting)
+            .select_related("referral__subject")
+            .order_by("reference")
+        )
+    return MeetingRecord(
+        meeting=meeting,
+        agenda=agenda,
+        items=items,
+        attendance=attendance,
+        quorum=quorum(meeting),
+        declarations=[(d, d.case if d.case_id in mentioned else None) for d in declarations],
+        # An addendum about a case the viewer cannot read does not exist for them.
+        addenda=[
+            (a, a.case if a.case_id in mentioned else None) for a in addenda if not a.case_id or a.case_id in mentioned
+        ],
+        is_chair=chair,
+        is_member=member,
+        addable_cases=addable,
+    )
+
+
+def access_agenda_item(*, viewer: User, item_id: Any) -> AgendaItem:
+    """An agenda item of a meeting the viewer may open, on a case they may read; else 404."""
+    try:
+        pk = int(item_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    item = (
+        AgendaItem.objects.filter(pk=pk, meeting__in=meetings_for(viewer=viewer))
+        .select_related("meeting__panel", "case")
+        .first()
+    )
+    if item is None or not _readable_case_ids(viewer, [item.case_id]):
+        raise NotFound("Not found.")
+    return item
+
+
+@dataclass
+class AssessmentVersion:
+    assessment: Assessment
+    previous_version: int | None
+    changes: list[dict[str, Any]]
+    dimensions: list[tuple[str, list[AssessmentRating]]]
+
+
+@dataclass
+class CasePanelRecord:
+    """Everything panel-side about one case, as the viewer may read it."""
+
+    case: Case
+    consents: list[ConsentRecord]  # newest first
+    current_consent: dict[str, str]  # purpose -> status
+    consent_withdrawn: bool
+    under_18: bool
+    assessments: list[AssessmentVersion]  # newest first
+    assessments_withheld: int
+    plan: SupportPlan | None
+    interventions: list[Intervention]
+    actions: list[Action]
+    post_exit_reviews: list[PostExitReview]
+    decisions: list[Discussion]
+    decisions_withheld: int
+    is_chair: bool
+    is_member: bool
+    is_owner: bool
+
+    @property
+    def can_record_consent(self) -> bool:
+        return self.is_owner or self.is_chair
+
+    @property
+    def can_contribute(self) -> bool:
+        return self.is_owner or self.is_member
+
+    @property
+    def latest_assessment(self) -> AssessmentVersion | None:
+        return self.assessments[0] if self.assessments else None
+
+    @property
+    def channel_consent(self) -> str:
+        return self.current_consent.get(ConsentPurpose.CHANNEL_SUPPORT, ConsentStatus.NOT_SOUGHT)
+
+
+def _by_dimension(ratings: Iterable[AssessmentRating]) -> list[tuple[str, list[AssessmentRating]]]:
+    grouped: dict[str, list[AssessmentRating]] = {value: [] for value in Dimension.values}
+    for rating in sorted(ratings, key=lambda r: (r.factor.position, r.factor_id)):
+        grouped[rating.factor.dimension].append(rating)
+    return [(str(Dimension(d).label), rows) for d, rows in grouped.items() if rows]
+
+
+def case_panel_record(*, viewer: User, case: Case) -> CasePanelRecord:
+    """The panel record of a case the viewer opened with ``referrals.selectors.access_case``.
+
+    Consent, plan, interventions, actions and reviews belong to the case and are read with it;
+    assessments and decisions carry their own classification and are cut to the viewer's.
+    """
+    from panels.services import _is_under_18
+
+    consents = list(
+        ConsentRecord.objects.filter(case=case).select_related("recorded_by").order_by("-recorded_at", "-id")
+    )
+    current: dict[str, str] = {}
+    for record in consents:
+        current.setdefault(record.purpose, record.status)
+    assessments = list(
+        policy.visible_children(viewer, Assessment.objects.filter(case=case))
+        .select_related("created_by", "owning_agency")
+        .prefetch_related("ratings__factor")
+        .order_by("-version")
+    )
+    versions = []
+    for index, version in enumerate(assessments):
+        older = assessments[index + 1] if index + 1 < len(assessments) else None
+        versions.append(
+            AssessmentVersion(
+                assessment=version,
+                previous_version=older.version if older else None,
+                changes=assessment_changes(version, older),
+                dimensions=_by_dimension(version.ratings.all()),
+            )
+        )
+    plan = SupportPlan.objects.filter(case=case).first()
+    decisions_qs = Discussion.objects.filter(item__case=case)
+    decisions = list(
+        policy.visible_children(viewer, decisions_qs).select_related("item__meeting").order_by("-decided_at")
+    )
+    panel = case.panel
+    return CasePanelRecord(
+        case=case,
+        consents=consents,
+        current_consent=current,
+        consent_withdrawn=current.get(ConsentPurpose.CHANNEL_SUPPORT) == ConsentStatus.WITHDRAWN,
+        under_18=_is_under_18(case),
+        assessments=versions,
+        assessments_withheld=policy.withheld_children(viewer, Assessment.objects.filter(case=case)).count(),
+        plan=plan,
+        interventions=list(plan.interventions.select_related("provider").order_by("starts_on", "id")) if plan else [],
+        actions=list(
+            Action.objects.filter(case=case)
+            .select_related("owner_agency", "owner", "meeting")
+            .order_by("status", "due_date", "id")
+        ),
+        post_exit_reviews=list(PostExitReview.objects.filter(case=case).order_by("stage")),
+        decisions=decisions,
+        decisions_withheld=policy.withheld_children(viewer, decisions_qs).count(),
+        is_chair=is_panel_chair(viewer, panel),
+        is_member=is_panel_member(viewer, panel),
+        is_owner=case.owner_id == viewer.pk,
+    )
+
+
+def actions_for_case(*, viewer: User, case: Case) -> list[Action]:
+    """Actions on a case the viewer already opened."""
+    return list(Action.objects.filter(case=case).select_related("owner_agency", "owner").order_by("due_date", "id"))
+
+
+def consents_for_case(*, viewer: User, case: Case) -> list[ConsentRecord]:
+    """The consent ledger of a case the viewer already opened, oldest first."""
+    return list(ConsentRecord.objects.filter(case=case).select_related("recorded_by").order_by("recorded_at", "id"))
+
+
+def support_plan_for(*, viewer: User, case: Case) -> tuple[SupportPlan | None, list[Intervention]]:
+    """The plan and its interventions for a case the viewer already opened."""
+    plan = SupportPlan.objects.filter(case=case).prefetch_related("interventions__provider").first()
+    return plan, list(plan.interventions.all()) if plan else []
+
+
+def access_action(*, viewer: User, action_id: Any) -> Action:
+    """An action on a case the viewer may read; else 404."""
+    try:
+        pk = int(action_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    action = Action.objects.select_related("case", "owner_agency", "owner").filter(pk=pk).first()
+    if action is None or not _readable_case_ids(viewer, [action.case_id]):
+        raise NotFound("Not found.")
+    return action
+
+
+def access_intervention(*, viewer: User, intervention_id: Any) -> Intervention:
+    try:
+        pk = int(intervention_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    intervention = Intervention.objects.select_related("plan__case", "provider").filter(pk=pk).first()
+    if intervention is None or not _readable_case_ids(viewer, [intervention.plan.case_id]):
+        raise NotFound("Not found.")
+    return intervention
+
+
+def significant_chronologies(*, viewer: User, referral_ids: list[int]) -> dict[int, Chronology]:
+    """``chronology_for(significant_only=True, audit=False)`` for many readable records at once:
+    three queries whatever their number (entries, their documents, the withheld counts)."""
+    if not referral_ids:
+        return {}
+    entries = ChronologyEntry.objects.filter(referral_id__in=referral_ids, significant=True)
+    shown = (
+        policy.visible_children(viewer, entries, summary_field="releasable_summary")
+        .select_related("owning_agency", "created_by")
+        .prefetch_related("documents")
+        .order_by("occurred_at", "id")
+    )
+    withheld = dict(
+        policy.withheld_children(viewer, entries, summary_field="releasable_summary")
+        .order_by()
+        .values_list("referral_id")
+        .annotate(n=Count("id"))
+    )
+    out = {pk: Chronology(items=[], withheld=withheld.get(pk, 0)) for pk in referral_ids}
+    for entry in shown:
+        out[entry.referral_id].items.append(ChronologyItem(entry=entry, full=policy.reads_in_full(viewer, entry)))
+    return out

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from panels import reminders
 from panels.models import (
     Action,
     ActionStatus,
@@ -112,6 +113,7 @@ def generate_meetings(*, panel: Panel, until: dt.datetime | None = None) -> list
                 )
             )
         slot += 1
+    reminders.sync_meetings(created)
     return created
 
 
@@ -128,6 +130,7 @@ def add_meeting(*, actor: User, panel: Panel, scheduled_at: dt.datetime, reason:
         moved_reason=reason.strip(),
     )
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=meeting, reason=reason.strip())
+    reminders.sync_meetings([meeting])
     return meeting
 
 
@@ -142,6 +145,7 @@ def move_meeting(*, actor: User, meeting_id: int, scheduled_at: dt.datetime, rea
     meeting.scheduled_at = scheduled_at
     meeting.moved_reason = reason.strip()
     meeting.save(update_fields=["scheduled_at", "moved_reason", "updated_at"])
+    reminders.sync_meetings([meeting])
     record_event(
         actor=actor,
         verb=AuditVerb.CHANGED,
@@ -162,6 +166,7 @@ def cancel_meeting(*, actor: User, meeting_id: int, reason: str) -> Meeting:
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_reason = reason.strip()
     meeting.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    reminders.sync_meetings([meeting])
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=meeting, reason=reason.strip(), details={"cancelled": True})
     return meeting
 
@@ -473,20 +478,20 @@ def record_decision(
         next_review_date=next_review_date,
         decided_at=timezone.now(),
         classification=rank,
-        owning_agency_id=actor.agency_id,
+        owning_agency_id=actor.agency_id,  # type: ignore[misc]
         created_by=actor,
     )
     reason = f"Panel decision at {meeting}: {Decision(decision).label}"
     if post_exit and decision == Decision.REVIEWED:
-        review = case.post_exit_reviews.filter(completed_at__isnull=True).order_by("stage").first()
+        review = PostExitReview.objects.filter(case=case, completed_at__isnull=True).order_by("stage").first()
         if review is not None:
             review.completed_at = timezone.now()
             review.outcome_notes = notes.strip()
             review.save(update_fields=["completed_at", "outcome_notes"])
-        target = CaseStatus.REVIEWED_6_MONTHS if case.status == CaseStatus.EXITED else CaseStatus.CLOSED
-        outcome = Outcome.CLOSED_AFTER_REVIEW if target == CaseStatus.CLOSED else ""
+        after_review = CaseStatus.REVIEWED_6_MONTHS if case.status == CaseStatus.EXITED else CaseStatus.CLOSED
+        outcome = Outcome.CLOSED_AFTER_REVIEW if after_review == CaseStatus.CLOSED else ""
         referral_services.transition_case(
-            actor=actor, case_id=case.pk, to_status=target, reason=reason, outcome=outcome
+            actor=actor, case_id=case.pk, to_status=after_review, reason=reason, outcome=outcome
         )
     elif decision == Decision.ESCALATE and case.status in (CaseStatus.EXITED, CaseStatus.REVIEWED_6_MONTHS):
         referral_services.transition_case(
@@ -522,6 +527,7 @@ def record_decision(
         classification=rank,
         significant=True,
     )
+    reminders.sync_case(case.pk)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=discussion, details={"decision": decision, "case": case.pk})
     return discussion
 
@@ -535,6 +541,7 @@ def schedule_post_exit_reviews(*, case: Case) -> list[PostExitReview]:
             case=case, stage=stage, defaults={"due_on": exited + relativedelta(months=int(stage))}
         )
         reviews.append(review)
+    reminders.sync_case(case.pk)
     return reviews
 
 
@@ -612,6 +619,7 @@ def add_action(
         due_date=due_date,
         created_by=actor,
     )
+    reminders.sync_action(action)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=action, details={"case": case.pk})
     return action
 
@@ -628,6 +636,7 @@ def complete_action(*, actor: User, action_id: int) -> Action:
     action.status = ActionStatus.DONE
     action.completed_at = timezone.now()
     action.save(update_fields=["status", "completed_at", "updated_at"])
+    reminders.sync_action(action)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=action, details={"done": True})
     return action
 
@@ -666,7 +675,9 @@ def record_assessment(
     if errors:
         raise ValidationError(errors)
     rank = referral_services.validate_classification(actor, classification)
-    version = (case.assessments.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    version = (
+        Assessment.objects.filter(case=case).order_by("-version").values_list("version", flat=True).first() or 0
+    ) + 1
     assessment = Assessment.objects.create(
         case=case,
         referral=case.referral,
@@ -674,7 +685,7 @@ def record_assessment(
         conclusion=conclusion.strip(),
         management_plan=management_plan.strip(),
         classification=rank,
-        owning_agency_id=actor.agency_id,
+        owning_agency_id=actor.agency_id,  # type: ignore[misc]
         created_by=actor,
     )
     AssessmentRating.objects.bulk_create(
@@ -697,7 +708,7 @@ def record_assessment(
 
 
 def _current_consent(case: Case, purpose: str) -> str:
-    latest = case.consents.filter(purpose=purpose).order_by("-recorded_at", "-id").first()
+    latest = ConsentRecord.objects.filter(case=case, purpose=purpose).order_by("-recorded_at", "-id").first()
     return latest.status if latest else ConsentStatus.NOT_SOUGHT
 
 
@@ -850,3 +861,52 @@ def add_intervention(
 
 def cases_due_review(panel: Panel) -> Any:
     return Case.objects.filter(panel=panel, status__in=[CaseStatus.ADOPTED, CaseStatus.SUPPORT_ACTIVE])
+
+
+# --- additions for the panel pages and API ---------------------------------------------------------
+
+
+@transaction.atomic
+def move_agenda_item(*, actor: User, item_id: int, direction: str) -> None:
+    """Move one item a place up or down the agenda (the chair's up/down buttons)."""
+    item = AgendaItem.objects.select_related("meeting").filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("Not found.")
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": ["Choose up or down"]})
+    order = list(
+        AgendaItem.objects.filter(meeting_id=item.meeting_id).order_by("position", "id").values_list("pk", flat=True)
+    )
+    index = order.index(item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(order):
+        return
+    order[index], order[other] = order[other], order[index]
+    reorder_agenda(actor=actor, meeting_id=item.meeting_id, item_ids=order)
+
+
+@transaction.atomic
+def update_intervention(*, actor: User, intervention_id: int, status: str, progress_notes: str = "") -> Intervention:
+    """Record an intervention's status and progress (the case owner or panel members)."""
+    from panels.models import InterventionStatus
+
+    intervention = (
+        Intervention.objects.select_for_update()
+        .select_related("plan__case__referral", "plan__case__panel")
+        .filter(pk=intervention_id)
+        .first()
+    )
+    if intervention is None:
+        raise NotFound("Not found.")
+    case = intervention.plan.case
+    policy.require(actor, policy.Action.VIEW, case.referral)
+    if not (case.owner_id == actor.pk or is_panel_member(actor, case.panel)):
+        raise PermissionDenied("Only the case owner or panel members can update interventions.")
+    if status not in InterventionStatus.values:
+        raise ValidationError({"status": ["Choose the intervention's status"]})
+    intervention.status = status
+    intervention.progress_notes = progress_notes.strip()
+    intervention.full_clean()
+    intervention.save(update_fields=["status", "progress_notes", "updated_at"])
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=intervention, details={"case": case.pk, "status": status})
+    return intervention

@@ -155,7 +155,7 @@ class ApiTokenAdmin(PartnershipAdminOnly, admin.ModelAdmin[ApiToken]):
     list_display = ["prefix", "user", "name", "created_at", "expires_at", "revoked_at"]
     list_select_related = ["user"]
     readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "revoked_at"]
-    fields = readonly_fields
+    fields = ("user", "name", "prefix", "created_at", "expires_at", "revoked_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

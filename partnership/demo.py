@@ -101,29 +101,29 @@ def seed_partnership() -> list[DemoLogin]:
         agencies[spec.slug] = agency
 
     logins = []
-    for spec in DEMO_USERS:
-        agency = agencies[spec.agency_slug] if spec.agency_slug else None
-        user = User.objects.filter(username=spec.username).first()
+    for person in DEMO_USERS:
+        agency = agencies[person.agency_slug] if person.agency_slug else None
+        user = User.objects.filter(username=person.username).first()
         if user is None:
             user = services.create_user(
-                username=spec.username,
+                username=person.username,
                 password=DEMO_PASSWORD,
-                first_name=spec.first_name,
-                last_name=spec.last_name,
-                email=f"{spec.username}@demo.convene.invalid",
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=f"{person.username}@demo.convene.invalid",
                 agency=agency,
-                clearance=levels[spec.clearance_rank],
-                roles=list(spec.roles),
-                job_title=spec.job_title,
+                clearance=levels[person.clearance_rank],
+                roles=list(person.roles),
+                job_title=person.job_title,
             )
             two_factor.enrol_demo_device(user=user, key_hex=DEMO_TOTP_KEY_HEX)
         logins.append(
             DemoLogin(
-                username=spec.username,
+                username=person.username,
                 password=DEMO_PASSWORD,
                 agency=agency.name if agency else None,
-                clearance_rank=spec.clearance_rank,
-                roles=[str(r) for r in spec.roles],
+                clearance_rank=person.clearance_rank,
+                roles=[str(r) for r in person.roles],
             )
         )
     return logins

@@ -32,6 +32,18 @@ NAVIGATION = (
     ),
     NavItem("Agency caseload", "referrals:caseload", frozenset({Role.SPOC}), "Everything shared with your agency."),
     NavItem(
+        "Cases",
+        "referrals:cases",
+        frozenset({Role.PRACTITIONER, Role.SCREENING_OFFICER, Role.SPOC, Role.PANEL_CHAIR, Role.PANEL_MEMBER}),
+        "Cases your agency works on: information requests, notes and the chronology.",
+    ),
+    NavItem(
+        "Information requests",
+        "referrals:requests",
+        frozenset({Role.SPOC}),
+        "What panels have asked your agency, and when it is due.",
+    ),
+    NavItem(
         "Panels",
         "panels:dashboard",
         frozenset({Role.PANEL_CHAIR, Role.PANEL_MEMBER}),
@@ -44,6 +56,12 @@ NAVIGATION = (
         "Agencies, clearance levels, users and panels.",
     ),
     NavItem("Audit trail", "sharing:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
+    NavItem(
+        "Outcomes report",
+        "referrals:outcomes_report",
+        frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR}),
+        "Counts by outcome, sector and type of concern, small numbers suppressed.",
+    ),
 )
 
 

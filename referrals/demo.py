@@ -8,26 +8,75 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from partnership.models import Panel, User
+from partnership.models import Agency, Panel, User
 from referrals import services
 from referrals.models import Referral
 
 DEMO_PEOPLE = (
     # given, family, date of birth, postcode, ideology, urgency, concerns
-    ("Callum", "Reid", dt.date(2009, 5, 17), "NS1 2AB", "extreme_right_wing", "priority",
-     "Sharing racist memes in class and talking about a 'race war'."),
-    ("Amira", "Haddad", dt.date(2008, 11, 2), "NS2 7CD", "islamist", "urgent",
-     "Has told friends she wants to travel abroad to join a group."),
-    ("Tyler", "Mason", dt.date(2007, 1, 29), "NS3 1EF", "school_massacre_incel", "urgent",
-     "Searches about school shootings; writes admiringly of attackers."),
-    ("Jade", "Kowalski", dt.date(1998, 8, 8), "NS4 9GH", "mixed", "routine",
-     "Mixed and unclear ideology; increasingly isolated and angry online."),
-    ("Ryan", "Booth", dt.date(2006, 3, 3), "NS1 5JK", "left_wing", "routine",
-     "Talk of sabotaging local infrastructure as protest."),
-    ("Sami", "Nasser", dt.date(2010, 6, 21), "NS5 3LM", "conflicted", "priority",
-     "Conflicting statements; distressed after family bereavement."),
-    ("Leah", "Turner", dt.date(2009, 9, 9), "NS2 4NP", "extreme_right_wing", "priority",
-     "Recruiting classmates to an online group chat with extremist content."),
+    (
+        "Callum",
+        "Reid",
+        dt.date(2009, 5, 17),
+        "NS1 2AB",
+        "extreme_right_wing",
+        "priority",
+        "Sharing racist memes in class and talking about a 'race war'.",
+    ),
+    (
+        "Amira",
+        "Haddad",
+        dt.date(2008, 11, 2),
+        "NS2 7CD",
+        "islamist",
+        "urgent",
+        "Has told friends she wants to travel abroad to join a group.",
+    ),
+    (
+        "Tyler",
+        "Mason",
+        dt.date(2007, 1, 29),
+        "NS3 1EF",
+        "school_massacre_incel",
+        "urgent",
+        "Searches about school shootings; writes admiringly of attackers.",
+    ),
+    (
+        "Jade",
+        "Kowalski",
+        dt.date(1998, 8, 8),
+        "NS4 9GH",
+        "mixed",
+        "routine",
+        "Mixed and unclear ideology; increasingly isolated and angry online.",
+    ),
+    (
+        "Ryan",
+        "Booth",
+        dt.date(2006, 3, 3),
+        "NS1 5JK",
+        "left_wing",
+        "routine",
+        "Talk of sabotaging local infrastructure as protest.",
+    ),
+    (
+        "Sami",
+        "Nasser",
+        dt.date(2010, 6, 21),
+        "NS5 3LM",
+        "conflicted",
+        "priority",
+        "Conflicting statements; distressed after family bereavement.",
+    ),
+    (
+        "Leah",
+        "Turner",
+        dt.date(2009, 9, 9),
+        "NS2 4NP",
+        "extreme_right_wing",
+        "priority",
+        "Recruiting classmates to an online group chat with extremist content.",
+    ),
 )
 
 
@@ -45,45 +94,94 @@ def seed_referrals() -> int:
         name="Northshire Channel Panel",
         defaults={"chair": chair, "first_meeting_at": timezone.now() + dt.timedelta(days=10)},
     )
-    referrers = [_user("school.sc"), _user("health.sc"), _user("council.bl"), _user("school.sc"),
-                 _user("health.sc"), _user("school.sc"), _user("council.bl")]
+    referrers = [
+        _user("school.sc"),
+        _user("health.sc"),
+        _user("council.bl"),
+        _user("school.sc"),
+        _user("health.sc"),
+        _user("school.sc"),
+        _user("council.bl"),
+    ]
     made = []
     for (given, family, dob, postcode, ideology, urgency, concerns), author in zip(DEMO_PEOPLE, referrers, strict=True):
         draft = services.start_referral(actor=author)
         services.update_draft(
-            actor=author, referral_id=draft.pk, expected_version=None,
-            changes={"given_name": given, "family_name": family, "date_of_birth": dob, "postcode": postcode,
-                     "ideology": ideology, "urgency": urgency, "concerns": concerns,
-                     "classification": min(2, author.clearance_rank)},
+            actor=author,
+            referral_id=draft.pk,
+            expected_version=None,
+            changes={
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": dob,
+                "postcode": postcode,
+                "ideology": ideology,
+                "urgency": urgency,
+                "concerns": concerns,
+                "classification": min(2, author.clearance_rank),
+            },
         )
         made.append(services.submit_referral(actor=author, referral_id=draft.pk))
     # One draft left for the teacher to resume.
     draft = services.start_referral(actor=_user("school.bl"))
-    services.update_draft(actor=_user("school.bl"), referral_id=draft.pk, expected_version=None,
-                          changes={"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"})
+    services.update_draft(
+        actor=_user("school.bl"),
+        referral_id=draft.pk,
+        expected_version=None,
+        changes={"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"},
+    )
     # made[0] stays submitted; made[1] in screening; then outcomes.
     services.start_screening(actor=officer, referral_id=made[1].pk)
-    services.record_screening_note(actor=officer, referral_id=made[1].pk, deconfliction=True, classification=3,
-                                   text="Deconfliction checks complete: no live police operation.")
-    services.screen_referral(actor=officer, referral_id=made[2].pk, decision="no_further_action",
-                             rationale="No ideological driver; safeguarding handled by school.")
-    services.screen_referral(actor=officer, referral_id=made[3].pk, decision="signpost",
-                             signposted_to="mental_health", rationale="Needs mental health support, not Channel.")
+    services.record_screening_note(
+        actor=officer,
+        referral_id=made[1].pk,
+        deconfliction=True,
+        classification=3,
+        text="Deconfliction checks complete: no live police operation.",
+    )
+    services.screen_referral(
+        actor=officer,
+        referral_id=made[2].pk,
+        decision="no_further_action",
+        rationale="No ideological driver; safeguarding handled by school.",
+    )
+    services.screen_referral(
+        actor=officer,
+        referral_id=made[3].pk,
+        decision="signpost",
+        signposted_to="mental_health",
+        rationale="Needs mental health support, not Channel.",
+    )
     cases = []
     for referral in made[4:]:
-        services.screen_referral(actor=officer, referral_id=referral.pk, decision="refer_to_panel",
-                                 rationale="Meets the threshold for a multi-agency panel.", panel=panel,
-                                 case_owner=chair)
+        services.screen_referral(
+            actor=officer,
+            referral_id=referral.pk,
+            decision="refer_to_panel",
+            rationale="Meets the threshold for a multi-agency panel.",
+            panel=panel,
+            case_owner=chair,
+        )
         cases.append(referral.pk)
-    health = _user("health.spoc").agency
-    requests = services.request_information(actor=chair, case_id=cases[0], agency_ids=[health.pk],
-                                            question="Is the person known to your services?")
-    services.return_contribution(actor=_user("health.spoc"), request_id=requests[0].pk,
-                                 text="Known to CAMHS since 2024; detailed clinical notes follow.", classification=2,
-                                 releasable_summary="Known to health services.")
-    services.add_case_note(actor=chair, referral_id=cases[1], text="Family engaged well at first meeting.",
-                           classification=1)
+    health = Agency.objects.get(users__username="health.spoc")
+    requests = services.request_information(
+        actor=chair, case_id=cases[0], agency_ids=[health.pk], question="Is the person known to your services?"
+    )
+    services.return_contribution(
+        actor=_user("health.spoc"),
+        request_id=requests[0].pk,
+        text="Known to CAMHS since 2024; detailed clinical notes follow.",
+        classification=2,
+        releasable_summary="Known to health services.",
+    )
+    services.add_case_note(
+        actor=chair, referral_id=cases[1], text="Family engaged well at first meeting.", classification=1
+    )
     services.transition_case(actor=chair, case_id=cases[1], to_status="discussed", reason="Discussed at panel")
-    services.transition_case(actor=chair, case_id=cases[2], to_status="not_adopted",
-                             reason="Panel agreed support is better provided by early help.")
+    services.transition_case(
+        actor=chair,
+        case_id=cases[2],
+        to_status="not_adopted",
+        reason="Panel agreed support is better provided by early help.",
+    )
     return len(made)

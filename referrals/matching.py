@@ -60,7 +60,7 @@ def find_matches(person: Person, *, exclude_referral_id: int | None = None, limi
         Referral.objects.select_related("subject", "owning_agency")
         .filter(subject__in=Person.objects.filter(conditions))
         .exclude(status=ReferralStatus.DRAFT)
-        .exclude(pk=exclude_referral_id)
+        .exclude(pk=exclude_referral_id or 0)
         .order_by("-submitted_at")[:limit]
     )
     matches = []

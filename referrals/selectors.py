@@ -226,7 +226,7 @@ def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
         .annotate(urgency_rank=urgency_rank)
         .order_by("urgency_rank", "screening_due_at", "submitted_at")[:limit]
     )
-    rows = list(qs)
+    rows: list[Referral] = list(qs)
     record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in rows], details={"list": "screening"})
     return rows
 
@@ -420,7 +420,7 @@ def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[I
     """The viewer's agency's information requests on cases it can read (the SPOC's queue)."""
     if not policy.is_case_worker(viewer):
         return []
-    qs = InformationRequest.objects.filter(agency_id=viewer.agency_id)
+    qs = InformationRequest.objects.filter(agency_id=viewer.agency_id or 0)
     if not include_closed:
         qs = qs.exclude(status=RequestStatus.CLOSED)
     visible_ids = policy.visible_grants(viewer, Referral).values("content_object_id")
@@ -501,4 +501,119 @@ def outcome_report(*, viewer: User, start: date, end: date) -> OutcomeReport:
     )
     return OutcomeReport(
         by_outcome=by_outcome, by_sector=by_sector, by_ideology=by_ideology, total=_suppress(submitted.count())
+    )
+
+
+# --- Pages for screening, cases, requests and the chronology (additive, issue 4) ------------
+
+
+@dataclass
+class ScreeningClock:
+    """The statutory screening clock of a submitted referral, on London working days."""
+
+    due_at: Any  # an aware datetime
+    due_date: date
+    working_days_left: int  # negative when overdue
+    overdue: bool
+
+    @property
+    def working_days_overdue(self) -> int:
+        return max(0, -self.working_days_left)
+
+
+def screening_clock(referral: Referral, *, now: Any = None) -> ScreeningClock | None:
+    """When screening is due and how many working days are left (no query)."""
+    from core.working_days import LONDON, working_days_between
+
+    if referral.screening_due_at is None:
+        return None
+    now = now or timezone.now()
+    due_date = referral.screening_due_at.astimezone(LONDON).date()
+    today = now.astimezone(LONDON).date()
+    return ScreeningClock(
+        due_at=referral.screening_due_at,
+        due_date=due_date,
+        working_days_left=working_days_between(today, due_date),
+        overdue=now > referral.screening_due_at,
+    )
+
+
+def is_screening_officer(viewer: User) -> bool:
+    """A screening officer of a screening agency (the services refuse anyone else)."""
+    return bool(
+        policy.is_case_worker(viewer)
+        and Role.SCREENING_OFFICER in viewer.roles
+        and viewer.agency is not None
+        and viewer.agency.screens_referrals
+    )
+
+
+def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> InformationRequest:
+    """One information request, for its agency and for the case's managers; 404 for everyone else.
+
+    The viewer must be able to read the case; then either be in the requested agency,
+    or be the case owner or a panel chair.
+    """
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    readable = policy.visible_for_detail(viewer, Referral.objects.all()).values("pk")
+    request = (
+        InformationRequest.objects.filter(pk=pk, case__referral__in=readable)
+        .select_related("case__referral__subject", "case__owner", "agency", "assigned_to", "requested_by")
+        .first()
+    )
+    if request is None or not (
+        request.agency_id == viewer.agency_id or request.case.owner_id == viewer.pk or Role.PANEL_CHAIR in viewer.roles
+    ):
+        raise NotFound("Not found.")
+    if audit:
+        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=request, details={"case": request.case_id})
+    return request
+
+
+EXPORT_FORMATS = ("csv", "pdf")
+
+
+def export_chronology(
+    *,
+    viewer: User,
+    referral: Referral,
+    fmt: str,
+    agency_id: Any = None,
+    entry_type: str | None = None,
+    significant_only: bool = False,
+) -> Chronology:
+    """The viewer's own view of a chronology, for export: audited as a disclosure (EXPORTED)."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": ["Choose CSV or PDF"]})
+    chronology = chronology_for(
+        viewer=viewer,
+        referral=referral,
+        agency_id=agency_id,
+        entry_type=entry_type,
+        significant_only=significant_only,
+        audit=False,
+    )
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.EXPORTED,
+        obj=referral,
+        details={
+            "chronology": [item.entry.pk for item in chronology.items],
+            "summaries_only": [item.entry.pk for item in chronology.items if not item.full],
+            "withheld": chronology.withheld,
+            "format": fmt,
+            "filters": {"agency": agency_id or "", "entry_type": entry_type or "", "significant": significant_only},
+        },
+    )
+    return chronology
+
+
+def can_read_outcome_report(viewer: User) -> bool:
+    """Chairs, partnership admins and auditors (the same rule ``outcome_report`` applies)."""
+    return bool(
+        viewer.is_active
+        and (viewer.is_superuser or {Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR} & set(viewer.roles))
     )

@@ -139,7 +139,7 @@ def start_referral(*, actor: User) -> Referral:
     person = Person.objects.create()
     referral = Referral.objects.create(
         subject=person,
-        owning_agency_id=actor.agency_id,
+        owning_agency_id=actor.agency_id,  # type: ignore[misc]  # _require_referrer: has an agency
         created_by=actor,
         classification=1,
         referrer_name=actor.get_full_name(),
@@ -543,7 +543,7 @@ def screen_referral(
             panel=panel,  # type: ignore[misc]
             opened_at=now,
         )
-        owner_agency = Agency.objects.get(pk=case_owner.agency_id)  # type: ignore[union-attr]
+        owner_agency = Agency.objects.get(pk=case_owner.agency_id)  # type: ignore[union-attr, misc]
         sharing.grant_by_event(
             record=referral,
             agency=owner_agency,
@@ -555,7 +555,7 @@ def screen_referral(
             actor=actor,
             referral=referral,
             entry_type=EntryType.STATE_CHANGE,
-            title=f"Case {case.reference} opened for {panel.name}",
+            title=f"Case {case.reference} opened for {case.panel.name}",
             significant=True,
         )
     _touch(referral)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.errors import NotFound, PermissionDenied
 from partnership.models import CASE_WORKING_ROLES, Role
-from sharing.models import AgencyGrantBase, BreakGlass, ShareableChildModel, ShareableModel
+from sharing.models import BreakGlass, ShareableChildModel, ShareableModel
 
 S = TypeVar("S", bound=ShareableModel)
 C = TypeVar("C", bound=ShareableChildModel)
@@ -51,9 +51,12 @@ def clearance_rank(user: Any) -> int:
     return int(user.clearance_rank) if is_case_worker(user) else 0
 
 
-def grant_model(model: type[ShareableModel]) -> type[AgencyGrantBase]:
-    related: type[AgencyGrantBase] = model._meta.get_field("agency_grants").related_model  # type: ignore[assignment]
-    return related
+def grant_model(model: type[ShareableModel]) -> Any:
+    """The record type's grant table (a subclass of ``AgencyGrantBase``, related name ``agency_grants``).
+
+    Typed ``Any``: each table adds its own ``content_object`` foreign key, which the base cannot declare.
+    """
+    return model._meta.get_field("agency_grants").related_model  # type: ignore[misc]
 
 
 def _active_grant_q(prefix: str = "") -> Q:
@@ -61,7 +64,7 @@ def _active_grant_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
 
 
-def visible_grants(user: Any, model: type[ShareableModel]) -> QuerySet[AgencyGrantBase]:
+def visible_grants(user: Any, model: type[ShareableModel]) -> QuerySet[Any]:
     """The grant rows through which ``user`` reads records of ``model``, newest change first.
 
     One index range scan on (group, sort_key): this drives every caseload list.
@@ -129,7 +132,7 @@ def can_view(user: Any, obj: ShareableModel) -> bool:
         return False
     if obj.originator_only and obj.owning_agency_id != user.agency_id:
         return False
-    return visible_for_detail(user, type(obj).objects.filter(pk=obj.pk)).exists()
+    return visible_for_detail(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
 def can_view_child(user: Any, child: ShareableChildModel, *, parent_visible: bool | None = None) -> bool:

@@ -15,9 +15,8 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core.errors import NotFound, PermissionDenied, ValidationError
-from core.notifications import notify
-from partnership.models import Agency, Role, User
-from sharing import policy
+from partnership.models import Agency, User
+from sharing import policy, reminders
 from sharing.audit import record_event
 from sharing.models import AuditVerb, BreakGlass, Share, ShareableModel, ShareBasis
 
@@ -115,7 +114,7 @@ def share_with_agency(
     *, actor: User, record: ShareableModel, agency: Agency, reason: str, expires_at: datetime | None = None
 ) -> Share:
     """An explicit share by the referring practitioner or a chair, with a reason and optional expiry."""
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     policy.require(actor, policy.Action.SHARE, record)
     errors: dict[str, list[str]] = {}
     if not reason or not reason.strip():
@@ -136,6 +135,7 @@ def share_with_agency(
         expires_at=expires_at,
     )
     sync_agency_access(record, agency)
+    reminders.sync_share(share, record)
     record_event(
         actor=actor,
         verb=AuditVerb.SHARED,
@@ -153,7 +153,7 @@ def share_with_agency(
 
 @transaction.atomic
 def revoke_share(*, actor: User, record: ShareableModel, share_id: int, reason: str = "") -> Share:
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     policy.require(actor, policy.Action.SHARE, record)
     share = _shares_for(record).select_for_update().filter(pk=share_id).first()
     if share is None:
@@ -166,6 +166,7 @@ def revoke_share(*, actor: User, record: ShareableModel, share_id: int, reason: 
     share.revoked_by = actor
     share.revoke_reason = reason
     share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    reminders.sync_share(share, record)
     sync_agency_access(record, share.agency)
     record_event(
         actor=actor,
@@ -191,11 +192,11 @@ def tidy_expired_shares(*, now: datetime | None = None) -> int:
             if share.lapsed_at is not None:
                 continue
             model = share.content_type.model_class()
-            record = model.objects.filter(pk=share.object_id).first() if model else None
+            record = model._default_manager.filter(pk=share.object_id).first() if model else None
             share.lapsed_at = now
             share.save(update_fields=["lapsed_at"])
             if record is not None:
-                sync_agency_access(record, share.agency)
+                sync_agency_access(record, share.agency)  # type: ignore[arg-type]
             record_event(
                 actor=None,
                 verb=AuditVerb.SHARE_EXPIRED,
@@ -239,12 +240,7 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
         break_glass=True,
         details={"minutes": minutes},
     )
-    watchers = (
-        User.objects.filter(is_active=True)
-        .filter(Q(agency_id=actor.agency_id, roles__contains=[Role.SPOC]) | Q(roles__contains=[Role.AUDITOR]))
-        .exclude(pk=actor.pk)
-    )
-    notify(recipients=watchers, kind="break_glass", title="Break-glass access was used", link="/audit/break-glass/")
+    reminders.break_glass_used(opening)
     return opening
 
 

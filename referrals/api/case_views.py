@@ -8,11 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ValidationError
+from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Panel, User
 from referrals import selectors, services
 from referrals.api.serializers import (
@@ -35,7 +35,7 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _expected_version(request: Request) -> int | None:
+def _expected_version(request: AuthenticatedRequest) -> int | None:
     header = request.headers.get("If-Match")
     if not header:
         return None
@@ -63,7 +63,7 @@ class CaseListView(APIView):
         ),
         summary="Cases the caller may see, newest change first",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         page = selectors.case_page_visible_to(
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
@@ -80,7 +80,7 @@ class CaseListView(APIView):
 
 class CaseDetailView(APIView):
     @extend_schema(responses=CaseSerializer, summary="One case (404 when the caller may not see it)")
-    def get(self, request: Request, case_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id)
         return _with_etag(Response(CaseSerializer(case).data), case.version)
 
@@ -92,7 +92,7 @@ class CaseTransitionView(APIView):
         responses={200: CaseSerializer},
         summary="Move a case to another state (refused with 409 when not allowed from here)",
     )
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
         incoming = CaseTransitionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -116,7 +116,7 @@ class ChronologyView(APIView):
         responses=ChronologySerializer,
         summary="Entries visible to the caller, oldest first, and how many are withheld above their clearance",
     )
-    def get(self, request: Request, case_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
         chronology = selectors.chronology_for(
             viewer=request.user,
@@ -133,7 +133,7 @@ class ScreeningDecisionView(APIView):
         responses={200: ReferralSerializer},
         summary="Record the screening decision (screening officers of the screening agency)",
     )
-    def post(self, request: Request, referral_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
         incoming = ScreeningDecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -160,7 +160,7 @@ class ScreeningDecisionView(APIView):
 
 class CaseInformationRequestsView(APIView):
     @extend_schema(responses=InformationRequestSerializer(many=True), summary="Information requests on a case")
-    def get(self, request: Request, case_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id)
         return Response(
             InformationRequestSerializer(selectors.requests_for_case(viewer=request.user, case=case), many=True).data
@@ -171,7 +171,7 @@ class CaseInformationRequestsView(APIView):
         responses={201: InformationRequestSerializer(many=True)},
         summary="Ask agencies for what they know (the case owner or a chair)",
     )
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
         incoming = InformationRequestCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -189,7 +189,7 @@ class AgencyInformationRequestsView(APIView):
     @extend_schema(
         responses=InformationRequestSerializer(many=True), summary="The caller's agency's open information requests"
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         rows = selectors.requests_for_agency(viewer=request.user)
         return Response(InformationRequestSerializer(rows, many=True).data)
 
@@ -202,7 +202,7 @@ class ContributionView(APIView):
         responses={201: inline_serializer("ContributionCreated", {"entry": serializers.IntegerField()})},
         summary="Return a contribution to an information request (the agency's SPOC or assignee)",
     )
-    def post(self, request: Request, request_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, request_id: int) -> Response:
         incoming = ContributionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         entry = services.return_contribution(

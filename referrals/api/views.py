@@ -5,10 +5,10 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Agency
 from referrals import selectors, services
 from referrals.api.serializers import (
@@ -26,7 +26,7 @@ PAGE_PARAMS = [
 ]
 
 
-def _page_url(request: Request, cursor: str | None) -> str | None:
+def _page_url(request: AuthenticatedRequest, cursor: str | None) -> str | None:
     if cursor is None:
         return None
     params = request.query_params.copy()
@@ -47,7 +47,7 @@ class ReferralListView(APIView):
         ),
         summary="Referrals the caller may see, newest change first",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         page = selectors.referral_page_visible_to(
             viewer=request.user,
             cursor=request.query_params.get("cursor"),
@@ -63,7 +63,7 @@ class ReferralListView(APIView):
         )
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}, summary="Submit a referral")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         incoming = ReferralCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -80,14 +80,14 @@ class ReferralListView(APIView):
 
 class ReferralDetailView(APIView):
     @extend_schema(responses=ReferralSerializer, summary="One referral (404 when the caller may not see it)")
-    def get(self, request: Request, referral_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
         return Response(ReferralSerializer(referral).data)
 
 
 class ReferralShareListView(APIView):
     @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share with an agency")
-    def post(self, request: Request, referral_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
         incoming = ShareCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -106,7 +106,7 @@ class ReferralShareListView(APIView):
 
 class ReferralShareDetailView(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke a share")
-    def delete(self, request: Request, referral_id: int, share_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, referral_id: int, share_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
         sharing_services.revoke_share(
             actor=request.user, record=referral, share_id=share_id, reason=request.query_params.get("reason", "")
