@@ -194,7 +194,14 @@ def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
     attachment = Attachment.objects.select_related("referral").filter(pk=pk).first()
     if attachment is None or not policy.can(viewer, policy.Action.DOWNLOAD, attachment):
         raise NotFound("Not found.")
-    record_event(actor=viewer, verb=AuditVerb.DOWNLOADED, obj=attachment, details={"referral": attachment.referral_id})
+    via_break_glass = not policy.visible(viewer, Referral.objects.filter(pk=attachment.referral_id)).exists()
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.DOWNLOADED,
+        obj=attachment,
+        details={"referral": attachment.referral_id},
+        break_glass=via_break_glass,
+    )
     return attachment
 
 

@@ -192,11 +192,12 @@ def can(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) ->
     if action is Action.CHANGE:
         return obj.is_draft and can_view(user, obj)
     if action is Action.SHARE:
-        # The referring practitioner or a panel chair who can read it.
+        # The referring practitioner or a panel chair who reads it through their agency's grant.
+        # Break-glass opens a record for reading only: never the right to share or revoke.
         if obj.is_draft:
             return False
         allowed = obj.created_by_id == user.pk or Role.PANEL_CHAIR in getattr(user, "roles", ())
-        return allowed and can_view(user, obj)
+        return allowed and visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
     return False
 
 

@@ -216,14 +216,15 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
     """
     if not policy.is_case_worker(actor):
         raise NotFound("Not found.")
+    # The reason first: a refusal must say nothing about the record.
+    if not reason or len(reason.strip()) < 10:
+        raise ValidationError({"reason": ["Explain why you need to open this record (at least 10 characters)."]})
     if (
         record.is_draft
         or record.classification > actor.clearance_rank
         or (record.originator_only and record.owning_agency_id != actor.agency_id)
     ):
         raise NotFound("Not found.")
-    if not reason or len(reason.strip()) < 10:
-        raise ValidationError({"reason": ["Explain why you need to open this record (at least 10 characters)."]})
     minutes = minutes or BREAK_GLASS_MINUTES
     opening = BreakGlass.objects.create(
         user=actor,

@@ -30,3 +30,14 @@ def user(db: Any) -> User:
 @pytest.fixture
 def verified_client(client: Client, user: User) -> Client:
     return sign_in_verified(client, user)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Django's flush after live-server tests truncates every table; the audit table refuses
+    TRUNCATE in real databases, so the test databases lift just that one trigger
+    (tests/sharing/test_audit.py turns it back on to prove it works)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE sharing_auditevent DISABLE TRIGGER sharing_audit_no_truncate")

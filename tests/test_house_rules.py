@@ -45,7 +45,9 @@ def test_dependencies_run_one_way():
 
 def test_sharing_decisions_live_in_sharing():
     """Nobody outside sharing/ reads guardian's tables or checks object permissions themselves."""
-    pattern = re.compile(r"get_objects_for_user|ObjectPermissionChecker|\.has_perm\(")
+    pattern = re.compile(
+        r"get_objects_for_user|ObjectPermissionChecker|\.has_perm\(|\bget_perms\(|get_group_perms|get_users_with_perms"
+    )
     offenders = [
         str(path.relative_to(ROOT))
         for app, path in _app_modules()

@@ -102,8 +102,10 @@ AUTH_USER_MODEL = "partnership.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "partnership.backends.PartnershipBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # No guardian.backends.ObjectPermissionBackend: object access is decided by
+    # sharing.policy alone (grants AND clearance AND expiry AND role), never by has_perm.
 ]
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # deliberate: see AUTHENTICATION_BACKENDS
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

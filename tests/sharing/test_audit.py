@@ -1,0 +1,194 @@
+"""The audit trail is append-only and tamper-evident, and `manage.py verify_audit_chain` proves it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from partnership.models import User
+from referrals import selectors
+from sharing import services as sharing_services
+from sharing.audit import record_event, verify_chain
+from sharing.models import AuditEvent, AuditVerb
+from tests.sharing import worlds
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+
+APPEND_ONLY_TRIGGER = "sharing_audit_append_only"
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[int]:
+    """Seeded once for the module (rolled back at its end); each test tampers inside its own savepoint."""
+    with worlds.kept_for_the_module(django_db_blocker):
+        yield _populate()
+
+
+def _populate() -> int:
+    """The demo partnership plus some referrals, shares and reads: a trail with every kind of event."""
+    call_command("seed_demo", stdout=io.StringIO())
+    teacher = User.objects.get(username="school.sc")
+    officer = User.objects.get(username="police.sc")
+    chair = User.objects.get(username="chair")
+    first, _ = worlds.submit(teacher, given_name="Robin", family_name="Audit", classification=2)
+    second, _ = worlds.submit(teacher, given_name="Alex", family_name="Trail", classification=1, originator_only=True)
+    share = sharing_services.share_with_agency(
+        actor=teacher, record=first, agency=chair.agency, reason="Children's services input"
+    )
+    selectors.access_referral(viewer=officer, referral_id=first.pk)
+    selectors.access_referral(viewer=chair, referral_id=first.pk)
+    selectors.access_referral(viewer=teacher, referral_id=second.pk)
+    selectors.referral_page_visible_to(viewer=officer)
+    selectors.search_referrals(viewer=teacher, query="Trail")
+    sharing_services.revoke_share(actor=teacher, record=first, share_id=share.pk, reason="Done")
+    count = AuditEvent.objects.count()
+    assert count >= 10
+    return count
+
+
+def _verify() -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit_chain", stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def _append_only_trigger_disabled() -> Iterator[None]:
+    """What someone with the database owner's rights could do. Rolled back with the test anyway."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE sharing_auditevent DISABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE sharing_auditevent ENABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+
+
+def _execute(sql: str, params: list[object] | None = None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+
+
+def _middle_seq() -> int:
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    return seqs[len(seqs) // 2]
+
+
+def test_the_chain_verifies_on_seeded_data(seeded: int) -> None:
+    count = AuditEvent.objects.count()
+    assert count == seeded
+    head = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
+    code, out, err = _verify()
+    assert (code, err) == (0, "")
+    assert out.strip() == f"OK: {count} events, head {head}"
+
+
+def test_the_database_refuses_updates_and_deletes() -> None:
+    event = AuditEvent.objects.order_by("seq").first()
+    assert event is not None
+    for attempt in (
+        lambda: AuditEvent.objects.filter(pk=event.pk).update(reason="nothing to see"),
+        lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
+        lambda: _execute("UPDATE sharing_auditevent SET seq = seq + 1000 WHERE id = %s", [event.pk]),
+        lambda: _execute("DELETE FROM sharing_auditevent"),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert AuditEvent.objects.get(pk=event.pk).reason == event.reason
+    assert _verify()[0] == 0
+
+
+def test_the_database_refuses_truncate() -> None:
+    # A fix may leave a TRUNCATE trigger disabled in the test database so that Django's flush (live_server
+    # tests) still works: enable every user trigger for this test's transaction only.
+    _execute("ALTER TABLE sharing_auditevent ENABLE TRIGGER USER")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _execute("TRUNCATE sharing_auditevent")
+
+
+def test_a_modified_event_is_detected() -> None:
+    target = _middle_seq()
+    with _append_only_trigger_disabled():
+        _execute("UPDATE sharing_auditevent SET reason = 'nothing happened here' WHERE seq = %s", [target])
+        code, _out, err = _verify()
+    assert code == 1
+    assert f"event {target}: contents do not match the hash (modified)" in err
+    # Only the tampered event is reported: its stored hash still links the next one.
+    assert [line for line in err.splitlines() if line.startswith("event ")] == [
+        f"event {target}: contents do not match the hash (modified)"
+    ]
+
+
+def test_a_modified_event_with_a_recomputed_hash_breaks_the_link_to_the_next() -> None:
+    target = _middle_seq()
+    with _append_only_trigger_disabled():
+        _execute("UPDATE sharing_auditevent SET reason = 'rewritten' WHERE seq = %s", [target])
+        # A forger who also recomputes the row's own hash: the row is self-consistent again...
+        _execute("UPDATE sharing_auditevent e SET hash = sharing_audit_hash(e) WHERE seq = %s", [target])
+        code, _out, err = _verify()
+    assert code == 1
+    # ...but the next event still carries the old hash.
+    assert f"event {target}:" not in err
+    assert f"event {target + 1}: does not follow the previous event" in err
+
+
+def test_a_deleted_event_is_detected() -> None:
+    target = _middle_seq()
+    with _append_only_trigger_disabled():
+        _execute("DELETE FROM sharing_auditevent WHERE seq = %s", [target])
+        code, _out, err = _verify()
+    assert code == 1
+    assert f"event {target + 1}: does not follow the previous event (deleted or reordered)" in err
+    assert f"event {target + 1}: sequence jumps from {target - 1}" in err
+
+
+def test_reordered_events_are_detected() -> None:
+    first = _middle_seq()
+    second = first + 2
+    with _append_only_trigger_disabled():
+        # seq is unique: swap through a free value.
+        _execute("UPDATE sharing_auditevent SET seq = -1 WHERE seq = %s", [first])
+        _execute("UPDATE sharing_auditevent SET seq = %s WHERE seq = %s", [first, second])
+        _execute("UPDATE sharing_auditevent SET seq = %s WHERE seq = -1", [second])
+        code, _out, err = _verify()
+    assert code == 1
+    for seq in (first, first + 1, second):
+        assert f"event {seq}: does not follow the previous event (deleted or reordered)" in err
+
+
+def test_the_command_exits_1_on_a_broken_chain() -> None:
+    with _append_only_trigger_disabled():
+        _execute("DELETE FROM sharing_auditevent WHERE seq = 1")
+        with pytest.raises(CommandError) as raised:
+            call_command("verify_audit_chain", stdout=io.StringIO(), stderr=io.StringIO())
+    assert raised.value.returncode == 1
+
+
+def test_sequential_writes_make_one_gapless_chain() -> None:
+    record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=1)
+    with contextlib.suppress(worlds.Rollback), transaction.atomic():
+        # A write that rolls back leaves no hole in the sequence.
+        record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=2)
+        raise worlds.Rollback
+    record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=3)
+    events = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
+    seqs = [seq for seq, _, _ in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    if seqs[0] == 1:
+        assert events[0][1] == ""
+    for (_, _, previous_hash), (_, prev_hash, _) in itertools.pairwise(events):
+        assert prev_hash == previous_hash
+    assert len({h for _, _, h in events}) == len(events)
+    checked, problems, _head = verify_chain()
+    assert (checked, problems) == (len(events), [])
