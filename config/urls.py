@@ -8,12 +8,15 @@ from partnership import views as partnership_views
 api_v1 = [
     path("", include("partnership.api.urls")),
     path("", include("referrals.api.urls")),
+    path("", include("panels.api.urls")),
 ]
 
 urlpatterns = [
     path("", partnership_views.home, name="home"),
     path("account/", include("partnership.urls")),
     path("referrals/", include("referrals.urls")),
+    path("panels/", include("panels.urls")),
+    path("notifications/", include("core.notification_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,128 @@
+"""Admin screens for panel configuration: panels (a partnership model) with their member
+agencies and named representatives, and the vulnerability assessment's factors.
+
+Partnership admins only (``PartnershipAdminOnly``). Saving a panel generates its
+meetings from the cadence (``panels.services.generate_meetings``, idempotent).
+Nothing here shows case content: meetings, agendas and decisions live in the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from panels import services
+from panels.models import AssessmentFactor
+from partnership.admin import PartnershipAdminOnly
+from partnership.models import AgencyKind, Panel, PanelMembership, Role, User
+
+
+class PanelForm(forms.ModelForm[Panel]):
+    quorum_required_kinds = forms.TypedMultipleChoiceField(
+        label="Agency kinds that must attend",
+        choices=AgencyKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For example, police. The meeting is quorate only when each of these is present.",
+    )
+    call_link = forms.URLField(label="Call link", required=False, assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = Panel
+        fields = [
+            "name",
+            "is_active",
+            "chair",
+            "deputy_chair",
+            "cadence_weeks",
+            "first_meeting_at",
+            "meeting_duration_minutes",
+            "venue",
+            "call_link",
+            "quorum_requires_chair",
+            "quorum_required_kinds",
+            "quorum_min_agencies",
+            "notice_days_before",
+            "papers_days_before",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        chairs = User.objects.filter(is_active=True, agency__isnull=False, roles__contains=[Role.PANEL_CHAIR])
+        for name in ("chair", "deputy_chair"):
+            field = cast(forms.ModelChoiceField, self.fields[name])  # type: ignore[type-arg]
+            field.queryset = chairs.order_by("last_name", "first_name")
+            field.help_text = "People with the panel chair role."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("chair") and data.get("chair") == data.get("deputy_chair"):
+            self.add_error("deputy_chair", "The deputy must be someone other than the chair.")
+        return data
+
+
+class MembershipForm(forms.ModelForm[PanelMembership]):
+    class Meta:
+        model = PanelMembership
+        fields = ["agency", "representatives"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        agency = data.get("agency")
+        strangers = [u for u in data.get("representatives") or [] if agency and u.agency_id != agency.pk]
+        if strangers:
+            names = ", ".join(u.get_full_name() or u.username for u in strangers)
+            self.add_error("representatives", f"Representatives must belong to {agency}: {names} do not.")
+        return data
+
+
+class PanelMembershipInline(PartnershipAdminOnly, admin.TabularInline[PanelMembership, Panel]):
+    model = PanelMembership
+    form = MembershipForm
+    extra = 1
+    filter_horizontal = ["representatives"]
+    verbose_name = "member agency"
+    verbose_name_plural = "member agencies and their named representatives"
+
+
+@admin.register(Panel)
+class PanelAdmin(PartnershipAdminOnly, admin.ModelAdmin[Panel]):
+    form = PanelForm
+    inlines = [PanelMembershipInline]
+    list_display = ["name", "chair", "cadence_weeks", "first_meeting_at", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = ["chair"]
+    search_fields = ["name"]
+    fieldsets = (
+        (None, {"fields": ("name", "is_active")}),
+        ("Chair", {"fields": ("chair", "deputy_chair")}),
+        (
+            "Meetings",
+            {"fields": ("cadence_weeks", "first_meeting_at", "meeting_duration_minutes", "venue", "call_link")},
+        ),
+        ("Quorum", {"fields": ("quorum_requires_chair", "quorum_required_kinds", "quorum_min_agencies")}),
+        ("Reminders", {"fields": ("notice_days_before", "papers_days_before")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Panel, form: forms.ModelForm[Panel], change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.generate_meetings(panel=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # panels are made inactive, never deleted: their meetings and cases stay
+
+
+@admin.register(AssessmentFactor)
+class AssessmentFactorAdmin(PartnershipAdminOnly, admin.ModelAdmin[AssessmentFactor]):
+    list_display = ["name", "dimension", "position", "is_active"]
+    list_filter = ["dimension", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name"]
+    ordering = ["dimension", "position", "id"]
+    fields = ["dimension", "name", "description", "position", "is_active"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # past assessments rate these factors: retire a factor by making it inactive

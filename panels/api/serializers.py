@@ -1,0 +1,236 @@
+"""Panels API shapes. Serializers check input shape; panels.services decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from panels.models import (
+    Action,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentStatus,
+    Decision,
+    Discussion,
+    ExitReason,
+    Intervention,
+    Meeting,
+    SupportPlan,
+)
+from partnership.api.serializers import AgencyRefSerializer
+from partnership.models import Panel, User
+
+
+class PersonRefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    chair = PersonRefSerializer(read_only=True)
+    member_agencies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Panel
+        fields = ["id", "name", "chair", "cadence_weeks", "member_agencies"]
+
+    def get_member_agencies(self, obj: Panel) -> list[dict[str, Any]]:
+        agencies = sorted((m.agency for m in obj.memberships.all()), key=lambda a: a.name)
+        return AgencyRefSerializer(agencies, many=True).data  # type: ignore[return-value]
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    panel = serializers.IntegerField(source="panel_id", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "panel",
+            "scheduled_at",
+            "status",
+            "venue",
+            "call_link",
+            "moved_reason",
+            "cancelled_reason",
+            "started_at",
+            "signed_at",
+        ]
+        read_only_fields = fields
+
+
+class AttendanceRowSerializer(serializers.Serializer):
+    agency = AgencyRefSerializer()
+    present = serializers.BooleanField(allow_null=True)
+    attendee = PersonRefSerializer(allow_null=True)
+
+
+class QuorumSerializer(serializers.Serializer):
+    met = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    panel_name = serializers.CharField(source="panel.name", read_only=True)
+    minutes = serializers.SerializerMethodField()
+    signed_by = PersonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "panel_name", "minutes", "signed_by"]
+        read_only_fields = fields
+
+    def get_minutes(self, obj: Meeting) -> str:
+        return obj.minutes if obj.is_sealed else ""
+
+
+class CaseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Discussion
+        fields = [
+            "id",
+            "decision",
+            "notes",
+            "dissent",
+            "next_review_date",
+            "exit_reason",
+            "signposted_to",
+            "classification",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class AgendaItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item.pk")
+    position = serializers.IntegerField(source="item.position")
+    kind = serializers.CharField(source="item.kind")
+    case = CaseRefSerializer()
+    deferred = serializers.BooleanField(source="item.deferred")
+    deferred_reason = serializers.CharField(source="item.deferred_reason")
+    outstanding_requests = serializers.IntegerField(source="row.outstanding_requests")
+    decision = DecisionSerializer(source="discussion", allow_null=True)
+    decision_withheld = serializers.BooleanField()
+
+
+class AgendaSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField()
+    items = AgendaItemSerializer(many=True)
+    withheld = serializers.IntegerField(help_text="Items on cases the caller may not read: counted, never shown.")
+
+
+class DecisionCreateSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    dissent = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    exit_reason = serializers.ChoiceField(choices=ExitReason.choices, required=False, allow_blank=True, default="")
+    signposted_to = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    classification = serializers.IntegerField(required=False, default=1, min_value=1, max_value=32767)
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    meeting = serializers.IntegerField(source="meeting_id", read_only=True, allow_null=True)
+    owner_agency = AgencyRefSerializer(read_only=True)
+    owner = PersonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "case",
+            "meeting",
+            "description",
+            "owner_agency",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActionCreateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=5000)
+    owner_agency = serializers.IntegerField(min_value=1)
+    owner = serializers.CharField(required=False, allow_blank=True, default="", help_text="Username of the owner.")
+    due_date = serializers.DateField()
+    meeting = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    provider = AgencyRefSerializer(read_only=True)
+
+    class Meta:
+        model = Intervention
+        fields = ["id", "provider", "kind", "description", "starts_on", "ends_on", "status", "progress_notes"]
+        read_only_fields = fields
+
+
+class SupportPlanSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    status = serializers.CharField(allow_null=True, help_text="Null when no plan has been started.")
+    objectives = serializers.CharField(allow_blank=True)
+    activated_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    consent = serializers.ChoiceField(choices=ConsentStatus.choices, help_text="Current consent to Channel support.")
+    interventions = InterventionSerializer(many=True)
+
+    @staticmethod
+    def build(
+        case_id: int, plan: SupportPlan | None, interventions: list[Intervention], consent: str
+    ) -> dict[str, Any]:
+        return {
+            "case": case_id,
+            "status": plan.status if plan else None,
+            "objectives": plan.objectives if plan else "",
+            "activated_at": plan.activated_at if plan else None,
+            "ended_at": plan.ended_at if plan else None,
+            "consent": consent,
+            "interventions": interventions,
+        }
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    recorded_by = PersonRefSerializer(read_only=True)
+
+    class Meta:
+        model = ConsentRecord
+        fields = [
+            "id",
+            "case",
+            "purpose",
+            "status",
+            "given_by",
+            "given_by_name",
+            "method",
+            "capacity_notes",
+            "recorded_at",
+            "recorded_by",
+        ]
+        read_only_fields = fields
+
+
+class ConsentCreateSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    status = serializers.ChoiceField(choices=ConsentStatus.choices)
+    given_by = serializers.ChoiceField(choices=ConsentGiver.choices, required=False, allow_blank=True, default="")
+    given_by_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    method = serializers.ChoiceField(choices=ConsentMethod.choices, required=False, allow_blank=True, default="")
+    capacity_notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)

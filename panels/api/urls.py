@@ -1,0 +1,16 @@
+from django.urls import path
+
+from panels.api import views
+
+urlpatterns = [
+    path("panels/", views.PanelListView.as_view(), name="panel-list"),
+    path("panels/<int:panel_id>/meetings/", views.PanelMeetingsView.as_view(), name="panel-meetings"),
+    path("meetings/<int:meeting_id>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
+    path("meetings/<int:meeting_id>/agenda/", views.MeetingAgendaView.as_view(), name="meeting-agenda"),
+    path("meetings/<int:meeting_id>/agenda/build/", views.BuildAgendaView.as_view(), name="meeting-agenda-build"),
+    path("agenda-items/<int:item_id>/decision/", views.AgendaItemDecisionView.as_view(), name="agenda-item-decision"),
+    path("cases/<int:case_id>/actions/", views.CaseActionsView.as_view(), name="case-actions"),
+    path("actions/<int:action_id>/complete/", views.CompleteActionView.as_view(), name="action-complete"),
+    path("cases/<int:case_id>/support-plan/", views.SupportPlanView.as_view(), name="case-support-plan"),
+    path("cases/<int:case_id>/consent/", views.CaseConsentView.as_view(), name="case-consent"),
+]

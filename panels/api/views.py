@@ -1,0 +1,200 @@
+"""Panels API: thin views over panels.services and panels.selectors. Unknown ids, other panels'
+meetings and cases the caller may not read all answer 404, like the referrals API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ValidationError
+from panels import selectors, services
+from panels.api.serializers import (
+    ActionCreateSerializer,
+    ActionSerializer,
+    AgendaSerializer,
+    AttendanceRowSerializer,
+    ConsentCreateSerializer,
+    ConsentSerializer,
+    DecisionCreateSerializer,
+    DecisionSerializer,
+    MeetingDetailSerializer,
+    MeetingSerializer,
+    PanelSerializer,
+    QuorumSerializer,
+    SupportPlanSerializer,
+)
+from panels.models import ConsentPurpose, ConsentStatus
+from partnership.api.authentication import AuthenticatedRequest
+from partnership.models import User
+from referrals import selectors as referral_selectors
+
+
+def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    return {"meeting": meeting.pk, "items": record.items, "withheld": record.agenda.withheld}
+
+
+class PanelListView(APIView):
+    @extend_schema(responses=PanelSerializer(many=True), summary="Panels the caller chairs or is a member of")
+    def get(self, request: AuthenticatedRequest) -> Response:
+        panels = selectors.panels_with_members_for(viewer=request.user)
+        return Response(PanelSerializer(panels, many=True).data)
+
+
+class PanelMeetingsView(APIView):
+    @extend_schema(responses=MeetingSerializer(many=True), summary="A panel's meetings, earliest first")
+    def get(self, request: AuthenticatedRequest, panel_id: int) -> Response:
+        panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
+        return Response(MeetingSerializer(selectors.schedule_for(viewer=request.user, panel=panel), many=True).data)
+
+
+class MeetingDetailView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "MeetingDetailWithAttendance",
+            {
+                "meeting": MeetingDetailSerializer(),
+                "attendance": AttendanceRowSerializer(many=True),
+                "quorum": QuorumSerializer(),
+            },
+        ),
+        summary="One meeting: when, where, state, attendance and quorum",
+    )
+    def get(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+        attendance = [
+            {
+                "agency": row.agency,
+                "present": row.record.present if row.record else None,
+                "attendee": row.record.attendee if row.record else None,
+            }
+            for row in record.attendance
+        ]
+        return Response(
+            {
+                "meeting": MeetingDetailSerializer(meeting).data,
+                "attendance": AttendanceRowSerializer(attendance, many=True).data,
+                "quorum": QuorumSerializer(record.quorum).data,
+            }
+        )
+
+
+class MeetingAgendaView(APIView):
+    @extend_schema(
+        responses=AgendaSerializer,
+        summary="The agenda items the caller may read, and how many are withheld",
+    )
+    def get(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        return Response(AgendaSerializer(_agenda(request, meeting_id)).data)
+
+
+class BuildAgendaView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: AgendaSerializer},
+        summary="Add every due case to the agenda (the chair); 409 when the minutes are signed",
+    )
+    def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        services.build_agenda(actor=request.user, meeting_id=meeting.pk)
+        return Response(AgendaSerializer(_agenda(request, meeting.pk)).data)
+
+
+class AgendaItemDecisionView(APIView):
+    @extend_schema(
+        request=DecisionCreateSerializer,
+        responses={201: DecisionSerializer},
+        summary="Record the panel's decision on an agenda item (the chair, meeting in progress)",
+    )
+    def post(self, request: AuthenticatedRequest, item_id: int) -> Response:
+        item = selectors.access_agenda_item(viewer=request.user, item_id=item_id)
+        incoming = DecisionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        discussion = services.record_decision(actor=request.user, item_id=item.pk, **incoming.validated_data)
+        return Response(DecisionSerializer(discussion).data, status=status.HTTP_201_CREATED)
+
+
+class CaseActionsView(APIView):
+    @extend_schema(responses=ActionSerializer(many=True), summary="Actions on a case")
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        return Response(ActionSerializer(selectors.actions_for_case(viewer=request.user, case=case), many=True).data)
+
+    @extend_schema(
+        request=ActionCreateSerializer,
+        responses={201: ActionSerializer},
+        summary="Add an action with an owning agency (and person) and a due date (panel members)",
+    )
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        incoming = ActionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        owner = None
+        if data["owner"]:
+            owner = User.objects.filter(username=data["owner"], is_active=True).first()
+            if owner is None:
+                raise ValidationError({"owner": ["There is no active user with that username."]})
+        meeting_id = data["meeting"]
+        if meeting_id is not None:
+            meeting = selectors.meetings_for(viewer=request.user).filter(pk=meeting_id, panel_id=case.panel_id).first()
+            if meeting is None:
+                raise ValidationError({"meeting": ["Choose a meeting of this case's panel."]})
+        action = services.add_action(
+            actor=request.user,
+            case_id=case.pk,
+            description=data["description"],
+            owner_agency_id=data["owner_agency"],
+            owner=owner,
+            due_date=data["due_date"],
+            meeting_id=meeting_id,
+        )
+        action = selectors.access_action(viewer=request.user, action_id=action.pk)
+        return Response(ActionSerializer(action).data, status=status.HTTP_201_CREATED)
+
+
+class CompleteActionView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: ActionSerializer},
+        summary="Mark an action done (its owning agency or the chair); 409 when it is not open",
+    )
+    def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
+        action = selectors.access_action(viewer=request.user, action_id=action_id)
+        services.complete_action(actor=request.user, action_id=action.pk)
+        action = selectors.access_action(viewer=request.user, action_id=action.pk)
+        return Response(ActionSerializer(action).data)
+
+
+class SupportPlanView(APIView):
+    @extend_schema(responses=SupportPlanSerializer, summary="A case's support plan and interventions")
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        plan, interventions = selectors.support_plan_for(viewer=request.user, case=case)
+        ledger = selectors.consents_for_case(viewer=request.user, case=case)
+        channel = [c.status for c in ledger if c.purpose == ConsentPurpose.CHANNEL_SUPPORT]
+        consent = channel[-1] if channel else ConsentStatus.NOT_SOUGHT
+        return Response(SupportPlanSerializer(SupportPlanSerializer.build(case.pk, plan, interventions, consent)).data)
+
+
+class CaseConsentView(APIView):
+    @extend_schema(responses=ConsentSerializer(many=True), summary="A case's consent ledger, oldest first")
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        return Response(ConsentSerializer(selectors.consents_for_case(viewer=request.user, case=case), many=True).data)
+
+    @extend_schema(
+        request=ConsentCreateSerializer,
+        responses={201: ConsentSerializer},
+        summary="Record consent given, refused or withdrawn (the case owner or chair; a parent or guardian for under-18s)",
+    )
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        incoming = ConsentCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        record = services.record_consent(actor=request.user, case_id=case.pk, **incoming.validated_data)
+        return Response(ConsentSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,685 @@
+"""Panel pages: the dashboard, schedules, the live meeting, the case's panel record and the pack.
+
+Every page and form is checked for who may use it: the chair, a member agency's
+user, a user of an agency that is not on the panel (404), a member below a
+case's clearance (the case is withheld: counted, never shown), and the
+partnership admin and auditor (no case content). The meeting, item and case
+pages and the pack have pinned query counts that do not grow with the agenda.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from panels import services
+from panels.models import (
+    Action,
+    ActionStatus,
+    AgendaItem,
+    AssessmentFactor,
+    Attendance,
+    ConsentRecord,
+    Declaration,
+    Discussion,
+    Intervention,
+    Meeting,
+    MeetingStatus,
+    PlanStatus,
+)
+from partnership.models import AgencyKind, PanelMembership, Role, User
+from referrals import services as referral_services
+from referrals.models import Case, CaseStatus
+from sharing.models import AuditEvent, AuditVerb
+from tests.conftest import sign_in_verified
+from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
+from tests.referrals.case_factories import World, make_world
+from tests.referrals.factories import submitted_referral
+
+pytestmark = pytest.mark.django_db
+
+
+class PanelWorld:
+    """The case World (police, council chair, school, health) sitting as a panel, with readers around it.
+
+    * chair: council, Security Check (rank 2), panel chair
+    * member: health, rank 2, panel member; junior: health, rank 1, panel member
+    * outsider: probation (not on the panel), rank 3, panel member role
+    * admin and auditor: no agency, rank 3
+    """
+
+    def __init__(self) -> None:
+        self.w: World = make_world()
+        w = self.w
+        self.panel = w.panel
+        self.chair = w.chair
+        for agency in (w.police, w.council, w.health, w.school):
+            PanelMembership.objects.create(panel=self.panel, agency=agency)
+        self.probation = AgencyFactory(name="Probation", kind=AgencyKind.PROBATION)
+        self.member = UserFactory(agency=w.health, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
+        self.junior = UserFactory(agency=w.health, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
+        self.police_member = UserFactory(agency=w.police, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
+        self.outsider = UserFactory(
+            agency=self.probation, clearance=clearance(3), roles=[Role.PANEL_MEMBER, Role.PRACTITIONER]
+        )
+        self.admin = AdminUserFactory(clearance=clearance(3))
+        self.auditor = AuditorUserFactory(clearance=clearance(3))
+        self.referrer_sc = UserFactory(agency=w.school, clearance=clearance(2), roles=[Role.PRACTITIONER])
+        self.meeting = services.generate_meetings(panel=self.panel, until=self.panel.first_meeting_at)[0]
+
+    def case(self, *, classification: int = 1, **changes: Any) -> Case:
+        """A case on this panel, referred by the school at ``classification`` and screened by the police."""
+        author = self.w.teacher if classification == 1 else self.referrer_sc
+        referral = submitted_referral(author, classification=classification, **changes)
+        referral_services.screen_referral(
+            actor=self.w.officer,
+            referral_id=referral.pk,
+            decision="refer_to_panel",
+            rationale="Meets threshold",
+            panel=self.panel,
+            case_owner=self.chair,
+        )
+        return Case.objects.get(pk=referral.pk)
+
+    def build(self) -> list[AgendaItem]:
+        return services.build_agenda(actor=self.chair, meeting_id=self.meeting.pk)
+
+    def start(self) -> None:
+        services.start_meeting(actor=self.chair, meeting_id=self.meeting.pk)
+
+    def item(self, case: Case) -> AgendaItem:
+        return AgendaItem.objects.get(meeting=self.meeting, case=case)
+
+    def user(self, name: str) -> User:
+        return getattr(self, name)
+
+
+@pytest.fixture
+def pw(db: Any) -> PanelWorld:
+    return PanelWorld()
+
+
+def client_for(user: User) -> Client:
+    return sign_in_verified(Client(), user)
+
+
+def future(days: int = 42) -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=days)
+
+
+def date_fields(prefix: str, day: dt.date) -> dict[str, str]:
+    return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
+
+
+def ratings_post(level: int = 1) -> dict[str, str]:
+    data = {}
+    for factor in AssessmentFactor.objects.filter(is_active=True):
+        data[f"rating_{factor.pk}"] = str(level)
+        data[f"evidence_{factor.pk}"] = f"evidence {factor.pk}"
+    return data
+
+
+# --- Who may open each page -----------------------------------------------------------------------
+
+READERS = ["chair", "member", "outsider", "admin", "auditor"]
+
+
+@pytest.fixture
+def on_agenda(pw: PanelWorld) -> dict[str, Any]:
+    open_case = pw.case(given_name="Opencase", family_name="Everyone")
+    secret = pw.case(classification=2, given_name="Secretcase", family_name="Security")
+    pw.build()
+    return {"open": open_case, "secret": secret}
+
+
+PAGES = {
+    # page: expected status for chair, member, outsider, admin, auditor
+    "schedule": (200, 200, 404, 404, 404),
+    "meeting": (200, 200, 404, 404, 404),
+    "item": (200, 200, 404, 404, 404),
+    "pack": (200, 200, 404, 404, 404),
+    "pack_pdf": (200, 200, 404, 404, 404),
+    "case": (200, 200, 404, 404, 404),
+    "consent": (200, 403, 404, 404, 404),
+    "assessment": (200, 200, 404, 404, 404),
+    "intervention": (200, 200, 404, 404, 404),
+    "move": (200, 403, 404, 404, 404),
+    "cancel": (200, 403, 404, 404, 404),
+    "sign": (200, 403, 404, 404, 404),
+}
+
+
+def page_url(pw: PanelWorld, name: str, case: Case) -> str:
+    m = pw.meeting.pk
+    return {
+        "schedule": f"/panels/{pw.panel.pk}/meetings/",
+        "meeting": f"/panels/meetings/{m}/",
+        "item": f"/panels/meetings/{m}/items/{pw.item(case).pk}/",
+        "pack": f"/panels/meetings/{m}/pack/",
+        "pack_pdf": f"/panels/meetings/{m}/pack.pdf",
+        "case": f"/panels/cases/{case.pk}/",
+        "consent": f"/panels/cases/{case.pk}/consent/",
+        "assessment": f"/panels/cases/{case.pk}/assessment/",
+        "intervention": f"/panels/cases/{case.pk}/interventions/new/",
+        "move": f"/panels/meetings/{m}/move/",
+        "cancel": f"/panels/meetings/{m}/cancel/",
+        "sign": f"/panels/meetings/{m}/sign/",
+    }[name]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_who_may_open_each_page(pw: PanelWorld, on_agenda: dict[str, Any], page: str) -> None:
+    url = page_url(pw, page, on_agenda["open"])
+    for reader, expected in zip(READERS, PAGES[page], strict=True):
+        response = client_for(pw.user(reader)).get(url)
+        assert response.status_code == expected, (page, reader, response.status_code)
+        body = response.content
+        if expected == 200 and page != "pack_pdf":
+            assert b'class="govuk-heading-l"' in body
+        if reader in ("outsider", "admin", "auditor"):
+            assert b"Opencase" not in body
+            assert on_agenda["open"].reference.encode() not in body
+
+
+@pytest.mark.parametrize("page", ["item", "case", "assessment", "intervention"])
+def test_a_member_below_the_case_clearance_gets_404_for_its_pages(
+    pw: PanelWorld, on_agenda: dict[str, Any], page: str
+) -> None:
+    secret = on_agenda["secret"]
+    assert client_for(pw.member).get(page_url(pw, page, secret)).status_code == 200
+    response = client_for(pw.junior).get(page_url(pw, page, secret))
+    assert response.status_code == 404
+    assert b"Secretcase" not in response.content
+
+
+def test_the_meeting_page_withholds_cases_above_the_readers_clearance(
+    pw: PanelWorld, on_agenda: dict[str, Any]
+) -> None:
+    junior = client_for(pw.junior).get(f"/panels/meetings/{pw.meeting.pk}/").content.decode()
+    assert on_agenda["open"].reference in junior
+    assert on_agenda["secret"].reference not in junior
+    assert "Secretcase" not in junior
+    assert "1 agenda item is on cases you cannot read" in junior
+    member = client_for(pw.member).get(f"/panels/meetings/{pw.meeting.pk}/").content.decode()
+    assert on_agenda["secret"].reference in member
+    assert "cases you cannot read" not in member
+
+
+def test_the_dashboard_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    chair = client_for(pw.chair).get("/panels/").content.decode()
+    assert "Next meeting" in chair
+    assert "Agenda readiness" in chair
+    assert on_agenda["open"].reference in chair
+    assert "Statutory clocks at risk" in chair
+    member = client_for(pw.member).get("/panels/").content.decode()
+    assert "Agenda readiness" not in member
+    assert pw.panel.name in member
+    assert f"/panels/meetings/{pw.meeting.pk}/" in member
+    assert on_agenda["open"].reference not in member  # the schedule holds no case content
+    for reader in ("outsider", "admin", "auditor"):
+        response = client_for(pw.user(reader)).get("/panels/")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "You are not a member of any panel" in body
+        assert pw.panel.name not in body
+        assert on_agenda["open"].reference not in body
+
+
+# --- Who may change things --------------------------------------------------------------------------
+
+
+def test_members_cannot_run_the_meeting_and_outsiders_do_not_see_it(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    m = pw.meeting.pk
+    item = pw.item(on_agenda["open"])
+    posts = [
+        (f"/panels/meetings/{m}/agenda/build/", {}),
+        (f"/panels/meetings/{m}/start/", {}),
+        (f"/panels/meetings/{m}/attendance/{pw.w.health.pk}/", {f"attendance-{pw.w.health.pk}-present": "yes"}),
+        (f"/panels/meetings/{m}/agenda/add/", {"add-case": str(on_agenda["open"].pk), "add-reason": "x"}),
+        (f"/panels/meetings/{m}/agenda/{item.pk}/move/", {"direction": "down"}),
+        (f"/panels/meetings/{m}/items/{item.pk}/decision/", {"decision-decision": "adopt"}),
+        (f"/panels/meetings/{m}/items/{item.pk}/defer/", {"defer-reason": "Not ready"}),
+        (f"/panels/meetings/{m}/sign/", {"confirm": "on"}),
+        (f"/panels/meetings/{m}/move/", {"reason": "x", **date_fields("date", future(3)), "time": "10:00"}),
+        (f"/panels/meetings/{m}/cancel/", {"reason": "x"}),
+    ]
+    pw.start()
+    member, outsider, admin = client_for(pw.member), client_for(pw.outsider), client_for(pw.admin)
+    for url, data in posts:
+        assert member.post(url, data).status_code == 403, url
+        assert outsider.post(url, data).status_code == 404, url
+        assert admin.post(url, data).status_code == 404, url
+    for url, data in (
+        (f"/panels/meetings/{m}/declarations/", {"declaration-text": "x"}),
+        (f"/panels/meetings/{m}/addenda/", {"addendum-text": "x"}),
+        (f"/panels/meetings/{m}/items/{item.pk}/actions/", {"action-description": "x"}),
+    ):
+        assert outsider.post(url, data).status_code == 404, url
+        assert admin.post(url, data).status_code == 404, url
+    assert not Declaration.objects.exists()
+    assert not Discussion.objects.exists()
+    assert not Attendance.objects.exists()
+    assert AgendaItem.objects.filter(deferred_reason="").count() == 2
+    assert Meeting.objects.get(pk=m).status == MeetingStatus.IN_PROGRESS
+
+
+def test_case_forms_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    case = on_agenda["open"]
+    consent = {"purpose": "channel_support", "status": "given", "given_by": "parent_guardian", "method": "written"}
+    action = {
+        "action-description": "Call the family",
+        "action-owner_agency": str(pw.w.health.pk),
+        **date_fields("action-due_date", future(7)),
+    }
+    for reader in ("outsider", "admin", "auditor"):
+        client = client_for(pw.user(reader))
+        assert client.post(f"/panels/cases/{case.pk}/consent/", consent).status_code == 404
+        assert client.post(f"/panels/cases/{case.pk}/actions/", action).status_code == 404
+        assert client.post(f"/panels/cases/{case.pk}/plan/activate/", {"plan-objectives": "x"}).status_code == 404
+        assert client.post(f"/panels/cases/{case.pk}/assessment/", ratings_post()).status_code == 404
+    member = client_for(pw.member)
+    assert member.post(f"/panels/cases/{case.pk}/consent/", consent).status_code == 403
+    assert not ConsentRecord.objects.exists()
+    # A member may add actions; the owning agency (health) may mark them done.
+    response = member.post(f"/panels/cases/{case.pk}/actions/", action)
+    assert response.status_code == 302
+    created = Action.objects.get()
+    assert client_for(pw.outsider).post(f"/panels/actions/{created.pk}/complete/").status_code == 404
+    assert client_for(pw.police_member).post(f"/panels/actions/{created.pk}/complete/").status_code == 403
+    assert member.post(f"/panels/actions/{created.pk}/complete/").status_code == 302
+    assert Action.objects.get().status == ActionStatus.DONE
+    # Done already: a clear banner, not an error page.
+    response = member.post(f"/panels/actions/{created.pk}/complete/", follow=True)
+    assert response.status_code == 200
+    assert "This action is not open." in response.content.decode()
+
+
+# --- The chair runs a meeting through the pages ------------------------------------------------------
+
+
+def test_the_chair_runs_a_meeting(pw: PanelWorld) -> None:
+    case = pw.case(given_name="Callum", family_name="Reid", date_of_birth=dt.date(2010, 5, 17))
+    other = pw.case(given_name="Amira", family_name="Haddad")
+    chair = client_for(pw.chair)
+    m = pw.meeting.pk
+
+    response = chair.post(f"/panels/meetings/{m}/agenda/build/", follow=True)
+    assert "2 cases added to the agenda." in response.content.decode()
+    first, second = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position")
+    chair.post(f"/panels/meetings/{m}/agenda/{second.pk}/move/", {"direction": "up"})
+    assert list(AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").values_list("pk", flat=True)) == [
+        second.pk,
+        first.pk,
+    ]
+
+    # Decisions wait for the meeting to start: a clear banner.
+    item = pw.item(case)
+    response = chair.post(
+        f"/panels/meetings/{m}/items/{item.pk}/decision/",
+        {
+            "decision-decision": "adopt",
+            "decision-classification": "1",
+            **date_fields("decision-next_review_date", future()),
+        },
+        follow=True,
+    )
+    assert "Start the meeting before recording decisions." in response.content.decode()
+
+    chair.post(f"/panels/meetings/{m}/start/")
+    for agency, attendee in ((pw.w.council, pw.chair), (pw.w.health, pw.member), (pw.w.police, None)):
+        response = chair.post(
+            f"/panels/meetings/{m}/attendance/{agency.pk}/",
+            {
+                f"attendance-{agency.pk}-present": "yes",
+                f"attendance-{agency.pk}-attendee": str(attendee.pk) if attendee else "",
+            },
+        )
+        assert response.status_code == 302
+    page = chair.get(f"/panels/meetings/{m}/").content.decode()
+    assert "Quorate" in page
+    assert "Not quorate" not in page
+
+    chair.post(f"/panels/meetings/{m}/declarations/", {"declaration-text": "I taught the person's brother"})
+    assert Declaration.objects.get().user == pw.chair
+
+    # A bad decision: field errors in a GOV.UK error summary, status 400.
+    response = chair.post(
+        f"/panels/meetings/{m}/items/{item.pk}/decision/",
+        {"decision-decision": "adopt", "decision-classification": "1"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "There is problem" not in body
+    assert "There is a problem" in body
+    assert "Give the date of the next review" in body
+    assert re.search(r'href="#id_decision-next_review_date[^"]*"', body)
+
+    response = chair.post(
+        f"/panels/meetings/{m}/items/{item.pk}/decision/",
+        {
+            "decision-decision": "adopt",
+            "decision-notes": "Agreed to adopt; mentoring offered.",
+            "decision-dissent": "Police preferred to wait a cycle.",
+            "decision-classification": "1",
+            **date_fields("decision-next_review_date", future()),
+        },
+    )
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.ADOPTED
+    response = chair.post(
+        f"/panels/meetings/{m}/items/{item.pk}/actions/",
+        {
+            "action-description": "Arrange the first mentoring session",
+            "action-owner_agency": str(pw.w.health.pk),
+            "action-owner": str(pw.member.pk),
+            **date_fields("action-due_date", future(14)),
+        },
+    )
+    assert response.status_code == 302
+    assert Action.objects.get().owner == pw.member
+
+    # Sign before every item is decided: refused with the reason.
+    response = chair.post(f"/panels/meetings/{m}/sign/", {"confirm": "on"}, follow=True)
+    assert "1 agenda item(s) have no decision or deferral yet." in response.content.decode()
+    chair.post(f"/panels/meetings/{m}/items/{pw.item(other).pk}/defer/", {"defer-reason": "Awaiting health records"})
+
+    # Consent, then the plan.
+    response = chair.post(f"/panels/cases/{case.pk}/plan/activate/", {"plan-objectives": "Mentoring"}, follow=True)
+    assert "Record consent to Channel support before the plan can become active." in response.content.decode()
+    response = chair.post(
+        f"/panels/cases/{case.pk}/consent/",
+        {"purpose": "channel_support", "status": "given", "given_by": "person", "method": "written"},
+    )
+    assert response.status_code == 400
+    assert "For under-18s, consent comes from a parent or guardian" in response.content.decode()
+    chair.post(
+        f"/panels/cases/{case.pk}/consent/",
+        {
+            "purpose": "channel_support",
+            "status": "given",
+            "given_by": "parent_guardian",
+            "method": "written",
+            "given_by_name": "Mrs Reid",
+        },
+    )
+    assert chair.post(f"/panels/cases/{case.pk}/plan/activate/", {"plan-objectives": "Mentoring"}).status_code == 302
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.SUPPORT_ACTIVE
+    assert Case.objects.get(pk=case.pk).support_plan.status == PlanStatus.ACTIVE
+
+    response = chair.post(f"/panels/meetings/{m}/sign/", {"minutes": "Quorate throughout.", "confirm": "on"})
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(pk=m)
+    assert meeting.is_sealed
+    assert meeting.signed_by == pw.chair
+    page = chair.get(f"/panels/meetings/{m}/").content.decode()
+    assert "Quorate throughout." in page
+    assert "Police preferred to wait a cycle." in page
+    assert "Build the agenda" not in page
+
+    # After signing: read-only, addenda only.
+    response = chair.post(
+        f"/panels/meetings/{m}/attendance/{pw.w.school.pk}/",
+        {f"attendance-{pw.w.school.pk}-present": "yes"},
+        follow=True,
+    )
+    assert "The minutes are signed: record changes as an addendum." in response.content.decode()
+    client_for(pw.member).post(f"/panels/meetings/{m}/addenda/", {"addendum-text": "Health attended late."})
+    page = client_for(pw.member).get(f"/panels/meetings/{m}/").content.decode()
+    assert "Health attended late." in page
+    assert "Agreed to adopt; mentoring offered." in page  # the member reads the outcome
+
+
+def test_schedule_add_move_and_cancel(pw: PanelWorld) -> None:
+    chair = client_for(pw.chair)
+    url = f"/panels/{pw.panel.pk}/meetings/"
+    response = chair.post(url, {"add-reason": "", "add-time": "25:99", **date_fields("add-date", future(2))})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Enter the reason" in body
+    assert "Enter the time as hours and minutes" in body
+    response = chair.post(url, {"add-reason": "Extra cases", "add-time": "14:30", **date_fields("add-date", future(2))})
+    assert response.status_code == 302
+    added = Meeting.objects.get(slot__isnull=True)
+    assert timezone.localtime(added.scheduled_at).strftime("%H:%M") == "14:30"
+    response = chair.post(
+        f"/panels/meetings/{pw.meeting.pk}/move/", {"reason": "Room", "time": "09:00", **date_fields("date", future(5))}
+    )
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=pw.meeting.pk).moved_reason == "Room"
+    response = chair.post(f"/panels/meetings/{added.pk}/cancel/", {"reason": ""})
+    assert response.status_code == 400
+    chair.post(f"/panels/meetings/{added.pk}/cancel/", {"reason": "No cases"})
+    assert Meeting.objects.get(pk=added.pk).status == MeetingStatus.CANCELLED
+    page = client_for(pw.member).get(url).content.decode()
+    assert "Cancelled: No cases" in page
+    assert "Moved: Room" in page
+    assert "Add a meeting" not in page
+    assert client_for(pw.member).post(url, {"add-reason": "x"}).status_code == 403
+
+
+def test_assessment_form_groups_factors_and_versions_show_what_changed(
+    pw: PanelWorld, on_agenda: dict[str, Any]
+) -> None:
+    case = on_agenda["open"]
+    member = client_for(pw.member)
+    url = f"/panels/cases/{case.pk}/assessment/"
+    page = member.get(url).content.decode()
+    for heading in ("Engagement with a group, cause or ideology", "Intent to cause harm", "Capability to cause harm"):
+        assert heading in page
+    response = member.post(url, {"classification": "1"})
+    assert response.status_code == 400
+    assert "Write the summary conclusion" in response.content.decode()
+    member.post(url, {**ratings_post(1), "conclusion": "Low", "classification": "1"})
+    data = ratings_post(1)
+    factor = AssessmentFactor.objects.filter(is_active=True).first()
+    data[f"rating_{factor.pk}"] = "3"
+    assert member.post(url, {**data, "conclusion": "Escalating", "classification": "2"}).status_code == 302
+    page = member.get(f"/panels/cases/{case.pk}/").content.decode()
+    assert "Version 2" in page
+    assert f"{factor.name}: 1 to 3" in page
+    junior = client_for(pw.junior).get(f"/panels/cases/{case.pk}/").content.decode()
+    assert "Escalating" not in junior
+    assert "1 version is withheld at a higher classification" in junior
+
+
+def test_interventions_are_added_and_updated(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    case = on_agenda["open"]
+    chair = client_for(pw.chair)
+    response = chair.post(
+        f"/panels/cases/{case.pk}/interventions/new/",
+        {
+            "provider": str(pw.w.health.pk),
+            "kind": "health",
+            **date_fields("starts_on", future(10)),
+            **date_fields("ends_on", future(5)),
+        },
+    )
+    assert response.status_code == 400
+    assert "The end date must be the same as or after the start date" in response.content.decode()
+    chair.post(
+        f"/panels/cases/{case.pk}/interventions/new/",
+        {"provider": str(pw.w.health.pk), "kind": "ideological_mentoring", "description": "Weekly"},
+    )
+    intervention = Intervention.objects.get()
+    assert client_for(pw.outsider).get(f"/panels/interventions/{intervention.pk}/").status_code == 404
+    client_for(pw.member).post(
+        f"/panels/interventions/{intervention.pk}/", {"status": "active", "progress_notes": "Engaging well"}
+    )
+    intervention.refresh_from_db()
+    assert intervention.status == "active"
+    assert intervention.progress_notes == "Engaging well"
+    assert "Engaging well" in chair.get(f"/panels/cases/{case.pk}/").content.decode()
+
+
+def test_consent_withdrawal_is_prominent(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    case = on_agenda["open"]
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.SUPPORT_ACTIVE)
+    chair = client_for(pw.chair)
+    response = chair.post(
+        f"/panels/cases/{case.pk}/consent/",
+        {"purpose": "channel_support", "status": "withdrawn", "given_by": "parent_guardian", "method": "verbal"},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Consent to Channel support has been withdrawn." in body
+    assert "decision on exit" in body
+
+
+# --- Query counts -------------------------------------------------------------------------------------
+
+# Meeting page: the session, the user and their TOTP device; the meeting; agenda_for (items with their
+# outstanding requests, the readable referrals, its audit insert); the decisions the viewer may read and
+# which items have any; actions; member agencies; attendance; the people of those agencies;
+# declarations; addenda; quorum; cases the chair may add; clearance levels (the item page's decision
+# form); the base layout's unread-notification count. The pack: agenda_for, the readable assessments
+# (with their ratings and factors), plans (with interventions and providers), overdue actions, significant chronology
+# entries (their documents, the withheld counts) and the disclosure's audit insert; the PDF skips the
+# layout's notification count. None of them grows with the agenda. A change here needs a reason.
+MEETING_QUERIES = 19
+ITEM_QUERIES = 21
+PACK_QUERIES = 20
+PACK_PDF_QUERIES = 19
+
+
+def _many(pw: PanelWorld, n: int) -> None:
+    """``n`` cases on the agenda, each with a note, two assessment versions and an intervention."""
+    ratings = {f.pk: (1, "evidence") for f in AssessmentFactor.objects.filter(is_active=True)}
+    for i in range(n):
+        case = pw.case(given_name=f"Person{i}", family_name=f"Family{i}")
+        referral_services.add_case_note(actor=pw.chair, referral_id=case.pk, text=f"Note {i}", classification=1)
+        for _ in range(2):
+            services.record_assessment(actor=pw.chair, case_id=case.pk, ratings=ratings, conclusion=f"Case {i}")
+        services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.w.health.pk, kind="health")
+    pw.build()
+    pw.start()
+    first = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").first()
+    services.record_decision(actor=pw.chair, item_id=first.pk, decision="adopt", next_review_date=future())
+    services.add_action(
+        actor=pw.chair, case_id=first.case_id, description="x", owner_agency_id=pw.w.health.pk, due_date=future(3)
+    )
+
+
+@pytest.mark.parametrize("cases", [3, 12])
+def test_meeting_page_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+    _many(pw, cases)
+    client = client_for(pw.chair)
+    client.get(f"/panels/meetings/{pw.meeting.pk}/")
+    with django_assert_num_queries(MEETING_QUERIES):
+        response = client.get(f"/panels/meetings/{pw.meeting.pk}/")
+    assert response.content.decode().count(f'href="/panels/meetings/{pw.meeting.pk}/items/') == cases
+
+
+@pytest.mark.parametrize("cases", [3, 12])
+def test_item_page_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+    _many(pw, cases)
+    item = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").first()
+    client = client_for(pw.chair)
+    client.get(f"/panels/meetings/{pw.meeting.pk}/items/{item.pk}/")
+    with django_assert_num_queries(ITEM_QUERIES):
+        response = client.get(f"/panels/meetings/{pw.meeting.pk}/items/{item.pk}/")
+    assert "Adopt" in response.content.decode()
+
+
+@pytest.mark.parametrize("cases", [3, 12])
+def test_pack_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+    _many(pw, cases)
+    client = client_for(pw.member)
+    client.get(f"/panels/meetings/{pw.meeting.pk}/pack/")
+    with django_assert_num_queries(PACK_QUERIES):
+        response = client.get(f"/panels/meetings/{pw.meeting.pk}/pack/")
+    assert response.content.decode().count('<h2 class="govuk-heading-m" id="case-') == cases
+    with django_assert_num_queries(PACK_PDF_QUERIES):
+        pdf = client.get(f"/panels/meetings/{pw.meeting.pk}/pack.pdf")
+    assert pdf.status_code == 200
+
+
+# --- The pack ---------------------------------------------------------------------------------------
+
+
+def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+    client = client_for(pw.member)
+    before = AuditEvent.objects.filter(verb=AuditVerb.EXPORTED, actor_id=pw.member.pk).count()
+    response = client.get(f"/panels/meetings/{pw.meeting.pk}/pack.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="panel-pack-')
+    assert "no-store" in response["Cache-Control"]
+    assert response.content.startswith(b"%PDF")
+    # No personal data in the file name or the metadata.
+    assert "Opencase" not in response["Content-Disposition"]
+    assert pw.member.last_name.encode() not in re.sub(rb"stream.*?endstream", b"", response.content, flags=re.S)
+    html = client.get(f"/panels/meetings/{pw.meeting.pk}/pack/")
+    assert "no-store" in html["Cache-Control"]
+    assert f"Prepared for {pw.member.get_full_name()}" in html.content.decode()
+    after = AuditEvent.objects.filter(verb=AuditVerb.EXPORTED, actor_id=pw.member.pk).count()
+    assert after - before == 2
+
+
+# --- Panel configuration in the admin ------------------------------------------------------------------
+
+
+def _panel_form(chair: User, agency_id: int, representatives: list[int]) -> dict[str, Any]:
+    first = timezone.localtime() + dt.timedelta(days=2)
+    return {
+        "name": "Eastshire Channel Panel",
+        "is_active": "on",
+        "chair": str(chair.pk),
+        "deputy_chair": "",
+        "cadence_weeks": "6",
+        "first_meeting_at_0": first.date().isoformat(),
+        "first_meeting_at_1": "10:00:00",
+        "meeting_duration_minutes": "120",
+        "venue": "Council House",
+        "call_link": "",
+        "quorum_requires_chair": "on",
+        "quorum_required_kinds": ["police"],
+        "quorum_min_agencies": "3",
+        "notice_days_before": "7",
+        "papers_days_before": "1",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-agency": str(agency_id),
+        "memberships-0-representatives": [str(pk) for pk in representatives],
+    }
+
+
+def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelWorld) -> None:
+    from partnership.models import Panel
+
+    client = client_for(pw.admin)
+    url = "/admin/partnership/panel/add/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, _panel_form(pw.chair, pw.w.health.pk, [pw.member.pk, pw.chair.pk]))
+    assert response.status_code == 200
+    assert "Representatives must belong to Health" in response.content.decode()
+    response = client.post(url, _panel_form(pw.chair, pw.w.health.pk, [pw.member.pk]))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    panel = Panel.objects.get(name="Eastshire Channel Panel")
+    assert panel.quorum_required_kinds == ["police"]
+    assert list(panel.memberships.get().representatives.all()) == [pw.member]
+    slots = list(panel.meetings.order_by("slot").values_list("slot", flat=True))
+    assert slots[:4] == [0, 1, 2, 3]
+    # Saving again creates nothing twice.
+    client.post(
+        f"/admin/partnership/panel/{panel.pk}/change/",
+        {
+            **_panel_form(pw.chair, pw.w.health.pk, [pw.member.pk]),
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(panel.memberships.get().pk),
+            "memberships-0-panel": str(panel.pk),
+        },
+    )
+    assert list(panel.meetings.order_by("slot").values_list("slot", flat=True)) == slots
+    assert client.get("/admin/panels/assessmentfactor/").status_code == 200
+    # Chairs and members are not partnership admins; the auditor reads the trail, not configuration.
+    assert client_for(pw.chair).get("/admin/partnership/panel/").status_code == 404
+    assert client_for(pw.auditor).get("/admin/partnership/panel/").status_code == 403
+    assert client_for(pw.auditor).get("/admin/panels/assessmentfactor/").status_code == 403
