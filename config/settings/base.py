@@ -225,6 +225,19 @@ SPECTACULAR_SETTINGS = {
     # `check --deploy` is about the deployment; the schema's own warnings are
     # checked by `manage.py spectacular --validate --fail-on-warn` (a test).
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "CaseStatusEnum": "referrals.models.CaseStatus",
+        "RequestStatusEnum": "referrals.models.RequestStatus",
+        "AwarenessEnum": "referrals.models.Awareness",
+        "ScreeningDecisionEnum": "referrals.models.ScreeningDecision",
+        "MeetingStatusEnum": "panels.models.MeetingStatus",
+        "PanelDecisionEnum": "panels.models.Decision",
+        "ActionStatusEnum": "panels.models.ActionStatus",
+        "ConsentStatusEnum": "panels.models.ConsentStatus",
+        "PlanStatusEnum": "panels.models.PlanStatus",
+        "InterventionStatusEnum": "panels.models.InterventionStatus",
+    },
 }
 API_TOKEN_DEFAULT_LIFETIME = timedelta(days=env.int("CONVENE_API_TOKEN_DAYS", default=90))
 

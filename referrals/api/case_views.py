@@ -52,6 +52,7 @@ def _with_etag(response: Response, version: int) -> Response:
 
 class CaseListView(APIView):
     @extend_schema(
+        operation_id="v1_cases_list",
         parameters=PAGE_PARAMS[:2],
         responses=inline_serializer(
             "CasePage",

@@ -36,6 +36,7 @@ def _page_url(request: AuthenticatedRequest, cursor: str | None) -> str | None:
 
 class ReferralListView(APIView):
     @extend_schema(
+        operation_id="v1_referrals_list",
         parameters=PAGE_PARAMS,
         responses=inline_serializer(
             "ReferralPage",
