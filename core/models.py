@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -28,3 +29,101 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled: the event changed"
+    SKIPPED = "skipped", "Skipped: no longer due when the sweep came"
+    FAILED = "failed", "Failed: gave up after repeated errors"
+
+
+class Reminder(models.Model):
+    """The outbox: one reminder of one kind about one object to one person at one moment.
+
+    Written in the same transaction as the event that makes it due, so a
+    reminder exists exactly when its event committed. The unique key
+    (kind, object, recipient, due moment) makes it impossible to hold, and so
+    to send, the same reminder twice. Carries no personal data: what kind of
+    thing is due, when (``event_at``), a reference such as ``CASE-2026-000012``
+    and a link into Convene, where the sharing rules apply.
+    """
+
+    kind = models.CharField(max_length=64)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField(help_text="When it should go out (UTC).")
+    event_at = models.DateTimeField(null=True, blank=True, help_text="The moment the reminder speaks of.")
+    reference = models.CharField(max_length=32, blank=True, help_text="A record reference, never a name.")
+    link = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was sent, cancelled or skipped.")
+    note = models.CharField(max_length=200, blank=True, help_text="Why it was cancelled or skipped.")
+    failures = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Not before this, after a failed email.")
+    claimed_by = models.CharField(max_length=64, blank=True, help_text="The sweep that took it in a batch.")
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="Other sweeps leave it alone until then.")
+    notification = models.OneToOneField(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="reminder"
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "recipient", "due_at"], name="reminder_once"
+            ),
+        ]
+        indexes = [
+            # The sweep's queue: only unsent rows, in due order.
+            models.Index(
+                fields=["due_at", "id"], name="reminder_pending_due_idx", condition=models.Q(status="pending")
+            ),
+            models.Index(fields=["content_type", "object_id", "kind"], name="reminder_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class DeliveryAttempt(models.Model):
+    """One go at delivering a reminder, recorded in the transaction that marks the reminder sent."""
+
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    in_app = models.BooleanField(default=False)
+    email = models.BooleanField(default=False)
+    detail = models.CharField(max_length=200, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.reminder_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of reminder: email and in-app (the default), or in-app only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=64)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'email' if self.email else 'in-app only'}"

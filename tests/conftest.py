@@ -41,3 +41,27 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE sharing_auditevent DISABLE TRIGGER sharing_audit_no_truncate")
+
+
+# --- No personal data in any email, across the whole suite -------------------------------------------
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """After each test body (before its database is rolled back), scan every email it sent for the
+    names and dates of birth of the people referred and for any case text held in the database."""
+    result = yield
+    from django.core import mail
+
+    outbox = getattr(mail, "outbox", None)
+    uses_db = item.get_closest_marker("django_db") is not None or bool(
+        _DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+    if outbox and uses_db:
+        from tests.reminders.personal_data import leaks
+
+        found = leaks(outbox, ignore_staff_names=True)
+        assert not found, "Personal data in an email: " + "; ".join(found[:5])
+    return result

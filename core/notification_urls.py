@@ -1,0 +1,12 @@
+from django.urls import path
+
+from core import notification_views as views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read-all/", views.mark_all_read, name="read_all"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("<int:notification_id>/read/", views.mark_read, name="read"),
+]
