@@ -19,19 +19,25 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from partnership.models import Agency, ClearanceLevel, User
+from partnership.models import CASE_WORKING_ROLES, Agency, AgencyKind, ClearanceLevel, Panel, Role, User
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Awareness,
+    Case,
+    CaseStatus,
+    EntryType,
     IdentifierType,
     Ideology,
     Indicator,
     Person,
     PersonIdentifier,
+    Rag,
     Referral,
+    ScreeningDecision,
     Sex,
+    SignpostService,
     Urgency,
 )
 
@@ -937,3 +943,336 @@ def answer_sections(
         or [row("Documents", "None attached" if change_url else "", ATTACHMENTS_STEP, "file")],
     )
     return [about, concerns, consent, referrer, access, files]
+
+
+# --- Screening, cases, information requests and the chronology (issue 4) ----------------------------
+
+
+LOCAL_AUTHORITY_KINDS = (AgencyKind.CHILDRENS_SERVICES, AgencyKind.ADULT_SERVICES)
+
+
+class VersionedForm(forms.Form):
+    """A form for an edit that must not overwrite someone else's: ``version`` is the record's when shown."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def show_conflict(self, message: str, current_version: int) -> None:
+        """Keep what was typed, offer the current version, and say why it was not saved."""
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+        data[self.add_prefix("version")] = str(current_version)
+        self.data = data
+        self.add_error(None, message)
+
+
+def _classification_field(label: str, required: str, help_text: str = "") -> forms.ChoiceField:
+    return radios(label, [], required=required, help_text=help_text)
+
+
+class ScreeningNoteForm(forms.Form):
+    """A screening note, or (``deconfliction=True``) a deconfliction check.
+
+    A deconfliction check defaults to originator-only and Security Check when the officer holds it.
+    """
+
+    text = long_text_field("Note", required="Enter the note")
+    classification = _classification_field(
+        "What clearance does someone need to read this?", "Select the clearance needed to read this"
+    )
+    originator_only = forms.BooleanField(label="Keep this inside my agency", required=False)
+
+    def __init__(self, data: Any = None, *, user: User, deconfliction: bool = False, **kwargs: Any) -> None:
+        rank = 2 if deconfliction and user.clearance_rank >= 2 else 1
+        initial = {"classification": str(rank), "originator_only": deconfliction}
+        super().__init__(data, initial=initial, prefix="deconfliction" if deconfliction else "note", **kwargs)
+        self.deconfliction = deconfliction
+        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+        agency = user.agency.name if user.agency_id and user.agency else "your agency"
+        if deconfliction:
+            self.fields["text"].label = "What did the deconfliction checks find?"
+            self.fields["text"].help_text = "Which systems you checked and what they hold about the person."
+        else:
+            self.fields["text"].label = "Screening note"
+            self.fields["text"].help_text = "What you found out and who you spoke to."
+        self.fields[
+            "originator_only"
+        ].help_text = f"Only people in {agency} will be able to read it. Other agencies will not know it exists."
+
+
+class RagReviewForm(forms.Form):
+    rag = radios("What is the RAG rating now?", Rag.choices, required="Select red, amber or green")
+    rationale = long_text_field(
+        "Why this rating?", max_length=5000, required="Explain the rating", help_text="What has changed, if anything."
+    )
+
+    def __init__(self, data: Any = None, *, current: str = "", **kwargs: Any) -> None:
+        super().__init__(data, initial={"rag": current or None}, prefix="rag", **kwargs)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class PersonAndAgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        agency = obj.agency.name if obj.agency_id and obj.agency else "no agency"
+        return f"{obj.get_full_name() or obj.username} ({agency})"
+
+
+class ScreeningDecisionForm(VersionedForm):
+    decision = radios("What is your decision?", ScreeningDecision.choices, required="Select a decision")
+    signposted_to = forms.ChoiceField(
+        label="If you are signposting, to which service?",
+        required=False,
+        choices=[("", "Choose a service"), *SignpostService.choices],
+        error_messages={"invalid_choice": "Select a service from the list"},
+    )
+    panel = forms.ModelChoiceField(
+        label="If you are referring to the panel, which panel?",
+        queryset=Panel.objects.none(),
+        required=False,
+        empty_label="Choose a panel",
+        error_messages={"invalid_choice": "Select a panel from the list"},
+    )
+    case_owner = PersonAndAgencyChoiceField(
+        label="Who will own the case?",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose a case owner",
+        help_text="A panel chair or practitioner in the local authority. Needed when you refer to the panel.",
+        error_messages={"invalid_choice": "Select a case owner from the list"},
+    )
+    rationale = long_text_field(
+        "Rationale for the decision",
+        max_length=10000,
+        required="Give the rationale for the decision",
+        help_text="The panel and the referrer will read this.",
+    )
+
+    def __init__(self, data: Any = None, *, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(data, initial={"version": referral.version}, prefix="decision", **kwargs)
+        cast(forms.ModelChoiceField, self.fields["panel"]).queryset = Panel.objects.filter(is_active=True).order_by(
+            "name"
+        )
+        cast(forms.ModelChoiceField, self.fields["case_owner"]).queryset = (
+            User.objects.filter(
+                is_active=True,
+                agency__is_active=True,
+                agency__kind__in=LOCAL_AUTHORITY_KINDS,
+                roles__overlap=[Role.PANEL_CHAIR, Role.PRACTITIONER],
+            )
+            .select_related("agency")
+            .order_by("last_name", "first_name", "username")
+        )
+
+
+class CaseTransitionForm(VersionedForm):
+    to_status = radios("What should the case become?", [], required="Select what the case should become")
+    reason = long_text_field(
+        "Why?", max_length=5000, required="Give a reason for the change", help_text="This is kept with the case."
+    )
+
+    def __init__(self, data: Any = None, *, case: Case, allowed: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(data, initial={"version": case.version}, prefix="transition", **kwargs)
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = [
+            (status, CaseStatus(status).label) for status in CaseStatus.values if status in set(allowed)
+        ]
+
+
+class RequestInformationForm(forms.Form):
+    agencies = forms.MultipleChoiceField(
+        label="Which agencies are you asking?",
+        choices=[],
+        widget=GovukCheckboxSelectMultiple,
+        help_text="Select all that apply. Each agency gets access to the case to answer.",
+        error_messages={
+            "required": "Select one or more agencies",
+            "invalid_choice": "Select only the agencies shown",
+        },
+    )
+    question = long_text_field(
+        "What do you need to know?",
+        max_length=5000,
+        required="Enter what you are asking for",
+        help_text="Each agency sees the same question.",
+    )
+    due_date = GovukDateField(
+        label="When do you need the answers by?",
+        name_in_errors="The due date",
+        future_only=True,
+        required=False,
+        help_text="Filled in with the partnership's usual time to answer. For example, 27 3 2026.",
+    )
+
+    def __init__(self, data: Any = None, *, default_due: dt.date, **kwargs: Any) -> None:
+        super().__init__(data, initial={"due_date": default_due}, prefix="request", **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["agencies"]).choices = [
+            (str(pk), name)
+            for pk, name in Agency.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+        ]
+
+    def agency_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data["agencies"]]
+
+
+class CaseNoteForm(forms.Form):
+    text = long_text_field("Note", required="Enter the note")
+    classification = _classification_field(
+        "What clearance does someone need to read this note?", "Select the clearance needed to read this note"
+    )
+    originator_only = forms.BooleanField(label="Keep this note inside my agency", required=False)
+
+    def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
+        super().__init__(data, initial={"classification": "1"}, prefix="note", **kwargs)
+        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+        agency = user.agency.name if user.agency_id and user.agency else "your agency"
+        self.fields["originator_only"].help_text = f"Only people in {agency} will be able to read it."
+
+
+class ExtendRequestForm(forms.Form):
+    due_date = GovukDateField(
+        label="What is the new due date?",
+        name_in_errors="The new due date",
+        future_only=True,
+        help_text="It must be later than the current due date. For example, 27 3 2026.",
+    )
+    reason = text_field("Reason (optional)", 2000)
+
+
+class CloseRequestForm(forms.Form):
+    reason = text_field("Reason (optional)", 2000)
+
+
+class AssignRequestForm(forms.Form):
+    assignee = PersonChoiceField(
+        label="Who in your agency will answer?",
+        queryset=User.objects.none(),
+        empty_label="Choose a person",
+        error_messages={"required": "Select a person", "invalid_choice": "Select a person from the list"},
+    )
+
+    def __init__(self, data: Any = None, *, agency_id: int, **kwargs: Any) -> None:
+        super().__init__(data, prefix="assign", **kwargs)
+        field_ = cast(forms.ModelChoiceField, self.fields["assignee"])
+        field_.queryset = User.objects.filter(
+            agency_id=agency_id, is_active=True, roles__overlap=list(CASE_WORKING_ROLES)
+        ).order_by("last_name", "first_name", "username")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; the service checks each one's type and size."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ContributionForm(forms.Form):
+    text = long_text_field(
+        "What does your agency know?",
+        max_length=50000,
+        required="Enter what your agency knows",
+        help_text="Include dates, who was involved and how you know.",
+    )
+    classification = _classification_field(
+        "What clearance does someone need to read this?", "Select the clearance needed to read this contribution"
+    )
+    releasable_summary = long_text_field(
+        "Summary for readers with Baseline clearance",
+        max_length=5000,
+        help_text=(
+            "Needed if you choose a clearance above Baseline. Readers below that clearance see only this summary, "
+            "so leave out anything they must not read."
+        ),
+    )
+    documents = MultipleFileField(
+        label="Upload documents (optional)",
+        required=False,
+        help_text=(
+            "PDF, Word document, PNG, JPG or text file, each smaller than "
+            f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)}MB. They can be read by people who can read the contribution "
+            "in full."
+        ),
+        widget=MultipleFileInput(attrs={"accept": ",".join(sorted({*ALLOWED_ATTACHMENT_TYPES.values(), ".jpeg"}))}),
+    )
+
+    def __init__(self, data: Any = None, files: Any = None, *, user: User, **kwargs: Any) -> None:
+        super().__init__(data, files, initial={"classification": "1"}, prefix="contribution", **kwargs)
+        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+
+
+class ChronologyFilterForm(forms.Form):
+    """Filters for the chronology, by GET: an agency and an entry type (no personal data in the URL)."""
+
+    agency = forms.ChoiceField(
+        label="Agency",
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "Select an agency from the list"},
+    )
+    entry_type = forms.ChoiceField(
+        label="Type of entry",
+        required=False,
+        choices=[("", "All types"), *EntryType.choices],
+        error_messages={"invalid_choice": "Select a type of entry from the list"},
+    )
+    significant = forms.BooleanField(label="Only significant events", required=False)
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [
+            ("", "All agencies"),
+            *((str(pk), name) for pk, name in Agency.objects.order_by("name").values_list("pk", "name")),
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "agency_id": data.get("agency") or None,
+            "entry_type": data.get("entry_type") or None,
+            "significant_only": bool(data.get("significant")),
+        }
+
+    def query_string(self) -> str:
+        """The filters as a query string, for the export links (ids and codes only)."""
+        from urllib.parse import urlencode
+
+        values = self.filters()
+        pairs = [
+            ("agency", values["agency_id"] or ""),
+            ("entry_type", values["entry_type"] or ""),
+            ("significant", "on" if values["significant_only"] else ""),
+        ]
+        return urlencode([(k, v) for k, v in pairs if v])
+
+
+class OutcomeReportForm(forms.Form):
+    start = GovukDateField(label="From", name_in_errors="The start of the period")
+    end = GovukDateField(label="To", name_in_errors="The end of the period")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end of the period must be the same as or after its start")
+        return cleaned
+
+
+def last_twelve_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The default report period: the 12 months up to and including today."""
+    today = today or timezone.localdate()
+    try:
+        start = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28)
+    return start + dt.timedelta(days=1), today

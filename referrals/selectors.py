@@ -101,6 +101,8 @@ def referral_page_visible_to(
             "content_object__submitted_at",
             "content_object__urgency",
             "content_object__ideology",
+            "content_object__indicators",
+            "content_object__immediate_risk",
             "content_object__created_by_id",
             "content_object__originator_only",
             "content_object__subject__id",

@@ -30,8 +30,12 @@ def test_meetings_follow_the_cadence_and_moved_or_cancelled_ones_are_not_recreat
     created = services.generate_meetings(panel=world.panel, until=world.panel.first_meeting_at + dt.timedelta(weeks=13))
     assert [m.slot for m in created] == [0, 1, 2]
     assert created[1].scheduled_at - created[0].scheduled_at == dt.timedelta(weeks=6)
-    services.move_meeting(actor=world.chair, meeting_id=created[1].pk,
-                          scheduled_at=created[1].scheduled_at + dt.timedelta(days=2), reason="Room unavailable")
+    services.move_meeting(
+        actor=world.chair,
+        meeting_id=created[1].pk,
+        scheduled_at=created[1].scheduled_at + dt.timedelta(days=2),
+        reason="Room unavailable",
+    )
     services.cancel_meeting(actor=world.chair, meeting_id=created[2].pk, reason="No cases")
     again = services.generate_meetings(panel=world.panel, until=world.panel.first_meeting_at + dt.timedelta(weeks=13))
     assert again == []
@@ -49,8 +53,9 @@ def _meeting(world) -> Meeting:
 def test_agenda_builds_itself_from_each_source(world):
     new_case = world.case()
     complete = world.case()
-    [request] = referral_services.request_information(actor=world.chair, case_id=complete.pk,
-                                                      agency_ids=[world.health.pk], question="Q")
+    [request] = referral_services.request_information(
+        actor=world.chair, case_id=complete.pk, agency_ids=[world.health.pk], question="Q"
+    )
     referral_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="A", classification=1)
     review = world.case()
     Case.objects.filter(pk=review.pk).update(status=CaseStatus.SUPPORT_ACTIVE)
@@ -80,8 +85,9 @@ def test_quorum(world):
     world.panel.quorum_required_kinds = ["police"]
     world.panel.quorum_min_agencies = 3
     world.panel.save()
-    services.record_attendance(actor=world.chair, meeting_id=meeting.pk, agency_id=world.council.pk, present=True,
-                               attendee=world.chair)
+    services.record_attendance(
+        actor=world.chair, meeting_id=meeting.pk, agency_id=world.council.pk, present=True, attendee=world.chair
+    )
     services.record_attendance(actor=world.chair, meeting_id=meeting.pk, agency_id=world.health.pk, present=True)
     result = services.quorum(meeting)
     assert not result.met
@@ -102,16 +108,33 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
     item = meeting.items.get(case=case)
     with pytest.raises(ValidationError):
         services.record_decision(actor=world.chair, item_id=item.pk, decision="adopt")  # no review date
-    services.record_decision(actor=world.chair, item_id=item.pk, decision="adopt", notes="Agreed",
-                             next_review_date=timezone.localdate() + dt.timedelta(weeks=6))
+    services.record_decision(
+        actor=world.chair,
+        item_id=item.pk,
+        decision="adopt",
+        notes="Agreed",
+        next_review_date=timezone.localdate() + dt.timedelta(weeks=6),
+    )
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ADOPTED
     with pytest.raises(InvalidTransition, match="consent"):
         services.activate_support_plan(actor=world.chair, case_id=case.pk, objectives="Mentoring")
     with pytest.raises(ValidationError, match="parent or guardian"):
-        services.record_consent(actor=world.chair, case_id=case.pk, purpose="channel_support", status="given",
-                                given_by="person", method="written")
-    services.record_consent(actor=world.chair, case_id=case.pk, purpose="channel_support", status="given",
-                            given_by="parent_guardian", method="written")
+        services.record_consent(
+            actor=world.chair,
+            case_id=case.pk,
+            purpose="channel_support",
+            status="given",
+            given_by="person",
+            method="written",
+        )
+    services.record_consent(
+        actor=world.chair,
+        case_id=case.pk,
+        purpose="channel_support",
+        status="given",
+        given_by="parent_guardian",
+        method="written",
+    )
     services.activate_support_plan(actor=world.chair, case_id=case.pk, objectives="Mentoring")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.SUPPORT_ACTIVE
     services.sign_minutes(actor=world.chair, meeting_id=meeting.pk)
@@ -119,8 +142,9 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
         services.record_attendance(actor=world.chair, meeting_id=meeting.pk, agency_id=world.health.pk, present=True)
     services.add_addendum(actor=world.chair, meeting_id=meeting.pk, text="Correction to attendance")
 
-    second = services.add_meeting(actor=world.chair, panel=world.panel,
-                                  scheduled_at=timezone.now() + dt.timedelta(days=40), reason="Extra")
+    second = services.add_meeting(
+        actor=world.chair, panel=world.panel, scheduled_at=timezone.now() + dt.timedelta(days=40), reason="Extra"
+    )
     services.build_agenda(actor=world.chair, meeting_id=second.pk)
     services.start_meeting(actor=world.chair, meeting_id=second.pk)
     item = second.items.get(case=case)
@@ -133,11 +157,17 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
     exit_day = timezone.localtime(case.exited_at).date()
     assert reviews[0].due_on.month == (exit_day.month + 5) % 12 + 1
 
-    for months, kind, status in ((6, ItemKind.POST_EXIT_6, CaseStatus.REVIEWED_6_MONTHS),
-                                 (12, ItemKind.POST_EXIT_12, CaseStatus.CLOSED)):
+    for months, kind, status in (
+        (6, ItemKind.POST_EXIT_6, CaseStatus.REVIEWED_6_MONTHS),
+        (12, ItemKind.POST_EXIT_12, CaseStatus.CLOSED),
+    ):
         with time_machine.travel(timezone.now() + dt.timedelta(days=months * 31), tick=False):
-            meeting_n = services.add_meeting(actor=world.chair, panel=world.panel,
-                                             scheduled_at=timezone.now() + dt.timedelta(days=1), reason="Review")
+            meeting_n = services.add_meeting(
+                actor=world.chair,
+                panel=world.panel,
+                scheduled_at=timezone.now() + dt.timedelta(days=1),
+                reason="Review",
+            )
             services.build_agenda(actor=world.chair, meeting_id=meeting_n.pk)
             item = meeting_n.items.get(case=case)
             assert item.kind == kind
@@ -150,8 +180,14 @@ def test_consent_withdrawal_puts_exit_on_the_next_agenda(world):
     case = world.case()
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.SUPPORT_ACTIVE)
     meeting = _meeting(world)
-    services.record_consent(actor=world.chair, case_id=case.pk, purpose="channel_support", status="withdrawn",
-                            given_by="parent_guardian", method="verbal")
+    services.record_consent(
+        actor=world.chair,
+        case_id=case.pk,
+        purpose="channel_support",
+        status="withdrawn",
+        given_by="parent_guardian",
+        method="verbal",
+    )
     assert meeting.items.get(case=case).kind == ItemKind.CONSENT_WITHDRAWN
 
 
@@ -171,8 +207,9 @@ def test_panel_pack_differs_by_reader_as_the_rules_say(world):
     case = world.case()
     meeting = _meeting(world)
     services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
-    services.record_assessment(actor=world.chair, case_id=case.pk, ratings=_ratings(2), conclusion="SC only",
-                               classification=2)
+    services.record_assessment(
+        actor=world.chair, case_id=case.pk, ratings=_ratings(2), conclusion="SC only", classification=2
+    )
     baseline = UserFactory(agency=world.health, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
     cleared = UserFactory(agency=world.health, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
     low = selectors.panel_pack_for(viewer=baseline, meeting=meeting)

@@ -22,7 +22,9 @@ class World:
         self.school = AgencyFactory(name="School")
         self.health = AgencyFactory(name="Health", kind=AgencyKind.HEALTH)
         self.officer = UserFactory(agency=self.police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
-        self.chair = UserFactory(agency=self.council, clearance=clearance(2), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER])
+        self.chair = UserFactory(
+            agency=self.council, clearance=clearance(2), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER]
+        )
         self.teacher = UserFactory(agency=self.school, clearance=clearance(1), roles=[Role.PRACTITIONER])
         self.health_spoc = UserFactory(agency=self.health, clearance=clearance(2), roles=[Role.SPOC])
         self.health_baseline = UserFactory(agency=self.health, clearance=clearance(1), roles=[Role.PRACTITIONER])
@@ -36,8 +38,12 @@ class World:
     def case(self, **changes) -> Case:
         referral = self.referral(**changes)
         services.screen_referral(
-            actor=self.officer, referral_id=referral.pk, decision="refer_to_panel", rationale="Meets threshold",
-            panel=self.panel, case_owner=self.chair,
+            actor=self.officer,
+            referral_id=referral.pk,
+            decision="refer_to_panel",
+            rationale="Meets threshold",
+            panel=self.panel,
+            case_owner=self.chair,
         )
         return Case.objects.get(pk=referral.pk)
 

@@ -71,3 +71,17 @@ def test_share_and_revoke(client):
         client.delete(f"/api/v1/referrals/{referral.pk}/shares/{share_id}/", **token_headers(author)).status_code == 204
     )
     assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404
+
+
+@pytest.mark.parametrize("page_size", [10, 100])
+def test_referral_list_costs_at_most_four_queries_whatever_the_page_size(
+    client, page_size, django_assert_max_num_queries
+):
+    author = UserFactory()
+    for n in range(12):
+        submitted_referral(author, given_name=f"Person{n}")
+    headers = token_headers(author)
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/api/v1/referrals/?page_size={page_size}", **headers)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(page_size, 12)

@@ -29,8 +29,9 @@ def test_screening_to_panel_opens_a_case_owned_by_the_coordinator(world):
 def test_only_screening_officers_screen(world):
     referral = world.referral()
     with pytest.raises(PermissionDenied):
-        services.screen_referral(actor=world.teacher, referral_id=referral.pk, decision="no_further_action",
-                                 rationale="x")
+        services.screen_referral(
+            actor=world.teacher, referral_id=referral.pk, decision="no_further_action", rationale="x"
+        )
 
 
 def test_screening_clock_counts_working_days(world):
@@ -69,11 +70,13 @@ def test_referral_transition_table_is_complete(source, target):
 
 def test_stale_case_edit_is_refused(world):
     case = world.case()
-    services.transition_case(actor=world.chair, case_id=case.pk, to_status="discussed", reason="First look",
-                             expected_version=case.version)
+    services.transition_case(
+        actor=world.chair, case_id=case.pk, to_status="discussed", reason="First look", expected_version=case.version
+    )
     with pytest.raises(ConflictError, match="Someone changed"):
-        services.transition_case(actor=world.chair, case_id=case.pk, to_status="adopted", reason="Stale",
-                                 expected_version=case.version)
+        services.transition_case(
+            actor=world.chair, case_id=case.pk, to_status="adopted", reason="Stale", expected_version=case.version
+        )
 
 
 def test_stale_case_edit_is_412_in_the_api(client, world):
@@ -81,24 +84,44 @@ def test_stale_case_edit_is_412_in_the_api(client, world):
     headers = token_headers(world.chair)
     current = client.get(f"/api/v1/cases/{case.pk}/", **headers)
     etag = current["ETag"]
-    ok = client.post(f"/api/v1/cases/{case.pk}/transitions/", {"status": "discussed", "reason": "Panel"},
-                     content_type="application/json", HTTP_IF_MATCH=etag, **headers)
+    ok = client.post(
+        f"/api/v1/cases/{case.pk}/transitions/",
+        {"status": "discussed", "reason": "Panel"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        **headers,
+    )
     assert ok.status_code == 200, ok.content
-    stale = client.post(f"/api/v1/cases/{case.pk}/transitions/", {"status": "adopted", "reason": "Panel"},
-                        content_type="application/json", HTTP_IF_MATCH=etag, **headers)
+    stale = client.post(
+        f"/api/v1/cases/{case.pk}/transitions/",
+        {"status": "adopted", "reason": "Panel"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        **headers,
+    )
     assert stale.status_code == 412
-    refused = client.post(f"/api/v1/cases/{case.pk}/transitions/", {"status": "closed", "reason": "Panel"},
-                          content_type="application/json", **headers)
+    refused = client.post(
+        f"/api/v1/cases/{case.pk}/transitions/",
+        {"status": "closed", "reason": "Panel"},
+        content_type="application/json",
+        **headers,
+    )
     assert refused.status_code == 409
     assert "cannot become" in refused.json()["detail"]
 
 
 def test_contribution_above_baseline_shows_summary_and_withheld(client, world):
     case = world.case()
-    [request] = services.request_information(actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk],
-                                             question="What do you know?")
-    services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="Detailed SC text",
-                                 classification=2, releasable_summary="Known to CAMHS")
+    [request] = services.request_information(
+        actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="What do you know?"
+    )
+    services.return_contribution(
+        actor=world.health_spoc,
+        request_id=request.pk,
+        text="Detailed SC text",
+        classification=2,
+        releasable_summary="Known to CAMHS",
+    )
     services.add_case_note(actor=world.health_spoc, referral_id=case.pk, text="SC note no summary", classification=2)
     baseline = client.get(f"/api/v1/cases/{case.pk}/chronology/", **token_headers(world.health_baseline)).json()
     texts = [e["text"] for e in baseline["entries"]]
@@ -119,8 +142,9 @@ def test_contribution_above_baseline_needs_a_summary(world):
     from core.errors import ValidationError
 
     case = world.case()
-    [request] = services.request_information(actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk],
-                                             question="Anything?")
+    [request] = services.request_information(
+        actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Anything?"
+    )
     with pytest.raises(ValidationError) as caught:
         services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="x", classification=2)
     assert "releasable_summary" in caught.value.message_dict

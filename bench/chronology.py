@@ -1,0 +1,327 @@
+#!/usr/bin/env python
+"""Chronology benchmark: a case with 500 entries from 10 agencies, as the page, the API and the exports.
+
+    createdb -h 127.0.0.1 -U postgres convene_bench_chronology      # a database of its own
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/convene_bench_chronology
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/chronology.py                              # seeds once, then measures
+
+Seeds (once; idempotent) ten "Bench" agencies (police screening, council, eight partners)
+with a case worker at every clearance level in each, then one case through the services
+(submit, screen to the panel, ask all ten agencies for information, so every agency holds a
+grant), and ``--entries`` chronology entries in bulk (``bulk_create``: the rows the services
+write, with the fields they set): spread evenly over the ten agencies and their authors,
+entry types as a case accumulates them, classification rank 1 60%, rank 2 30%, rank 3 10%,
+half of the rows above Baseline with a releasable summary, 5% originator-only, 10% marked
+significant, and 50 contribution documents.
+
+Measures in-process with ``django.test.Client`` for readers of different agency and
+clearance, the whole request (session, two-factor and audit middleware, the selector, the
+template or serializer, the audit event each read writes): the page
+``/referrals/cases/<id>/chronology/``, the API ``/api/v1/cases/<id>/chronology/`` (token),
+and the CSV and PDF exports. p50/p95 over ``--requests`` requests after 3 warm-up requests,
+SQL queries per request, entries shown, entries shown only as a summary, and the withheld
+count.
+
+Targets (issue 4): a fixed number of queries whatever the number of entries (pinned in
+tests/referrals/test_case_views.py); the page and the API well under half a second at 500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from partnership import services as partnership_services  # noqa: E402
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User  # noqa: E402
+from referrals import selectors, services  # noqa: E402
+from referrals.models import Case, ChronologyEntry, EntryDocument, EntryType  # noqa: E402
+
+HOST = "localhost"
+PREFIX = "Bench chronology"
+PANEL = f"{PREFIX} panel"
+AGENCIES = (
+    ("police", AgencyKind.POLICE),
+    ("council", AgencyKind.CHILDRENS_SERVICES),
+    ("school", AgencyKind.EDUCATION),
+    ("health", AgencyKind.HEALTH),
+    ("probation", AgencyKind.PROBATION),
+    ("youth", AgencyKind.YOUTH_OFFENDING),
+    ("housing", AgencyKind.HOUSING),
+    ("fire", AgencyKind.FIRE_AND_RESCUE),
+    ("adults", AgencyKind.ADULT_SERVICES),
+    ("charity", AgencyKind.VOLUNTARY_SECTOR),
+)
+# (username, label) of the readers measured.
+READERS = (
+    ("bchron.council.2", "council, rank 2 (case owner)"),
+    ("bchron.health.1", "health, rank 1"),
+    ("bchron.health.3", "health, rank 3"),
+    ("bchron.police.3", "police, rank 3"),
+)
+ENTRY_TYPES = (
+    EntryType.CASE_NOTE,
+    EntryType.CASE_NOTE,
+    EntryType.CONTRIBUTION,
+    EntryType.CONTRIBUTION,
+    EntryType.SCREENING_NOTE,
+    EntryType.STATE_CHANGE,
+    EntryType.PANEL_DECISION,
+    EntryType.ASSESSMENT,
+    EntryType.CONSENT,
+    EntryType.RAG_REVIEW,
+)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def user(username: str) -> User:
+    return User.objects.select_related("agency", "clearance").get(username=username)
+
+
+def ensure_people() -> dict[str, Agency]:
+    partnership_services.ensure_default_clearance_levels()
+    levels = {level.rank: level for level in ClearanceLevel.objects.filter(rank__in=(1, 2, 3))}
+    agencies = {}
+    for slug, kind in AGENCIES:
+        name = f"{PREFIX} {slug}"
+        agency = Agency.objects.filter(name=name).first() or partnership_services.create_agency(
+            name=name, kind=kind, screens_referrals=slug == "police"
+        )
+        agencies[slug] = agency
+        for rank in (1, 2, 3):
+            username = f"bchron.{slug}.{rank}"
+            if User.objects.filter(username=username).exists():
+                continue
+            roles = {
+                "police": [Role.SCREENING_OFFICER],
+                "council": [Role.PANEL_CHAIR, Role.PRACTITIONER],
+            }.get(slug, [Role.PRACTITIONER, Role.SPOC])
+            partnership_services.create_user(
+                username=username,
+                password=None,
+                agency=agency,
+                clearance=levels[rank],
+                roles=roles,
+                first_name=slug.capitalize(),
+                last_name=f"Rank{rank}",
+            )
+    return agencies
+
+
+def ensure_case(entries: int) -> Case:
+    agencies = ensure_people()
+    existing = Case.objects.filter(panel__name=PANEL).first()
+    if existing is not None:
+        count = ChronologyEntry.objects.filter(referral_id=existing.pk).count()
+        print(f"Reusing the bench case {existing.reference} ({count} entries).")
+        return existing
+    started = time.perf_counter()
+    print(f"Seeding one case and {entries} entries from {len(agencies)} agencies ...", flush=True)
+    chair, officer, referrer = user("bchron.council.2"), user("bchron.police.3"), user("bchron.school.1")
+    panel = Panel.objects.create(name=PANEL, chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=30))
+    draft = services.start_referral(actor=referrer)
+    services.update_draft(
+        actor=referrer,
+        referral_id=draft.pk,
+        expected_version=None,
+        changes={
+            "given_name": "Bench",
+            "family_name": "Chronology",
+            "date_of_birth": dt.date(2009, 6, 1),
+            "concerns": "Sharing extremist material with classmates. " * 5,
+            "ideology": "mixed",
+            "urgency": "priority",
+        },
+    )
+    referral = services.submit_referral(actor=referrer, referral_id=draft.pk)
+    services.screen_referral(
+        actor=officer,
+        referral_id=referral.pk,
+        decision="refer_to_panel",
+        rationale="Meets the threshold.",
+        panel=panel,
+        case_owner=chair,
+    )
+    services.request_information(
+        actor=chair,
+        case_id=referral.pk,
+        agency_ids=[a.pk for a in agencies.values()],
+        question="What do you know about the person?",
+    )
+    have = ChronologyEntry.objects.filter(referral_id=referral.pk).count()
+    authors = {
+        slug: [user(f"bchron.{slug}.{rank}") for rank in (1, 2, 3)] for slug in agencies
+    }  # the author's clearance covers the entry's classification, as the services require
+    slugs = list(agencies)
+    start = timezone.now() - dt.timedelta(days=365)
+    rows = []
+    for n in range(max(0, entries - have)):
+        slug = slugs[n % len(slugs)]
+        rank = 1 if n % 10 < 6 else (2 if n % 10 < 9 else 3)
+        entry_type = ENTRY_TYPES[(n // len(slugs)) % len(ENTRY_TYPES)]
+        body = f"{entry_type.label} {n} from {slug}: " + "observed, recorded and checked with colleagues. " * 6
+        rows.append(
+            ChronologyEntry(
+                referral_id=referral.pk,
+                entry_type=entry_type,
+                occurred_at=start + dt.timedelta(minutes=1000 * n),
+                title=f"{entry_type.label} from {agencies[slug].name}",
+                body=body,
+                releasable_summary=f"Summary {n}: {slug} holds information at a higher level."
+                if rank > 1 and (n // 10) % 2 == 0
+                else "",
+                classification=rank,
+                originator_only=n % 20 == 7,
+                significant=n % 10 == 3,
+                owning_agency_id=agencies[slug].pk,
+                created_by=authors[slug][rank - 1],
+            )
+        )
+    with transaction.atomic():
+        created = ChronologyEntry.objects.bulk_create(rows, batch_size=500)
+        contributions = [e for e in created if e.entry_type == EntryType.CONTRIBUTION][:50]
+        EntryDocument.objects.bulk_create(
+            EntryDocument(
+                entry=e,
+                file=f"entries/{referral.pk}/bench-{e.pk}",
+                original_name=f"letter-{e.pk}.pdf",
+                content_type="application/pdf",
+                size=24_000,
+            )
+            for e in contributions
+        )
+    print(f"Seeded in {time.perf_counter() - started:.1f} s.")
+    return Case.objects.get(pk=referral.pk)
+
+
+def verified_client(reader: User) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from partnership.middleware import LAST_SEEN, LOGIN_AT
+
+    device = TOTPDevice.objects.filter(user=reader, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=reader, name="bench", confirmed=True)
+    client = Client(SERVER_NAME=HOST)
+    client.force_login(reader, backend="partnership.backends.PartnershipBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[LOGIN_AT] = session[LAST_SEEN] = int(time.time())
+    session.save()
+    return client
+
+
+def api_client(reader: User) -> Client:
+    key = partnership_services.issue_api_token(user=reader, name="bench/chronology.py").key
+    return Client(SERVER_NAME=HOST, HTTP_AUTHORIZATION=f"Token {key}")
+
+
+def series(client: Client, url: str, n: int) -> tuple[list[float], list[float], int, int]:
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    queries = len(captured.captured_queries)
+    times, cpu = [], []
+    size = 0
+    for _ in range(n):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        size = len(response.content)
+    return times, cpu, queries, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=500, help="chronology entries on the case (default 500)")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per series (default 30)")
+    args = parser.parse_args()
+
+    case = ensure_case(args.entries)
+    total = ChronologyEntry.objects.filter(referral_id=case.pk).count()
+    agencies = ChronologyEntry.objects.filter(referral_id=case.pk).values("owning_agency").distinct().count()
+    one, five, _ = os.getloadavg()
+    print(
+        f"\nChronology of {case.reference}: {total} entries from {agencies} agencies; {args.requests} requests "
+        f"per series; load average {one:.2f} (1 min), {five:.2f} (5 min); "
+        f"PostgreSQL {connection.pg_version // 10000}.\n"
+    )
+    header = (
+        f"{'reader':<30} {'what':<5} {'shown':>5} {'summ':>4} {'held':>4} "
+        f"{'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'queries':>7}  size"
+    )
+    print(header)
+    print("-" * len(header))
+    for username, label in READERS:
+        reader = user(username)
+        chronology = selectors.chronology_for(viewer=reader, referral=case.referral, audit=False)
+        shown = len(chronology.items)
+        summaries = sum(1 for item in chronology.items if not item.full)
+        page = verified_client(reader)
+        api = api_client(reader)
+        base = f"/referrals/cases/{case.pk}/chronology/"
+        for what, client, url in (
+            ("page", page, base),
+            ("api", api, f"/api/v1/cases/{case.pk}/chronology/"),
+            ("csv", page, f"{base}export/csv/"),
+            ("pdf", page, f"{base}export/pdf/"),
+        ):
+            times, cpu, queries, size = series(client, url, args.requests)
+            print(
+                f"{label:<30} {what:<5} {shown:>5} {summaries:>4} {chronology.withheld:>4} "
+                f"{statistics.median(times):>8.1f} {pct(times, 0.95):>8.1f} {statistics.median(cpu):>8.1f} "
+                f"{queries:>7}  {size / 1024:.0f} KiB"
+            )
+    print(
+        "\nWhole requests in-process (session, two-factor and audit middleware, the selector, the template, "
+        "serializer, CSV or PDF builder, and the audit event).\nshown: entries the reader sees; summ: of those, "
+        "shown only as a releasable summary; held: withheld at a higher classification; cpu p50: this process's "
+        "CPU time a request (wall-clock moves with whatever else runs on a shared machine).\n"
+        f"Reproduce: python bench/chronology.py --entries {args.entries} --requests {args.requests}"
+    )
+
+
+if __name__ == "__main__":
+    main()
