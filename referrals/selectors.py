@@ -69,6 +69,33 @@ def _page_size(size: Any) -> int:
     return value
 
 
+def _keyset_page(grants: Any, *, cursor: str | None, size: int) -> tuple[list[Any], str | None, str | None]:
+    """One page of grant rows ordered newest change first, and the cursors around it.
+
+    Keyset pagination on the unique ``sort_key``: a deep page costs what the first does,
+    and no page counts the whole list.
+    """
+    direction, key = decode_cursor(cursor) if cursor else ("n", None)
+    if key is not None:
+        grants = (
+            grants.filter(sort_key__lt=key)
+            if direction == "n"
+            else grants.filter(sort_key__gt=key).order_by("sort_key")
+        )
+    rows = list(grants[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+    next_cursor = previous_cursor = None
+    if rows:
+        if (direction == "n" and has_more) or direction == "p":
+            next_cursor = encode_cursor("n", rows[-1].sort_key)
+        if key is not None and (direction == "n" or has_more):
+            previous_cursor = encode_cursor("p", rows[0].sort_key)
+    return rows, next_cursor, previous_cursor
+
+
 def referral_page_visible_to(
     *, viewer: User, cursor: str | None = None, page_size: Any = None, status: str | None = None
 ) -> Page:
@@ -79,49 +106,31 @@ def referral_page_visible_to(
         if status not in ReferralStatus.values:
             raise ValidationError({"status": [f"Unknown status {status!r}."]})
         grants = grants.filter(content_object__status=status)
-    direction, key = decode_cursor(cursor) if cursor else ("n", None)
-    if key is not None:
-        grants = (
-            grants.filter(sort_key__lt=key)
-            if direction == "n"
-            else grants.filter(sort_key__gt=key).order_by("sort_key")
-        )
-    rows = list(
-        grants.select_related("content_object__subject", "content_object__owning_agency").only(
-            "sort_key",
-            "content_object__id",
-            "content_object__reference",
-            "content_object__status",
-            "content_object__owning_agency_id",
-            "content_object__owning_agency__name",
-            "content_object__classification",
-            "content_object__concerns",
-            "content_object__created_at",
-            "content_object__updated_at",
-            "content_object__submitted_at",
-            "content_object__urgency",
-            "content_object__ideology",
-            "content_object__indicators",
-            "content_object__immediate_risk",
-            "content_object__created_by_id",
-            "content_object__originator_only",
-            "content_object__subject__id",
-            "content_object__subject__given_name",
-            "content_object__subject__family_name",
-            "content_object__subject__date_of_birth",
-        )[: size + 1]
+    grants = grants.select_related("content_object__subject", "content_object__owning_agency").only(
+        "sort_key",
+        "content_object__id",
+        "content_object__reference",
+        "content_object__status",
+        "content_object__owning_agency_id",
+        "content_object__owning_agency__name",
+        "content_object__classification",
+        "content_object__concerns",
+        "content_object__created_at",
+        "content_object__updated_at",
+        "content_object__submitted_at",
+        "content_object__urgency",
+        "content_object__ideology",
+        "content_object__indicators",
+        "content_object__immediate_risk",
+        "content_object__created_by_id",
+        "content_object__originator_only",
+        "content_object__subject__id",
+        "content_object__subject__given_name",
+        "content_object__subject__family_name",
+        "content_object__subject__date_of_birth",
     )
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if direction == "p":
-        rows.reverse()
+    rows, next_cursor, previous_cursor = _keyset_page(grants, cursor=cursor, size=size)
     results = [g.content_object for g in rows]
-    next_cursor = previous_cursor = None
-    if rows:
-        if (direction == "n" and has_more) or direction == "p":
-            next_cursor = encode_cursor("n", rows[-1].sort_key)
-        if key is not None and (direction == "n" or has_more):
-            previous_cursor = encode_cursor("p", rows[0].sort_key)
     record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in results])
     return Page(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
@@ -304,30 +313,13 @@ class CasePage:
 def case_page_visible_to(*, viewer: User, cursor: str | None = None, page_size: Any = None) -> CasePage:
     """Cases the viewer may read, newest change first: the referral grant index, cut to referrals with a case."""
     size = _page_size(page_size)
-    grants = policy.visible_grants(viewer, Referral).filter(content_object__case__isnull=False)
-    direction, key = decode_cursor(cursor) if cursor else ("n", None)
-    if key is not None:
-        grants = (
-            grants.filter(sort_key__lt=key)
-            if direction == "n"
-            else grants.filter(sort_key__gt=key).order_by("sort_key")
-        )
-    rows = list(
-        grants.select_related("content_object__case__panel", "content_object__case__owner", "content_object__subject")[
-            : size + 1
-        ]
+    grants = (
+        policy.visible_grants(viewer, Referral)
+        .filter(content_object__case__isnull=False)
+        .select_related("content_object__case__panel", "content_object__case__owner", "content_object__subject")
     )
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if direction == "p":
-        rows.reverse()
+    rows, next_cursor, previous_cursor = _keyset_page(grants, cursor=cursor, size=size)
     results = [g.content_object.case for g in rows]
-    next_cursor = previous_cursor = None
-    if rows:
-        if (direction == "n" and has_more) or direction == "p":
-            next_cursor = encode_cursor("n", rows[-1].sort_key)
-        if key is not None and (direction == "n" or has_more):
-            previous_cursor = encode_cursor("p", rows[0].sort_key)
     record_list_read(actor=viewer, object_type=CASE_LABEL, ids=[c.pk for c in results])
     return CasePage(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
