@@ -452,21 +452,24 @@ def revoke_share(request: SignedInRequest, referral_id: int, share_id: int) -> H
     return redirect(reverse("referrals:detail", args=[referral.pk]) + "#access")
 
 
+def _stored_file(record: Any) -> FileResponse:
+    """Serve a document the policy already allowed: as a download, never sniffed or cached."""
+    try:
+        handle = record.file.open("rb")
+    except OSError as exc:
+        raise Http404("The file is missing.") from exc
+    response = FileResponse(handle, as_attachment=True, filename=record.original_name, content_type=record.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_GET
 @_not_found_is_404
 def attachment_download(request: SignedInRequest, attachment_id: int) -> FileResponse:
     """The file, only after the policy allows it (and the download is audited)."""
-    attachment = selectors.access_attachment(viewer=request.user, attachment_id=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _stored_file(selectors.access_attachment(viewer=request.user, attachment_id=attachment_id))
 
 
 @login_required
@@ -1347,17 +1350,7 @@ def entry_significance(request: SignedInRequest, entry_id: int) -> HttpResponse:
 @require_GET
 @_domain_errors
 def entry_document_download(request: SignedInRequest, document_id: int) -> FileResponse:
-    document = selectors.access_entry_document(viewer=request.user, document_id=document_id)
-    try:
-        handle = document.file.open("rb")
-    except OSError as exc:
-        raise Http404("The file is missing.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    return _stored_file(selectors.access_entry_document(viewer=request.user, document_id=document_id))
 
 
 # --- Outcomes report ---------------------------------------------------------------------------------
