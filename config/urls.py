@@ -16,7 +16,7 @@ urlpatterns = [
     path("account/", include("partnership.urls")),
     path("referrals/", include("referrals.urls")),
     path("panels/", include("panels.urls")),
-    path("notifications/", include("core.notification_urls")),
+    path("notifications/", include("core.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import shared_task
 
-from core import notifications
+from core.notifications import sweep
 
 SEND_DUE_REMINDERS = "core.tasks.send_due_reminders"
 
@@ -22,7 +22,7 @@ SEND_DUE_REMINDERS = "core.tasks.send_due_reminders"
     soft_time_limit=600,
     time_limit=660,
 )
-def send_due_reminders(batch_size: int = notifications.DEFAULT_BATCH_SIZE) -> dict[str, Any]:
+def send_due_reminders(batch_size: int = sweep.DEFAULT_BATCH_SIZE) -> dict[str, Any]:
     """Send what is due. Idempotent: a duplicate, late or redelivered run finds each reminder
     sent, locked by another sweep, or still due, and never sends one twice."""
-    return notifications.send_due_reminders(batch_size=batch_size).as_dict()
+    return sweep.send_due_reminders(batch_size=batch_size).as_dict()

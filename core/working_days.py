@@ -1,7 +1,8 @@
 """Working days in England and Wales: weekends and bank holidays skipped.
 
 Bank holidays come from the govuk-bank-holidays package's bundled data (no
-network at run time). Clocks are computed on London dates, stored in UTC."""
+network at run time). Clocks are computed on London dates, stored in UTC; the
+London-moment helpers here are what reminders are scheduled and worded with."""
 
 from __future__ import annotations
 
@@ -48,3 +49,41 @@ def due_at_end_of_working_day(start: dt.datetime, days: int) -> dt.datetime:
     local_start = start.astimezone(LONDON).date()
     due_day = add_working_days(local_start, days)
     return dt.datetime.combine(due_day, dt.time(23, 59, 59), tzinfo=LONDON)
+
+
+def working_days_before(day: dt.date, days: int) -> dt.date:
+    """The working day ``days`` working days before ``day`` (``day`` itself does not count)."""
+    while days > 0:
+        day -= dt.timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """The first working day after ``day``."""
+    return add_working_days(day, 1)
+
+
+# --- London moments -------------------------------------------------------------------------
+
+MORNING = dt.time(9, 0)
+
+
+def at_london(day: dt.date, clock: dt.time = MORNING) -> dt.datetime:
+    """``clock`` on ``day`` in London, as an aware datetime (stored as UTC)."""
+    return dt.datetime.combine(day, clock, tzinfo=LONDON)
+
+
+def london_date(moment: dt.datetime) -> dt.date:
+    """The London calendar date of an aware moment."""
+    return moment.astimezone(LONDON).date()
+
+
+def format_moment(moment: dt.datetime | None, show_time: bool) -> str:
+    """``Tuesday 3 March 2026`` or ``Tuesday 3 March 2026 at 10:00 (UK time)``: shown in London time."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    text = f"{local:%A} {local.day} {local:%B %Y}"
+    return f"{text} at {local:%H:%M} (UK time)" if show_time else text

@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.service",
                 "partnership.context_processors.navigation",
-                "core.notification_context.unread_notifications",
+                "core.notifications.context.unread_notifications",
             ],
         },
     },

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import notifications
 from core.models import Notification, NotificationPreference
-from core.notification_context import unread_notifications
+from core.notifications.context import unread_notifications
 from referrals.reminders import REQUEST_DUE_SOON
 from sharing.reminders import BREAK_GLASS
 from tests.conftest import sign_in_verified

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import notification_views as views
+from core.notifications import views
 
 app_name = "notifications"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from core.notifications import unread_count
+from core.notifications.inbox import unread_count
 
 CAP = 99
 

@@ -1,5 +1,6 @@
 """The notification centre: your notifications (unread first), mark one or all as read,
-and choose email or in-app only per kind of reminder. Thin: the writes live in core.notifications."""
+and choose email or in-app only per kind of reminder. Thin: the writes live in
+core.notifications.inbox and core.notifications.preferences."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import notifications
 from core.models import Notification
+from core.notifications import inbox
+from core.notifications.kinds import ReminderKind, mandatory_kinds, reminder_kinds
+from core.notifications.preferences import email_preferences, set_email_preferences
 
 PAGE_SIZE = 25
 EMAIL = "email"
@@ -34,7 +37,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notification = notifications.mark_read(user=request.user, notification_id=notification_id)
+    notification = inbox.mark_read(user=request.user, notification_id=notification_id)
     if notification is None:
         raise Http404("Not found.")
     target = notification.link
@@ -46,7 +49,7 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = notifications.mark_all_read(user=request.user)
+    count = inbox.mark_all_read(user=request.user)
     if count:
         messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
     return redirect("notifications:list")
@@ -58,7 +61,7 @@ class PreferencesForm(forms.Form):
     def __init__(
         self,
         *args: object,
-        kinds: dict[str, notifications.ReminderKind],
+        kinds: dict[str, ReminderKind],
         current: dict[str, bool],
         mandatory: frozenset[str],
         **kwargs: object,
@@ -79,12 +82,12 @@ class PreferencesForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    kinds = notifications.reminder_kinds()
-    mandatory = notifications.mandatory_kinds()
-    current = notifications.email_preferences(request.user)
+    kinds = reminder_kinds()
+    mandatory = mandatory_kinds()
+    current = email_preferences(request.user)
     form = PreferencesForm(request.POST or None, kinds=kinds, current=current, mandatory=mandatory)
     if request.method == "POST" and form.is_valid():
-        notifications.set_email_preferences(
+        set_email_preferences(
             user=request.user, choices={code: value == EMAIL for code, value in form.cleaned_data.items()}
         )
         messages.success(request, "Your reminder choices have been saved.")

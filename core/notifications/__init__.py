@@ -1,0 +1,72 @@
+"""Notification delivery: the in-app inbox, the registry of reminder kinds, the
+reminder outbox, the sweep that sends it, and email preferences.
+
+Nothing domain-specific lives here. Each app says "who gets which reminder
+when" in its own ``reminders.py``: it registers its kinds with
+:func:`register_kind` (with a check that the thing is still due) and, inside the
+transaction of each event, calls :func:`sync_reminders` with the reminders its
+objects should now have. The sweep (:func:`send_due_reminders`, run by Celery
+beat every minute and by ``manage.py send_due_reminders``) sends what is due.
+
+No personal data ever leaves through here: a reminder's text is built from its
+kind's headline, a moment, a record reference and a link into Convene, and
+nothing else, so neither a name nor case text can reach an inbox.
+
+The modules: ``inbox`` (in-app notifications), ``kinds`` (the registry and its
+settings), ``outbox`` (writing reminders), ``sweep`` (sending them),
+``preferences`` (email or in-app only), and the notification centre's
+``views``, ``urls`` and header ``context``. Import the public names from here.
+"""
+
+from __future__ import annotations
+
+from core.notifications.inbox import mark_all_read, mark_read, notify, unread_count
+from core.notifications.kinds import ReminderKind, StillDue, mandatory_kinds, register_kind, reminder_kinds, timing
+from core.notifications.outbox import Due, SyncResult, alert_now, cancel_reminders, sync_reminders
+from core.notifications.preferences import email_preferences, set_email_preferences
+from core.notifications.sweep import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_TIME_BUDGET,
+    MAX_FAILURES,
+    BatchFigure,
+    SweepReport,
+    build_email,
+    due_reminders,
+    send_due_reminders,
+)
+
+# Calendar helpers live in core.working_days; re-exported because the apps' reminders
+# modules import them from here alongside the outbox names.
+from core.working_days import at_london, london_date, next_working_day, working_days_before
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_TIME_BUDGET",
+    "MAX_FAILURES",
+    "BatchFigure",
+    "Due",
+    "ReminderKind",
+    "StillDue",
+    "SweepReport",
+    "SyncResult",
+    "alert_now",
+    "at_london",
+    "build_email",
+    "cancel_reminders",
+    "due_reminders",
+    "email_preferences",
+    "london_date",
+    "mandatory_kinds",
+    "mark_all_read",
+    "mark_read",
+    "next_working_day",
+    "notify",
+    "register_kind",
+    "reminder_kinds",
+    "send_due_reminders",
+    "set_email_preferences",
+    "sync_reminders",
+    "timing",
+    "unread_count",
+    "working_days_before",
+]
