@@ -6,6 +6,10 @@
 #   make test     install, then the whole test suite on PostgreSQL
 #
 # Everything else: `make help`.
+#
+# Importing settings starts nothing: with no DATABASE_URL, each command that needs
+# the database runs inside `python -m config.embedded -- ...`, which starts (or
+# reuses) the embedded PostgreSQL under var/pg and sets DATABASE_URL for it.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -122,7 +126,7 @@ lint: install ## ruff, ruff format --check, mypy, Django's system checks and mak
 	step() { printf '==> %s\n' "$$*"; "$$@" || failed="$$failed\n  $$*"; }
 	step $(PY) -m ruff check .
 	step $(PY) -m ruff format --check .
-	step $(PY) -m config.embedded -- $(PY) -m mypy .
+	step $(PY) -m mypy .
 	step $(PY) -m config.embedded -- $(PY) manage.py check
 	step $(PY) -m config.embedded -- $(PY) manage.py makemigrations --check --dry-run
 	if [ -n "$$failed" ]; then printf "\n*** make lint: FAILED:$$failed\n\n" >&2; exit 1; fi
@@ -133,10 +137,10 @@ format: install ## fix what ruff can fix and format the code
 	$(PY) -m ruff format .
 
 migrate: install ## apply the database migrations
-	$(PY) manage.py migrate
+	$(PY) -m config.embedded -- $(PY) manage.py migrate
 
 seed: install ## create (or top up) the demo partnership and print the demo logins
-	$(PY) manage.py seed_demo
+	$(PY) -m config.embedded -- $(PY) manage.py seed_demo
 
 stop: ## stop the embedded PostgreSQL if it is running (make run and make test leave it up between commands)
 	@if [ -x $(PY) ]; then $(PY) scripts/run.py --stop-embedded; fi

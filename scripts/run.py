@@ -10,8 +10,9 @@ it, the embedded PostgreSQL. When any child dies the others are stopped and the
 exit status is non-zero, so a half-running system never looks healthy.
 
 With ``DATABASE_URL`` and ``REDIS_URL`` set those servers are used; otherwise
-an embedded PostgreSQL under ``./var/pg`` and Celery's filesystem broker under
-``./var/celery`` (see ``config/embedded.py``).
+an embedded PostgreSQL under ``./var/pg``, which this script starts before
+anything else (settings only compute its address), and Celery's filesystem
+broker under ``./var/celery`` (see ``config/embedded.py``).
 
 ``python scripts/run.py --stop-embedded`` stops the embedded PostgreSQL,
 whichever process started it (``make stop``).
@@ -212,18 +213,6 @@ def _manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess[st
     )
 
 
-def prepare_filesystem_broker() -> None:
-    """Create the folders of kombu's filesystem transport, which it expects to exist."""
-    from django.conf import settings
-
-    if not str(getattr(settings, "CELERY_BROKER_URL", "")).startswith("filesystem:"):
-        return
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
-
-
 def seed_demo() -> str:
     """Run ``seed_demo`` and return what it printed (the demo logins)."""
     if _manage("help", "seed_demo", capture=True).returncode != 0:
@@ -288,8 +277,8 @@ def run() -> int:
             ensure_database_url()
             database = "embedded PostgreSQL under var/pg"
         redis_url = os.environ.get("REDIS_URL")
+        # The filesystem broker's folders are made by each process that uses Celery (config/celery.py).
         broker = _redacted(redis_url) if redis_url else "filesystem, under var/celery (no server)"
-        prepare_filesystem_broker()
 
         print("==> applying migrations (manage.py migrate)", flush=True)
         if _manage("migrate", "--noinput").returncode != 0:

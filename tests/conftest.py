@@ -8,6 +8,9 @@ from django.test import Client
 from partnership.models import User
 from tests.partnership.factories import PASSWORD, UserFactory, enrol_totp
 
+# No DATABASE_URL: the plugin starts the embedded PostgreSQL (settings only compute its address).
+pytest_plugins = ["tests.plugins.embedded_db"]
+
 
 def sign_in_verified(client: Client, user: User) -> Client:
     """Sign in through the real pages: password, then the TOTP code."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -92,10 +93,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+def database_settings(url: str) -> dict[str, Any]:
+    """Django's settings for the PostgreSQL database at ``url``."""
+    database: dict[str, Any] = {**env.db_url_config(url)}
+    database["ATOMIC_REQUESTS"] = False
+    database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+# Each environment sets DATABASES: production from DATABASE_URL, which it requires; local and
+# test from DATABASE_URL or else the embedded PostgreSQL's address (config/embedded.py), which
+# importing settings only computes: `make` and the test plugin start the server.
+DATABASES: dict[str, dict[str, Any]] = {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "partnership.User"
@@ -262,10 +273,9 @@ if REDIS_URL:
     # Longer than any task, so a late-acked task is not redelivered early.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
+    # kombu's filesystem transport expects these folders to exist: the Celery app makes them
+    # when a process first uses it (config/celery.py), never the settings import.
     _celery_dir = VAR_DIR / "celery"
-    # kombu's filesystem transport expects its folders to exist.
-    for _folder in ("queue", "processed"):
-        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),

@@ -3,9 +3,10 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REDIS_URL, env
+from config.settings.base import REDIS_URL, database_settings, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+DATABASES = {"default": database_settings(env("DATABASE_URL"))}
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not REDIS_URL:

@@ -1,14 +1,13 @@
 """The test suite: real PostgreSQL, fast hashing, mail kept in memory."""
 
-from config.embedded import ensure_database_url
-
-# No DATABASE_URL: start (or reuse) the embedded PostgreSQL under ./var/pg.
-ensure_database_url()
-
-from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import BASE_DIR, STORAGES, env  # noqa: E402
+from config import embedded
+from config.settings.base import *  # noqa: F403
+from config.settings.base import BASE_DIR, STORAGES, database_settings, env
 
 SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"  # noqa: S105 - tests only
+# No DATABASE_URL: the embedded PostgreSQL under ./var/pg. Only its address is computed here;
+# the test plugin (tests/plugins/embedded_db.py) or `make test` starts it.
+DATABASES = {"default": database_settings(embedded.database_url())}
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
