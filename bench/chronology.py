@@ -66,10 +66,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cases import services as case_services  # noqa: E402
+from cases.models import Case, EntryDocument  # noqa: E402
 from partnership import services as partnership_services  # noqa: E402
 from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User  # noqa: E402
 from referrals import selectors, services  # noqa: E402
-from referrals.models import Case, ChronologyEntry, EntryDocument, EntryType  # noqa: E402
+from referrals.models import ChronologyEntry, EntryType  # noqa: E402
 
 HOST = "localhost"
 PREFIX = "Bench chronology"
@@ -172,7 +174,7 @@ def ensure_case(entries: int) -> Case:
         },
     )
     referral = services.submit_referral(actor=referrer, referral_id=draft.pk)
-    services.screen_referral(
+    case_services.screen_referral(
         actor=officer,
         referral_id=referral.pk,
         decision="refer_to_panel",
@@ -180,7 +182,7 @@ def ensure_case(entries: int) -> Case:
         panel=panel,
         case_owner=chair,
     )
-    services.request_information(
+    case_services.request_information(
         actor=chair,
         case_id=referral.pk,
         agency_ids=[a.pk for a in agencies.values()],

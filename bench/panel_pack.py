@@ -66,11 +66,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cases import services as case_services  # noqa: E402
+from cases.models import Case  # noqa: E402
 from panels import services  # noqa: E402
 from panels.models import Action, AgendaItem, AssessmentFactor, Meeting  # noqa: E402
 from partnership.models import Agency, Panel, PanelMembership, User  # noqa: E402
 from referrals import services as referral_services  # noqa: E402
-from referrals.models import Case  # noqa: E402
 
 PANEL = "Bench Channel Panel"
 HOST = "localhost"
@@ -112,7 +113,7 @@ def seed_case(panel: Panel, number: int) -> Case:
         },
     )
     referral = referral_services.submit_referral(actor=author, referral_id=draft.pk)
-    referral_services.screen_referral(
+    case_services.screen_referral(
         actor=officer,
         referral_id=referral.pk,
         decision="refer_to_panel",
@@ -121,22 +122,22 @@ def seed_case(panel: Panel, number: int) -> Case:
         case_owner=chair,
     )
     case = Case.objects.get(pk=referral.pk)
-    [request] = referral_services.request_information(
+    [request] = case_services.request_information(
         actor=chair, case_id=case.pk, agency_ids=[spoc.agency_id], question="Is the person known to you?"
     )
-    entry = referral_services.return_contribution(
+    entry = case_services.return_contribution(
         actor=spoc,
         request_id=request.pk,
         text="Known to CAMHS; clinical details follow. " * 5,
         classification=2,
         releasable_summary="Known to health services.",
     )
-    referral_services.mark_significant(actor=spoc, entry_id=entry.pk, significant=True)
+    case_services.mark_significant(actor=spoc, entry_id=entry.pk, significant=True)
     for rank in (1, 2):
-        note = referral_services.add_case_note(
+        note = case_services.add_case_note(
             actor=chair, referral_id=case.pk, text=f"Significant note at rank {rank}. " * 6, classification=rank
         )
-        referral_services.mark_significant(actor=chair, entry_id=note.pk, significant=True)
+        case_services.mark_significant(actor=chair, entry_id=note.pk, significant=True)
     return case
 
 

@@ -8,12 +8,16 @@ from partnership import views as partnership_views
 api_v1 = [
     path("", include("partnership.api.urls")),
     path("", include("referrals.api.urls")),
+    path("", include("cases.api.urls")),
     path("", include("panels.api.urls")),
 ]
 
 urlpatterns = [
     path("", partnership_views.home, name="home"),
     path("account/", include("partnership.urls")),
+    # Case, request, chronology and statistics pages keep their addresses under /referrals/.
+    path("referrals/", include("cases.urls")),
+    path("referrals/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("panels/", include("panels.urls")),
     path("notifications/", include("core.notifications.urls")),

@@ -1,4 +1,4 @@
-"""The one API exception handler: domain errors become JSON responses."""
+"""API glue: the one exception handler (domain errors become JSON responses) and cursor pages."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import errors
+from core.pagination import Page
 
 
 def _validation_detail(exc: DjangoValidationError) -> Any:
@@ -38,3 +42,45 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ParseError):
         response.data = {"detail": str(exc.detail)}
     return response
+
+
+# --- Cursor pages ------------------------------------------------------------------------------
+
+CURSOR_PARAMS = [
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from `next` or `previous`."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100 (default 20)."),
+]
+
+
+def page_url(request: Request, cursor: str | None) -> str | None:
+    """The absolute URL of the neighbouring page (the caller's own filters kept)."""
+    if cursor is None:
+        return None
+    params = request.query_params.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def cursor_page_schema(name: str, item: serializers.BaseSerializer[Any]) -> Any:
+    """The OpenAPI shape of a cursor page of ``item``: ``next``, ``previous``, ``results``."""
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item,
+        },
+    )
+
+
+def cursor_page_response(
+    request: Request, page: Page[Any], serializer: type[serializers.BaseSerializer[Any]]
+) -> Response:
+    """A cursor page as the contract states it: ``next``, ``previous``, ``results`` (no count)."""
+    return Response(
+        {
+            "next": page_url(request, page.next_cursor),
+            "previous": page_url(request, page.previous_cursor),
+            "results": serializer(page.results, many=True).data,
+        }
+    )

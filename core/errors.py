@@ -31,6 +31,12 @@ class ConflictError(DomainError):
     """The record changed since the actor read it (optimistic concurrency)."""
 
 
+def check_version(current: int, expected: int | None, what: str) -> None:
+    """Optimistic concurrency: refuse an edit made against an older version of the record."""
+    if expected is not None and int(expected) != current:
+        raise ConflictError(f"Someone changed this {what} since you opened it. Reload it and try again.")
+
+
 __all__ = [
     "ConflictError",
     "DomainError",
@@ -38,4 +44,5 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "ValidationError",
+    "check_version",
 ]

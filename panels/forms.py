@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cases.models import Case
+from core.forms import GovukDateField, apply_service_errors, long_text_field, radios, text_field
 from panels.models import (
     AssessmentFactor,
     ConsentGiver,
@@ -24,15 +26,7 @@ from panels.models import (
     Rating,
 )
 from partnership.models import Agency, User
-from referrals.forms import (
-    GovukDateField,
-    apply_service_errors,
-    clearance_choices,
-    long_text_field,
-    radios,
-    text_field,
-)
-from referrals.models import Case
+from referrals.forms import clearance_choices
 
 __all__ = ["apply_service_errors"]
 

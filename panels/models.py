@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cases.models import Case
 from core.models import TimeStampedModel
-from referrals.models import Case
 from sharing.models import ShareableChildModel
 
 

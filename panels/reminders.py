@@ -25,6 +25,8 @@ from collections.abc import Collection, Iterable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case, CaseStatus
+from cases.reminders import RECHECK_OVERDUE_DAYS
 from core.models import Reminder
 from core.notifications import (
     Due,
@@ -40,8 +42,7 @@ from core.notifications import (
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
 from partnership.models import Panel, User
-from referrals.models import Case, CaseStatus
-from referrals.reminders import RECHECK_OVERDUE_DAYS, link_to, spoc_ids
+from referrals.reminders import link_to, spoc_ids
 
 MEETING_NOTICE = "meeting_notice"
 MEETING_PAPERS = "meeting_papers"

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cases.models import Case, InformationRequest, RequestStatus
 from core.errors import NotFound
 from panels.models import (
     Action,
@@ -34,7 +35,7 @@ from panels.models import (
 )
 from panels.services import OPEN_CASE_STATUSES, Quorum, is_panel_chair, is_panel_member, quorum
 from partnership.models import CASE_WORKING_ROLES, Agency, Panel, User
-from referrals.models import Case, ChronologyEntry, InformationRequest, Referral, RequestStatus
+from referrals.models import ChronologyEntry, Referral
 from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
 from sharing.audit import record_event
@@ -509,7 +510,7 @@ def _by_dimension(ratings: Iterable[AssessmentRating]) -> list[tuple[str, list[A
 
 
 def case_panel_record(*, viewer: User, case: Case) -> CasePanelRecord:
-    """The panel record of a case the viewer opened with ``referrals.selectors.access_case``.
+    """The panel record of a case the viewer opened with ``cases.selectors.access_case``.
 
     Consent, plan, interventions, actions and reviews belong to the case and are read with it;
     assessments and decisions carry their own classification and are cut to the viewer's.

@@ -13,6 +13,8 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case, CaseStatus, RequestStatus
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from panels import reminders
 from panels.models import (
@@ -42,7 +44,7 @@ from panels.models import (
 )
 from partnership.models import Agency, AgencyKind, Panel, User
 from referrals import services as referral_services
-from referrals.models import Case, CaseStatus, EntryType, Outcome, RequestStatus
+from referrals.models import EntryType, Outcome
 from sharing import policy
 from sharing import services as sharing
 from sharing.audit import record_event
@@ -490,11 +492,11 @@ def record_decision(
             review.save(update_fields=["completed_at", "outcome_notes"])
         after_review = CaseStatus.REVIEWED_6_MONTHS if case.status == CaseStatus.EXITED else CaseStatus.CLOSED
         outcome = Outcome.CLOSED_AFTER_REVIEW if after_review == CaseStatus.CLOSED else ""
-        referral_services.transition_case(
+        case_services.transition_case(
             actor=actor, case_id=case.pk, to_status=after_review, reason=reason, outcome=outcome
         )
     elif decision == Decision.ESCALATE and case.status in (CaseStatus.EXITED, CaseStatus.REVIEWED_6_MONTHS):
-        referral_services.transition_case(
+        case_services.transition_case(
             actor=actor, case_id=case.pk, to_status=CaseStatus.CLOSED, reason=reason, outcome=Outcome.EXIT_ESCALATED
         )
     else:
@@ -509,7 +511,7 @@ def record_decision(
                 CaseStatus.DISCUSSED,
             ):
                 raise InvalidTransition("A case that was never adopted cannot exit; decide not to adopt instead.")
-            referral_services.transition_case(
+            case_services.transition_case(
                 actor=actor, case_id=case.pk, to_status=target, reason=reason, outcome=str(outcome)
             )
             if target == CaseStatus.EXITED:
@@ -809,7 +811,7 @@ def activate_support_plan(*, actor: User, case_id: int, objectives: str) -> Supp
     plan.objectives = objectives.strip()
     plan.activated_at = timezone.now()
     plan.save(update_fields=["status", "objectives", "activated_at", "updated_at"])
-    referral_services.transition_case(
+    case_services.transition_case(
         actor=actor,
         case_id=case.pk,
         to_status=CaseStatus.SUPPORT_ACTIVE,

@@ -24,13 +24,13 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import selectors as case_selectors
+from cases.models import Case
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.pdf import PdfDocument
 from panels import forms, selectors, services
 from panels.models import AssessmentFactor, Meeting, MeetingStatus
 from partnership.models import User
-from referrals import selectors as referral_selectors
-from referrals.models import Case
 
 
 class SignedInRequest(HttpRequest):
@@ -724,7 +724,7 @@ def _render_case(
 @require_GET
 @_domain_errors
 def case_detail(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id)
     return _render_case(request, case)
 
 
@@ -732,7 +732,7 @@ def case_detail(request: SignedInRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_domain_errors
 def record_consent(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
     record = selectors.case_panel_record(viewer=request.user, case=case)
     if not record.can_record_consent:
         raise PermissionDenied("Only the case owner or the chair records consent.")
@@ -773,7 +773,7 @@ def record_consent(request: SignedInRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_domain_errors
 def record_assessment(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
     record = selectors.case_panel_record(viewer=request.user, case=case)
     if not record.can_contribute:
         raise PermissionDenied("Only the case owner or panel members can assess.")
@@ -817,7 +817,7 @@ def record_assessment(request: SignedInRequest, case_id: int) -> HttpResponse:
 @require_POST
 @_domain_errors
 def activate_plan(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
     form = forms.PlanActivateForm(request.POST, prefix="plan")
     if form.is_valid():
         try:
@@ -838,7 +838,7 @@ def activate_plan(request: SignedInRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_domain_errors
 def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
     record = selectors.case_panel_record(viewer=request.user, case=case)
     if not record.can_contribute:
         raise PermissionDenied("Only the case owner or panel members can add interventions.")
@@ -873,7 +873,7 @@ def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponse:
 @_domain_errors
 def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpResponse:
     intervention = selectors.access_intervention(viewer=request.user, intervention_id=intervention_id)
-    case = referral_selectors.access_case(viewer=request.user, case_id=intervention.plan.case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=intervention.plan.case_id, audit=False)
     form = forms.InterventionUpdateForm(
         request.POST or None,
         initial={"status": intervention.status, "progress_notes": intervention.progress_notes},
@@ -903,7 +903,7 @@ def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpR
 @require_POST
 @_domain_errors
 def add_case_action(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
     form = forms.ActionForm(request.POST, prefix="action")
     if form.is_valid():
         try:

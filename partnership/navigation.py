@@ -33,13 +33,13 @@ NAVIGATION = (
     NavItem("Agency caseload", "referrals:caseload", frozenset({Role.SPOC}), "Everything shared with your agency."),
     NavItem(
         "Cases",
-        "referrals:cases",
+        "cases:cases",
         frozenset({Role.PRACTITIONER, Role.SCREENING_OFFICER, Role.SPOC, Role.PANEL_CHAIR, Role.PANEL_MEMBER}),
         "Cases your agency works on: information requests, notes and the chronology.",
     ),
     NavItem(
         "Information requests",
-        "referrals:requests",
+        "cases:requests",
         frozenset({Role.SPOC}),
         "What panels have asked your agency, and when it is due.",
     ),
@@ -58,7 +58,7 @@ NAVIGATION = (
     NavItem("Audit trail", "sharing:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
     NavItem(
         "Outcomes report",
-        "referrals:outcomes_report",
+        "reports:outcomes_report",
         frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR}),
         "Counts by outcome, sector and type of concern, small numbers suppressed.",
     ),

@@ -10,24 +10,28 @@ answers" and the referral page.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
-from partnership.models import CASE_WORKING_ROLES, Agency, AgencyKind, ClearanceLevel, Panel, Role, User
+from core.forms import (
+    MAX_AGE,
+    YES_NO,
+    GovukCheckboxSelectMultiple,
+    GovukDateField,
+    TelInput,
+    VersionedForm,
+    long_text_field,
+    radios,
+    text_field,
+)
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
-    Attachment,
     Awareness,
-    Case,
-    CaseStatus,
-    EntryType,
     IdentifierType,
     Ideology,
     Indicator,
@@ -42,133 +46,10 @@ from referrals.models import (
 )
 
 ADULT_AGE = 18
-MAX_AGE = 120
 MAX_IDENTIFIER_ROWS = 10
-YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 # --- Widgets and fields that render as GOV.UK components -------------------------------------------
-
-
-class GovukRadioSelect(forms.RadioSelect):
-    """Radios whose label id is the first option's, so error summary links land on an input."""
-
-    def id_for_label(self, id_: str, index: str | None = "0") -> str:
-        return f"{id_}_{index}" if id_ else ""
-
-
-class GovukCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    def id_for_label(self, id_: str, index: str | None = "0") -> str:
-        return f"{id_}_{index}" if id_ else ""
-
-
-class TelInput(forms.TextInput):
-    input_type = "tel"
-
-
-DATE_PARTS = ("day", "month", "year")
-
-
-class DateInputWidget(forms.MultiWidget):
-    """GOV.UK date input: boxes named ``<name>_day``, ``<name>_month`` and ``<name>_year``.
-
-    ``error_parts`` names the boxes to highlight; the error summary links to the first of them.
-    """
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({part: forms.TextInput() for part in DATE_PARTS}, attrs)
-        self.error_parts: tuple[str, ...] = DATE_PARTS
-
-    def id_for_label(self, id_: str) -> str:
-        return f"{id_}_{self.error_parts[0]}" if id_ else ""
-
-    def decompress(self, value: Any) -> list[str]:
-        if isinstance(value, dt.date):
-            return [str(value.day), str(value.month), str(value.year)]
-        return ["", "", ""]
-
-
-class GovukDateField(forms.Field):
-    """A calendar date typed into three boxes. Impossible dates are a form error, never an exception."""
-
-    widget = DateInputWidget
-
-    def __init__(
-        self, *, name_in_errors: str, past_only: bool = False, future_only: bool = False, **kwargs: Any
-    ) -> None:
-        self.name_in_errors = name_in_errors
-        self.past_only = past_only
-        self.future_only = future_only
-        kwargs.setdefault("error_messages", {"required": f"Enter the {name_in_errors.lower()}"})
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return [str(value.day), str(value.month), str(value.year)]
-        if value is None:
-            return ["", "", ""]
-        return value
-
-    def _fail(self, message: str, parts: Iterable[str] = DATE_PARTS) -> ValidationError:
-        self.widget.error_parts = tuple(parts)
-        return ValidationError(message, code="invalid")
-
-    def clean(self, value: Any) -> dt.date | None:
-        raw = list(value) if isinstance(value, list | tuple) else ["", "", ""]
-        day, month, year = [str(v or "").strip() for v in [*raw, "", "", ""][:3]]
-        if not (day or month or year):
-            if self.required:
-                raise self._fail(str(self.error_messages["required"]))
-            return None
-        missing = [part for part, text in zip(DATE_PARTS, (day, month, year), strict=True) if not text]
-        if missing:
-            raise self._fail(f"{self.name_in_errors} must include a {' and a '.join(missing)}", missing)
-        bad = [part for part, text in zip(DATE_PARTS, (day, month, year), strict=True) if not text.isdigit()]
-        if bad:
-            raise self._fail(f"{self.name_in_errors} must be a real date", bad)
-        if len(year) != 4:
-            raise self._fail("Year must include 4 numbers", ["year"])
-        try:
-            value = dt.date(int(year), int(month), int(day))
-        except ValueError:
-            parts = [p for p, ok in (("day", 1 <= int(day) <= 31), ("month", 1 <= int(month) <= 12)) if not ok]
-            raise self._fail(f"{self.name_in_errors} must be a real date", parts or DATE_PARTS) from None
-        today = timezone.localdate()
-        if self.past_only and value >= today:
-            raise self._fail(f"{self.name_in_errors} must be in the past")
-        if self.past_only and value.year < today.year - MAX_AGE:
-            raise self._fail(f"{self.name_in_errors} must be after {today.year - MAX_AGE}", ["year"])
-        if self.future_only and value < today:
-            raise self._fail(f"{self.name_in_errors} must be today or in the future")
-        return value
-
-
-def text_field(label: str, max_length: int, *, required: str = "", **kwargs: Any) -> forms.CharField:
-    """A text answer with GOV.UK error messages."""
-    messages = {"max_length": f"{label.split(' (')[0]} must be {max_length} characters or fewer"}
-    if required:
-        messages["required"] = required
-    return forms.CharField(
-        label=label, max_length=max_length, required=bool(required), error_messages=messages, **kwargs
-    )
-
-
-def long_text_field(label: str, *, max_length: int = 20000, required: str = "", **kwargs: Any) -> forms.CharField:
-    return text_field(label, max_length, required=required, widget=forms.Textarea, **kwargs)
-
-
-def radios(label: str, choices: Any, *, required: str = "", **kwargs: Any) -> forms.ChoiceField:
-    messages = {"invalid_choice": required or "Select one of the options"}
-    if required:
-        messages["required"] = required
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        required=bool(required),
-        widget=GovukRadioSelect,
-        error_messages=messages,
-        **kwargs,
-    )
 
 
 def clearance_choices(max_rank: int) -> list[tuple[str, str]]:
@@ -195,15 +76,6 @@ def needs_guardian(person: Person) -> bool:
     """Ask about a parent or guardian for under-18s, and when the age is not known."""
     age = age_of(person)
     return age is None or age < ADULT_AGE
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the matching field, else at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 # --- The intake journey ----------------------------------------------------------------------------
@@ -772,199 +644,13 @@ class SearchForm(forms.Form):
 # --- Answers laid out as GOV.UK summary lists ------------------------------------------------------
 
 
-@dataclass
-class SummaryRow:
-    key: str
-    value: str
-    step: str = ""
-    fields: tuple[str, ...] = ()
-    href: str = ""
-    missing: str = ""
-
-
-@dataclass
-class SummarySection:
-    title: str
-    rows: list[SummaryRow] = field(default_factory=list)
-
-
-def _choice_label(choices: Any, value: str) -> str:
-    return dict(choices).get(value, value) if value else ""
-
-
-def _yes_no(value: bool | None) -> str:
-    return {True: "Yes", False: "No"}.get(value, "") if value is not None else ""
-
-
-def answer_sections(
-    referral: Referral,
-    *,
-    identifiers: Iterable[PersonIdentifier],
-    attachments: Iterable[Attachment],
-    levels: dict[int, str],
-    missing: dict[str, list[str]] | None = None,
-    change_url: Callable[[str, str], str] | None = None,
-    empty_text: str = "Not answered",
-) -> list[SummarySection]:
-    """The answers of a referral grouped for summary lists.
-
-    With ``change_url(step, field)`` each row links back to its page; ``missing`` maps fields to
-    messages shown (as links) in place of the answer.
-    """
-    person = referral.subject
-    missing = missing or {}
-
-    def row(key: str, value: str, step: str, *fields: str) -> SummaryRow:
-        message = next((missing[f][0] for f in fields if missing.get(f)), "")
-        href = change_url(step, fields[0] if fields else "") if change_url else ""
-        return SummaryRow(key=key, value=value or empty_text, step=step, fields=fields, href=href, missing=message)
-
-    if person.date_of_birth:
-        dob = date_format(person.date_of_birth, "j F Y")
-    elif person.approximate_age is not None:
-        dob = f"Not known (about {person.approximate_age} years old)"
-    else:
-        dob = ""
-    about = SummarySection(
-        "About the person",
-        [
-            row("Name", person.full_name, "person", "given_name", "family_name"),
-            row("Other names", person.other_names, "person", "other_names"),
-            row("Date of birth", dob, "date-of-birth", "date_of_birth", "approximate_age"),
-            row("Sex", _choice_label(Sex.choices, person.sex), "about", "sex"),
-            row("Gender", person.gender, "about", "gender"),
-            row("Main language", person.language, "about", "language"),
-            row("Needs an interpreter", _yes_no(person.interpreter_needed), "about", "interpreter_needed"),
-            row("Address", person.address, "address", "address"),
-            row("Postcode", person.postcode, "address", "postcode"),
-            row("School, college or employer", person.school_or_employer, "address", "school_or_employer"),
-        ],
-    )
-    if needs_guardian(person) or person.guardian_name or person.guardian_contact:
-        about.rows.append(row("Parent or guardian", person.guardian_name, "guardian", "guardian_name"))
-        about.rows.append(
-            row("Parent or guardian's contact details", person.guardian_contact, "guardian", "guardian_contact")
-        )
-    about.rows.append(
-        row(
-            "Reference numbers",
-            "\n".join(f"{_choice_label(IdentifierType.choices, i.kind)}: {i.value}" for i in identifiers),
-            "identifiers",
-            "identifiers",
-        )
-    )
-
-    risk = _yes_no(referral.immediate_risk)
-    if referral.immediate_risk and referral.immediate_risk_details:
-        risk = f"Yes: {referral.immediate_risk_details}"
-    concerns = SummarySection(
-        "Concerns",
-        [
-            row("Concerns", referral.concerns, "concerns", "concerns"),
-            row("Type of concern", _choice_label(Ideology.choices, referral.ideology), "ideology", "ideology"),
-            row(
-                "What has been noticed",
-                "\n".join(_choice_label(Indicator.choices, i) for i in referral.indicators),
-                "indicators",
-                "indicators",
-            ),
-            row("Urgency", _choice_label(Urgency.choices, referral.urgency), "urgency-and-risk", "urgency"),
-            row("Immediate risk of harm", risk, "urgency-and-risk", "immediate_risk", "immediate_risk_details"),
-        ],
-    )
-    consent = SummarySection(
-        "Consent and awareness",
-        [
-            row(
-                "The person knows about the referral",
-                _choice_label(Awareness.choices, referral.person_aware),
-                "consent",
-                "person_aware",
-            ),
-        ],
-    )
-    if needs_guardian(person) or referral.guardian_aware:
-        consent.rows.append(
-            row(
-                "Their parent or guardian knows",
-                _choice_label(Awareness.choices, referral.guardian_aware),
-                "consent",
-                "guardian_aware",
-            )
-        )
-    consent.rows += [
-        row(
-            "Consent to share was sought",
-            _choice_label(Awareness.choices, referral.consent_sought),
-            "consent",
-            "consent_sought",
-        ),
-        row("Notes about consent", referral.consent_notes, "consent", "consent_notes"),
-    ]
-    referrer = SummarySection(
-        "Referrer",
-        [
-            row("Name", referral.referrer_name, "referrer", "referrer_name"),
-            row("Job title or role", referral.referrer_role, "referrer", "referrer_role"),
-            row("Phone number", referral.referrer_phone, "referrer", "referrer_phone"),
-            row("Email address", referral.referrer_email, "referrer", "referrer_email"),
-        ],
-    )
-    access = SummarySection(
-        "Who may read it",
-        [
-            row(
-                "Clearance needed",
-                levels.get(referral.classification, str(referral.classification)),
-                "classification",
-                "classification",
-            ),
-            row(
-                "Kept inside the referring agency",
-                _yes_no(referral.originator_only),
-                "classification",
-                "originator_only",
-            ),
-        ],
-    )
-    files = SummarySection(
-        "Documents",
-        [
-            row(
-                a.original_name,
-                "\n".join(
-                    filter(None, [f"Clearance needed: {levels.get(a.classification, a.classification)}", a.description])
-                ),
-                ATTACHMENTS_STEP,
-                "file",
-            )
-            for a in attachments
-        ]
-        or [row("Documents", "None attached" if change_url else "", ATTACHMENTS_STEP, "file")],
-    )
-    return [about, concerns, consent, referrer, access, files]
-
-
 # --- Screening, cases, information requests and the chronology (issue 4) ----------------------------
 
 
 LOCAL_AUTHORITY_KINDS = (AgencyKind.CHILDRENS_SERVICES, AgencyKind.ADULT_SERVICES)
 
 
-class VersionedForm(forms.Form):
-    """A form for an edit that must not overwrite someone else's: ``version`` is the record's when shown."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def show_conflict(self, message: str, current_version: int) -> None:
-        """Keep what was typed, offer the current version, and say why it was not saved."""
-        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
-        data[self.add_prefix("version")] = str(current_version)
-        self.data = data
-        self.add_error(None, message)
-
-
-def _classification_field(label: str, required: str, help_text: str = "") -> forms.ChoiceField:
+def classification_field(label: str, required: str, help_text: str = "") -> forms.ChoiceField:
     return radios(label, [], required=required, help_text=help_text)
 
 
@@ -975,7 +661,7 @@ class ScreeningNoteForm(forms.Form):
     """
 
     text = long_text_field("Note", required="Enter the note")
-    classification = _classification_field(
+    classification = classification_field(
         "What clearance does someone need to read this?", "Select the clearance needed to read this"
     )
     originator_only = forms.BooleanField(label="Keep this inside my agency", required=False)
@@ -1064,215 +750,3 @@ class ScreeningDecisionForm(VersionedForm):
             .select_related("agency")
             .order_by("last_name", "first_name", "username")
         )
-
-
-class CaseTransitionForm(VersionedForm):
-    to_status = radios("What should the case become?", [], required="Select what the case should become")
-    reason = long_text_field(
-        "Why?", max_length=5000, required="Give a reason for the change", help_text="This is kept with the case."
-    )
-
-    def __init__(self, data: Any = None, *, case: Case, allowed: Iterable[str], **kwargs: Any) -> None:
-        super().__init__(data, initial={"version": case.version}, prefix="transition", **kwargs)
-        cast(forms.ChoiceField, self.fields["to_status"]).choices = [
-            (status, CaseStatus(status).label) for status in CaseStatus.values if status in set(allowed)
-        ]
-
-
-class RequestInformationForm(forms.Form):
-    agencies = forms.MultipleChoiceField(
-        label="Which agencies are you asking?",
-        choices=[],
-        widget=GovukCheckboxSelectMultiple,
-        help_text="Select all that apply. Each agency gets access to the case to answer.",
-        error_messages={
-            "required": "Select one or more agencies",
-            "invalid_choice": "Select only the agencies shown",
-        },
-    )
-    question = long_text_field(
-        "What do you need to know?",
-        max_length=5000,
-        required="Enter what you are asking for",
-        help_text="Each agency sees the same question.",
-    )
-    due_date = GovukDateField(
-        label="When do you need the answers by?",
-        name_in_errors="The due date",
-        future_only=True,
-        required=False,
-        help_text="Filled in with the partnership's usual time to answer. For example, 27 3 2026.",
-    )
-
-    def __init__(self, data: Any = None, *, default_due: dt.date, **kwargs: Any) -> None:
-        super().__init__(data, initial={"due_date": default_due}, prefix="request", **kwargs)
-        cast(forms.MultipleChoiceField, self.fields["agencies"]).choices = [
-            (str(pk), name)
-            for pk, name in Agency.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
-        ]
-
-    def agency_ids(self) -> list[int]:
-        return [int(pk) for pk in self.cleaned_data["agencies"]]
-
-
-class CaseNoteForm(forms.Form):
-    text = long_text_field("Note", required="Enter the note")
-    classification = _classification_field(
-        "What clearance does someone need to read this note?", "Select the clearance needed to read this note"
-    )
-    originator_only = forms.BooleanField(label="Keep this note inside my agency", required=False)
-
-    def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
-        super().__init__(data, initial={"classification": "1"}, prefix="note", **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
-        agency = user.agency.name if user.agency_id and user.agency else "your agency"
-        self.fields["originator_only"].help_text = f"Only people in {agency} will be able to read it."
-
-
-class ExtendRequestForm(forms.Form):
-    due_date = GovukDateField(
-        label="What is the new due date?",
-        name_in_errors="The new due date",
-        future_only=True,
-        help_text="It must be later than the current due date. For example, 27 3 2026.",
-    )
-    reason = text_field("Reason (optional)", 2000)
-
-
-class CloseRequestForm(forms.Form):
-    reason = text_field("Reason (optional)", 2000)
-
-
-class AssignRequestForm(forms.Form):
-    assignee = PersonChoiceField(
-        label="Who in your agency will answer?",
-        queryset=User.objects.none(),
-        empty_label="Choose a person",
-        error_messages={"required": "Select a person", "invalid_choice": "Select a person from the list"},
-    )
-
-    def __init__(self, data: Any = None, *, agency_id: int, **kwargs: Any) -> None:
-        super().__init__(data, prefix="assign", **kwargs)
-        field_ = cast(forms.ModelChoiceField, self.fields["assignee"])
-        field_.queryset = User.objects.filter(
-            agency_id=agency_id, is_active=True, roles__overlap=list(CASE_WORKING_ROLES)
-        ).order_by("last_name", "first_name", "username")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input; the service checks each one's type and size."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
-class ContributionForm(forms.Form):
-    text = long_text_field(
-        "What does your agency know?",
-        max_length=50000,
-        required="Enter what your agency knows",
-        help_text="Include dates, who was involved and how you know.",
-    )
-    classification = _classification_field(
-        "What clearance does someone need to read this?", "Select the clearance needed to read this contribution"
-    )
-    releasable_summary = long_text_field(
-        "Summary for readers with Baseline clearance",
-        max_length=5000,
-        help_text=(
-            "Needed if you choose a clearance above Baseline. Readers below that clearance see only this summary, "
-            "so leave out anything they must not read."
-        ),
-    )
-    documents = MultipleFileField(
-        label="Upload documents (optional)",
-        required=False,
-        help_text=(
-            "PDF, Word document, PNG, JPG or text file, each smaller than "
-            f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)}MB. They can be read by people who can read the contribution "
-            "in full."
-        ),
-        widget=MultipleFileInput(attrs={"accept": ",".join(sorted({*ALLOWED_ATTACHMENT_TYPES.values(), ".jpeg"}))}),
-    )
-
-    def __init__(self, data: Any = None, files: Any = None, *, user: User, **kwargs: Any) -> None:
-        super().__init__(data, files, initial={"classification": "1"}, prefix="contribution", **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
-
-
-class ChronologyFilterForm(forms.Form):
-    """Filters for the chronology, by GET: an agency and an entry type (no personal data in the URL)."""
-
-    agency = forms.ChoiceField(
-        label="Agency",
-        required=False,
-        choices=[],
-        error_messages={"invalid_choice": "Select an agency from the list"},
-    )
-    entry_type = forms.ChoiceField(
-        label="Type of entry",
-        required=False,
-        choices=[("", "All types"), *EntryType.choices],
-        error_messages={"invalid_choice": "Select a type of entry from the list"},
-    )
-    significant = forms.BooleanField(label="Only significant events", required=False)
-
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        cast(forms.ChoiceField, self.fields["agency"]).choices = [
-            ("", "All agencies"),
-            *((str(pk), name) for pk, name in Agency.objects.order_by("name").values_list("pk", "name")),
-        ]
-
-    def filters(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return {
-            "agency_id": data.get("agency") or None,
-            "entry_type": data.get("entry_type") or None,
-            "significant_only": bool(data.get("significant")),
-        }
-
-    def query_string(self) -> str:
-        """The filters as a query string, for the export links (ids and codes only)."""
-        from urllib.parse import urlencode
-
-        values = self.filters()
-        pairs = [
-            ("agency", values["agency_id"] or ""),
-            ("entry_type", values["entry_type"] or ""),
-            ("significant", "on" if values["significant_only"] else ""),
-        ]
-        return urlencode([(k, v) for k, v in pairs if v])
-
-
-class OutcomeReportForm(forms.Form):
-    start = GovukDateField(label="From", name_in_errors="The start of the period")
-    end = GovukDateField(label="To", name_in_errors="The end of the period")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            self.add_error("end", "The end of the period must be the same as or after its start")
-        return cleaned
-
-
-def last_twelve_months(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The default report period: the 12 months up to and including today."""
-    today = today or timezone.localdate()
-    try:
-        start = today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        start = today.replace(year=today.year - 1, day=28)
-    return start + dt.timedelta(days=1), today

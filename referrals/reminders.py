@@ -1,10 +1,7 @@
-"""Who is reminded of what, and when, for referrals and information requests.
+"""Who is reminded of what, and when, for referrals.
 
 - Screening clock at risk: the screening agencies' screening officers, at 09:00
   on the working day before the screening falls due; gone once screened.
-- Information request due soon and overdue: the requested agency's SPOCs and the
-  assignee, at 09:00 two working days before the due date and on the first
-  working day after it; gone once returned or closed, moved when extended.
 
 Each ``sync_*`` runs inside the transaction of the event that changed the
 record and states the reminders it should now have (core.notifications keeps
@@ -26,22 +23,17 @@ from core.notifications import (
     ReminderKind,
     at_london,
     london_date,
-    next_working_day,
     register_kind,
     sync_reminders,
     timing,
     working_days_before,
 )
 from partnership.models import Role, User
-from referrals.models import InformationRequest, Referral, ReferralStatus, RequestStatus
+from referrals.models import Referral, ReferralStatus
 
 SCREENING_AT_RISK = "screening_at_risk"
-REQUEST_DUE_SOON = "request_due_soon"
-REQUEST_OVERDUE = "request_overdue"
-REQUEST_KINDS = (REQUEST_DUE_SOON, REQUEST_OVERDUE)
 
 AWAITING_SCREENING = (ReferralStatus.SUBMITTED, ReferralStatus.SCREENING)
-OPEN_REQUEST = (RequestStatus.OPEN, RequestStatus.ASSIGNED)
 
 
 def link_to(url_name: str, *args: object) -> str:
@@ -105,89 +97,19 @@ register_kind(
 )
 
 
-# --- information requests ----------------------------------------------------------------------
-
-
-def request_moments(due_date: dt.date) -> dict[str, dt.datetime]:
-    return {
-        REQUEST_DUE_SOON: at_london(working_days_before(due_date, timing("request_due_soon_working_days", 2))),
-        REQUEST_OVERDUE: at_london(next_working_day(due_date)),
-    }
-
-
-def sync_request(request: InformationRequest) -> None:
-    """An open request reminds the agency's SPOCs and the assignee as the due date nears and passes."""
-    wanted = []
-    if request.status in OPEN_REQUEST:
-        recipients = set(spoc_ids(request.agency_id))
-        if request.assigned_to_id and User.objects.filter(pk=request.assigned_to_id, is_active=True).exists():
-            recipients.add(request.assigned_to_id)
-        event_at = at_london(request.due_date, dt.time(0, 0))
-        reference = request.case.reference
-        link = link_to("referrals:detail", request.case_id)
-        wanted = [
-            Due(kind, pk, at, event_at, link, reference)
-            for kind, at in request_moments(request.due_date).items()
-            for pk in sorted(recipients)
-        ]
-    sync_reminders(obj=request, kinds=REQUEST_KINDS, wanted=wanted)
-
-
-def _request_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    due = dict(
-        InformationRequest.objects.filter(pk__in={r.object_id for r in reminders}, status__in=OPEN_REQUEST).values_list(
-            "pk", "due_date"
-        )
-    )
-    return {r.pk for r in reminders if r.object_id in due and due[r.object_id] == _date_of(r.event_at)}
-
-
-register_kind(
-    ReminderKind(
-        code=REQUEST_DUE_SOON,
-        label="Information request due soon",
-        description="An information request to your agency, or assigned to you, is due within two working days.",
-        headline="An information request for case {reference} is due on {when}",
-        still_due=_request_still_due,
-    )
-)
-register_kind(
-    ReminderKind(
-        code=REQUEST_OVERDUE,
-        label="Information request overdue",
-        description="An information request to your agency, or assigned to you, has passed its due date.",
-        headline="An information request for case {reference} was due on {when} and is overdue",
-        still_due=_request_still_due,
-    )
-)
-
-
 # --- nightly re-check ----------------------------------------------------------------------------
 
 
-RECHECK_OVERDUE_DAYS = 7
-
-
 def sync_open_reminders() -> int:
-    """Re-state the reminders of every referral whose screening clock is still running and every open
-    request due from a week ago on (idempotent): a safety net for records written before a kind existed.
-    Long-overdue records are left alone rather than flooding inboxes. Each record is locked while its
-    reminders are re-stated, as its services do."""
+    """Re-state the reminders of every referral whose screening clock is still running (idempotent): a
+    safety net for records written before a kind existed. Each record is locked while its reminders are
+    re-stated, as its services do."""
     count = 0
-    now = timezone.now()
-    awaiting = Referral.objects.filter(status__in=AWAITING_SCREENING, screening_due_at__gte=now)
+    awaiting = Referral.objects.filter(status__in=AWAITING_SCREENING, screening_due_at__gte=timezone.now())
     for pk in awaiting.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             referral = Referral.objects.select_for_update().filter(pk=pk).first()
             if referral is not None:
                 sync_referral(referral)
-                count += 1
-    recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
-    requests = InformationRequest.objects.filter(status__in=OPEN_REQUEST, due_date__gte=recent)
-    for pk in requests.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            request = InformationRequest.objects.select_for_update().select_related("case").filter(pk=pk).first()
-            if request is not None:
-                sync_request(request)
                 count += 1
     return count

@@ -10,22 +10,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import ConflictError, InvalidTransition, NotFound, PermissionDenied, ValidationError
-from core.working_days import add_working_days, due_at_end_of_working_day
-from partnership.models import Agency, ClearanceLevel, Panel, PartnershipSettings, Role, User
+from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError, check_version
+from core.working_days import due_at_end_of_working_day
+from partnership.models import Agency, ClearanceLevel, PartnershipSettings, Role, User
 from referrals import matching, reminders
+from referrals.lifecycle import check_transition
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
     REFERENCE_DIGITS,
     Attachment,
-    Case,
-    CaseStatus,
-    CaseTransition,
     ChronologyEntry,
-    EntryDocument,
     EntryType,
-    InformationRequest,
     Outcome,
     Person,
     PersonIdentifier,
@@ -33,7 +29,6 @@ from referrals.models import (
     Rag,
     Referral,
     ReferralStatus,
-    RequestStatus,
     ScreeningDecision,
     SignpostService,
 )
@@ -42,20 +37,16 @@ from sharing import services as sharing
 from sharing.audit import record_event
 from sharing.models import AuditVerb, ShareBasis
 
-# Allowed status changes, declared once. Screening (issue 4) moves along this table.
-REFERRAL_TRANSITIONS: dict[str, set[str]] = {
-    ReferralStatus.DRAFT: {ReferralStatus.SUBMITTED},
-    ReferralStatus.SUBMITTED: {
-        ReferralStatus.SCREENING,
-        ReferralStatus.CLOSED,
-        ReferralStatus.SIGNPOSTED,
-        ReferralStatus.ACCEPTED,
-    },
-    ReferralStatus.SCREENING: {ReferralStatus.CLOSED, ReferralStatus.SIGNPOSTED, ReferralStatus.ACCEPTED},
-    ReferralStatus.CLOSED: set(),
-    ReferralStatus.SIGNPOSTED: set(),
-    ReferralStatus.ACCEPTED: set(),
-}
+SCREENING_FIELDS = [
+    "status",
+    "outcome",
+    "screening_decision",
+    "signposted_to",
+    "screening_rationale",
+    "screened_by",
+    "screened_at",
+    "updated_at",
+]
 
 PERSON_FIELDS = (
     "given_name",
@@ -93,14 +84,6 @@ REFERRAL_FIELDS = (
 )
 
 
-def check_transition(referral: Referral, target: str) -> None:
-    if target not in REFERRAL_TRANSITIONS[referral.status]:
-        raise InvalidTransition(
-            f"A referral that is {referral.get_status_display().lower()} cannot become "
-            f"{ReferralStatus(target).label.lower()}."
-        )
-
-
 def _require_referrer(actor: User) -> None:
     if not policy.is_case_worker(actor):
         raise PermissionDenied("Only practitioners in a partner agency can make referrals.")
@@ -118,7 +101,7 @@ def validate_classification(actor: User, rank: Any) -> int:
     return rank
 
 
-def _next_reference(year: int) -> str:
+def next_reference(year: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -225,7 +208,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
     now = timezone.now()
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = now
-    referral.reference = _next_reference(timezone.localdate(now).year)
+    referral.reference = next_reference(timezone.localdate(now).year)
     referral.screening_due_at = due_at_end_of_working_day(now, PartnershipSettings.current().screening_working_days)
     referral.change_seq = sharing.next_change_seq()
     referral.version += 1
@@ -271,7 +254,7 @@ def create_referral(
     return submit_referral(actor=actor, referral_id=draft.pk, require_structured=False)
 
 
-def _check_upload(upload: UploadedFile) -> str:
+def check_upload(upload: UploadedFile) -> str:
     import filetype
 
     if upload.size is None or upload.size == 0:
@@ -299,7 +282,7 @@ def add_attachment(
     if referral is None:
         raise NotFound("Not found.")
     policy.require(actor, policy.Action.CHANGE, referral)
-    mime = _check_upload(upload)
+    mime = check_upload(upload)
     rank = validate_classification(actor, classification)
     attachment = Attachment(
         referral=referral,
@@ -335,7 +318,7 @@ SCREENING_OUTCOMES = {
 }
 
 
-def _locked_referral(referral_id: int) -> Referral:
+def locked_referral(referral_id: int) -> Referral:
     referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
     if referral is None:
         raise NotFound("Not found.")
@@ -346,11 +329,6 @@ def _require_screener(actor: User, referral: Referral) -> None:
     policy.require(actor, policy.Action.VIEW, referral)
     if not (Role.SCREENING_OFFICER in actor.roles and actor.agency is not None and actor.agency.screens_referrals):
         raise PermissionDenied("Only screening officers of the screening agency can screen referrals.")
-
-
-def _check_version(current: int, expected: int | None, what: str) -> None:
-    if expected is not None and int(expected) != current:
-        raise ConflictError(f"Someone changed this {what} since you opened it. Reload it and try again.")
 
 
 def add_entry(
@@ -364,7 +342,6 @@ def add_entry(
     originator_only: bool = False,
     releasable_summary: str = "",
     rag: str = "",
-    information_request: InformationRequest | None = None,
     significant: bool = False,
     agency_id: int | None = None,
 ) -> ChronologyEntry:
@@ -379,17 +356,16 @@ def add_entry(
         originator_only=originator_only,
         releasable_summary=releasable_summary,
         rag=rag,
-        information_request=information_request,
         significant=significant,
         owning_agency_id=agency_id or (actor.agency_id if actor and actor.agency_id else referral.owning_agency_id),
         created_by=actor,
     )
-    entry.full_clean(exclude=["referral", "owning_agency", "created_by", "information_request"])
+    entry.full_clean(exclude=["referral", "owning_agency", "created_by"])
     entry.save()
     return entry
 
 
-def _touch(referral: Referral) -> None:
+def touch_referral(referral: Referral) -> None:
     """Move the referral to the top of everyone's lists."""
     referral.change_seq = sharing.next_change_seq()
     referral.version += 1
@@ -399,12 +375,12 @@ def _touch(referral: Referral) -> None:
 
 @transaction.atomic
 def start_screening(*, actor: User, referral_id: int) -> Referral:
-    referral = _locked_referral(referral_id)
+    referral = locked_referral(referral_id)
     _require_screener(actor, referral)
     check_transition(referral, ReferralStatus.SCREENING)
     referral.status = ReferralStatus.SCREENING
     referral.save(update_fields=["status", "updated_at"])
-    _touch(referral)
+    touch_referral(referral)
     record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=referral, details={"to": ReferralStatus.SCREENING})
     return referral
 
@@ -420,7 +396,7 @@ def record_screening_note(
     originator_only: bool | None = None,
 ) -> ChronologyEntry:
     """A screening note, or a deconfliction check (by default originator-only)."""
-    referral = _locked_referral(referral_id)
+    referral = locked_referral(referral_id)
     _require_screener(actor, referral)
     if not text.strip():
         raise ValidationError({"text": ["Enter the note"]})
@@ -434,14 +410,14 @@ def record_screening_note(
         classification=rank,
         originator_only=deconfliction if originator_only is None else originator_only,
     )
-    _touch(referral)
+    touch_referral(referral)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
     return entry
 
 
 @transaction.atomic
 def review_rag(*, actor: User, referral_id: int, rag: str, rationale: str) -> Referral:
-    referral = _locked_referral(referral_id)
+    referral = locked_referral(referral_id)
     _require_screener(actor, referral)
     if rag not in Rag.values:
         raise ValidationError({"rag": ["Choose red, amber or green"]})
@@ -457,32 +433,13 @@ def review_rag(*, actor: User, referral_id: int, rag: str, rationale: str) -> Re
         body=rationale.strip(),
         rag=rag,
     )
-    _touch(referral)
+    touch_referral(referral)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"rag": rag})
     return referral
 
 
-def _next_case_reference(year: int) -> str:
-    # Case references share the per-year counter table under a distinct key (year + 10000).
-    return _next_reference(year + 10000).replace(f"REF-{year + 10000}", f"CASE-{year}")
-
-
-@transaction.atomic
-def screen_referral(
-    *,
-    actor: User,
-    referral_id: int,
-    decision: str,
-    rationale: str,
-    signposted_to: str = "",
-    panel: Panel | None = None,
-    case_owner: User | None = None,
-    expected_version: int | None = None,
-) -> Referral:
-    """Decide a screened referral: no further action, signpost, or refer to the panel (which opens a case)."""
-    referral = _locked_referral(referral_id)
-    _require_screener(actor, referral)
-    _check_version(referral.version, expected_version, "referral")
+def screening_errors(*, decision: str, rationale: str, signposted_to: str) -> dict[str, list[str]]:
+    """What is missing from a screening decision (any decision; a panel referral needs more, see cases)."""
     errors: dict[str, list[str]] = {}
     if decision not in ScreeningDecision.values:
         errors["decision"] = ["Choose a decision"]
@@ -490,40 +447,39 @@ def screen_referral(
         errors["rationale"] = ["Give the rationale for the decision"]
     if decision == ScreeningDecision.SIGNPOST and signposted_to not in SignpostService.values:
         errors["signposted_to"] = ["Choose the service you are signposting to"]
-    if decision == ScreeningDecision.REFER_TO_PANEL:
-        if panel is None:
-            errors["panel"] = ["Choose the panel"]
-        if case_owner is None:
-            errors["case_owner"] = ["Choose the case owner"]
-        elif not (
-            (case_owner.is_active and case_owner.agency_id and Role.PANEL_CHAIR in case_owner.roles)
-            or (case_owner.is_active and case_owner.agency_id and Role.PRACTITIONER in case_owner.roles)
-        ):
-            errors["case_owner"] = ["The case owner must be an active practitioner or chair in a partner agency"]
+    return errors
+
+
+def record_screening_decision(
+    *,
+    actor: User,
+    referral_id: int,
+    decision: str,
+    rationale: str,
+    signposted_to: str = "",
+    expected_version: int | None = None,
+    extra_errors: dict[str, list[str]] | None = None,
+) -> Referral:
+    """Decide a screened referral. Must run inside the caller's transaction: a referral to the
+    panel also opens a case (``cases.services.screen_referral``), whose own checks come in as
+    ``extra_errors`` so nothing is written unless everything is valid."""
+    referral = locked_referral(referral_id)
+    _require_screener(actor, referral)
+    check_version(referral.version, expected_version, "referral")
+    errors = {**screening_errors(decision=decision, rationale=rationale, signposted_to=signposted_to)}
+    errors.update(extra_errors or {})
     if errors:
         raise ValidationError(errors)
     target, outcome = SCREENING_OUTCOMES[ScreeningDecision(decision)]
     check_transition(referral, target)
-    now = timezone.now()
     referral.status = target
     referral.outcome = outcome
     referral.screening_decision = decision
     referral.signposted_to = signposted_to if decision == ScreeningDecision.SIGNPOST else ""
     referral.screening_rationale = rationale.strip()
     referral.screened_by = actor
-    referral.screened_at = now
-    referral.save(
-        update_fields=[
-            "status",
-            "outcome",
-            "screening_decision",
-            "signposted_to",
-            "screening_rationale",
-            "screened_by",
-            "screened_at",
-            "updated_at",
-        ]
-    )
+    referral.screened_at = timezone.now()
+    referral.save(update_fields=SCREENING_FIELDS)
     title = ScreeningDecision(decision).label
     if referral.signposted_to:
         title += f": {SignpostService(referral.signposted_to).label}"
@@ -535,30 +491,7 @@ def screen_referral(
         body=referral.screening_rationale,
         significant=True,
     )
-    if decision == ScreeningDecision.REFER_TO_PANEL:
-        case = Case.objects.create(
-            referral=referral,
-            reference=_next_case_reference(timezone.localdate(now).year),
-            owner=case_owner,  # type: ignore[misc]
-            panel=panel,  # type: ignore[misc]
-            opened_at=now,
-        )
-        owner_agency = Agency.objects.get(pk=case_owner.agency_id)  # type: ignore[union-attr, misc]
-        sharing.grant_by_event(
-            record=referral,
-            agency=owner_agency,
-            basis=ShareBasis.CASE_OWNER,
-            actor=actor,
-            reason=f"Case owner for {case.reference}",
-        )
-        add_entry(
-            actor=actor,
-            referral=referral,
-            entry_type=EntryType.STATE_CHANGE,
-            title=f"Case {case.reference} opened for {case.panel.name}",
-            significant=True,
-        )
-    _touch(referral)
+    touch_referral(referral)
     reminders.sync_referral(referral)
     record_event(
         actor=actor,
@@ -568,343 +501,3 @@ def screen_referral(
         details={"decision": decision, "outcome": outcome},
     )
     return referral
-
-
-# --- Cases ----------------------------------------------------------------------------
-
-CASE_TRANSITIONS: dict[str, set[str]] = {
-    CaseStatus.INFORMATION_GATHERING: {CaseStatus.DISCUSSED, CaseStatus.ADOPTED, CaseStatus.NOT_ADOPTED},
-    CaseStatus.DISCUSSED: {CaseStatus.INFORMATION_GATHERING, CaseStatus.ADOPTED, CaseStatus.NOT_ADOPTED},
-    CaseStatus.ADOPTED: {CaseStatus.SUPPORT_ACTIVE, CaseStatus.EXITED},
-    CaseStatus.SUPPORT_ACTIVE: {CaseStatus.EXITED},
-    CaseStatus.EXITED: {CaseStatus.REVIEWED_6_MONTHS},
-    CaseStatus.REVIEWED_6_MONTHS: {CaseStatus.CLOSED},
-    CaseStatus.NOT_ADOPTED: {CaseStatus.CLOSED},
-    CaseStatus.CLOSED: set(),
-}
-
-
-def check_case_transition(case: Case, target: str) -> None:
-    if target not in CASE_TRANSITIONS[case.status]:
-        allowed = ", ".join(sorted(CaseStatus(s).label.lower() for s in CASE_TRANSITIONS[case.status])) or "nothing"
-        raise InvalidTransition(
-            f"A case that is {case.get_status_display().lower()} cannot become "
-            f"{CaseStatus(target).label.lower()}. From here it can become: {allowed}."
-        )
-
-
-def _locked_case(case_id: int) -> Case:
-    case = Case.objects.select_for_update().select_related("referral", "panel").filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("Not found.")
-    return case
-
-
-def require_case_manager(actor: User, case: Case) -> None:
-    """The case owner or a panel chair who can read the case."""
-    policy.require(actor, policy.Action.VIEW, case.referral)
-    if not (case.owner_id == actor.pk or Role.PANEL_CHAIR in actor.roles):
-        raise PermissionDenied("Only the case owner or a panel chair can do this.")
-
-
-@transaction.atomic
-def transition_case(
-    *,
-    actor: User | None,
-    case_id: int,
-    to_status: str,
-    reason: str,
-    expected_version: int | None = None,
-    outcome: str = "",
-) -> Case:
-    """Move a case along CASE_TRANSITIONS, recording who, when and why. ``actor=None`` is the system."""
-    case = _locked_case(case_id)
-    if actor is not None:
-        require_case_manager(actor, case)
-    _check_version(case.version, expected_version, "case")
-    if to_status not in CaseStatus.values:
-        raise ValidationError({"status": ["Unknown case status"]})
-    check_case_transition(case, to_status)
-    if not reason.strip():
-        raise ValidationError({"reason": ["Give a reason for the change"]})
-    now = timezone.now()
-    CaseTransition.objects.create(
-        case=case, from_status=case.status, to_status=to_status, actor=actor, reason=reason.strip(), at=now
-    )
-    previous = case.status
-    case.status = to_status
-    case.version += 1
-    fields = ["status", "version", "updated_at"]
-    if outcome:
-        case.outcome = outcome
-        fields.append("outcome")
-    if to_status == CaseStatus.EXITED:
-        case.exited_at = now
-        fields.append("exited_at")
-    if to_status == CaseStatus.CLOSED:
-        case.closed_at = now
-        fields.append("closed_at")
-    case.save(update_fields=fields)
-    add_entry(
-        actor=actor,
-        referral=case.referral,
-        entry_type=EntryType.STATE_CHANGE,
-        title=f"{CaseStatus(previous).label} → {CaseStatus(to_status).label}",
-        body=reason.strip(),
-        agency_id=actor.agency_id if actor and actor.agency_id else case.referral.owning_agency_id,
-    )
-    _touch(case.referral)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.TRANSITION,
-        obj=case,
-        reason=reason.strip(),
-        details={"from": previous, "to": to_status},
-    )
-    return case
-
-
-# --- Information requests and contributions ----------------------------------------------
-
-
-@transaction.atomic
-def request_information(
-    *, actor: User, case_id: int, agency_ids: list[int], question: str, due_date: date | None = None
-) -> list[InformationRequest]:
-    """Ask agencies what they know. Each requested agency gains access to the case."""
-    case = _locked_case(case_id)
-    require_case_manager(actor, case)
-    errors: dict[str, list[str]] = {}
-    agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
-    if not agency_ids or len(agencies) != len(set(agency_ids)):
-        errors["agencies"] = ["Choose one or more active agencies"]
-    if not question.strip():
-        errors["question"] = ["Enter what you are asking for"]
-    today = timezone.localdate()
-    if due_date is None:
-        due_date = add_working_days(today, PartnershipSettings.current().information_request_working_days)
-    elif due_date <= today:
-        errors["due_date"] = ["The due date must be in the future"]
-    if case.status not in (
-        CaseStatus.INFORMATION_GATHERING,
-        CaseStatus.DISCUSSED,
-        CaseStatus.ADOPTED,
-        CaseStatus.SUPPORT_ACTIVE,
-    ):
-        errors["case"] = [f"Information cannot be requested for a case that is {case.get_status_display().lower()}"]
-    if errors:
-        raise ValidationError(errors)
-    created = []
-    for agency in agencies:
-        request = InformationRequest.objects.create(
-            case=case, agency=agency, question=question.strip(), due_date=due_date, requested_by=actor
-        )
-        sharing.grant_by_event(
-            record=case.referral,
-            agency=agency,
-            basis=ShareBasis.INFORMATION_REQUEST,
-            actor=actor,
-            reason=f"Information request {request.pk}",
-        )
-        add_entry(
-            actor=actor,
-            referral=case.referral,
-            entry_type=EntryType.INFORMATION_REQUEST,
-            title=f"Information requested from {agency.name}",
-            body=question.strip(),
-            information_request=request,
-        )
-        record_event(actor=actor, verb=AuditVerb.CREATED, obj=request, details={"agency": agency.pk})
-        reminders.sync_request(request)
-        created.append(request)
-    _touch(case.referral)
-    return created
-
-
-def _locked_request(request_id: int) -> InformationRequest:
-    request = (
-        InformationRequest.objects.select_for_update()
-        .select_related("case__referral", "agency")
-        .filter(pk=request_id)
-        .first()
-    )
-    if request is None:
-        raise NotFound("Not found.")
-    return request
-
-
-def _require_agency_member(actor: User, request: InformationRequest, *, spoc: bool) -> None:
-    policy.require(actor, policy.Action.VIEW, request.case.referral)
-    if actor.agency_id != request.agency_id:
-        raise PermissionDenied("This request is for another agency.")
-    if spoc and Role.SPOC not in actor.roles:
-        raise PermissionDenied("Only your agency's single point of contact can do this.")
-
-
-@transaction.atomic
-def assign_request(*, actor: User, request_id: int, assignee: User) -> InformationRequest:
-    request = _locked_request(request_id)
-    _require_agency_member(actor, request, spoc=True)
-    if request.status in (RequestStatus.RETURNED, RequestStatus.CLOSED):
-        raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be assigned.")
-    if assignee.agency_id != request.agency_id or not assignee.is_active or not policy.is_case_worker(assignee):
-        raise ValidationError({"assignee": ["Choose an active case worker in your agency"]})
-    request.assigned_to = assignee
-    request.status = RequestStatus.ASSIGNED
-    request.save(update_fields=["assigned_to", "status", "updated_at"])
-    reminders.sync_request(request)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"assigned_to": assignee.pk})
-    return request
-
-
-@transaction.atomic
-def return_contribution(
-    *,
-    actor: User,
-    request_id: int,
-    text: str,
-    classification: int,
-    releasable_summary: str = "",
-    documents: list[UploadedFile] | None = None,
-) -> ChronologyEntry:
-    """An agency's answer: text and documents, classified; above Baseline it needs a releasable summary."""
-    request = _locked_request(request_id)
-    _require_agency_member(actor, request, spoc=False)
-    if Role.SPOC not in actor.roles and request.assigned_to_id != actor.pk:
-        raise PermissionDenied("Only your agency's single point of contact or the assignee can answer this.")
-    if request.status in (RequestStatus.RETURNED, RequestStatus.CLOSED):
-        raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
-    errors: dict[str, list[str]] = {}
-    if not text.strip():
-        errors["text"] = ["Enter what your agency knows"]
-    try:
-        rank = validate_classification(actor, classification)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        rank = 1
-    if rank > 1 and not releasable_summary.strip():
-        errors["releasable_summary"] = ["Above Baseline, give a summary that readers with Baseline clearance can see"]
-    checked = []
-    for upload in documents or []:
-        try:
-            checked.append((upload, _check_upload(upload)))
-        except ValidationError as exc:
-            errors.setdefault("documents", []).extend(exc.message_dict.get("file", []))
-    if errors:
-        raise ValidationError(errors)
-    entry = add_entry(
-        actor=actor,
-        referral=request.case.referral,
-        entry_type=EntryType.CONTRIBUTION,
-        title=f"Contribution from {request.agency.name}",
-        body=text.strip(),
-        classification=rank,
-        releasable_summary=releasable_summary.strip() if rank > 1 else "",
-        information_request=request,
-    )
-    for upload, mime in checked:
-        document = EntryDocument(
-            entry=entry,
-            file=upload,
-            original_name=(upload.name or "document")[:255],
-            content_type=mime,
-            size=upload.size or 0,
-        )
-        document.save()
-    request.status = RequestStatus.RETURNED
-    request.returned_at = timezone.now()
-    request.save(update_fields=["status", "returned_at", "updated_at"])
-    reminders.sync_request(request)
-    _touch(request.case.referral)
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
-    return entry
-
-
-@transaction.atomic
-def chase_request(*, actor: User, request_id: int) -> InformationRequest:
-    request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
-    if request.status in (RequestStatus.RETURNED, RequestStatus.CLOSED):
-        raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be chased.")
-    request.chase_count += 1
-    request.last_chased_at = timezone.now()
-    request.save(update_fields=["chase_count", "last_chased_at", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"chased": request.chase_count})
-    return request
-
-
-@transaction.atomic
-def extend_request(*, actor: User, request_id: int, due_date: date, reason: str = "") -> InformationRequest:
-    request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
-    if request.status in (RequestStatus.RETURNED, RequestStatus.CLOSED):
-        raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be extended.")
-    if due_date <= request.due_date:
-        raise ValidationError({"due_date": ["The new due date must be later than the current one"]})
-    previous = request.due_date
-    request.due_date = due_date
-    request.save(update_fields=["due_date", "updated_at"])
-    reminders.sync_request(request)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.CHANGED,
-        obj=request,
-        reason=reason,
-        details={"due_date": due_date.isoformat(), "was": previous.isoformat()},
-    )
-    return request
-
-
-@transaction.atomic
-def close_request(*, actor: User, request_id: int, reason: str = "") -> InformationRequest:
-    """Closing ends the request; the agency keeps access to the case for the case's life (DESIGN.md rule 5)."""
-    request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
-    if request.status == RequestStatus.CLOSED:
-        raise InvalidTransition("This request is already closed.")
-    request.status = RequestStatus.CLOSED
-    request.closed_at = timezone.now()
-    request.save(update_fields=["status", "closed_at", "updated_at"])
-    reminders.sync_request(request)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
-    return request
-
-
-# --- Case notes and significance ------------------------------------------------------------
-
-
-@transaction.atomic
-def add_case_note(
-    *, actor: User, referral_id: int, text: str, classification: int, originator_only: bool = False
-) -> ChronologyEntry:
-    """A note by any agency with access, with its own classification."""
-    referral = _locked_referral(referral_id)
-    policy.require(actor, policy.Action.VIEW, referral)
-    if referral.is_draft:
-        raise InvalidTransition("Notes can only be added to submitted referrals.")
-    if not text.strip():
-        raise ValidationError({"text": ["Enter the note"]})
-    rank = validate_classification(actor, classification)
-    entry = add_entry(
-        actor=actor,
-        referral=referral,
-        entry_type=EntryType.CASE_NOTE,
-        title="Case note",
-        body=text.strip(),
-        classification=rank,
-        originator_only=originator_only,
-    )
-    _touch(referral)
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
-    return entry
-
-
-@transaction.atomic
-def mark_significant(*, actor: User, entry_id: int, significant: bool) -> ChronologyEntry:
-    entry = ChronologyEntry.objects.select_for_update().select_related("referral").filter(pk=entry_id).first()
-    if entry is None or not policy.can(actor, policy.Action.VIEW, entry):
-        raise NotFound("Not found.")
-    entry.significant = significant
-    entry.save(update_fields=["significant"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=entry, details={"significant": significant})
-    return entry

@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "partnership",
     "sharing",
     "referrals",
+    "cases",
     "panels",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -238,8 +240,8 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "ENUM_NAME_OVERRIDES": {
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
-        "CaseStatusEnum": "referrals.models.CaseStatus",
-        "RequestStatusEnum": "referrals.models.RequestStatus",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "RequestStatusEnum": "cases.models.RequestStatus",
         "AwarenessEnum": "referrals.models.Awareness",
         "ScreeningDecisionEnum": "referrals.models.ScreeningDecision",
         "MeetingStatusEnum": "panels.models.MeetingStatus",

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import selectors as case_selectors
 from core.errors import ValidationError
 from panels import selectors, services
 from panels.api.serializers import (
@@ -28,7 +29,6 @@ from panels.api.serializers import (
 from panels.models import ConsentPurpose, ConsentStatus
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import User
-from referrals import selectors as referral_selectors
 
 
 def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
@@ -121,7 +121,7 @@ class AgendaItemDecisionView(APIView):
 class CaseActionsView(APIView):
     @extend_schema(responses=ActionSerializer(many=True), summary="Actions on a case")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
         return Response(ActionSerializer(selectors.actions_for_case(viewer=request.user, case=case), many=True).data)
 
     @extend_schema(
@@ -130,7 +130,7 @@ class CaseActionsView(APIView):
         summary="Add an action with an owning agency (and person) and a due date (panel members)",
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
         incoming = ActionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -173,7 +173,7 @@ class CompleteActionView(APIView):
 class SupportPlanView(APIView):
     @extend_schema(responses=SupportPlanSerializer, summary="A case's support plan and interventions")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
         plan, interventions = selectors.support_plan_for(viewer=request.user, case=case)
         ledger = selectors.consents_for_case(viewer=request.user, case=case)
         channel = [c.status for c in ledger if c.purpose == ConsentPurpose.CHANNEL_SUPPORT]
@@ -184,7 +184,7 @@ class SupportPlanView(APIView):
 class CaseConsentView(APIView):
     @extend_schema(responses=ConsentSerializer(many=True), summary="A case's consent ledger, oldest first")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = referral_selectors.access_case(viewer=request.user, case_id=case_id)
+        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
         return Response(ConsentSerializer(selectors.consents_for_case(viewer=request.user, case=case), many=True).data)
 
     @extend_schema(
@@ -193,7 +193,7 @@ class CaseConsentView(APIView):
         summary="Record consent given, refused or withdrawn (the case owner or chair; a parent or guardian for under-18s)",
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = referral_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
         incoming = ConsentCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         record = services.record_consent(actor=request.user, case_id=case.pk, **incoming.validated_data)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Agency
 from referrals import selectors, services
@@ -20,32 +21,16 @@ from referrals.api.serializers import (
 from sharing import services as sharing_services
 
 PAGE_PARAMS = [
-    OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from `next` or `previous`."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="1 to 100 (default 20)."),
+    *CURSOR_PARAMS,
     OpenApiParameter("status", OpenApiTypes.STR, description="Only referrals in this status."),
 ]
-
-
-def _page_url(request: AuthenticatedRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    params = request.query_params.copy()
-    params["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
 class ReferralListView(APIView):
     @extend_schema(
         operation_id="v1_referrals_list",
         parameters=PAGE_PARAMS,
-        responses=inline_serializer(
-            "ReferralPage",
-            {
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": ReferralSerializer(many=True),
-            },
-        ),
+        responses=cursor_page_schema("ReferralPage", ReferralSerializer(many=True)),
         summary="Referrals the caller may see, newest change first",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -55,13 +40,7 @@ class ReferralListView(APIView):
             page_size=request.query_params.get("page_size"),
             status=request.query_params.get("status"),
         )
-        return Response(
-            {
-                "next": _page_url(request, page.next_cursor),
-                "previous": _page_url(request, page.previous_cursor),
-                "results": ReferralSerializer(page.results, many=True).data,
-            }
-        )
+        return cursor_page_response(request, page, ReferralSerializer)
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}, summary="Submit a referral")
     def post(self, request: AuthenticatedRequest) -> Response:

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
+from cases.models import Case, CaseStatus
 from panels.models import Meeting, MeetingStatus
 from partnership.models import User
-from referrals.models import Case, CaseStatus
 from tests.e2e.browser import assert_accessible, assert_styled
 from tests.e2e.conftest import PageProblems
 from tests.panels.test_views import PanelWorld

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
+from cases import services as case_services
+from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
 from partnership.models import AgencyKind, Panel, Role, User
-from referrals import services
-from referrals.models import Case, CaseStatus, ChronologyEntry, EntryType, InformationRequest, RequestStatus
+from referrals.models import ChronologyEntry, EntryType
 from tests.e2e.browser import assert_accessible, assert_styled
 from tests.partnership.factories import PASSWORD, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance, enrol_totp
 from tests.referrals.factories import submitted_referral
@@ -251,12 +252,12 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
 def test_the_other_pages_are_accessible(page: Any, live_server: Any) -> None:
     """Extending a request (with an error), the outcomes report (with an error), a referral's chronology
     before any case, and the decided screening page, checked with axe."""
-    from tests.referrals.case_factories import World
+    from tests.cases.factories import World
 
     w = World()
     case = w.case(given_name="Robin", family_name="Example")
     referral = w.referral(given_name="Alex", family_name="Early")
-    [info_request] = services.request_information(
+    [info_request] = case_services.request_information(
         actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Anything known?"
     )
 

@@ -14,10 +14,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cases.models import Case, CaseStatus
 from panels import services
 from panels.models import Action, ActionStatus, AgendaItem, Discussion
 from partnership.models import User
-from referrals.models import Case, CaseStatus
 from tests.panels.test_views import PanelWorld
 from tests.partnership.api_helpers import token_headers
 

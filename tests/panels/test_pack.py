@@ -20,12 +20,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case
 from panels import selectors, services
 from panels.models import AssessmentFactor
 from panels.views import render_pack_pdf
 from partnership.models import User
-from referrals import services as referral_services
-from referrals.models import Case, ChronologyEntry
+from referrals.models import ChronologyEntry
 from tests.panels.test_views import PanelWorld, client_for
 from tests.sharing import rules
 
@@ -89,17 +90,17 @@ class PackWorld:
         self._note(self.open_case, pw.chair, 1, "Zqnotebl")
         self._note(self.open_case, pw.member, 1, "Zqhealthonly", originator_only=True)
         self._note(self.secret_case, pw.member, 2, "Zqsecretnote")
-        [request] = referral_services.request_information(
+        [request] = case_services.request_information(
             actor=pw.chair, case_id=self.open_case.pk, agency_ids=[w.health.pk], question="Known to you?"
         )
-        entry = referral_services.return_contribution(
+        entry = case_services.return_contribution(
             actor=w.health_spoc,
             request_id=request.pk,
             text="Zqclinical details",
             classification=2,
             releasable_summary="Zqreleasable known to health",
         )
-        referral_services.mark_significant(actor=w.health_spoc, entry_id=entry.pk, significant=True)
+        case_services.mark_significant(actor=w.health_spoc, entry_id=entry.pk, significant=True)
         # Facts about every significant entry (the services add some of their own: referral, screening).
         for e in ChronologyEntry.objects.filter(
             significant=True, referral_id__in=[self.open_case.pk, self.secret_case.pk]
@@ -147,14 +148,14 @@ class PackWorld:
         )
 
     def _note(self, case: Case, author: User, classification: int, marker: str, originator_only: bool = False) -> None:
-        entry = referral_services.add_case_note(
+        entry = case_services.add_case_note(
             actor=author,
             referral_id=case.pk,
             text=marker,
             classification=classification,
             originator_only=originator_only,
         )
-        referral_services.mark_significant(actor=author, entry_id=entry.pk, significant=True)
+        case_services.mark_significant(actor=author, entry_id=entry.pk, significant=True)
 
     # --- the expected pack, from the rules ---------------------------------------------------------
 

@@ -6,14 +6,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case, CaseStatus
 from core.errors import InvalidTransition, PermissionDenied, ValidationError
 from panels import selectors, services
 from panels.models import AgendaItem, AssessmentFactor, ItemKind, Meeting, MeetingStatus, PostExitReview
 from partnership.models import PanelMembership, Role
-from referrals import services as referral_services
-from referrals.models import Case, CaseStatus
+from tests.cases.factories import make_world
 from tests.partnership.factories import UserFactory, clearance
-from tests.referrals.case_factories import make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +53,10 @@ def _meeting(world) -> Meeting:
 def test_agenda_builds_itself_from_each_source(world):
     new_case = world.case()
     complete = world.case()
-    [request] = referral_services.request_information(
+    [request] = case_services.request_information(
         actor=world.chair, case_id=complete.pk, agency_ids=[world.health.pk], question="Q"
     )
-    referral_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="A", classification=1)
+    case_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="A", classification=1)
     review = world.case()
     Case.objects.filter(pk=review.pk).update(status=CaseStatus.SUPPORT_ACTIVE)
     exited = world.case()

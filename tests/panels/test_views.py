@@ -17,6 +17,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case, CaseStatus
 from panels import services
 from panels.models import (
     Action,
@@ -33,12 +35,10 @@ from panels.models import (
     PlanStatus,
 )
 from partnership.models import AgencyKind, PanelMembership, Role, User
-from referrals import services as referral_services
-from referrals.models import Case, CaseStatus
 from sharing.models import AuditEvent, AuditVerb
+from tests.cases.factories import World, make_world
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
-from tests.referrals.case_factories import World, make_world
 from tests.referrals.factories import submitted_referral
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ class PanelWorld:
         """A case on this panel, referred by the school at ``classification`` and screened by the police."""
         author = self.w.teacher if classification == 1 else self.referrer_sc
         referral = submitted_referral(author, classification=classification, **changes)
-        referral_services.screen_referral(
+        case_services.screen_referral(
             actor=self.w.officer,
             referral_id=referral.pk,
             decision="refer_to_panel",
@@ -551,7 +551,7 @@ def _many(pw: PanelWorld, n: int) -> None:
     ratings = {f.pk: (1, "evidence") for f in AssessmentFactor.objects.filter(is_active=True)}
     for i in range(n):
         case = pw.case(given_name=f"Person{i}", family_name=f"Family{i}")
-        referral_services.add_case_note(actor=pw.chair, referral_id=case.pk, text=f"Note {i}", classification=1)
+        case_services.add_case_note(actor=pw.chair, referral_id=case.pk, text=f"Note {i}", classification=1)
         for _ in range(2):
             services.record_assessment(actor=pw.chair, case_id=case.pk, ratings=ratings, conclusion=f"Case {i}")
         services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.w.health.pk, kind="health")

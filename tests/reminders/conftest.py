@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from partnership.models import AgencyKind, PanelMembership, Role
+from tests.cases.factories import World
 from tests.partnership.factories import AgencyFactory, AuditorUserFactory, UserFactory, clearance
-from tests.referrals.case_factories import World
 from tests.reminders.helpers import T0, travel
 
 

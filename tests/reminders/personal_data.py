@@ -30,8 +30,9 @@ def date_formats(day: dt.date) -> set[str]:
 
 def personal_data() -> tuple[set[str], set[str]]:
     """(names, texts): what must never reach an email."""
+    from cases.models import InformationRequest
     from panels.models import Action, Discussion
-    from referrals.models import ChronologyEntry, InformationRequest, Person, Referral
+    from referrals.models import ChronologyEntry, Person, Referral
     from sharing.models import BreakGlass, Share
 
     names: set[str] = set()

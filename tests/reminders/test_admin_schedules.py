@@ -40,6 +40,7 @@ def test_the_migrations_schedule_the_sweep_every_minute_and_the_nightly_jobs():
         "sharing.tasks.tidy_expired_shares",
         "panels.tasks.generate_upcoming_meetings",
         "referrals.tasks.sync_open_reminders",
+        "cases.tasks.sync_open_requests",
     } <= tasks
 
 

@@ -9,6 +9,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case, InformationRequest, RequestStatus
+from cases.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from core.models import Notification, NotificationPreference, Reminder, ReminderStatus
 from panels import services as panel_services
 from panels.models import Meeting, PostExitReview
@@ -20,9 +23,7 @@ from panels.reminders import (
     MEETING_PAPERS,
     POST_EXIT_REVIEW_DUE,
 )
-from referrals import services as referral_services
-from referrals.models import Case, InformationRequest, RequestStatus
-from referrals.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE, SCREENING_AT_RISK
+from referrals.reminders import SCREENING_AT_RISK
 from sharing import services as sharing_services
 from sharing.reminders import BREAK_GLASS, SHARE_EXPIRING
 from tests.reminders.helpers import (
@@ -74,7 +75,7 @@ def test_screening_reminder_is_cancelled_when_the_referral_is_screened(world):
     with travel(T0):
         referral = world.referral()
         assert {r.recipient_id for r in pending(SCREENING_AT_RISK)} == {world.officer.pk, world.regional_officer.pk}
-        referral_services.screen_referral(
+        case_services.screen_referral(
             actor=world.officer, referral_id=referral.pk, decision="no_further_action", rationale="Not Prevent"
         )
     assert not pending(SCREENING_AT_RISK)
@@ -88,7 +89,7 @@ def test_screening_reminder_is_cancelled_when_the_referral_is_screened(world):
 
 def _request(world, due: dt.date) -> InformationRequest:
     case = world.case()
-    [request] = referral_services.request_information(
+    [request] = case_services.request_information(
         actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Known to you?", due_date=due
     )
     return request
@@ -97,7 +98,7 @@ def _request(world, due: dt.date) -> InformationRequest:
 def test_request_due_soon_and_overdue_go_to_the_agency_spoc_and_the_assignee(world):
     with travel(T0):
         request = _request(world, dt.date(2026, 12, 29))
-        referral_services.assign_request(actor=world.health_spoc, request_id=request.pk, assignee=world.health_baseline)
+        case_services.assign_request(actor=world.health_spoc, request_id=request.pk, assignee=world.health_baseline)
     # Two working days before Tuesday 29th, skipping the 28th, the weekend and Christmas Day: Wednesday 23rd.
     assert_sent_once(london(2026, 12, 23, 9), REQUEST_DUE_SOON, world.health_spoc, world.health_baseline)
     # The first working day after the due date.
@@ -107,9 +108,7 @@ def test_request_due_soon_and_overdue_go_to_the_agency_spoc_and_the_assignee(wor
 def test_returning_a_request_cancels_its_reminders(world):
     with travel(T0):
         request = _request(world, dt.date(2026, 12, 29))
-        referral_services.return_contribution(
-            actor=world.health_spoc, request_id=request.pk, text="No", classification=1
-        )
+        case_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="No", classification=1)
     assert not pending(REQUEST_DUE_SOON)
     assert not pending(REQUEST_OVERDUE)
     sweep(london(2027, 1, 5))
@@ -119,7 +118,7 @@ def test_returning_a_request_cancels_its_reminders(world):
 def test_closing_a_request_cancels_its_reminders(world):
     with travel(T0):
         request = _request(world, dt.date(2026, 12, 29))
-        referral_services.close_request(actor=world.chair, request_id=request.pk, reason="Not needed")
+        case_services.close_request(actor=world.chair, request_id=request.pk, reason="Not needed")
     sweep(london(2027, 1, 5))
     assert emailed(REQUEST_DUE_SOON) == emailed(REQUEST_OVERDUE) == {}
 
@@ -127,7 +126,7 @@ def test_closing_a_request_cancels_its_reminders(world):
 def test_extending_a_request_moves_its_reminders(world):
     with travel(T0):
         request = _request(world, dt.date(2026, 12, 29))
-        referral_services.extend_request(actor=world.chair, request_id=request.pk, due_date=dt.date(2027, 1, 12))
+        case_services.extend_request(actor=world.chair, request_id=request.pk, due_date=dt.date(2027, 1, 12))
     sweep(london(2026, 12, 31))
     assert emailed(REQUEST_DUE_SOON) == emailed(REQUEST_OVERDUE) == {}
     assert_sent_once(london(2027, 1, 8, 9), REQUEST_DUE_SOON, world.health_spoc)
@@ -264,7 +263,7 @@ def test_action_reminders_go_to_the_named_owner(world):
 
 def _case_owned_by(world, owner) -> Case:
     referral = world.referral()
-    referral_services.screen_referral(
+    case_services.screen_referral(
         actor=world.officer,
         referral_id=referral.pk,
         decision="refer_to_panel",

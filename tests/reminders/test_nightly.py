@@ -7,13 +7,15 @@ import datetime as dt
 
 import pytest
 
+from cases import services as case_services
+from cases import tasks as case_tasks
+from cases.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from core.models import Reminder, ReminderStatus
 from panels import tasks as panel_tasks
 from panels.models import Meeting
 from panels.reminders import MEETING_NOTICE
-from referrals import services as referral_services
 from referrals import tasks as referral_tasks
-from referrals.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE, SCREENING_AT_RISK
+from referrals.reminders import SCREENING_AT_RISK
 from tests.reminders.helpers import T0, emailed, london, sweep, travel
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def test_nightly_recheck_restores_missing_reminders_once_and_never_resends(world
     with travel(T0):
         referral = world.referral()
         case = world.case()
-        referral_services.request_information(
+        case_services.request_information(
             actor=world.chair,
             case_id=case.pk,
             agency_ids=[world.health.pk],
@@ -35,11 +37,14 @@ def test_nightly_recheck_restores_missing_reminders_once_and_never_resends(world
     with travel(T0 + dt.timedelta(hours=12)):
         referral_tasks.sync_open_reminders.run()
         referral_tasks.sync_open_reminders.run()
+        case_tasks.sync_open_requests.run()
+        case_tasks.sync_open_requests.run()
     assert Reminder.objects.filter(kind=SCREENING_AT_RISK, object_id=referral.pk).count() == 2
     assert Reminder.objects.filter(kind__in=[REQUEST_DUE_SOON, REQUEST_OVERDUE]).count() == 2
     sweep(london(2026, 12, 23, 9))
     with travel(london(2026, 12, 23, 23)):
         referral_tasks.sync_open_reminders.run()
+        case_tasks.sync_open_requests.run()
     sweep(london(2026, 12, 24, 9))
     assert sum(emailed(REQUEST_DUE_SOON).values()) == 1
 

@@ -9,11 +9,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from cases import services as case_services
+from cases.models import Case, CaseStatus
 from core import notifications
 from panels import services as panel_services
 from partnership.models import Agency, Panel, PanelMembership, User
-from referrals import services as referral_services
-from referrals.models import Case, CaseStatus, Referral, ReferralStatus
+from referrals.models import Referral, ReferralStatus
 from sharing import services as sharing_services
 from tests.reminders.helpers import T0, sweep, travel
 from tests.reminders.personal_data import date_formats, leaks, personal_data
@@ -36,7 +37,7 @@ def _drive_every_kind() -> None:
     gathering = list(Case.objects.filter(status=CaseStatus.INFORMATION_GATHERING).order_by("pk"))
     assert len(gathering) >= 1
     case = gathering[0]
-    referral_services.request_information(
+    case_services.request_information(
         actor=chair,
         case_id=case.pk,
         agency_ids=[probation.pk],

@@ -10,10 +10,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import timezone
 
+from cases.reminders import REQUEST_DUE_SOON
 from core import notifications
 from core.models import Notification, NotificationPreference
 from core.notifications.context import unread_notifications
-from referrals.reminders import REQUEST_DUE_SOON
 from sharing.reminders import BREAK_GLASS
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import UserFactory

@@ -14,11 +14,11 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from core import notifications
 from core.models import AttemptOutcome, DeliveryAttempt, Notification, NotificationPreference, Reminder, ReminderStatus
 from core.tasks import send_due_reminders as sweep_task
-from referrals import services as referral_services
-from referrals.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from sharing.reminders import BREAK_GLASS
 from tests.partnership.factories import UserFactory
 from tests.reminders.helpers import T0, emailed, london, make_due_reminders, sweep, travel
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def _request(world, due=dt.date(2026, 12, 29)):
     with travel(T0):
         case = world.case()
-        [request] = referral_services.request_information(
+        [request] = case_services.request_information(
             actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Q", due_date=due
         )
     return request

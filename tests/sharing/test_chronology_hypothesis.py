@@ -30,11 +30,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import Case
 from core.errors import NotFound
 from partnership.models import AgencyKind, Panel, Role
 from referrals import selectors
 from referrals import services as referral_services
-from referrals.models import Case, ChronologyEntry, EntryType
+from referrals.models import ChronologyEntry, EntryType
 from sharing import policy
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
@@ -105,7 +108,7 @@ def _build_case(requested: frozenset[str]) -> tuple[dict[str, Any], Case, rules.
     chair = UserFactory(agency=agencies["council"], clearance=clearance(3), roles=[Role.PANEL_CHAIR])
     panel = Panel.objects.create(name="Hypo panel", chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=3))
     referral = submitted_referral(teacher, classification=1)
-    referral_services.screen_referral(
+    case_services.screen_referral(
         actor=officer,
         referral_id=referral.pk,
         decision="refer_to_panel",
@@ -115,7 +118,7 @@ def _build_case(requested: frozenset[str]) -> tuple[dict[str, Any], Case, rules.
     )
     case = Case.objects.get(pk=referral.pk)
     if requested:
-        referral_services.request_information(
+        case_services.request_information(
             actor=chair, case_id=case.pk, agency_ids=[agencies[a].pk for a in sorted(requested)], question="Anything?"
         )
     access = {"school", "police", "council", *requested}
@@ -166,7 +169,7 @@ def test_chronology_agrees_with_policy_and_rules(
             user = UserFactory(agency=agencies[spec.agency], clearance=clearance(spec.rank), roles=sorted(spec.roles))
             person = rules.Person(pk=user.pk, agency=agencies[spec.agency].pk, rank=spec.rank, roles=spec.roles)
             try:
-                opened = selectors.access_case(viewer=user, case_id=case.pk, audit=False)
+                opened = case_selectors.access_case(viewer=user, case_id=case.pk, audit=False)
             except NotFound:
                 assert not rules.may_read(person, record, now), spec
                 continue

@@ -16,7 +16,7 @@ transaction rolled back at the end; each test runs in its own savepoint):
 
 For each (entry kind, relation, clearance, role) the test reads the chronology
 through the API (``GET /api/v1/cases/{id}/chronology/``, unfiltered and filtered
-to the entry's agency and type) and through ``selectors.export_chronology``
+to the entry's agency and type) and through ``case_selectors.export_chronology``
 (the CSV/PDF export), and checks the entry is shown in full, shown as its
 releasable summary only, counted in ``withheld``, absent (not counted), or that
 the whole chronology is 404, exactly as ``expected`` (below) says. The expected
@@ -38,11 +38,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import Case
 from core.errors import NotFound
 from partnership.models import Agency, AgencyKind, Panel, Role, User
-from referrals import selectors
 from referrals import services as referral_services
-from referrals.models import Case, ChronologyEntry
+from referrals.models import ChronologyEntry
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
@@ -177,7 +179,7 @@ def _build() -> World:
         deconfliction=True,
     )
     assert kinds["deconfliction"].originator_only, "a deconfliction check is originator-only by default"
-    referral_services.screen_referral(
+    case_services.screen_referral(
         actor=officer,
         referral_id=referral.pk,
         decision="refer_to_panel",
@@ -186,31 +188,31 @@ def _build() -> World:
         case_owner=chair,
     )
     case = Case.objects.get(pk=referral.pk)
-    requests = referral_services.request_information(
+    requests = case_services.request_information(
         actor=chair,
         case_id=case.pk,
         agency_ids=[agencies["health"].pk, agencies["housing"].pk],
         question="What do you know?",
     )
     by_agency = {r.agency_id: r for r in requests}
-    kinds["contribution_summary"] = referral_services.return_contribution(
+    kinds["contribution_summary"] = case_services.return_contribution(
         actor=health_spoc,
         request_id=by_agency[agencies["health"].pk].pk,
         text="BODY health contribution: detailed clinical history.",
         classification=2,
         releasable_summary="SUMMARY health: known to services, engaging.",
     )
-    kinds["contribution_baseline"] = referral_services.return_contribution(
+    kinds["contribution_baseline"] = case_services.return_contribution(
         actor=housing_spoc,
         request_id=by_agency[agencies["housing"].pk].pk,
         text="BODY housing contribution: tenancy stable.",
         classification=1,
     )
     for rank in RANKS:
-        kinds[f"case_note_{rank}"] = referral_services.add_case_note(
+        kinds[f"case_note_{rank}"] = case_services.add_case_note(
             actor=chair, referral_id=referral.pk, text=f"BODY case note at rank {rank}.", classification=rank
         )
-    kinds["case_note_originator_only"] = referral_services.add_case_note(
+    kinds["case_note_originator_only"] = case_services.add_case_note(
         actor=chair,
         referral_id=referral.pk,
         text="BODY originator-only case note.",
@@ -286,10 +288,10 @@ def _api(client: Client, member: Member, case_id: int, query: str = "") -> View:
 
 def _export(member: Member, world: World) -> View:
     try:
-        case = selectors.access_case(viewer=member.user, case_id=world.case.pk, audit=False)
+        case = case_selectors.access_case(viewer=member.user, case_id=world.case.pk, audit=False)
     except NotFound:
         return View(status=404)
-    chronology = selectors.export_chronology(viewer=member.user, referral=case.referral, fmt="csv")
+    chronology = case_selectors.export_chronology(viewer=member.user, referral=case.referral, fmt="csv")
     entries = [{"id": item.entry.pk, "text": item.text, "summary_only": not item.full} for item in chronology.items]
     return View(status=200, raw=json.dumps(entries).encode(), entries=entries, withheld=chronology.withheld)
 
@@ -393,7 +395,7 @@ def test_csv_export_page(world: World, client: Client, agency: str, rank: int) -
     """The CSV download page carries the reader's own view: full text, summary, or nothing."""
     member = world.members[(agency, rank, "practitioner")]
     worlds.verified_session(client, member.user)
-    response = client.get(reverse("referrals:case_chronology_export", args=[world.case.pk, "csv"]))
+    response = client.get(reverse("cases:case_chronology_export", args=[world.case.pk, "csv"]))
     now = timezone.now()
     if not rules.may_read(member.facts, world.record, now):
         assert response.status_code == 404

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from cases.demo import seed_referrals
 from partnership.demo import DEMO_TOTP_SECRET, seed_partnership
-from referrals.demo import seed_referrals
 
 
 class Command(BaseCommand):

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.lifecycle import CASE_TRANSITIONS
+from cases.models import CaseStatus
 from core.errors import ConflictError, InvalidTransition, PermissionDenied
-from referrals import selectors, services
-from referrals.models import CaseStatus, ReferralStatus
-from referrals.services import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
+from referrals.lifecycle import REFERRAL_TRANSITIONS
+from referrals.models import ReferralStatus
+from tests.cases.factories import make_world
 from tests.partnership.api_helpers import token_headers
-from tests.referrals.case_factories import make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +26,13 @@ def test_screening_to_panel_opens_a_case_owned_by_the_coordinator(world):
     assert case.referral.status == ReferralStatus.ACCEPTED
     assert case.referral.outcome == "SCR-PANEL"
     assert case.status == CaseStatus.INFORMATION_GATHERING
-    assert selectors.access_case(viewer=world.chair, case_id=case.pk) == case
+    assert case_selectors.access_case(viewer=world.chair, case_id=case.pk) == case
 
 
 def test_only_screening_officers_screen(world):
     referral = world.referral()
     with pytest.raises(PermissionDenied):
-        services.screen_referral(
+        case_services.screen_referral(
             actor=world.teacher, referral_id=referral.pk, decision="no_further_action", rationale="x"
         )
 
@@ -45,17 +48,19 @@ def test_screening_clock_counts_working_days(world):
     [(s, t) for s in CaseStatus.values for t in CaseStatus.values if s != t],
 )
 def test_every_case_transition_is_allowed_or_refused_by_the_table(world, source, target):
-    from referrals.models import Case
+    from cases.models import Case
 
     case = world.case()
     Case.objects.filter(pk=case.pk).update(status=source)
     if target in CASE_TRANSITIONS[source]:
-        moved = services.transition_case(actor=world.chair, case_id=case.pk, to_status=target, reason="Panel agreed")
+        moved = case_services.transition_case(
+            actor=world.chair, case_id=case.pk, to_status=target, reason="Panel agreed"
+        )
         assert moved.status == target
         assert moved.transitions.last().actor == world.chair
     else:
         with pytest.raises(InvalidTransition, match="cannot become"):
-            services.transition_case(actor=world.chair, case_id=case.pk, to_status=target, reason="Panel agreed")
+            case_services.transition_case(actor=world.chair, case_id=case.pk, to_status=target, reason="Panel agreed")
         assert Case.objects.get(pk=case.pk).status == source
 
 
@@ -70,11 +75,11 @@ def test_referral_transition_table_is_complete(source, target):
 
 def test_stale_case_edit_is_refused(world):
     case = world.case()
-    services.transition_case(
+    case_services.transition_case(
         actor=world.chair, case_id=case.pk, to_status="discussed", reason="First look", expected_version=case.version
     )
     with pytest.raises(ConflictError, match="Someone changed"):
-        services.transition_case(
+        case_services.transition_case(
             actor=world.chair, case_id=case.pk, to_status="adopted", reason="Stale", expected_version=case.version
         )
 
@@ -112,17 +117,19 @@ def test_stale_case_edit_is_412_in_the_api(client, world):
 
 def test_contribution_above_baseline_shows_summary_and_withheld(client, world):
     case = world.case()
-    [request] = services.request_information(
+    [request] = case_services.request_information(
         actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="What do you know?"
     )
-    services.return_contribution(
+    case_services.return_contribution(
         actor=world.health_spoc,
         request_id=request.pk,
         text="Detailed SC text",
         classification=2,
         releasable_summary="Known to CAMHS",
     )
-    services.add_case_note(actor=world.health_spoc, referral_id=case.pk, text="SC note no summary", classification=2)
+    case_services.add_case_note(
+        actor=world.health_spoc, referral_id=case.pk, text="SC note no summary", classification=2
+    )
     baseline = client.get(f"/api/v1/cases/{case.pk}/chronology/", **token_headers(world.health_baseline)).json()
     texts = [e["text"] for e in baseline["entries"]]
     assert "Known to CAMHS" in texts
@@ -142,11 +149,11 @@ def test_contribution_above_baseline_needs_a_summary(world):
     from core.errors import ValidationError
 
     case = world.case()
-    [request] = services.request_information(
+    [request] = case_services.request_information(
         actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Anything?"
     )
     with pytest.raises(ValidationError) as caught:
-        services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="x", classification=2)
+        case_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="x", classification=2)
     assert "releasable_summary" in caught.value.message_dict
 
 
@@ -154,7 +161,7 @@ def test_requested_agency_gains_access(client, world):
     case = world.case()
     headers = token_headers(world.health_baseline)
     assert client.get(f"/api/v1/cases/{case.pk}/", **headers).status_code == 404
-    services.request_information(actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Q")
+    case_services.request_information(actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Q")
     assert client.get(f"/api/v1/cases/{case.pk}/", **headers).status_code == 200
     listed = client.get("/api/v1/information-requests/", **token_headers(world.health_spoc)).json()
     assert [r["case"] for r in listed] == [case.pk]
@@ -174,5 +181,5 @@ def test_chronology_query_count_is_fixed(client, world, django_assert_num_querie
 
     before = count()
     for n in range(10):
-        services.add_case_note(actor=world.chair, referral_id=case.pk, text=f"note {n}", classification=1)
+        case_services.add_case_note(actor=world.chair, referral_id=case.pk, text=f"note {n}", classification=1)
     assert count() == before

@@ -8,8 +8,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from cases import services
 from partnership.models import Agency, Panel, User
-from referrals import services
+from referrals import services as referral_services
 from referrals.models import Referral
 
 DEMO_PEOPLE = (
@@ -105,8 +106,8 @@ def seed_referrals() -> int:
     ]
     made = []
     for (given, family, dob, postcode, ideology, urgency, concerns), author in zip(DEMO_PEOPLE, referrers, strict=True):
-        draft = services.start_referral(actor=author)
-        services.update_draft(
+        draft = referral_services.start_referral(actor=author)
+        referral_services.update_draft(
             actor=author,
             referral_id=draft.pk,
             expected_version=None,
@@ -121,18 +122,18 @@ def seed_referrals() -> int:
                 "classification": min(2, author.clearance_rank),
             },
         )
-        made.append(services.submit_referral(actor=author, referral_id=draft.pk))
+        made.append(referral_services.submit_referral(actor=author, referral_id=draft.pk))
     # One draft left for the teacher to resume.
-    draft = services.start_referral(actor=_user("school.bl"))
-    services.update_draft(
+    draft = referral_services.start_referral(actor=_user("school.bl"))
+    referral_services.update_draft(
         actor=_user("school.bl"),
         referral_id=draft.pk,
         expected_version=None,
         changes={"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"},
     )
     # made[0] stays submitted; made[1] in screening; then outcomes.
-    services.start_screening(actor=officer, referral_id=made[1].pk)
-    services.record_screening_note(
+    referral_services.start_screening(actor=officer, referral_id=made[1].pk)
+    referral_services.record_screening_note(
         actor=officer,
         referral_id=made[1].pk,
         deconfliction=True,

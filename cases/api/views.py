@@ -11,21 +11,22 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ValidationError
-from partnership.api.authentication import AuthenticatedRequest
-from partnership.models import Panel, User
-from referrals import selectors, services
-from referrals.api.serializers import (
+from cases import selectors, services
+from cases.api.serializers import (
     CaseSerializer,
     CaseTransitionSerializer,
     ChronologySerializer,
     ContributionCreateSerializer,
     InformationRequestCreateSerializer,
     InformationRequestSerializer,
-    ReferralSerializer,
     ScreeningDecisionSerializer,
 )
-from referrals.api.views import PAGE_PARAMS, _page_url
+from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.errors import ValidationError
+from partnership.api.authentication import AuthenticatedRequest
+from partnership.models import Panel, User
+from referrals import selectors as referral_selectors
+from referrals.api.serializers import ReferralSerializer
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -53,15 +54,8 @@ def _with_etag(response: Response, version: int) -> Response:
 class CaseListView(APIView):
     @extend_schema(
         operation_id="v1_cases_list",
-        parameters=PAGE_PARAMS[:2],
-        responses=inline_serializer(
-            "CasePage",
-            {
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": CaseSerializer(many=True),
-            },
-        ),
+        parameters=CURSOR_PARAMS,
+        responses=cursor_page_schema("CasePage", CaseSerializer(many=True)),
         summary="Cases the caller may see, newest change first",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -70,13 +64,7 @@ class CaseListView(APIView):
             cursor=request.query_params.get("cursor"),
             page_size=request.query_params.get("page_size"),
         )
-        return Response(
-            {
-                "next": _page_url(request, page.next_cursor),
-                "previous": _page_url(request, page.previous_cursor),
-                "results": CaseSerializer(page.results, many=True).data,
-            }
-        )
+        return cursor_page_response(request, page, CaseSerializer)
 
 
 class CaseDetailView(APIView):
@@ -119,7 +107,7 @@ class ChronologyView(APIView):
     )
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        chronology = selectors.chronology_for(
+        chronology = referral_selectors.chronology_for(
             viewer=request.user,
             referral=case.referral,
             agency_id=request.query_params.get("agency"),
@@ -135,7 +123,7 @@ class ScreeningDecisionView(APIView):
         summary="Record the screening decision (screening officers of the screening agency)",
     )
     def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
         incoming = ScreeningDecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data: dict[str, Any] = incoming.validated_data
@@ -155,7 +143,7 @@ class ScreeningDecisionView(APIView):
             case_owner=owner,
             expected_version=_expected_version(request),
         )
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
+        referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
         return Response(ReferralSerializer(referral).data)
 
 

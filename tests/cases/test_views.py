@@ -21,22 +21,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from cases import lifecycle as case_lifecycle
+from cases import services as case_services
+from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
 from partnership.models import Role
 from referrals import services
-from referrals.models import (
-    Case,
-    CaseStatus,
-    ChronologyEntry,
-    EntryType,
-    InformationRequest,
-    Referral,
-    ReferralStatus,
-    RequestStatus,
-)
+from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
 from sharing.models import AuditEvent, AuditVerb
+from tests.cases.factories import World
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
-from tests.referrals.case_factories import World
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +60,7 @@ class CaseWorld(World):
         self.health_dv = UserFactory(agency=self.health, clearance=clearance(3), roles=[Role.PRACTITIONER])
 
     def request(self, case: Case, *agencies: Any, question: str = "What do you know?") -> list[InformationRequest]:
-        return services.request_information(
+        return case_services.request_information(
             actor=self.chair,
             case_id=case.pk,
             agency_ids=[a.pk for a in agencies or (self.health,)],
@@ -75,7 +69,7 @@ class CaseWorld(World):
 
     def contribution(self, info_request: InformationRequest, **kwargs: Any) -> ChronologyEntry:
         values = {"text": SC_TEXT, "classification": 2, "releasable_summary": SUMMARY, **kwargs}
-        return services.return_contribution(actor=self.health_spoc, request_id=info_request.pk, **values)
+        return case_services.return_contribution(actor=self.health_spoc, request_id=info_request.pk, **values)
 
 
 @pytest.fixture
@@ -338,7 +332,7 @@ def test_a_case_above_your_clearance_does_not_exist_for_you(w: CaseWorld) -> Non
         },
     )
     referral = services.submit_referral(actor=w.sc_teacher, referral_id=draft.pk)
-    services.screen_referral(
+    case_services.screen_referral(
         actor=w.officer,
         referral_id=referral.pk,
         decision="refer_to_panel",
@@ -369,7 +363,7 @@ def test_case_page_for_the_owner_and_for_a_reader(w: CaseWorld) -> None:
     assert f'href="/panels/cases/{case.pk}/"' in page  # the panel record, when the panels app is installed
     # Only the states the table allows from here, and a hidden version.
     offered = re.findall(r'name="transition-to_status" type="radio" value="([a-z_0-9]+)"', page)
-    assert sorted(offered) == sorted(services.CASE_TRANSITIONS[CaseStatus.INFORMATION_GATHERING])
+    assert sorted(offered) == sorted(case_lifecycle.CASE_TRANSITIONS[CaseStatus.INFORMATION_GATHERING])
     assert f'name="transition-version" value="{case.version}"' in page
     assert 'name="request-agencies"' in page
     assert 'name="note-text"' in page
@@ -609,11 +603,11 @@ def chronology_case(w: CaseWorld) -> Case:
     case = w.case()
     [info_request] = w.request(case)
     w.contribution(info_request, documents=[SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")])
-    services.add_case_note(actor=w.officer, referral_id=case.pk, text="DV intelligence note", classification=3)
-    services.add_case_note(
+    case_services.add_case_note(actor=w.officer, referral_id=case.pk, text="DV intelligence note", classification=3)
+    case_services.add_case_note(
         actor=w.health_spoc, referral_id=case.pk, text="Health internal note", classification=1, originator_only=True
     )
-    services.add_case_note(actor=w.chair, referral_id=case.pk, text="Coordinator note", classification=1)
+    case_services.add_case_note(actor=w.chair, referral_id=case.pk, text="Coordinator note", classification=1)
     return case
 
 
@@ -787,7 +781,7 @@ def test_pdf_export_text_is_the_readers_view(w: CaseWorld, chronology_case: Case
 
 def test_csv_cells_never_start_a_formula(w: CaseWorld) -> None:
     case = w.case()
-    services.add_case_note(actor=w.chair, referral_id=case.pk, text='=HYPERLINK("http://x")', classification=1)
+    case_services.add_case_note(actor=w.chair, referral_id=case.pk, text='=HYPERLINK("http://x")', classification=1)
     rows = _csv_rows(client_for(w.chair).get(f"/referrals/cases/{case.pk}/chronology/export/csv/"))
     assert '\'=HYPERLINK("http://x")' in [row["Text"] for row in rows]
 
@@ -810,7 +804,7 @@ def test_contribution_documents_download_only_for_full_readers(w: CaseWorld, chr
 def test_outcomes_report_for_chairs_admins_and_auditors_with_small_numbers_suppressed(w: CaseWorld) -> None:
     for i in range(6):
         referral = w.referral(given_name=f"P{i}", ideology="islamist")
-        services.screen_referral(
+        case_services.screen_referral(
             actor=w.officer, referral_id=referral.pk, decision="no_further_action", rationale="Below threshold"
         )
     w.case(ideology="extreme_right_wing")
@@ -940,8 +934,8 @@ def test_chronology_query_count_is_pinned(w: CaseWorld, rows: int, django_assert
     w.contribution(info_request, documents=[SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")])
     for i in range(rows):
         author = (w.chair, w.officer, w.teacher)[i % 3]
-        services.add_case_note(actor=author, referral_id=case.pk, text=f"Note number {i}", classification=1)
-    services.add_case_note(actor=w.officer, referral_id=case.pk, text="Withheld", classification=3)
+        case_services.add_case_note(actor=author, referral_id=case.pk, text=f"Note number {i}", classification=1)
+    case_services.add_case_note(actor=w.officer, referral_id=case.pk, text="Withheld", classification=3)
     client = client_for(w.chair)
     url = f"/referrals/cases/{case.pk}/chronology/"
     client.get(url)

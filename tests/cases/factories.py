@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.models import Case
 from partnership.models import AgencyKind, Panel, Role, User
-from referrals import services
-from referrals.models import Case, Referral
+from referrals.models import Referral
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 
@@ -37,7 +38,7 @@ class World:
 
     def case(self, **changes) -> Case:
         referral = self.referral(**changes)
-        services.screen_referral(
+        case_services.screen_referral(
             actor=self.officer,
             referral_id=referral.pk,
             decision="refer_to_panel",

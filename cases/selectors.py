@@ -1,0 +1,159 @@
+"""Reads of cases, information requests and the chronology. Every function takes the viewer and asks
+sharing.policy; reads of content are audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from cases.lifecycle import REQUEST_OPEN
+from cases.models import Case, EntryDocument, InformationRequest, RequestStatus
+from core.errors import NotFound, ValidationError
+from core.pagination import Page, keyset_page, page_size_of
+from partnership.models import Role, User
+from referrals.models import Referral
+from referrals.selectors import Chronology, chronology_for
+from sharing import policy
+from sharing.audit import record_event, record_list_read
+from sharing.models import AuditVerb
+
+CASE_LABEL = "cases.case"
+REQUEST_LABEL = "cases.informationrequest"
+
+
+def case_page_visible_to(*, viewer: User, cursor: str | None = None, page_size: Any = None) -> Page[Case]:
+    """Cases the viewer may read, newest change first: the referral grant index, cut to referrals with a case."""
+    size = page_size_of(page_size)
+    grants = (
+        policy.visible_grants(viewer, Referral)
+        .filter(content_object__case__isnull=False)
+        .select_related("content_object__case__panel", "content_object__case__owner", "content_object__subject")
+    )
+    rows, next_cursor, previous_cursor = keyset_page(grants, cursor=cursor, size=size)
+    results = [g.content_object.case for g in rows]
+    record_list_read(actor=viewer, object_type=CASE_LABEL, ids=[c.pk for c in results])
+    return Page(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
+    """Fetch, authorise and audit one case read; 404 for missing and not-yours alike."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    referral = (
+        policy.visible_for_detail(viewer, Referral.objects.filter(pk=pk, case__isnull=False))
+        .select_related("case__panel", "case__owner", "subject", "owning_agency")
+        .first()
+    )
+    if referral is None:
+        raise NotFound("Not found.")
+    case = referral.case
+    if audit:
+        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=case)
+    return case
+
+
+def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
+    """A contribution's document: readable only when its entry is readable in full."""
+    try:
+        pk = int(document_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    document = EntryDocument.objects.select_related("entry__referral").filter(pk=pk).first()
+    if document is None or not (
+        policy.can(viewer, policy.Action.VIEW, document.entry) and policy.reads_in_full(viewer, document.entry)
+    ):
+        raise NotFound("Not found.")
+    record_event(actor=viewer, verb=AuditVerb.DOWNLOADED, obj=document, details={"entry": document.entry_id})
+    return document
+
+
+def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[InformationRequest]:
+    """The viewer's agency's information requests on cases it can read (the SPOC's queue)."""
+    if not policy.is_case_worker(viewer):
+        return []
+    qs = InformationRequest.objects.filter(agency_id=viewer.agency_id or 0)
+    if not include_closed:
+        qs = qs.exclude(status=RequestStatus.CLOSED)
+    visible_ids = policy.visible_grants(viewer, Referral).values("content_object_id")
+    rows = list(
+        qs.filter(case__referral__in=visible_ids)
+        .select_related("case", "assigned_to", "requested_by")
+        .order_by("due_date", "id")[:500]
+    )
+    record_list_read(actor=viewer, object_type=REQUEST_LABEL, ids=[r.pk for r in rows])
+    return rows
+
+
+def requests_for_case(*, viewer: User, case: Case) -> list[InformationRequest]:
+    """Requests on a case the viewer already opened (agency readiness for the coordinator)."""
+    return list(case.information_requests.select_related("agency", "assigned_to").order_by("due_date", "id"))
+
+
+def is_overdue(request: InformationRequest) -> bool:
+    return request.status in REQUEST_OPEN and request.due_date < timezone.localdate()
+
+
+def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> InformationRequest:
+    """One information request, for its agency and for the case's managers; 404 for everyone else.
+
+    The viewer must be able to read the case; then either be in the requested agency,
+    or be the case owner or a panel chair.
+    """
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    readable = policy.visible_for_detail(viewer, Referral.objects.all()).values("pk")
+    request = (
+        InformationRequest.objects.filter(pk=pk, case__referral__in=readable)
+        .select_related("case__referral__subject", "case__owner", "agency", "assigned_to", "requested_by")
+        .first()
+    )
+    if request is None or not (
+        request.agency_id == viewer.agency_id or request.case.owner_id == viewer.pk or Role.PANEL_CHAIR in viewer.roles
+    ):
+        raise NotFound("Not found.")
+    if audit:
+        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=request, details={"case": request.case_id})
+    return request
+
+
+EXPORT_FORMATS = ("csv", "pdf")
+
+
+def export_chronology(
+    *,
+    viewer: User,
+    referral: Referral,
+    fmt: str,
+    agency_id: Any = None,
+    entry_type: str | None = None,
+    significant_only: bool = False,
+) -> Chronology:
+    """The viewer's own view of a chronology, for export: audited as a disclosure (EXPORTED)."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": ["Choose CSV or PDF"]})
+    chronology = chronology_for(
+        viewer=viewer,
+        referral=referral,
+        agency_id=agency_id,
+        entry_type=entry_type,
+        significant_only=significant_only,
+        audit=False,
+    )
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.EXPORTED,
+        obj=referral,
+        details={
+            "chronology": [item.entry.pk for item in chronology.items],
+            "summaries_only": [item.entry.pk for item in chronology.items if not item.full],
+            "withheld": chronology.withheld,
+            "format": fmt,
+            "filters": {"agency": agency_id or "", "entry_type": entry_type or "", "significant": significant_only},
+        },
+    )
+    return chronology

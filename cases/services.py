@@ -1,0 +1,422 @@
+"""Writes for cases: opening one from screening, its lifecycle, information requests,
+contributions, case notes and chronology significance.
+
+One function per use case; each asks the policy, locks the row, validates
+everything, then writes, audits and queues its reminders.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from cases import lifecycle, reminders
+from cases.lifecycle import check_case_transition, check_request_transition
+from cases.models import (
+    Case,
+    CaseStatus,
+    CaseTransition,
+    Contribution,
+    EntryDocument,
+    InformationRequest,
+    RequestStatus,
+)
+from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError, check_version
+from core.working_days import add_working_days
+from partnership.models import Agency, Panel, PartnershipSettings, Role, User
+from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
+from referrals.services import (
+    add_entry,
+    check_upload,
+    locked_referral,
+    next_reference,
+    record_screening_decision,
+    touch_referral,
+    validate_classification,
+)
+from sharing import policy
+from sharing import services as sharing
+from sharing.audit import record_event
+from sharing.models import AuditVerb, ShareBasis
+
+
+@transaction.atomic
+def screen_referral(
+    *,
+    actor: User,
+    referral_id: int,
+    decision: str,
+    rationale: str,
+    signposted_to: str = "",
+    panel: Panel | None = None,
+    case_owner: User | None = None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Decide a screened referral: no further action, signpost, or refer to the panel, which opens a case."""
+    extra: dict[str, list[str]] = {}
+    if decision == ScreeningDecision.REFER_TO_PANEL:
+        extra = _case_opening_errors(panel=panel, case_owner=case_owner)
+    referral = record_screening_decision(
+        actor=actor,
+        referral_id=referral_id,
+        decision=decision,
+        rationale=rationale,
+        signposted_to=signposted_to,
+        expected_version=expected_version,
+        extra_errors=extra,
+    )
+    if decision == ScreeningDecision.REFER_TO_PANEL and panel is not None and case_owner is not None:
+        _open_case(actor=actor, referral=referral, panel=panel, owner=case_owner)
+    return referral
+
+
+def _case_opening_errors(*, panel: Panel | None, case_owner: User | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if panel is None:
+        errors["panel"] = ["Choose the panel"]
+    if case_owner is None:
+        errors["case_owner"] = ["Choose the case owner"]
+    elif not (
+        case_owner.is_active
+        and case_owner.agency_id
+        and (Role.PANEL_CHAIR in case_owner.roles or Role.PRACTITIONER in case_owner.roles)
+    ):
+        errors["case_owner"] = ["The case owner must be an active practitioner or chair in a partner agency"]
+    return errors
+
+
+def _open_case(*, actor: User, referral: Referral, panel: Panel, owner: User) -> Case:
+    now = timezone.now()
+    case = Case.objects.create(
+        referral=referral,
+        reference=_next_case_reference(timezone.localdate(now).year),
+        owner=owner,
+        panel=panel,
+        opened_at=now,
+    )
+    sharing.grant_by_event(
+        record=referral,
+        agency=Agency.objects.get(pk=owner.agency_id or 0),
+        basis=ShareBasis.CASE_OWNER,
+        actor=actor,
+        reason=f"Case owner for {case.reference}",
+    )
+    add_entry(
+        actor=actor,
+        referral=referral,
+        entry_type=EntryType.STATE_CHANGE,
+        title=f"Case {case.reference} opened for {panel.name}",
+        significant=True,
+    )
+    return case
+
+
+def _next_case_reference(year: int) -> str:
+    # Case references share the per-year counter table under a distinct key (year + 10000).
+    return next_reference(year + 10000).replace(f"REF-{year + 10000}", f"CASE-{year}")
+
+
+def _locked_case(case_id: int) -> Case:
+    case = Case.objects.select_for_update().select_related("referral", "panel").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Not found.")
+    return case
+
+
+def require_case_manager(actor: User, case: Case) -> None:
+    """The case owner or a panel chair who can read the case."""
+    policy.require(actor, policy.Action.VIEW, case.referral)
+    if not (case.owner_id == actor.pk or Role.PANEL_CHAIR in actor.roles):
+        raise PermissionDenied("Only the case owner or a panel chair can do this.")
+
+
+@transaction.atomic
+def transition_case(
+    *,
+    actor: User | None,
+    case_id: int,
+    to_status: str,
+    reason: str,
+    expected_version: int | None = None,
+    outcome: str = "",
+) -> Case:
+    """Move a case along CASE_TRANSITIONS, recording who, when and why. ``actor=None`` is the system."""
+    case = _locked_case(case_id)
+    if actor is not None:
+        require_case_manager(actor, case)
+    check_version(case.version, expected_version, "case")
+    if to_status not in CaseStatus.values:
+        raise ValidationError({"status": ["Unknown case status"]})
+    check_case_transition(case, to_status)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Give a reason for the change"]})
+    now = timezone.now()
+    CaseTransition.objects.create(
+        case=case, from_status=case.status, to_status=to_status, actor=actor, reason=reason.strip(), at=now
+    )
+    previous = case.status
+    case.status = to_status
+    case.version += 1
+    fields = ["status", "version", "updated_at"]
+    if outcome:
+        case.outcome = outcome
+        fields.append("outcome")
+    if to_status == CaseStatus.EXITED:
+        case.exited_at = now
+        fields.append("exited_at")
+    if to_status == CaseStatus.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    case.save(update_fields=fields)
+    add_entry(
+        actor=actor,
+        referral=case.referral,
+        entry_type=EntryType.STATE_CHANGE,
+        title=f"{CaseStatus(previous).label} → {CaseStatus(to_status).label}",
+        body=reason.strip(),
+        agency_id=actor.agency_id if actor and actor.agency_id else case.referral.owning_agency_id,
+    )
+    touch_referral(case.referral)
+    record_event(
+        actor=actor,
+        verb=AuditVerb.TRANSITION,
+        obj=case,
+        reason=reason.strip(),
+        details={"from": previous, "to": to_status},
+    )
+    return case
+
+
+@transaction.atomic
+def request_information(
+    *, actor: User, case_id: int, agency_ids: list[int], question: str, due_date: date | None = None
+) -> list[InformationRequest]:
+    """Ask agencies what they know. Each requested agency gains access to the case."""
+    case = _locked_case(case_id)
+    require_case_manager(actor, case)
+    errors: dict[str, list[str]] = {}
+    agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
+    if not agency_ids or len(agencies) != len(set(agency_ids)):
+        errors["agencies"] = ["Choose one or more active agencies"]
+    if not question.strip():
+        errors["question"] = ["Enter what you are asking for"]
+    today = timezone.localdate()
+    if due_date is None:
+        due_date = add_working_days(today, PartnershipSettings.current().information_request_working_days)
+    elif due_date <= today:
+        errors["due_date"] = ["The due date must be in the future"]
+    if case.status not in lifecycle.REQUESTS_ALLOWED:
+        errors["case"] = [f"Information cannot be requested for a case that is {case.get_status_display().lower()}"]
+    if errors:
+        raise ValidationError(errors)
+    created = []
+    for agency in agencies:
+        request = InformationRequest.objects.create(
+            case=case, agency=agency, question=question.strip(), due_date=due_date, requested_by=actor
+        )
+        sharing.grant_by_event(
+            record=case.referral,
+            agency=agency,
+            basis=ShareBasis.INFORMATION_REQUEST,
+            actor=actor,
+            reason=f"Information request {request.pk}",
+        )
+        add_entry(
+            actor=actor,
+            referral=case.referral,
+            entry_type=EntryType.INFORMATION_REQUEST,
+            title=f"Information requested from {agency.name}",
+            body=question.strip(),
+        )
+        record_event(actor=actor, verb=AuditVerb.CREATED, obj=request, details={"agency": agency.pk})
+        reminders.sync_request(request)
+        created.append(request)
+    touch_referral(case.referral)
+    return created
+
+
+def _locked_request(request_id: int) -> InformationRequest:
+    request = (
+        InformationRequest.objects.select_for_update()
+        .select_related("case__referral", "agency")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise NotFound("Not found.")
+    return request
+
+
+def _require_agency_member(actor: User, request: InformationRequest, *, spoc: bool) -> None:
+    policy.require(actor, policy.Action.VIEW, request.case.referral)
+    if actor.agency_id != request.agency_id:
+        raise PermissionDenied("This request is for another agency.")
+    if spoc and Role.SPOC not in actor.roles:
+        raise PermissionDenied("Only your agency's single point of contact can do this.")
+
+
+@transaction.atomic
+def assign_request(*, actor: User, request_id: int, assignee: User) -> InformationRequest:
+    request = _locked_request(request_id)
+    _require_agency_member(actor, request, spoc=True)
+    check_request_transition(request, RequestStatus.ASSIGNED, doing="assigned")
+    if assignee.agency_id != request.agency_id or not assignee.is_active or not policy.is_case_worker(assignee):
+        raise ValidationError({"assignee": ["Choose an active case worker in your agency"]})
+    request.assigned_to = assignee
+    request.status = RequestStatus.ASSIGNED
+    request.save(update_fields=["assigned_to", "status", "updated_at"])
+    reminders.sync_request(request)
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"assigned_to": assignee.pk})
+    return request
+
+
+@transaction.atomic
+def return_contribution(
+    *,
+    actor: User,
+    request_id: int,
+    text: str,
+    classification: int,
+    releasable_summary: str = "",
+    documents: list[UploadedFile] | None = None,
+) -> ChronologyEntry:
+    """An agency's answer: text and documents, classified; above Baseline it needs a releasable summary."""
+    request = _locked_request(request_id)
+    _require_agency_member(actor, request, spoc=False)
+    if Role.SPOC not in actor.roles and request.assigned_to_id != actor.pk:
+        raise PermissionDenied("Only your agency's single point of contact or the assignee can answer this.")
+    if request.status not in lifecycle.REQUEST_OPEN:
+        raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
+    errors: dict[str, list[str]] = {}
+    if not text.strip():
+        errors["text"] = ["Enter what your agency knows"]
+    try:
+        rank = validate_classification(actor, classification)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        rank = 1
+    if rank > 1 and not releasable_summary.strip():
+        errors["releasable_summary"] = ["Above Baseline, give a summary that readers with Baseline clearance can see"]
+    checked = []
+    for upload in documents or []:
+        try:
+            checked.append((upload, check_upload(upload)))
+        except ValidationError as exc:
+            errors.setdefault("documents", []).extend(exc.message_dict.get("file", []))
+    if errors:
+        raise ValidationError(errors)
+    entry = add_entry(
+        actor=actor,
+        referral=request.case.referral,
+        entry_type=EntryType.CONTRIBUTION,
+        title=f"Contribution from {request.agency.name}",
+        body=text.strip(),
+        classification=rank,
+        releasable_summary=releasable_summary.strip() if rank > 1 else "",
+    )
+    Contribution.objects.create(entry=entry, information_request=request)
+    for upload, mime in checked:
+        document = EntryDocument(
+            entry=entry,
+            file=upload,
+            original_name=(upload.name or "document")[:255],
+            content_type=mime,
+            size=upload.size or 0,
+        )
+        document.save()
+    request.status = RequestStatus.RETURNED
+    request.returned_at = timezone.now()
+    request.save(update_fields=["status", "returned_at", "updated_at"])
+    reminders.sync_request(request)
+    touch_referral(request.case.referral)
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
+    return entry
+
+
+@transaction.atomic
+def chase_request(*, actor: User, request_id: int) -> InformationRequest:
+    request = _locked_request(request_id)
+    require_case_manager(actor, request.case)
+    if request.status not in lifecycle.REQUEST_OPEN:
+        raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be chased.")
+    request.chase_count += 1
+    request.last_chased_at = timezone.now()
+    request.save(update_fields=["chase_count", "last_chased_at", "updated_at"])
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"chased": request.chase_count})
+    return request
+
+
+@transaction.atomic
+def extend_request(*, actor: User, request_id: int, due_date: date, reason: str = "") -> InformationRequest:
+    request = _locked_request(request_id)
+    require_case_manager(actor, request.case)
+    if request.status not in lifecycle.REQUEST_OPEN:
+        raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be extended.")
+    if due_date <= request.due_date:
+        raise ValidationError({"due_date": ["The new due date must be later than the current one"]})
+    previous = request.due_date
+    request.due_date = due_date
+    request.save(update_fields=["due_date", "updated_at"])
+    reminders.sync_request(request)
+    record_event(
+        actor=actor,
+        verb=AuditVerb.CHANGED,
+        obj=request,
+        reason=reason,
+        details={"due_date": due_date.isoformat(), "was": previous.isoformat()},
+    )
+    return request
+
+
+@transaction.atomic
+def close_request(*, actor: User, request_id: int, reason: str = "") -> InformationRequest:
+    """Closing ends the request; the agency keeps access to the case for the case's life (DESIGN.md rule 5)."""
+    request = _locked_request(request_id)
+    require_case_manager(actor, request.case)
+    check_request_transition(request, RequestStatus.CLOSED, doing="closed")
+    request.status = RequestStatus.CLOSED
+    request.closed_at = timezone.now()
+    request.save(update_fields=["status", "closed_at", "updated_at"])
+    reminders.sync_request(request)
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
+    return request
+
+
+@transaction.atomic
+def add_case_note(
+    *, actor: User, referral_id: int, text: str, classification: int, originator_only: bool = False
+) -> ChronologyEntry:
+    """A note by any agency with access, with its own classification."""
+    referral = locked_referral(referral_id)
+    policy.require(actor, policy.Action.VIEW, referral)
+    if referral.is_draft:
+        raise InvalidTransition("Notes can only be added to submitted referrals.")
+    if not text.strip():
+        raise ValidationError({"text": ["Enter the note"]})
+    rank = validate_classification(actor, classification)
+    entry = add_entry(
+        actor=actor,
+        referral=referral,
+        entry_type=EntryType.CASE_NOTE,
+        title="Case note",
+        body=text.strip(),
+        classification=rank,
+        originator_only=originator_only,
+    )
+    touch_referral(referral)
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
+    return entry
+
+
+@transaction.atomic
+def mark_significant(*, actor: User, entry_id: int, significant: bool) -> ChronologyEntry:
+    entry = ChronologyEntry.objects.select_for_update().select_related("referral").filter(pk=entry_id).first()
+    if entry is None or not policy.can(actor, policy.Action.VIEW, entry):
+        raise NotFound("Not found.")
+    entry.significant = significant
+    entry.save(update_fields=["significant"])
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=entry, details={"significant": significant})
+    return entry
