@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Case, EntryDocument, InformationRequest, RequestStatus
+from core.audit import record_event, record_list_read
 from core.errors import NotFound, ValidationError
+from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import Role, User
 from referrals.models import Referral
 from referrals.selectors import Chronology, chronology_for
 from sharing import policy
-from sharing.audit import record_event, record_list_read
-from sharing.models import AuditVerb
 
 CASE_LABEL = "cases.case"
 REQUEST_LABEL = "cases.informationrequest"

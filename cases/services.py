@@ -24,7 +24,9 @@ from cases.models import (
     InformationRequest,
     RequestStatus,
 )
+from core.audit import record_event
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError, check_version
+from core.models import AuditVerb
 from core.working_days import add_working_days
 from partnership.models import Agency, Panel, PartnershipSettings, Role, User
 from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
@@ -39,8 +41,7 @@ from referrals.services import (
 )
 from sharing import policy
 from sharing import services as sharing
-from sharing.audit import record_event
-from sharing.models import AuditVerb, ShareBasis
+from sharing.models import ShareBasis
 
 
 @transaction.atomic

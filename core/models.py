@@ -127,3 +127,64 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {'email' if self.email else 'in-app only'}"
+
+
+# --- The audit trail ----------------------------------------------------------------------------
+# The table keeps its name (sharing_auditevent): its triggers chain and guard it, and
+# ``sharing`` verifies the chain. ``core.audit`` writes it, so every app can audit.
+
+
+class AuditVerb(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOGOUT = "logout", "Signed out"
+    RECORD_VIEWED = "record_viewed", "Viewed a record"
+    LIST_VIEWED = "list_viewed", "Viewed a list"
+    SEARCHED = "searched", "Searched"
+    DOWNLOADED = "downloaded", "Downloaded a document"
+    EXPORTED = "exported", "Exported (disclosure)"
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    SUBMITTED = "submitted", "Submitted"
+    SHARED = "shared", "Shared with an agency"
+    SHARE_REVOKED = "share_revoked", "Revoked a share"
+    SHARE_EXPIRED = "share_expired", "Share expired"
+    BREAK_GLASS = "break_glass", "Break-glass access"
+    TRANSITION = "transition", "Changed state"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of who did what, when, from where and why.
+
+    ``seq``, ``prev_hash`` and ``hash`` are set by a database trigger that
+    serialises writers, so the chain cannot fork; another trigger refuses
+    UPDATE, DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False, null=True)
+    occurred_at = models.DateTimeField(editable=False)
+    actor_id = models.BigIntegerField(null=True, editable=False)
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    agency_id = models.BigIntegerField(null=True, editable=False)
+    agency_name = models.CharField(max_length=200, blank=True, editable=False)
+    verb = models.CharField(max_length=32, choices=AuditVerb.choices, editable=False)
+    object_type = models.CharField(max_length=100, blank=True, editable=False)
+    object_id = models.CharField(max_length=64, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    details = models.JSONField(default=dict, blank=True, editable=False)
+    break_glass = models.BooleanField(default=False, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_idx"),
+            models.Index(fields=["occurred_at"], name="audit_time_idx"),
+        ]
+        db_table = "sharing_auditevent"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_username or 'system'} {self.verb} {self.object_type}:{self.object_id}"

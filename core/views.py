@@ -6,12 +6,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
 
-def _respond(request: HttpRequest, template: str, status: int, detail: str) -> HttpResponse:
+def _respond(
+    request: HttpRequest, template: str, status: int, detail: str, context: dict[str, str] | None = None
+) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail}, status=status)
     body: str
     try:
-        body = loader.render_to_string(template, request=request)
+        body = loader.render_to_string(template, context, request=request)
     except Exception:  # the error page itself must never fail
         body = f"<h1>{detail}</h1>"
     return HttpResponse(body, status=status)
@@ -23,6 +25,12 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _respond(request, "403.html", 403, "You do not have permission to do this.")
+
+
+def conflict(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A stale edit or a change no longer allowed from the record's state, with the service's message."""
+    detail = getattr(exception, "message", "") or "Someone changed this record since you opened it."
+    return _respond(request, "409.html", 409, detail, {"detail": detail})
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -12,7 +12,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, InformationRequest, RequestStatus
+from core.audit import record_event
 from core.errors import NotFound
+from core.models import AuditVerb
 from panels.models import (
     Action,
     ActionStatus,
@@ -38,8 +40,6 @@ from partnership.models import CASE_WORKING_ROLES, Agency, Panel, User
 from referrals.models import ChronologyEntry, Referral
 from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
-from sharing.audit import record_event
-from sharing.models import AuditVerb
 
 
 def panels_for(*, viewer: User) -> QuerySet[Panel]:

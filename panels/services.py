@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, CaseStatus, RequestStatus
+from core.audit import record_event
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.models import AuditVerb
 from panels import reminders
 from panels.models import (
     Action,
@@ -47,8 +49,7 @@ from referrals import services as referral_services
 from referrals.models import EntryType, Outcome
 from sharing import policy
 from sharing import services as sharing
-from sharing.audit import record_event
-from sharing.models import AuditVerb, ShareBasis
+from sharing.models import ShareBasis
 
 MEETINGS_AHEAD = relativedelta(months=6)
 OPEN_CASE_STATUSES = (

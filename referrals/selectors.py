@@ -9,7 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.audit import record_event, record_list_read
 from core.errors import NotFound, ValidationError
+from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import Role, User
 from referrals.models import (
@@ -21,8 +23,7 @@ from referrals.models import (
     ReferralStatus,
 )
 from sharing import policy
-from sharing.audit import record_event, record_list_read
-from sharing.models import AuditVerb, BreakGlass
+from sharing.models import BreakGlass
 
 REFERRAL_LABEL = "referrals.referral"
 

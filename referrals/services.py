@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.audit import record_event
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError, check_version
+from core.models import AuditVerb
 from core.working_days import due_at_end_of_working_day
 from partnership.models import Agency, ClearanceLevel, PartnershipSettings, Role, User
 from referrals import matching, reminders
@@ -34,8 +36,7 @@ from referrals.models import (
 )
 from sharing import policy
 from sharing import services as sharing
-from sharing.audit import record_event
-from sharing.models import AuditVerb, ShareBasis
+from sharing.models import ShareBasis
 
 SCREENING_FIELDS = [
     "status",

@@ -8,11 +8,11 @@ from datetime import date
 from django.db.models import Count
 
 from cases.models import Case
+from core.audit import record_event
 from core.errors import NotFound, ValidationError
+from core.models import AuditVerb
 from partnership.models import AgencyKind, Role, User
 from referrals.models import Ideology, Outcome, Referral, ReferralStatus
-from sharing.audit import record_event
-from sharing.models import AuditVerb
 
 SMALL_NUMBER = 5
 

@@ -15,8 +15,9 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from core.models import AuditEvent
 from partnership.models import Role
-from sharing.models import AuditEvent, BreakGlass, Share
+from sharing.models import BreakGlass, Share
 
 
 def is_auditor(request: HttpRequest) -> bool:

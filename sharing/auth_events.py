@@ -9,8 +9,8 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-from sharing.audit import Origin, record_event, reset_origin, set_origin
-from sharing.models import AuditVerb
+from core.audit import Origin, record_event, reset_origin, set_origin
+from core.models import AuditVerb
 
 
 def _with_origin(request: Any, **event: Any) -> None:

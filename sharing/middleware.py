@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from sharing.audit import Origin, reset_origin, set_origin
+from core.audit import Origin, reset_origin, set_origin
 
 
 class AuditContextMiddleware:

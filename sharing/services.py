@@ -14,11 +14,12 @@ from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.audit import record_event
 from core.errors import NotFound, PermissionDenied, ValidationError
+from core.models import AuditVerb
 from partnership.models import Agency, User
 from sharing import policy, reminders
-from sharing.audit import record_event
-from sharing.models import AuditVerb, BreakGlass, Share, ShareableModel, ShareBasis
+from sharing.models import BreakGlass, Share, ShareableModel, ShareBasis
 
 BREAK_GLASS_MINUTES = getattr(settings, "CONVENE_BREAK_GLASS_MINUTES", 60)
 

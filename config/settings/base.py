@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "partnership.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
+    "core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -16,9 +16,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveField(
-            model_name='chronologyentry',
-            name='information_request',
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.RemoveField(model_name='chronologyentry', name='information_request')],
+            # On the way back the requests table is still called cases_informationrequest (cases 0001 renames
+            # it back after this), so the restored column points there and follows the rename.
+            database_operations=[
+                migrations.RunSQL(
+                    "ALTER TABLE referrals_chronologyentry DROP COLUMN information_request_id",
+                    reverse_sql=[
+                        "ALTER TABLE referrals_chronologyentry ADD COLUMN information_request_id bigint NULL "
+                        "REFERENCES cases_informationrequest (id) DEFERRABLE INITIALLY DEFERRED",
+                        "CREATE INDEX referrals_chronologyentry_information_request_id "
+                        "ON referrals_chronologyentry (information_request_id)",
+                    ],
+                )
+            ],
         ),
         migrations.SeparateDatabaseAndState(
             state_operations=[

@@ -24,10 +24,10 @@ from django.utils import timezone
 from cases import lifecycle as case_lifecycle
 from cases import services as case_services
 from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
+from core.models import AuditEvent, AuditVerb
 from partnership.models import Role
 from referrals import services
 from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
-from sharing.models import AuditEvent, AuditVerb
 from tests.cases.factories import World
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance

@@ -278,7 +278,7 @@ def test_outsiders_get_no_pack(world: PackWorld) -> None:
 
 
 def test_reading_the_pack_is_recorded_as_a_disclosure(world: PackWorld) -> None:
-    from sharing.models import AuditEvent, AuditVerb
+    from core.models import AuditEvent, AuditVerb
 
     user = world.readers["police_bl"]
     client_for(user).get(f"/panels/meetings/{world.meeting.pk}/pack.pdf")

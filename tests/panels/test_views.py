@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, CaseStatus
+from core.models import AuditEvent, AuditVerb
 from panels import services
 from panels.models import (
     Action,
@@ -35,7 +36,6 @@ from panels.models import (
     PlanStatus,
 )
 from partnership.models import AgencyKind, PanelMembership, Role, User
-from sharing.models import AuditEvent, AuditVerb
 from tests.cases.factories import World, make_world
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance

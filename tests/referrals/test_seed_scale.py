@@ -16,12 +16,13 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from core.models import AuditEvent
 from partnership.demo import seed_partnership
 from partnership.models import Agency, User
 from referrals import matching
 from referrals.models import Person, Referral, ReferralAgencyGrant, ReferralSequence, ReferralStatus
 from sharing import policy
-from sharing.models import AuditEvent, Share, ShareBasis
+from sharing.models import Share, ShareBasis
 from sharing.services import next_change_seq
 from tests.referrals.factories import submitted_referral
 

@@ -16,11 +16,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from core.models import AuditEvent, AuditVerb
 from partnership.models import Role, User
 from referrals import services
 from referrals.models import Attachment, PossibleMatch, Referral, ReferralStatus
 from sharing import services as sharing_services
-from sharing.models import AuditEvent, AuditVerb, Share, ShareBasis
+from sharing.models import Share, ShareBasis
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import (
     AdminUserFactory,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from core.models import AuditEvent, AuditVerb
 from partnership.models import Role
 from sharing import services as sharing_services
-from sharing.models import AuditEvent, AuditVerb, BreakGlass, Share
+from sharing.models import BreakGlass, Share
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import (
     AdminUserFactory,
@@ -21,7 +22,7 @@ from tests.sharing import worlds
 
 pytestmark = pytest.mark.django_db
 
-SCREENS = ("/admin/sharing/auditevent/", "/admin/sharing/share/", "/admin/sharing/breakglass/")
+SCREENS = ("/admin/core/auditevent/", "/admin/sharing/share/", "/admin/sharing/breakglass/")
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_auditors_read_the_trail_ledger_and_openings(client: Client, trail: tupl
         assert f'href="{screen}"'.encode() in index.content
         assert client.get(screen).status_code == 200
     event = AuditEvent.objects.get(verb=AuditVerb.BREAK_GLASS)
-    detail = client.get(f"/admin/sharing/auditevent/{event.pk}/change/")
+    detail = client.get(f"/admin/core/auditevent/{event.pk}/change/")
     assert detail.status_code == 200
     assert b"An emergency tonight" in detail.content
     assert client.get(f"/admin/sharing/share/{share.pk}/change/").status_code == 200
@@ -55,10 +56,10 @@ def test_auditors_read_the_trail_ledger_and_openings(client: Client, trail: tupl
 
 def test_break_glass_stands_out_in_the_audit_list(client: Client, trail: tuple[Share, BreakGlass]) -> None:
     sign_in_verified(client, AuditorUserFactory())
-    response = client.get("/admin/sharing/auditevent/")
+    response = client.get("/admin/core/auditevent/")
     assert b"BREAK-GLASS" in response.content
     assert b"break_glass__exact=1" in response.content  # the filter is offered
-    flagged = client.get("/admin/sharing/auditevent/?break_glass__exact=1")
+    flagged = client.get("/admin/core/auditevent/?break_glass__exact=1")
     rows = list(flagged.context["cl"].result_list)
     assert rows
     assert all(e.break_glass for e in rows)
@@ -68,9 +69,9 @@ def test_break_glass_stands_out_in_the_audit_list(client: Client, trail: tuple[S
 @pytest.mark.usefixtures("trail")
 def test_the_audit_list_searches_and_filters(client: Client) -> None:
     sign_in_verified(client, AuditorUserFactory())
-    searched = client.get("/admin/sharing/auditevent/", {"q": "For admin"})
+    searched = client.get("/admin/core/auditevent/", {"q": "For admin"})
     assert {e.verb for e in searched.context["cl"].result_list} == {AuditVerb.SHARED}
-    by_verb = client.get("/admin/sharing/auditevent/", {"verb__exact": AuditVerb.SUBMITTED})
+    by_verb = client.get("/admin/core/auditevent/", {"verb__exact": AuditVerb.SUBMITTED})
     assert [e.verb for e in by_verb.context["cl"].result_list] == [AuditVerb.SUBMITTED]
 
 
@@ -81,7 +82,7 @@ def test_nothing_can_be_added_changed_or_deleted(client: Client, trail: tuple[Sh
     assert event is not None
     before = list(AuditEvent.objects.values_list("seq", "hash"))
     for screen, pk in (
-        ("/admin/sharing/auditevent/", event.pk),
+        ("/admin/core/auditevent/", event.pk),
         ("/admin/sharing/share/", share.pk),
         ("/admin/sharing/breakglass/", opening.pk),
     ):

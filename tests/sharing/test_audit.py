@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from core.audit import record_event
+from core.models import AuditEvent, AuditVerb
 from partnership.models import User
 from referrals import selectors
 from sharing import services as sharing_services
-from sharing.audit import record_event, verify_chain
-from sharing.models import AuditEvent, AuditVerb
+from sharing.chain import verify_chain
 from tests.sharing import worlds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

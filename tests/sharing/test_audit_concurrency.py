@@ -11,8 +11,8 @@ import threading
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from sharing.audit import record_event
-from sharing.models import AuditEvent, AuditVerb
+from core.audit import record_event
+from core.models import AuditEvent, AuditVerb
 from tests.sharing import worlds
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sharing.models import AuditEvent, AuditVerb
+from core.models import AuditEvent, AuditVerb
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import UserFactory
 

@@ -13,11 +13,11 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from core.errors import NotFound
-from core.models import Notification
+from core.models import AuditEvent, AuditVerb, Notification
 from partnership.models import Agency, Role, User
 from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
-from sharing.models import AuditEvent, AuditVerb, BreakGlass
+from sharing.models import BreakGlass
 from tests.partnership.factories import (
     AdminUserFactory,
     AgencyFactory,

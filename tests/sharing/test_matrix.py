@@ -36,10 +36,10 @@ import time_machine
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from core.models import AuditEvent, AuditVerb
 from partnership.models import Agency, Role, User
 from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
-from sharing.models import AuditEvent, AuditVerb
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import rules, worlds

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from guardian.shortcuts import get_perms
 
+from core.models import AuditEvent, AuditVerb
 from partnership.models import Agency, Role, User
 from referrals.models import Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing import tasks
-from sharing.models import AuditEvent, AuditVerb, Share, ShareBasis
+from sharing.models import Share, ShareBasis
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sharing.audit import verify_chain
+from sharing.chain import verify_chain
 
 
 class Command(BaseCommand):
