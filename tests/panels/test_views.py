@@ -9,8 +9,10 @@ pages and the pack have pinned query counts that do not grow with the agenda.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
+import zlib
 from typing import Any
 
 import pytest
@@ -601,6 +603,17 @@ def test_pack_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_nu
 # --- The pack ---------------------------------------------------------------------------------------
 
 
+def _inflate(raw: bytes) -> bytes:
+    """A PDF stream's bytes as written: ASCII85 and/or Flate decoded (ReportLab's page compression)."""
+    data = raw.strip()
+    if data.endswith(b"~>"):
+        data = base64.a85decode(data[:-2])
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return data
+
+
 def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
     client = client_for(pw.member)
     before = AuditEvent.objects.filter(verb=AuditVerb.EXPORTED, actor_id=pw.member.pk).count()
@@ -610,6 +623,14 @@ def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelWorld, on_agenda:
     assert response["Content-Disposition"].startswith('attachment; filename="panel-pack-')
     assert "no-store" in response["Cache-Control"]
     assert response.content.startswith(b"%PDF")
+    # The served file carries the reader's watermark on every page (inside its compressed page streams).
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", response.content))
+    streams = b"".join(
+        _inflate(raw) for raw in re.findall(rb"stream\r?\n(.*?)\s*endstream", response.content, flags=re.S)
+    )
+    watermark = b"(" + pw.member.get_full_name().encode() + b" - "
+    assert pages >= 1
+    assert streams.count(watermark) == 3 * pages
     # No personal data in the file name or the metadata.
     assert "Opencase" not in response["Content-Disposition"]
     assert pw.member.last_name.encode() not in re.sub(rb"stream.*?endstream", b"", response.content, flags=re.S)

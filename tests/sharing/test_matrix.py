@@ -19,7 +19,7 @@ every surface (API detail, API list, search, attachment download, policy.can),
 comparing a {(variant, surface): answer} table with the expected one, so a
 failure names exactly the cells that differ. The pages have their own tests: the
 referral page for every row, and the caseload and search pages for a sample of
-rows. Page tests are skipped only while their route does not exist.
+rows. A missing page route fails the page tests.
 The expected answer comes from ``tests.sharing.rules`` (DESIGN.md rules 4-8),
 never from the code under test. Denied means 404 on the API detail and the page
 (never 403) and absent from lists and search.
@@ -212,12 +212,8 @@ PAGE_WHO = [(relation, band, role) for relation in RELATIONS for band in CLEARAN
 
 @pytest.mark.parametrize(("relation", "band", "role"), PAGE_WHO)
 def test_matrix_referral_page(world: World, client: Client, relation: str | None, band: str, role: str) -> None:
-    """The page surface: GET /referrals/<id>/ with a two-factor-verified session, both variants.
-
-    Skipped ONLY while the page route does not exist (the pages come from another piece of work).
-    """
-    if not worlds.page_route_exists(worlds.REFERRAL_PAGE):
-        pytest.skip("the referral page route /referrals/<id>/ does not exist yet")
+    """The page surface: GET /referrals/<id>/ with a two-factor-verified session, both variants."""
+    assert worlds.page_route_exists(worlds.REFERRAL_PAGE), "the referral page route /referrals/<id>/ is missing"
     member = world.members[(relation, band, role)]
     worlds.verified_session(client, member.user)
     now = timezone.now()
@@ -242,8 +238,7 @@ LIST_PAGE_WHO = [
 def test_matrix_list_pages(world: World, client: Client, relation: str | None, band: str, role: str) -> None:
     """The caseload page and the search page (by POST) show a referral exactly when the rules list it."""
     for route in ("/referrals/caseload/", "/referrals/search/"):
-        if not worlds.page_route_exists(route):
-            pytest.skip(f"the page route {route} does not exist yet")
+        assert worlds.page_route_exists(route), f"the page route {route} is missing"
     member = world.members[(relation, band, role)]
     worlds.verified_session(client, member.user)
     caseload = client.get("/referrals/caseload/")
@@ -258,8 +253,7 @@ def test_matrix_list_pages(world: World, client: Client, relation: str | None, b
 
 def test_referral_page_through_the_real_sign_in(world: World, client: Client) -> None:
     """The fast verified session used above is what the real sign-in journey gives."""
-    if not worlds.page_route_exists(worlds.REFERRAL_PAGE):
-        pytest.skip("the referral page route /referrals/<id>/ does not exist yet")
+    assert worlds.page_route_exists(worlds.REFERRAL_PAGE), "the referral page route /referrals/<id>/ is missing"
     reader = world.members[("shared", "equal", "practitioner")].user
     sign_in_verified(client, reader)
     assert client.get(worlds.REFERRAL_PAGE.format(pk=world.cases["open"].referral.pk)).status_code == 200
