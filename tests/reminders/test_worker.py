@@ -11,6 +11,7 @@ import time
 import uuid
 from collections import Counter
 
+import kombu
 import pytest
 from celery import Celery
 from django.utils import timezone
@@ -126,6 +127,10 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
         down.send_task(SWEEP, retry=False)
     published: list[object] = []
     monkeypatch.setattr(celery_app, "send_task", lambda *a, **k: published.append(a))
+    # "Prompt" without a stopwatch: the request path never even tries to reach the broker.
+    connecting: list[object] = []
+    monkeypatch.setattr(kombu.Connection, "ensure_connection", lambda self, *a, **k: connecting.append(self))
+    monkeypatch.setattr(kombu.Connection, "connect", lambda self, *a, **k: connecting.append(self))
 
     timings = []
     for n in range(50):
@@ -142,8 +147,8 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
         )
         timings.append(time.perf_counter() - started)
         assert response.status_code == 201, response.content
-    assert max(timings) < 2.0, f"slowest submission took {max(timings):.2f}s"
     assert published == [], "nothing on the request path publishes to the broker"
+    assert connecting == [], "nothing on the request path connects to the broker"
     due = list(Reminder.objects.filter(kind=SCREENING_AT_RISK, due_at__lte=timezone.now()).values_list("pk", flat=True))
     assert len(due) == 50 * len(officers)
 
