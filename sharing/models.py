@@ -119,6 +119,16 @@ class Share(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id", "agency"], name="share_record_agency_idx")]
+        constraints = [
+            # Identical requests (same record, agency, reason and expiry) make one live share, however
+            # many arrive at once; a share with another expiry (an extension) is a share of its own.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "agency", "reason", "expires_at"],
+                condition=Q(basis="explicit", revoked_at__isnull=True, lapsed_at__isnull=True),
+                nulls_distinct=False,
+                name="share_identical_live_explicit_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_basis_display()} to {self.agency_id} for {self.content_type_id}:{self.object_id}"

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core.audit import record_event
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from core.models import AuditVerb
 from partnership.models import Agency, User
 from sharing import policy, reminders
@@ -126,15 +126,11 @@ def share_with_agency(
         errors["agency"] = ["That agency is not active."]
     if errors:
         raise ValidationError(errors)
-    share = Share.objects.create(
-        content_type=ContentType.objects.get_for_model(type(record)),
-        object_id=record.pk,
-        agency=agency,
-        basis=ShareBasis.EXPLICIT,
-        reason=reason.strip(),
-        granted_by=actor,
-        expires_at=expires_at,
+    share, created = _create_explicit_share(
+        actor=actor, record=record, agency=agency, reason=reason.strip(), expires_at=expires_at
     )
+    if not created:
+        return share
     sync_agency_access(record, agency)
     reminders.sync_share(share, record)
     record_event(
@@ -150,6 +146,29 @@ def share_with_agency(
         },
     )
     return share
+
+
+def _create_explicit_share(
+    *, actor: User, record: ShareableModel, agency: Agency, reason: str, expires_at: datetime | None
+) -> tuple[Share, bool]:
+    """Insert the share, or find the identical live one: the database's unique constraint decides, not a
+    prior check, so identical concurrent requests make one share and the repeats get it back."""
+    fields = {
+        "content_type": ContentType.objects.get_for_model(type(record)),
+        "object_id": record.pk,
+        "agency": agency,
+        "basis": ShareBasis.EXPLICIT,
+        "reason": reason,
+        "expires_at": expires_at,
+    }
+    try:
+        with transaction.atomic():
+            return Share.objects.create(**fields, granted_by=actor), True
+    except IntegrityError:
+        live = Share.objects.filter(**fields, revoked_at__isnull=True, lapsed_at__isnull=True).first()
+        if live is None:  # revoked between the insert and this read
+            raise ConflictError("The share changed while you were making it. Try again.") from None
+        return live, False
 
 
 @transaction.atomic
@@ -192,21 +211,26 @@ def tidy_expired_shares(*, now: datetime | None = None) -> int:
             share = Share.objects.select_for_update().select_related("agency", "content_type").get(pk=share_id)
             if share.lapsed_at is not None:
                 continue
-            model = share.content_type.model_class()
-            record = model._default_manager.filter(pk=share.object_id).first() if model else None
-            share.lapsed_at = now
-            share.save(update_fields=["lapsed_at"])
-            if record is not None:
-                sync_agency_access(record, share.agency)  # type: ignore[arg-type]
-            record_event(
-                actor=None,
-                verb=AuditVerb.SHARE_EXPIRED,
-                object_type=share.content_type.app_label + "." + share.content_type.model,
-                object_id=share.object_id,
-                details={"agency": share.agency_id, "share": share.pk},
-            )
+            _lapse(share, now)
             lapsed += 1
     return lapsed
+
+
+def _lapse(share: Share, now: datetime) -> None:
+    """An expired share stops granting (the policy checks expiry at once); record the lapse once."""
+    model = share.content_type.model_class()
+    record = model._default_manager.filter(pk=share.object_id).first() if model else None
+    share.lapsed_at = now
+    share.save(update_fields=["lapsed_at"])
+    if record is not None:
+        sync_agency_access(record, share.agency)  # type: ignore[arg-type]
+    record_event(
+        actor=None,
+        verb=AuditVerb.SHARE_EXPIRED,
+        object_type=share.content_type.app_label + "." + share.content_type.model,
+        object_id=share.object_id,
+        details={"agency": share.agency_id, "share": share.pk},
+    )
 
 
 @transaction.atomic

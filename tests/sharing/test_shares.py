@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -314,3 +316,40 @@ def test_sharing_an_originator_only_referral_grants_nothing_outside_the_agency(c
     assert restricted.pk not in worlds.search_ids(world.reader, restricted.reference)
     colleague = UserFactory(agency=world.school, clearance=clearance(1))
     assert _reads(client, colleague, restricted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_identical_concurrent_share_requests_make_one_share() -> None:
+    police = PoliceAgencyFactory()
+    school = AgencyFactory()
+    health = AgencyFactory()
+    del police
+    author = UserFactory(agency=school, clearance=clearance(2), roles=[Role.PRACTITIONER])
+    referral, _ = worlds.submit(author, given_name="Sam", family_name="Sharer", classification=2)
+    headers = worlds.headers_for(author)
+    start = threading.Barrier(5)
+    statuses: list[int] = []
+
+    def post() -> None:
+        try:
+            start.wait()
+            response = Client().post(
+                f"/api/v1/referrals/{referral.pk}/shares/",
+                {"agency": health.pk, "reason": "Health visitor involved"},
+                content_type="application/json",
+                **headers,
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 5
+    shares = Share.objects.filter(object_id=referral.pk, agency=health, basis=ShareBasis.EXPLICIT)
+    assert shares.count() == 1
+    explicit = AuditEvent.objects.filter(verb=AuditVerb.SHARED, object_id=str(referral.pk), details__basis="explicit")
+    assert explicit.count() == 1
