@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -84,3 +85,11 @@ def cursor_page_response(
             "results": serializer(page.results, many=True).data,
         }
     )
+
+
+class SchemaAccess(permissions.BasePermission):
+    """The OpenAPI schema and its reference page: public where ``CONVENE_API_SCHEMA_PUBLIC`` (local, test),
+    otherwise (production) only for a signed-in user or a token holder."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(getattr(settings, "CONVENE_API_SCHEMA_PUBLIC", False) or request.user.is_authenticated)

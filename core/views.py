@@ -39,3 +39,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _respond(request, "500.html", 500, "Sorry, there is a problem with the service.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The service's own page for a failed CSRF check (Django's default uses inline styles our CSP blocks)."""
+    return _respond(request, "403_csrf.html", 403, "The form could not be sent: reload the page and try again.")

@@ -224,6 +224,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The schema and its reference page need a signed-in user unless this is on (local and test turn it on).
+CONVENE_API_SCHEMA_PUBLIC = env.bool("CONVENE_API_SCHEMA_PUBLIC", default=False)
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Convene API",
     "DESCRIPTION": (
@@ -232,6 +236,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["core.api.SchemaAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -11,3 +11,4 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 # `make` (python -m config.embedded -- ...) and scripts/run.py start it.
 DATABASES = {"default": database_settings(embedded.database_url())}
 CONVENE_DEMO_MODE = env.bool("CONVENE_DEMO_MODE", default=True)
+CONVENE_API_SCHEMA_PUBLIC = env.bool("CONVENE_API_SCHEMA_PUBLIC", default=True)

@@ -19,3 +19,4 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CONVENE_DEMO_MODE = False
+CONVENE_API_SCHEMA_PUBLIC = env.bool("CONVENE_API_SCHEMA_PUBLIC", default=True)
