@@ -37,7 +37,7 @@ SUPPORTED = frozenset({CaseStatus.ADOPTED, CaseStatus.SUPPORT_ACTIVE})
 """Adopted, with a plan to review at every meeting."""
 POST_EXIT = frozenset({CaseStatus.EXITED, CaseStatus.REVIEWED_6_MONTHS})
 """Left the programme; post-exit reviews fall due."""
-OPEN = PRE_PANEL | SUPPORTED | {CaseStatus.EXITED}
+OPEN = PRE_PANEL | SUPPORTED | POST_EXIT
 """Still on a panel's books (a meeting's agenda is built from these)."""
 
 
