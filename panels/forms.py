@@ -54,7 +54,7 @@ class TimeField(forms.CharField):
         kwargs.setdefault("error_messages", {"required": "Enter the time of the meeting"})
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> dt.time:  # type: ignore[override]
+    def clean(self, value: Any) -> dt.time:
         raw = super().clean(value).strip().replace(".", ":")
         try:
             hours, minutes = (int(part) for part in raw.split(":"))

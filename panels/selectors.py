@@ -11,10 +11,12 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Case, InformationRequest, RequestStatus
+from cases.lifecycle import OPEN, REQUEST_OPEN, SUPPORTED
+from cases.models import Case, InformationRequest
 from core.audit import record_event
 from core.errors import NotFound
 from core.models import AuditVerb
+from panels import lifecycle
 from panels.models import (
     Action,
     ActionStatus,
@@ -31,15 +33,17 @@ from panels.models import (
     Discussion,
     Intervention,
     Meeting,
-    MeetingStatus,
     PostExitReview,
     SupportPlan,
 )
-from panels.services import OPEN_CASE_STATUSES, Quorum, is_panel_chair, is_panel_member, quorum
+from panels.services import Quorum, is_panel_chair, is_panel_member, is_under_18, quorum
 from partnership.models import CASE_WORKING_ROLES, Agency, Panel, User
-from referrals.models import ChronologyEntry, Referral
+from referrals.models import ChronologyEntry, Referral, ReferralStatus
 from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
+
+AWAITING_SCREENING = (ReferralStatus.SUBMITTED, ReferralStatus.SCREENING)
+"""Referrals whose screening clock runs (referrals.lifecycle names no such set yet)."""
 
 
 def panels_for(*, viewer: User) -> QuerySet[Panel]:
@@ -98,7 +102,7 @@ def agenda_for(*, viewer: User, meeting: Meeting) -> Agenda:
         .prefetch_related(
             Prefetch(
                 "case__information_requests",
-                queryset=InformationRequest.objects.filter(status__in=[RequestStatus.OPEN, RequestStatus.ASSIGNED]),
+                queryset=InformationRequest.objects.filter(status__in=REQUEST_OPEN),
                 to_attr="outstanding",
             )
         )
@@ -221,7 +225,7 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
     readable_referrals = policy.visible(viewer, Referral.objects.all()).values("pk")
     upcoming = (
         Meeting.objects.filter(panel__in=panels, scheduled_at__gte=timezone.now(), signed_at__isnull=True)
-        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(status__in=lifecycle.MEETING_OPEN)
         .select_related("panel")
         .order_by("scheduled_at")
         .first()
@@ -233,9 +237,7 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
         next_meeting=upcoming,
         agenda=agenda,
         quorum=quorum(upcoming) if upcoming else None,
-        cases_due_review=list(
-            cases.filter(status__in=["adopted", "support_active"]).select_related("referral__subject")[:50]
-        ),
+        cases_due_review=list(cases.filter(status__in=SUPPORTED).select_related("referral__subject")[:50]),
         overdue_actions=list(
             Action.objects.filter(case__in=cases, status=ActionStatus.OPEN, due_date__lt=today).select_related(
                 "case", "owner_agency"
@@ -243,14 +245,14 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
         ),
         overdue_requests=list(
             InformationRequest.objects.filter(
-                case__in=cases, status__in=[RequestStatus.OPEN, RequestStatus.ASSIGNED], due_date__lt=today
+                case__in=cases, status__in=REQUEST_OPEN, due_date__lt=today
             ).select_related("case", "agency")[:50]
         ),
         clocks_at_risk=list(
             policy.visible(
                 viewer,
                 Referral.objects.filter(
-                    status__in=["submitted", "screening"], screening_due_at__lt=timezone.now() + dt.timedelta(days=2)
+                    status__in=AWAITING_SCREENING, screening_due_at__lt=timezone.now() + dt.timedelta(days=2)
                 ),
             ).select_related("subject")[:50]
         ),
@@ -260,9 +262,6 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
             .order_by("-decided_at")[:10]
         ),
     )
-
-
-_ = is_panel_member
 
 
 # --- pages and API: panels, the meeting record, the case's panel record ----------------------
@@ -412,11 +411,11 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
     addenda = list(meeting.addenda.select_related("author__agency", "case"))
     mentioned = _readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
     addable: list[Case] = []
-    if chair and not meeting.is_sealed and meeting.status != MeetingStatus.CANCELLED:
+    if chair and lifecycle.meeting_is_open(meeting):
         addable = list(
             Case.objects.filter(
                 panel=panel,
-                status__in=OPEN_CASE_STATUSES,
+                status__in=OPEN,
                 referral__in=policy.visible(viewer, Referral.objects.filter(case__panel=panel)),
             )
             .exclude(agenda_items__meeting=meeting)
@@ -515,8 +514,6 @@ def case_panel_record(*, viewer: User, case: Case) -> CasePanelRecord:
     Consent, plan, interventions, actions and reviews belong to the case and are read with it;
     assessments and decisions carry their own classification and are cut to the viewer's.
     """
-    from panels.services import _is_under_18
-
     consents = list(
         ConsentRecord.objects.filter(case=case).select_related("recorded_by").order_by("-recorded_at", "-id")
     )
@@ -551,7 +548,7 @@ def case_panel_record(*, viewer: User, case: Case) -> CasePanelRecord:
         consents=consents,
         current_consent=current,
         consent_withdrawn=current.get(ConsentPurpose.CHANNEL_SUPPORT) == ConsentStatus.WITHDRAWN,
-        under_18=_is_under_18(case),
+        under_18=is_under_18(case),
         assessments=versions,
         assessments_withheld=policy.withheld_children(viewer, Assessment.objects.filter(case=case)).count(),
         plan=plan,

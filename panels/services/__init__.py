@@ -1,0 +1,82 @@
+"""Writes for panels, one module per concern: meetings (the cadence, the live meeting, the
+minutes), the agenda, decisions and the case transitions they cause, assessments, consent and
+plans, actions. Each asks the sharing policy, checks the lifecycles (``panels.lifecycle``)
+before it writes anything, and audits itself. Callers use ``from panels import services``."""
+
+from panels.services.access import is_panel_chair, is_panel_member, require_chair
+from panels.services.actions import add_action, complete_action
+from panels.services.agenda import (
+    Candidate,
+    add_to_agenda,
+    agenda_candidates,
+    build_agenda,
+    defer_item,
+    grant_panel_agencies,
+    move_agenda_item,
+    reorder_agenda,
+)
+from panels.services.assessments import record_assessment
+from panels.services.decisions import record_decision, schedule_post_exit_reviews
+from panels.services.meetings import (
+    MEETINGS_AHEAD,
+    Quorum,
+    add_addendum,
+    add_meeting,
+    cancel_meeting,
+    declare_interest,
+    generate_meetings,
+    move_meeting,
+    previous_meeting,
+    quorum,
+    record_attendance,
+    sign_minutes,
+    start_meeting,
+)
+from panels.services.plans import (
+    activate_support_plan,
+    add_intervention,
+    cases_due_review,
+    current_consent,
+    is_under_18,
+    record_consent,
+    update_intervention,
+)
+
+__all__ = [
+    "MEETINGS_AHEAD",
+    "Candidate",
+    "Quorum",
+    "activate_support_plan",
+    "add_action",
+    "add_addendum",
+    "add_intervention",
+    "add_meeting",
+    "add_to_agenda",
+    "agenda_candidates",
+    "build_agenda",
+    "cancel_meeting",
+    "cases_due_review",
+    "complete_action",
+    "current_consent",
+    "declare_interest",
+    "defer_item",
+    "generate_meetings",
+    "grant_panel_agencies",
+    "is_panel_chair",
+    "is_panel_member",
+    "is_under_18",
+    "move_agenda_item",
+    "move_meeting",
+    "previous_meeting",
+    "quorum",
+    "record_assessment",
+    "record_attendance",
+    "record_consent",
+    "record_decision",
+    "reorder_agenda",
+    "require_chair",
+    "schedule_post_exit_reviews",
+    "sign_minutes",
+    "start_meeting",
+    "update_intervention",
+]

@@ -1,0 +1,79 @@
+"""Actions agreed for a case: an owning agency (and person), a due date, done when done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import record_event
+from core.errors import NotFound, PermissionDenied, ValidationError
+from core.models import AuditVerb
+from panels import lifecycle, reminders
+from panels.models import Action, ActionStatus
+from panels.services.access import is_panel_chair, is_panel_member, readable_case
+from partnership.models import Agency, User
+from sharing import policy
+
+
+def _action_errors(
+    *, description: str, owner_agency_id: int, owner: User | None, due_date: dt.date
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Describe the action"]
+    if not Agency.objects.filter(pk=owner_agency_id, is_active=True).exists():
+        errors["owner_agency"] = ["Choose the agency that owns the action"]
+    if owner is not None and owner.agency_id != owner_agency_id:
+        errors["owner"] = ["The owner must belong to the owning agency"]
+    if due_date <= timezone.localdate():
+        errors["due_date"] = ["The due date must be in the future"]
+    return errors
+
+
+@transaction.atomic
+def add_action(
+    *,
+    actor: User,
+    case_id: int,
+    description: str,
+    owner_agency_id: int,
+    due_date: dt.date,
+    owner: User | None = None,
+    meeting_id: int | None = None,
+) -> Action:
+    case = readable_case(actor, case_id)
+    if not is_panel_member(actor, case.panel):
+        raise PermissionDenied("Only panel members can record actions.")
+    errors = _action_errors(description=description, owner_agency_id=owner_agency_id, owner=owner, due_date=due_date)
+    if errors:
+        raise ValidationError(errors)
+    action = Action.objects.create(
+        case=case,
+        meeting_id=meeting_id,
+        description=description.strip(),
+        owner_agency_id=owner_agency_id,
+        owner=owner,
+        due_date=due_date,
+        created_by=actor,
+    )
+    reminders.sync_action(action)
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=action, details={"case": case.pk})
+    return action
+
+
+@transaction.atomic
+def complete_action(*, actor: User, action_id: int) -> Action:
+    action = Action.objects.select_for_update().select_related("case__referral").filter(pk=action_id).first()
+    if action is None or not policy.can(actor, policy.Action.VIEW, action.case.referral):
+        raise NotFound("Not found.")
+    if actor.agency_id != action.owner_agency_id and not is_panel_chair(actor, action.case.panel):
+        raise PermissionDenied("Only the owning agency or the chair can complete this action.")
+    lifecycle.check_action_transition(action, ActionStatus.DONE)
+    action.status = ActionStatus.DONE
+    action.completed_at = timezone.now()
+    action.save(update_fields=["status", "completed_at", "updated_at"])
+    reminders.sync_action(action)
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=action, details={"done": True})
+    return action
