@@ -1,4 +1,4 @@
-"""The chronology as a CSV and as a watermarked PDF: the reader's own view, nothing more."""
+"""The chronology as a CSV and as a watermarked PDF, and either as a download: the reader's own view, nothing more."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from core.pdf import PdfDocument
 from partnership.models import User
@@ -121,3 +123,30 @@ def chronology_pdf(
 
 def withheld_text(count: int) -> str:
     return f"{count} entr{'ies are' if count != 1 else 'y is'} withheld at a higher classification."
+
+
+def chronology_download(
+    chronology: Chronology,
+    levels: dict[int, str],
+    *,
+    fmt: str,
+    referral: Referral,
+    reference: str,
+    title: str,
+    reader: User,
+) -> HttpResponse:
+    """The export as a download named after the record and the day: never cached, never sniffed."""
+    now = timezone.now()
+    day = timezone.localdate(now).isoformat()
+    if fmt == "csv":
+        response = HttpResponse(chronology_csv(chronology, levels), content_type="text/csv; charset=utf-8")
+    else:
+        pdf = chronology_pdf(
+            chronology, levels, referral=referral, reference=reference, title=title, reader=reader, now=now
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chronology-{reference}-{day}.{fmt}"'
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,30 +1,110 @@
-"""Web glue shared by every app's pages: the one mapping of domain errors to pages, form status
-codes, safe return addresses, and serving policy-checked documents."""
+"""Web glue shared by every app's pages: the one form dance (``handle_form``) and button dance
+(``handle_action``), form status codes, safe return addresses, and serving policy-checked documents.
+
+Domain errors a view does not handle itself are mapped once, by ``core.middleware.DomainErrorMiddleware``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
+from django import forms
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core import views as core_views
-from core.errors import NotFound, ValidationError
+from core.errors import ConflictError, DomainError, InvalidTransition, ValidationError
+from core.forms import apply_service_errors
+
+T = TypeVar("T")
 
 
-def not_found_is_404(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+def handle_form(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    action: Callable[[], T],
+    success: Callable[[T], HttpResponseBase],
+    render: Callable[[int], HttpResponseBase],
+    conflict: Callable[[ConflictError], HttpResponseBase | None] | None = None,
+    refused: Callable[[Any], HttpResponseBase | None] | None = None,
+    refusals: tuple[type[Exception], ...] = (InvalidTransition,),
+) -> HttpResponseBase:
+    """The one dance of a page with a form: validate, call one service, answer.
+
+    On GET, ``render(200)`` shows the page. On POST, a valid form calls ``action`` (one service,
+    or a selector) and hands its result to ``success`` (usually: flash a message, redirect). A
+    ``ValidationError`` from the service lands on the form, and the page is shown again with 400
+    (as is an invalid form). A ``ConflictError`` (a stale edit) goes to ``conflict``, which puts
+    the stale-edit message on the form (``form.show_conflict``) and may answer itself; otherwise
+    the page is shown again with 409. One of ``refusals`` (by default ``InvalidTransition``) goes
+    to ``refused`` in the same way. Without the hook, the error reaches the 409 page of
+    ``DomainErrorMiddleware``.
+    """
+    status = 200
+    if request.method == "POST" and form.is_valid():
         try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+            result = action()
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ConflictError as exc:
+            if conflict is None:
+                raise
+            answer = conflict(exc)
+            if answer is not None:
+                return answer
+            status = 409
+        except refusals as exc:
+            if refused is None:
+                raise
+            answer = refused(exc)
+            if answer is not None:
+                return answer
+            status = 409
+        else:
+            return success(result)
+    return render(status if status != 200 else form_status(form))
 
-    return wrapped
+
+def handle_action(
+    request: HttpRequest,
+    *,
+    action: Callable[[], T],
+    done: Callable[[T], str],
+    then: str,
+    refusals: tuple[type[Exception], ...] = (InvalidTransition,),
+) -> HttpResponseBase:
+    """The one dance of a button: call one service, flash what happened or why it could not, go to ``then``."""
+    try:
+        result = action()
+    except refusals as exc:
+        return redirect_with_refusal(request, exc, then)
+    return redirect_with_success(request, done(result), then)
+
+
+def refusal_message(exc: Exception) -> str:
+    """What a service said when it refused, for a flash message."""
+    if isinstance(exc, DomainError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def redirect_with_success(request: HttpRequest, message: str, to: str) -> HttpResponseBase:
+    """What a done form or button says on the page it leads to."""
+    messages.success(request, message)
+    return redirect(to)
+
+
+def redirect_with_refusal(request: HttpRequest, exc: Exception, to: str) -> HttpResponseBase:
+    """A refusal the page cannot show on its form: say why on the page it leads to."""
+    messages.error(request, refusal_message(exc))
+    return redirect(to)
 
 
 def form_status(form: Any, ok: int = 200) -> int:
@@ -41,21 +121,6 @@ def stored_file_response(record: Any) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
-
-
-def domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """NotFound is a 404; a ValidationError nobody expected (a hand-made URL) is a 400, never a 500."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except ValidationError:
-            return core_views.bad_request(request)
-
-    return wrapped
 
 
 def optional_url(name: str, *args: Any) -> str | None:

@@ -8,13 +8,14 @@ from typing import Any
 
 from django.utils.dateformat import format as date_format
 
-from referrals.forms import ATTACHMENTS_STEP, needs_guardian
+from referrals.intake_forms import ATTACHMENTS_STEP, needs_guardian
 from referrals.models import (
     Attachment,
     Awareness,
     IdentifierType,
     Ideology,
     Indicator,
+    Person,
     PersonIdentifier,
     Referral,
     Sex,
@@ -46,6 +47,20 @@ def _yes_no(value: bool | None) -> str:
     return {True: "Yes", False: "No"}.get(value, "") if value is not None else ""
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Makes summary rows: the answer (or ``empty_text``), its change link and any missing-answer message."""
+
+    missing: dict[str, list[str]]
+    change_url: Callable[[str, str], str] | None
+    empty_text: str
+
+    def __call__(self, key: str, value: str, step: str, *fields: str) -> SummaryRow:
+        message = next((self.missing[f][0] for f in fields if self.missing.get(f)), "")
+        href = self.change_url(step, fields[0] if fields else "") if self.change_url else ""
+        return SummaryRow(key=key, value=value or self.empty_text, step=step, fields=fields, href=href, missing=message)
+
+
 def answer_sections(
     referral: Referral,
     *,
@@ -61,26 +76,33 @@ def answer_sections(
     With ``change_url(step, field)`` each row links back to its page; ``missing`` maps fields to
     messages shown (as links) in place of the answer.
     """
-    person = referral.subject
-    missing = missing or {}
+    row = _Rows(missing or {}, change_url, empty_text)
+    return [
+        _about_section(referral, identifiers, row),
+        _concerns_section(referral, row),
+        _consent_section(referral, row),
+        _referrer_section(referral, row),
+        _access_section(referral, levels, row),
+        _files_section(attachments, levels, row, in_journey=change_url is not None),
+    ]
 
-    def row(key: str, value: str, step: str, *fields: str) -> SummaryRow:
-        message = next((missing[f][0] for f in fields if missing.get(f)), "")
-        href = change_url(step, fields[0] if fields else "") if change_url else ""
-        return SummaryRow(key=key, value=value or empty_text, step=step, fields=fields, href=href, missing=message)
 
+def _date_of_birth(person: Person) -> str:
     if person.date_of_birth:
-        dob = date_format(person.date_of_birth, "j F Y")
-    elif person.approximate_age is not None:
-        dob = f"Not known (about {person.approximate_age} years old)"
-    else:
-        dob = ""
+        return date_format(person.date_of_birth, "j F Y")
+    if person.approximate_age is not None:
+        return f"Not known (about {person.approximate_age} years old)"
+    return ""
+
+
+def _about_section(referral: Referral, identifiers: Iterable[PersonIdentifier], row: _Rows) -> SummarySection:
+    person = referral.subject
     about = SummarySection(
         "About the person",
         [
             row("Name", person.full_name, "person", "given_name", "family_name"),
             row("Other names", person.other_names, "person", "other_names"),
-            row("Date of birth", dob, "date-of-birth", "date_of_birth", "approximate_age"),
+            row("Date of birth", _date_of_birth(person), "date-of-birth", "date_of_birth", "approximate_age"),
             row("Sex", _choice_label(Sex.choices, person.sex), "about", "sex"),
             row("Gender", person.gender, "about", "gender"),
             row("Main language", person.language, "about", "language"),
@@ -103,11 +125,14 @@ def answer_sections(
             "identifiers",
         )
     )
+    return about
 
+
+def _concerns_section(referral: Referral, row: _Rows) -> SummarySection:
     risk = _yes_no(referral.immediate_risk)
     if referral.immediate_risk and referral.immediate_risk_details:
         risk = f"Yes: {referral.immediate_risk_details}"
-    concerns = SummarySection(
+    return SummarySection(
         "Concerns",
         [
             row("Concerns", referral.concerns, "concerns", "concerns"),
@@ -122,36 +147,24 @@ def answer_sections(
             row("Immediate risk of harm", risk, "urgency-and-risk", "immediate_risk", "immediate_risk_details"),
         ],
     )
-    consent = SummarySection(
-        "Consent and awareness",
-        [
-            row(
-                "The person knows about the referral",
-                _choice_label(Awareness.choices, referral.person_aware),
-                "consent",
-                "person_aware",
-            ),
-        ],
-    )
-    if needs_guardian(person) or referral.guardian_aware:
-        consent.rows.append(
-            row(
-                "Their parent or guardian knows",
-                _choice_label(Awareness.choices, referral.guardian_aware),
-                "consent",
-                "guardian_aware",
-            )
-        )
-    consent.rows += [
-        row(
-            "Consent to share was sought",
-            _choice_label(Awareness.choices, referral.consent_sought),
-            "consent",
-            "consent_sought",
-        ),
+
+
+def _consent_section(referral: Referral, row: _Rows) -> SummarySection:
+    def awareness(key: str, name: str) -> SummaryRow:
+        return row(key, _choice_label(Awareness.choices, getattr(referral, name)), "consent", name)
+
+    rows = [awareness("The person knows about the referral", "person_aware")]
+    if needs_guardian(referral.subject) or referral.guardian_aware:
+        rows.append(awareness("Their parent or guardian knows", "guardian_aware"))
+    rows += [
+        awareness("Consent to share was sought", "consent_sought"),
         row("Notes about consent", referral.consent_notes, "consent", "consent_notes"),
     ]
-    referrer = SummarySection(
+    return SummarySection("Consent and awareness", rows)
+
+
+def _referrer_section(referral: Referral, row: _Rows) -> SummarySection:
+    return SummarySection(
         "Referrer",
         [
             row("Name", referral.referrer_name, "referrer", "referrer_name"),
@@ -160,15 +173,14 @@ def answer_sections(
             row("Email address", referral.referrer_email, "referrer", "referrer_email"),
         ],
     )
-    access = SummarySection(
+
+
+def _access_section(referral: Referral, levels: dict[int, str], row: _Rows) -> SummarySection:
+    level = levels.get(referral.classification, str(referral.classification))
+    return SummarySection(
         "Who may read it",
         [
-            row(
-                "Clearance needed",
-                levels.get(referral.classification, str(referral.classification)),
-                "classification",
-                "classification",
-            ),
+            row("Clearance needed", level, "classification", "classification"),
             row(
                 "Kept inside the referring agency",
                 _yes_no(referral.originator_only),
@@ -177,19 +189,22 @@ def answer_sections(
             ),
         ],
     )
-    files = SummarySection(
-        "Documents",
-        [
-            row(
-                a.original_name,
-                "\n".join(
-                    filter(None, [f"Clearance needed: {levels.get(a.classification, a.classification)}", a.description])
-                ),
-                ATTACHMENTS_STEP,
-                "file",
-            )
-            for a in attachments
-        ]
-        or [row("Documents", "None attached" if change_url else "", ATTACHMENTS_STEP, "file")],
+
+
+def _files_section(
+    attachments: Iterable[Attachment], levels: dict[int, str], row: _Rows, *, in_journey: bool
+) -> SummarySection:
+    rows = [
+        row(
+            a.original_name,
+            "\n".join(
+                filter(None, [f"Clearance needed: {levels.get(a.classification, a.classification)}", a.description])
+            ),
+            ATTACHMENTS_STEP,
+            "file",
+        )
+        for a in attachments
+    ]
+    return SummarySection(
+        "Documents", rows or [row("Documents", "None attached" if in_journey else "", ATTACHMENTS_STEP, "file")]
     )
-    return [about, concerns, consent, referrer, access, files]

@@ -20,6 +20,9 @@ REFERRAL_TRANSITIONS: dict[str, set[str]] = {
     ReferralStatus.ACCEPTED: set(),
 }
 
+# Submitted and not yet decided: what screening can still start, record notes on and decide.
+UNDECIDED = frozenset({ReferralStatus.SUBMITTED, ReferralStatus.SCREENING})
+
 
 def check_transition(referral: Referral, target: str) -> None:
     if target not in REFERRAL_TRANSITIONS[referral.status]:

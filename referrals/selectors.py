@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
-from core.errors import NotFound, ValidationError
+from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import Role, User
@@ -272,6 +272,19 @@ def is_screening_officer(viewer: User) -> bool:
         and viewer.agency is not None
         and viewer.agency.screens_referrals
     )
+
+
+def access_for_screening(*, viewer: User, referral_id: Any, audit: bool = False) -> Referral:
+    """A submitted referral, for screening officers of the screening agency.
+
+    A draft or a referral the viewer may not read is a 404; anyone else who can read it gets a 403.
+    """
+    referral = access_referral(viewer=viewer, referral_id=referral_id, audit=audit)
+    if referral.is_draft:
+        raise NotFound("Not found.")
+    if not is_screening_officer(viewer):
+        raise PermissionDenied("Only screening officers of the screening agency can screen referrals.")
+    return referral
 
 
 @dataclass

@@ -1,0 +1,178 @@
+"""What the case pages show: the case page's forms and counts, which request forms a reader is
+offered, and the chronology page with its filters and export links, so the views only open,
+validate, call and answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import forms, lifecycle, selectors, services
+from cases.models import Case, CaseStatus, InformationRequest
+from core.errors import NotFound, PermissionDenied, ValidationError
+from core.forms import apply_service_errors
+from core.web import first_form_with_errors, optional_url
+from core.working_days import add_working_days
+from partnership.models import PartnershipSettings, Role, User
+from referrals import forms as referral_forms
+from referrals import selectors as referral_selectors
+from referrals.chronology_rows import entry_rows
+from referrals.models import Referral
+
+
+def case_url(case_id: int, anchor: str = "") -> str:
+    url = reverse("cases:case", args=[case_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def request_url(request_id: int, anchor: str = "") -> str:
+    url = reverse("cases:request", args=[request_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def may_manage(user: User, case: Case) -> bool:
+    """The case owner or a panel chair (what the request and transition services require)."""
+    try:
+        services.require_case_manager(user, case)
+    except (PermissionDenied, NotFound):
+        return False
+    return True
+
+
+def default_due_date() -> dt.date:
+    days = PartnershipSettings.current().information_request_working_days
+    return add_working_days(timezone.localdate(), days)
+
+
+# --- The case page ---------------------------------------------------------------------------------
+
+
+def case_context(
+    viewer: User,
+    case: Case,
+    *,
+    transition_form: forms.CaseTransitionForm | None = None,
+    request_form: forms.RequestInformationForm | None = None,
+    note_form: forms.CaseNoteForm | None = None,
+) -> dict[str, Any]:
+    """The case with its requests; the manager's forms only where the lifecycle allows them."""
+    manager = may_manage(viewer, case)
+    allowed = lifecycle.CASE_TRANSITIONS[case.status]
+    if manager and allowed:
+        transition_form = transition_form or forms.CaseTransitionForm(case=case, allowed=allowed)
+        # A form posted from a stale page offers what is allowed now.
+        transition_form.fields["to_status"].choices = [  # type: ignore[attr-defined]
+            (s, CaseStatus(s).label) for s in CaseStatus.values if s in allowed
+        ]
+    else:
+        transition_form = None
+    if manager and case.status in lifecycle.REQUESTS_ALLOWED:
+        request_form = request_form or forms.RequestInformationForm(default_due=default_due_date())
+    else:
+        request_form = None
+    note_form = note_form or forms.CaseNoteForm(user=viewer)
+    requests = selectors.requests_for_case(viewer=viewer, case=case)
+    rows = [{"request": r, "overdue": selectors.is_overdue(r)} for r in requests]
+    return {
+        "case": case,
+        "referral": case.referral,
+        "manager": manager,
+        "transition_form": transition_form,
+        "request_form": request_form,
+        "note_form": note_form,
+        "error_form": first_form_with_errors(transition_form, request_form, note_form),
+        "rows": rows,
+        "answered": sum(1 for r in requests if r.status in lifecycle.REQUEST_ANSWERED),
+        "overdue": sum(1 for row in rows if row["overdue"]),
+        "panel_url": optional_url("panels:case", case.pk),
+    }
+
+
+# --- Information requests --------------------------------------------------------------------------
+
+
+def request_queue_context(viewer: User) -> dict[str, Any]:
+    """The agency's information requests on cases it can read, soonest due first; overdue ones stand out."""
+    rows = [{"request": r, "overdue": selectors.is_overdue(r)} for r in selectors.requests_for_agency(viewer=viewer)]
+    return {"rows": rows, "overdue": sum(1 for row in rows if row["overdue"])}
+
+
+def request_actions(user: User, info_request: InformationRequest) -> dict[str, bool]:
+    """Which forms to offer (the services decide again when they are used)."""
+    open_ = info_request.status in lifecycle.REQUEST_OPEN
+    own_agency = info_request.agency_id == user.agency_id
+    spoc = own_agency and Role.SPOC in user.roles
+    return {
+        "can_assign": open_ and spoc,
+        "can_return": open_ and own_agency and (spoc or info_request.assigned_to_id == user.pk),
+    }
+
+
+def request_context(
+    viewer: User,
+    info_request: InformationRequest,
+    *,
+    assign_form: forms.AssignRequestForm | None = None,
+    contribution_form: forms.ContributionForm | None = None,
+) -> dict[str, Any]:
+    actions = request_actions(viewer, info_request)
+    if actions["can_assign"]:
+        assign_form = assign_form or forms.AssignRequestForm(
+            agency_id=info_request.agency_id,
+            initial={"assignee": info_request.assigned_to_id},
+        )
+    if actions["can_return"]:
+        contribution_form = contribution_form or forms.ContributionForm(user=viewer)
+    return {
+        "info_request": info_request,
+        "case": info_request.case,
+        "overdue": selectors.is_overdue(info_request),
+        "assign_form": assign_form if actions["can_assign"] else None,
+        "contribution_form": contribution_form if actions["can_return"] else None,
+        "error_form": first_form_with_errors(assign_form, contribution_form),
+        "manager": may_manage(viewer, info_request.case),
+    }
+
+
+# --- The chronology --------------------------------------------------------------------------------
+
+
+def chronology_context(
+    viewer: User,
+    referral: Referral,
+    form: forms.ChronologyFilterForm,
+    *,
+    case: Case | None,
+    export_name: str,
+    return_to: str,
+) -> tuple[dict[str, Any], int]:
+    """The entries the viewer may read, filtered; bad filters are form errors (400) over the whole chronology."""
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    filters = form.filters()
+    try:
+        chronology = referral_selectors.chronology_for(viewer=viewer, referral=referral, **filters)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        chronology = referral_selectors.chronology_for(viewer=viewer, referral=referral)
+        status = 400
+    levels = referral_forms.clearance_names()
+    query = form.query_string() if status == 200 else ""
+    suffix = f"?{query}" if query else ""
+    context = {
+        "referral": referral,
+        "case": case,
+        "form": form,
+        "chronology": chronology,
+        "entry_rows": entry_rows(chronology, levels),
+        "baseline": levels.get(1, "Baseline"),
+        "filtered": any(filters.values()),
+        "csv_url": reverse(export_name, args=[referral.pk, "csv"]) + suffix,
+        "pdf_url": reverse(export_name, args=[referral.pk, "pdf"]) + suffix,
+        "return_to": return_to,
+    }
+    return context, status

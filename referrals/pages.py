@@ -1,0 +1,199 @@
+"""What the referral pages show: the journey's addresses and each template's context, built from
+selectors, forms and the lifecycle, so the views only open, validate, call and answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from core.web import first_form_with_errors
+from partnership.models import User
+from partnership.web import SignedInRequest
+from referrals import forms, intake_forms, selectors, services
+from referrals.check_answers import answer_sections
+from referrals.chronology_rows import entry_rows
+from referrals.intake_forms import ATTACHMENTS_STEP, CHECK_STEP, FIELD_STEPS, StepForm, field_anchor
+from referrals.lifecycle import UNDECIDED
+from referrals.models import Referral
+from sharing import policy
+
+PAGE_SIZE = 20  # a page of the caseload and of the case list
+
+
+# --- The intake journey ----------------------------------------------------------------------------
+
+
+def step_url(referral_id: int, step: str, *, returning: bool = False, anchor: str = "") -> str:
+    """A page of the journey; ``returning`` pages go back to "check your answers" when saved."""
+    if step == CHECK_STEP:
+        url = reverse("referrals:check_answers", args=[referral_id])
+    elif step == ATTACHMENTS_STEP:
+        url = reverse("referrals:draft_attachments", args=[referral_id])
+    else:
+        url = reverse("referrals:draft_step", args=[referral_id, step])
+    if returning and step != CHECK_STEP:
+        url += "?return=check"
+    return f"{url}#{anchor}" if anchor else url
+
+
+def first_unanswered_step(referral: Referral) -> str:
+    """Where to resume a draft: the first page with a missing answer, else "check your answers"."""
+    missing = services.missing_answers(referral)
+    for step in intake_forms.steps_for(referral):
+        if any(FIELD_STEPS.get(name) == step for name in missing):
+            return step
+    return CHECK_STEP
+
+
+def draft_step_context(referral: Referral, form: StepForm, step: str, *, returning: bool) -> dict[str, Any]:
+    previous = intake_forms.previous_step(referral, step)
+    if returning:
+        back_url = step_url(referral.pk, CHECK_STEP)
+    elif previous:
+        back_url = step_url(referral.pk, previous)
+    else:
+        back_url = reverse("referrals:mine")
+    return {
+        "referral": referral,
+        "form": form,
+        "step": step,
+        "step_title": form.title,
+        "step_template": f"referrals/_draft_{step.replace('-', '_')}.html",
+        "returning": returning,
+        "back_url": back_url,
+    }
+
+
+def attachments_context(
+    viewer: User, referral: Referral, form: intake_forms.AttachmentForm, *, returning: bool
+) -> dict[str, Any]:
+    contents = selectors.referral_contents(viewer=viewer, referral=referral)
+    previous = intake_forms.previous_step(referral, ATTACHMENTS_STEP)
+    return {
+        "referral": referral,
+        "form": form,
+        "attachments": contents.attachments,
+        "levels": forms.clearance_names(),
+        "returning": returning,
+        "continue_url": step_url(referral.pk, CHECK_STEP),
+        "back_url": step_url(referral.pk, CHECK_STEP if returning else previous or CHECK_STEP),
+    }
+
+
+def check_answers_context(
+    viewer: User, referral: Referral, *, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The answers with change links; ``errors`` (from a refused submit) as an error summary."""
+    contents = selectors.referral_contents(viewer=viewer, referral=referral)
+    missing = {**services.missing_answers(referral), **(errors or {})}
+
+    def change_url(step: str, name: str) -> str:
+        return step_url(referral.pk, step, returning=True, anchor=field_anchor(name))
+
+    sections = answer_sections(
+        referral,
+        identifiers=referral.subject.identifiers.all(),
+        attachments=contents.attachments,
+        levels=forms.clearance_names(),
+        missing=missing,
+        change_url=change_url,
+    )
+    error_links = [
+        {"text": message, "href": change_url(FIELD_STEPS.get(name, CHECK_STEP), name)}
+        for name, messages_ in (errors or {}).items()
+        for message in messages_
+    ]
+    return {
+        "referral": referral,
+        "sections": sections,
+        "errors": error_links,
+        "missing": missing,
+        "back_url": step_url(referral.pk, ATTACHMENTS_STEP),
+    }
+
+
+# --- One referral ----------------------------------------------------------------------------------
+
+
+def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
+    contents = selectors.referral_contents(viewer=viewer, referral=referral)
+    can_share = policy.can(viewer, policy.Action.SHARE, referral)
+    levels = forms.clearance_names()
+    sections = answer_sections(
+        referral,
+        identifiers=referral.subject.identifiers.all(),
+        attachments=(),
+        levels=levels,
+        empty_text="Not given",
+    )
+    return {
+        "referral": referral,
+        "sections": sections[:-1],
+        "contents": contents,
+        "levels": levels,
+        "can_share": can_share,
+        "shares": selectors.shares_for(viewer=viewer, referral=referral) if can_share else [],
+        "break_glass": selectors.active_break_glass(viewer=viewer, referral=referral),
+        "can_screen": referral.status in UNDECIDED and selectors.is_screening_officer(viewer),
+        "now": timezone.now(),
+    }
+
+
+# --- Screening -------------------------------------------------------------------------------------
+
+
+def screening_queue_context(viewer: User) -> dict[str, Any]:
+    """Most urgent and oldest first, each with its statutory clock (London working days) and RAG rating."""
+    referrals = selectors.screening_queue(viewer=viewer)
+    now = timezone.now()
+    rows = [{"referral": r, "clock": selectors.screening_clock(r, now=now)} for r in referrals]
+    overdue = sum(1 for r in referrals if r.screening_due_at and r.screening_due_at < now)
+    return {"referrals": referrals, "rows": rows, "overdue": overdue}
+
+
+def screening_url(referral_id: int, anchor: str = "") -> str:
+    url = reverse("referrals:screening", args=[referral_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def screening_context(
+    viewer: User,
+    referral: Referral,
+    *,
+    note_form: forms.ScreeningNoteForm | None = None,
+    deconfliction_form: forms.ScreeningNoteForm | None = None,
+    rag_form: forms.RagReviewForm | None = None,
+    decision_form: forms.ScreeningDecisionForm | None = None,
+) -> dict[str, Any]:
+    """The screening page: the record so far and a fresh form for whatever was not just posted."""
+    note_form = note_form or forms.ScreeningNoteForm(user=viewer)
+    deconfliction_form = deconfliction_form or forms.ScreeningNoteForm(user=viewer, deconfliction=True)
+    rag_form = rag_form or forms.RagReviewForm(current=referral.rag)
+    undecided = referral.status in UNDECIDED
+    if undecided:
+        decision_form = decision_form or forms.ScreeningDecisionForm(referral=referral)
+    chronology = selectors.chronology_for(viewer=viewer, referral=referral)
+    levels = forms.clearance_names()
+    return {
+        "referral": referral,
+        "clock": selectors.screening_clock(referral),
+        "undecided": undecided,
+        "note_form": note_form,
+        "deconfliction_form": deconfliction_form,
+        "rag_form": rag_form,
+        "decision_form": decision_form,
+        "error_form": first_form_with_errors(note_form, deconfliction_form, rag_form, decision_form),
+        "chronology": chronology,
+        "entry_rows": entry_rows(chronology, levels),
+        "baseline": levels.get(1, "Baseline"),
+    }
+
+
+def render_screening(request: SignedInRequest, referral: Referral, *, status: int = 200, **posted: Any) -> HttpResponse:
+    """The screening page, with any form just posted (the case app's screening decision shows it too)."""
+    context = screening_context(request.user, referral, **posted)
+    return render(request, "referrals/screening_detail.html", context, status=status)
