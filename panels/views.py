@@ -27,9 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import selectors as case_selectors
 from cases.models import Case
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from core.pdf import PdfDocument
 from panels import forms, selectors, services
 from panels.models import AssessmentFactor, Meeting, MeetingStatus
+from panels.pack_pdf import render_pack_pdf
 from partnership.models import User
 
 
@@ -570,126 +570,6 @@ def pack_pdf(request: SignedInRequest, meeting_id: int) -> HttpResponse:
     add_never_cache_headers(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _person_name(user: Any) -> str:
-    return (user.get_full_name() or user.username) if user else ""
-
-
-def render_pack_pdf(panel_pack: selectors.PanelPack, *, compress: bool = True) -> bytes:
-    """The pack as a PDF: the same content as the printable page, watermarked for its reader."""
-    meeting = panel_pack.meeting
-    when = timezone.localtime(meeting.scheduled_at)
-    document = PdfDocument(
-        title="Panel pack",
-        reader=_person_name(panel_pack.reader),
-        generated_at=panel_pack.generated_at,
-        compress=compress,
-    )
-    document.heading(f"Panel pack: {meeting.panel.name}")
-    document.key_values(
-        [
-            ("Meeting", f"{when:%d %B %Y at %H:%M}"),
-            ("Where", meeting.venue or meeting.call_link or "Not set"),
-            ("Prepared for", _person_name(panel_pack.reader)),
-            ("Agency", getattr(panel_pack.reader.agency, "name", "")),
-            ("Generated", f"{timezone.localtime(panel_pack.generated_at):%d %B %Y at %H:%M}"),
-        ]
-    )
-    document.paragraph(
-        "This pack holds only what you may read in Convene at your clearance. "
-        "Do not copy or forward it. Its generation is recorded in the audit trail.",
-        small=True,
-    )
-    if panel_pack.withheld:
-        document.inset(
-            f"{panel_pack.withheld} agenda item{'s are' if panel_pack.withheld != 1 else ' is'} "
-            "on cases you cannot read and not included."
-        )
-    if not panel_pack.cases:
-        document.paragraph("There are no cases on the agenda that you can read.")
-    for number, entry in enumerate(panel_pack.cases, start=1):
-        case = entry.case
-        person = case.referral.subject
-        document.heading(f"{number}. {case.reference}: {person.full_name}", level=2)
-        document.key_values(
-            [
-                ("Agenda item", entry.item.get_kind_display()),
-                ("Status", case.get_status_display()),
-                ("Date of birth", f"{person.date_of_birth:%d %B %Y}" if person.date_of_birth else "Not known"),
-                ("Concerns", case.referral.concerns),
-                *([("Deferred", entry.item.deferred_reason)] if entry.item.deferred else []),
-            ]
-        )
-        document.heading("Vulnerability assessment", level=3)
-        if entry.latest_assessment:
-            assessment = entry.latest_assessment
-            document.key_values(
-                [
-                    ("Version", str(assessment.version)),
-                    ("Conclusion", assessment.conclusion),
-                    ("Management plan", assessment.management_plan or "None recorded"),
-                ]
-            )
-            if entry.changes:
-                document.table(
-                    ["Factor", "Was", "Now"],
-                    [[c["factor"], _rating_label(c["was"]), _rating_label(c["now"])] for c in entry.changes],
-                    widths=[100, 35, 35],
-                )
-            else:
-                document.paragraph("No changed ratings to show.", small=True)
-        else:
-            document.paragraph("No assessment you can read.")
-        document.heading("Support plan", level=3)
-        if entry.plan:
-            document.key_values([("Status", entry.plan.get_status_display()), ("Objectives", entry.plan.objectives)])
-            document.table(
-                ["Intervention", "Provider", "Status", "Progress"],
-                [
-                    [i.get_kind_display(), i.provider.name, i.get_status_display(), i.progress_notes]
-                    for i in entry.plan.interventions.all()
-                ],
-                widths=[40, 40, 25, 69],
-            )
-        else:
-            document.paragraph("No support plan yet.")
-        document.heading("Overdue actions", level=3)
-        if entry.overdue_actions:
-            document.table(
-                ["Action", "Owner", "Due"],
-                [[a.description, a.owner_agency.name, f"{a.due_date:%d %b %Y}"] for a in entry.overdue_actions],
-                widths=[110, 40, 24],
-            )
-        else:
-            document.paragraph("None.")
-        document.heading("Significant events", level=3)
-        document.table(
-            ["Date", "Event", "Agency"],
-            [
-                [
-                    f"{timezone.localtime(i.entry.occurred_at):%d %b %Y}",
-                    f"{i.entry.title}\n{i.text}" if i.text else i.entry.title,
-                    i.entry.owning_agency.name,
-                ]
-                for i in entry.chronology.items
-            ],
-            widths=[24, 110, 40],
-        )
-        if not entry.chronology.items:
-            document.paragraph("None you can read.")
-        if entry.chronology.withheld:
-            document.inset(
-                f"{entry.chronology.withheld} event{'s are' if entry.chronology.withheld != 1 else ' is'} "
-                "withheld at a higher classification."
-            )
-    return document.render()
-
-
-def _rating_label(value: int | None) -> str:
-    from panels.models import Rating
-
-    return "None" if value is None else str(Rating(value).label)
 
 
 # --- The case's panel record ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from cases import services as case_services
 from cases.models import Case
 from panels import selectors, services
 from panels.models import AssessmentFactor
-from panels.views import render_pack_pdf
+from panels.pack_pdf import render_pack_pdf
 from partnership.models import User
 from referrals.models import ChronologyEntry
 from tests.panels.test_views import PanelWorld, client_for
