@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "partnership", "sharing", "referrals", "cases", "panels", "reports")
+APPS = ("core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance")
 # Modules that are services by another name (writes with their own invariants).
 SERVICE_MODULES = {"services.py", "two_factor.py", "audit.py", "notifications.py"}
 WRITE = re.compile(r"\.save\(|\bassign_perm\(|\bremove_perm\(")
-LAYERS = ["core", "partnership", "sharing", "referrals", "cases", "panels", "reports"]
-IMPORT = re.compile(r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports)\b", re.M)
+LAYERS = ["core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance"]
+IMPORT = re.compile(r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports|governance)\b", re.M)
 
 
 def _app_modules():

@@ -20,6 +20,7 @@ CONTRACT = [
     "/api/v1/cases/{case_id}/chronology/",
     "/api/v1/panels/",
     "/api/v1/statistics/",
+    "/api/v1/audit-events/",
 ]
 
 

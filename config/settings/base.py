@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cases",
     "panels",
     "reports",
+    "governance",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The auditors' and information-governance pages: audit search and access reports."""

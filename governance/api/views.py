@@ -1,0 +1,62 @@
+"""The audit trail for auditors (everyone else 403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.models import AuditVerb
+from governance import selectors
+from governance.api.serializers import AuditEventSerializer
+from governance.permissions import Capability, can
+from partnership.api.authentication import AuthenticatedRequest
+
+FILTER_PARAMS = [
+    OpenApiParameter("actor", OpenApiTypes.STR, description="Only events by this username."),
+    OpenApiParameter(
+        "reference",
+        OpenApiTypes.STR,
+        description="Every event about this record (`REF-2026-000123` or `CASE-2026-000045`): the referral, "
+        "its case, and their entries, requests, attachments and documents.",
+    ),
+    OpenApiParameter("verb", OpenApiTypes.STR, enum=AuditVerb.values, description="Only events of this kind."),
+    OpenApiParameter(
+        "since", OpenApiTypes.STR, description="ISO date or date-time; events at or after it (a date: from its start)."
+    ),
+    OpenApiParameter(
+        "until", OpenApiTypes.STR, description="ISO date or date-time; events at or before it (a date: to its end)."
+    ),
+    OpenApiParameter("break_glass", OpenApiTypes.BOOL, description="`true`: only break-glass events."),
+]
+
+
+class IsAuditor(BasePermission):
+    message = "Only auditors can read the audit trail."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return can(request.user, Capability.READ_AUDIT_TRAIL)
+
+
+class AuditEventListView(APIView):
+    permission_classes = [IsAuthenticated, IsAuditor]
+
+    @extend_schema(
+        operation_id="v1_audit_events_list",
+        parameters=[*CURSOR_PARAMS, *FILTER_PARAMS],
+        responses=cursor_page_schema("AuditEventPage", AuditEventSerializer(many=True)),
+        summary="The audit trail, newest first (auditors only)",
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        page = selectors.search_trail(
+            viewer=request.user,
+            filters=selectors.parse_filters(request.query_params),
+            cursor=request.query_params.get("cursor"),
+            page_size=request.query_params.get("page_size"),
+        )
+        return cursor_page_response(request, page, AuditEventSerializer)
