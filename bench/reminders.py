@@ -60,7 +60,13 @@ def percentile(values: list[float], pct: float) -> float:
 def seed(count: int, users: int, in_app_share: float) -> tuple[Agency, list[int]]:
     agency = partnership_services.create_agency(name=f"{PREFIX} {time.time_ns()}", kind="other")
     people = User.objects.bulk_create(
-        User(username=f"{PREFIX}-{agency.pk}-{n}", email=f"{PREFIX}-{n}@example.invalid", agency=agency)
+        # Auditors: they hear of every break-glass opening, so the sweep's rule-12 check lets each through.
+        User(
+            username=f"{PREFIX}-{agency.pk}-{n}",
+            email=f"{PREFIX}-{n}@example.invalid",
+            agency=agency,
+            roles=["auditor"],
+        )
         for n in range(users)
     )
     quiet = people[: round(users * in_app_share)]

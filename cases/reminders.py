@@ -1,8 +1,9 @@
 """Who is reminded of what, and when, for information requests.
 
 - Information request due soon and overdue: the requested agency's SPOCs and the
-  assignee, at 09:00 two working days before the due date and on the first
-  working day after it; gone once returned or closed, moved when extended.
+  assignee, those of them who may read the case, at 09:00 two working days
+  before the due date and on the first working day after it, linking to the
+  request; gone once returned or closed, moved when extended.
 
 ``sync_request`` runs inside the transaction of the event that changed the request
 and states the reminders it should now have (core.notifications keeps the outbox
@@ -31,8 +32,9 @@ from core.notifications import (
     timing,
     working_days_before,
 )
-from partnership.models import User
+from referrals.models import Referral
 from referrals.reminders import link_to, spoc_ids
+from sharing.reminders import About
 
 REQUEST_DUE_SOON = "request_due_soon"
 REQUEST_OVERDUE = "request_overdue"
@@ -47,6 +49,16 @@ def _date_of(moment: dt.datetime | None) -> dt.date | None:
 # --- information requests ----------------------------------------------------------------------
 
 
+def _case_referrals(request_ids: Collection[int]) -> dict[int, Referral]:
+    rows = InformationRequest.objects.filter(pk__in=list(request_ids)).select_related("case__referral")
+    return {r.pk: r.case.referral for r in rows}
+
+
+# A request's reminders are about its case: only those who may read the case's referral hear
+# (a SPOC below the case's classification is not told of it, nor its reference).
+ABOUT_REQUEST = About(records_of=_case_referrals)
+
+
 def request_moments(due_date: dt.date) -> dict[str, dt.datetime]:
     return {
         REQUEST_DUE_SOON: at_london(working_days_before(due_date, timing("request_due_soon_working_days", 2))),
@@ -58,16 +70,16 @@ def sync_request(request: InformationRequest) -> None:
     """An open request reminds the agency's SPOCs and the assignee as the due date nears and passes."""
     wanted = []
     if request.status in REQUEST_OPEN:
-        recipients = set(spoc_ids(request.agency_id))
-        if request.assigned_to_id and User.objects.filter(pk=request.assigned_to_id, is_active=True).exists():
-            recipients.add(request.assigned_to_id)
+        candidates = set(spoc_ids(request.agency_id))
+        if request.assigned_to_id:
+            candidates.add(request.assigned_to_id)
         event_at = at_london(request.due_date, dt.time(0, 0))
         reference = request.case.reference
-        link = link_to("referrals:detail", request.case_id)
+        link = link_to("cases:request", request.pk)
         wanted = [
             Due(kind, pk, at, event_at, link, reference)
             for kind, at in request_moments(request.due_date).items()
-            for pk in sorted(recipients)
+            for pk in ABOUT_REQUEST.readers(request, candidates)
         ]
     sync_reminders(obj=request, kinds=REQUEST_KINDS, wanted=wanted)
 
@@ -88,6 +100,7 @@ register_kind(
         description="An information request to your agency, or assigned to you, is due within two working days.",
         headline="An information request for case {reference} is due on {when}",
         still_due=_request_still_due,
+        may_tell=ABOUT_REQUEST.may_tell,
     )
 )
 register_kind(
@@ -97,6 +110,7 @@ register_kind(
         description="An information request to your agency, or assigned to you, has passed its due date.",
         headline="An information request for case {reference} was due on {when} and is overdue",
         still_due=_request_still_due,
+        may_tell=ABOUT_REQUEST.may_tell,
     )
 )
 

@@ -1,15 +1,17 @@
 """Who is reminded of what, and when, for panels.
 
 - Meeting notice and papers: the chair and deputy, and each member agency's
-  named representatives (or its SPOCs when it names none), the panel's
+  named representatives (or its SPOCs when it names none), those who may open
+  the meeting, the panel's
   ``notice_days_before`` and ``papers_days_before`` before the meeting; moved
   with the meeting, gone when it is cancelled.
 - Action due soon and overdue: the action's owner (or the owning agency's
-  SPOCs), at 09:00 two working days before and on the first working day after
+  SPOCs), only if they may read the case, at 09:00 two working days before and on the first working day after
   the due date; gone once the action is done.
-- Case review due: the case owner and the chair, at 09:00 five working days
+- Case review due: the case owner and the chair who may read the case, at 09:00 five working days
   before the next review date the panel set; replaced by the next decision.
-- Post-exit review due (6 and 12 months): the chair and the case owner, at
+- Post-exit review due (6 and 12 months): the chair and the case owner (who may
+  read the case), at
   09:00 ten working days before each review falls due; gone once held.
 
 Each ``sync_*`` runs inside the transaction of the event that changed the
@@ -41,8 +43,10 @@ from core.notifications import (
 )
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
-from partnership.models import Panel, User
-from referrals.reminders import link_to, spoc_ids
+from partnership.models import User
+from referrals.models import Referral
+from referrals.reminders import ABOUT_REFERRAL, link_to, spoc_ids
+from sharing.reminders import About
 
 MEETING_NOTICE = "meeting_notice"
 MEETING_PAPERS = "meeting_papers"
@@ -70,13 +74,33 @@ def _date_of(moment: dt.datetime | None) -> dt.date | None:
 # --- meetings -----------------------------------------------------------------------------------
 
 
-def meeting_recipients(panel: Panel) -> list[int]:
-    """The chair and deputy, and each member agency's representatives, or its SPOCs when it names none."""
+def _meeting_readers(meeting_ids: Collection[int], candidates: Iterable[int]) -> set[tuple[int, int]]:
+    """(user id, meeting id) for each candidate who may open the meeting's page: the panels app's own
+    rule (``panels.selectors.meetings_for``), asked per person (a panel's people are a handful)."""
+    from panels.selectors import meetings_for  # panels.selectors imports panels.services, which imports this
+
+    people = User.objects.select_related("agency", "clearance").filter(pk__in=set(candidates), is_active=True)
+    return {
+        (user.pk, meeting_id)
+        for user in people
+        for meeting_id in meetings_for(viewer=user).filter(pk__in=list(meeting_ids)).values_list("pk", flat=True)
+    }
+
+
+def meeting_recipients(meeting: Meeting) -> list[int]:
+    """The chair and deputy, and each member agency's representatives, or its SPOCs when it names none;
+    those of them who may open the meeting."""
+    panel = meeting.panel
     recipients = _active([panel.chair_id, panel.deputy_chair_id])
     for membership in panel.memberships.prefetch_related("representatives"):
         named = {u.pk for u in membership.representatives.all() if u.is_active}
         recipients |= named or set(spoc_ids(membership.agency_id))
-    return sorted(recipients)
+    return sorted(pk for pk, _ in _meeting_readers([meeting.pk], recipients))
+
+
+def _may_open_meeting(reminders: Sequence[Reminder]) -> set[int]:
+    pairs = _meeting_readers({r.object_id for r in reminders}, {r.recipient_id for r in reminders})
+    return {r.pk for r in reminders if (r.recipient_id, r.object_id) in pairs}
 
 
 def sync_meetings(meetings: Iterable[Meeting]) -> None:
@@ -87,8 +111,8 @@ def sync_meetings(meetings: Iterable[Meeting]) -> None:
         wanted = []
         if meeting.status == MeetingStatus.SCHEDULED and meeting.scheduled_at > now:
             panel = meeting.panel
-            if panel.pk not in recipients_by_panel:
-                recipients_by_panel[panel.pk] = meeting_recipients(panel)
+            if panel.pk not in recipients_by_panel:  # every meeting of a panel has the same people
+                recipients_by_panel[panel.pk] = meeting_recipients(meeting)
             link = link_to("panels:meeting", meeting.pk)
             # Calendar days on London's clock: a week before a 10:00 meeting is 10:00, across a clock change too.
             local = meeting.scheduled_at.astimezone(LONDON)
@@ -121,6 +145,7 @@ register_kind(
         headline="A panel meeting is coming up on {when}",
         show_time=True,
         still_due=_meeting_still_due,
+        may_tell=_may_open_meeting,
     )
 )
 register_kind(
@@ -131,6 +156,7 @@ register_kind(
         headline="Papers are ready for the panel meeting on {when}",
         show_time=True,
         still_due=_meeting_still_due,
+        may_tell=_may_open_meeting,
     )
 )
 
@@ -138,11 +164,24 @@ register_kind(
 # --- actions --------------------------------------------------------------------------------------
 
 
+def _action_referrals(action_ids: Collection[int]) -> dict[int, Referral]:
+    rows = Action.objects.filter(pk__in=list(action_ids)).select_related("case__referral")
+    return {a.pk: a.case.referral for a in rows}
+
+
+# An action's reminders are about its case: an owner, or an owning agency, that may not read the
+# case is not told of it.
+ABOUT_ACTION = About(records_of=_action_referrals)
+
+
 def sync_action(action: Action) -> None:
     """An open action reminds its owner, or the owning agency's SPOCs, as the due date nears and passes."""
     wanted = []
     if action.status == ActionStatus.OPEN:
-        recipients = _active([action.owner_id]) or set(spoc_ids(action.owner_agency_id))
+        # The owner, when they may read the case; else the owning agency's SPOCs who may.
+        recipients = ABOUT_ACTION.readers(action, _active([action.owner_id])) or ABOUT_ACTION.readers(
+            action, spoc_ids(action.owner_agency_id)
+        )
         event_at = at_london(action.due_date, MIDNIGHT)
         moments = {
             ACTION_DUE_SOON: at_london(working_days_before(action.due_date, timing("action_due_soon_working_days", 2))),
@@ -172,6 +211,7 @@ register_kind(
         description="An action you or your agency own is due within two working days.",
         headline="A panel action for case {reference} is due on {when}",
         still_due=_action_still_due,
+        may_tell=ABOUT_ACTION.may_tell,
     )
 )
 register_kind(
@@ -181,6 +221,7 @@ register_kind(
         description="An action you or your agency own has passed its due date.",
         headline="A panel action for case {reference} was due on {when} and is overdue",
         still_due=_action_still_due,
+        may_tell=ABOUT_ACTION.may_tell,
     )
 )
 
@@ -199,11 +240,21 @@ def next_review_dates(case_ids: Iterable[int]) -> dict[int, dt.date]:
     return {case_id: day for case_id, day in rows if day is not None}
 
 
+def _review_referrals(review_ids: Collection[int]) -> dict[int, Referral]:
+    rows = PostExitReview.objects.filter(pk__in=list(review_ids)).select_related("case__referral")
+    return {r.pk: r.case.referral for r in rows}
+
+
+# A post-exit review's reminders are about its case (a case's own reminders are about its referral,
+# which shares the case's id: ``ABOUT_REFERRAL``).
+ABOUT_POST_EXIT_REVIEW = About(records_of=_review_referrals)
+
+
 def sync_case(case_id: int) -> None:
-    """The case review the panel set, while the case is under support; its post-exit reviews once exited."""
+    """The case review the panel set, while the case is under support; its post-exit reviews once exited.
+    The chair and the case owner, those of them who may read the case."""
     case = Case.objects.select_related("panel").get(pk=case_id)
-    chair_ids = _active([case.panel.chair_id])
-    people = sorted(chair_ids | _active([case.owner_id]))
+    people = ABOUT_REFERRAL.readers(case, {case.panel.chair_id, case.owner_id})
     review_date = next_review_dates([case.pk]).get(case.pk) if case.status in UNDER_REVIEW else None
     wanted = []
     if review_date is not None and review_date > timezone.localdate():
@@ -251,6 +302,7 @@ register_kind(
         description="A case you own or chair is due for review at the panel.",
         headline="Case {reference} is due for review on {when}",
         still_due=_case_review_still_due,
+        may_tell=ABOUT_REFERRAL.may_tell,
     )
 )
 register_kind(
@@ -260,6 +312,7 @@ register_kind(
         description="A case that left the programme is due its 6- or 12-month post-exit review.",
         headline="The post-exit review of case {reference} is due on {when}",
         still_due=_post_exit_still_due,
+        may_tell=ABOUT_POST_EXIT_REVIEW.may_tell,
     )
 )
 

@@ -1,7 +1,8 @@
 """Who is reminded of what, and when, for referrals.
 
-- Screening clock at risk: the screening agencies' screening officers, at 09:00
-  on the working day before the screening falls due; gone once screened.
+- Screening clock at risk: the screening agencies' screening officers who may
+  read the referral, at 09:00 on the working day before the screening falls due;
+  gone once screened.
 
 Each ``sync_*`` runs inside the transaction of the event that changed the
 record and states the reminders it should now have (core.notifications keeps
@@ -30,6 +31,7 @@ from core.notifications import (
 )
 from partnership.models import Role, User
 from referrals.models import Referral, ReferralStatus
+from sharing.reminders import About
 
 SCREENING_AT_RISK = "screening_at_risk"
 
@@ -55,6 +57,14 @@ def _date_of(moment: dt.datetime | None) -> dt.date | None:
     return london_date(moment) if moment else None
 
 
+def _referrals(ids: Collection[int]) -> dict[int, Referral]:
+    return Referral.objects.in_bulk(list(ids))
+
+
+# A screening reminder is about its referral: only the screening officers who may read it hear.
+ABOUT_REFERRAL = About(records_of=_referrals)
+
+
 # --- screening clock ---------------------------------------------------------------------------
 
 
@@ -72,7 +82,8 @@ def sync_referral(referral: Referral) -> None:
         ).values_list("pk", flat=True)
         link = link_to("referrals:detail", referral.pk)
         wanted = [
-            Due(SCREENING_AT_RISK, pk, at, referral.screening_due_at, link, referral.reference or "") for pk in officers
+            Due(SCREENING_AT_RISK, pk, at, referral.screening_due_at, link, referral.reference or "")
+            for pk in ABOUT_REFERRAL.readers(referral, officers)
         ]
     sync_reminders(obj=referral, kinds=[SCREENING_AT_RISK], wanted=wanted)
 
@@ -93,6 +104,7 @@ register_kind(
         description="A referral waiting for screening is due to be screened within a working day.",
         headline="Screening of referral {reference} is due by the end of {when}",
         still_due=_screening_still_due,
+        may_tell=ABOUT_REFERRAL.may_tell,
     )
 )
 

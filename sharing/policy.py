@@ -13,10 +13,13 @@ Lists are computed in SQL from the grant table, one query, never in Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -208,3 +211,50 @@ def require(user: Any, action: Action, obj: ShareableModel | ShareableChildModel
         raise NotFound("Not found.")
     if action is not Action.VIEW and not can(user, action, obj):
         raise PermissionDenied("You cannot do that to this record.")
+
+
+def readers_of(records: Iterable[ShareableModel], user_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """Which of ``user_ids`` may read which of ``records`` (one model): ``(user id, record id)`` pairs, one query.
+
+    For telling people about a record (DESIGN.md rule 12): the same rules as ``can_view``, from
+    the other side, for a batch of candidate people at once. A break-glass opening does not count:
+    it lets its holder read one record for a while, never be told about it.
+    """
+    by_pk = {r.pk: r for r in records}
+    wanted = set(user_ids)
+    if not by_pk or not wanted:
+        return set()
+    model = type(next(iter(by_pk.values())))
+    grants = grant_model(model).objects.filter(
+        _active_grant_q(),
+        content_object_id__in=list(by_pk),
+        group_id=OuterRef("agency__group_id"),
+        classification__lte=OuterRef("clearance__rank"),
+        restricted=False,
+    )
+    people = (
+        get_user_model()
+        .objects.filter(
+            pk__in=wanted,
+            is_active=True,
+            agency__isnull=False,
+            agency__is_active=True,
+            roles__overlap=sorted(CASE_WORKING_ROLES),
+        )
+        .annotate(granted=ArraySubquery(grants.values("content_object_id")))
+        .values_list("pk", "agency_id", "clearance__rank", "granted")
+    )
+    pairs = set()
+    for pk, agency_id, rank, granted in people:
+        for record in by_pk.values():
+            if record.is_draft:
+                readable = record.created_by_id == pk
+            else:
+                readable = (
+                    record.pk in granted
+                    and record.classification <= (rank or 0)
+                    and not (record.originator_only and record.owning_agency_id != agency_id)
+                )
+            if readable:
+                pairs.add((pk, record.pk))
+    return pairs

@@ -21,7 +21,15 @@ settings), ``outbox`` (writing reminders), ``sweep`` (sending them),
 from __future__ import annotations
 
 from core.notifications.inbox import mark_all_read, mark_read, notify, unread_count
-from core.notifications.kinds import ReminderKind, StillDue, mandatory_kinds, register_kind, reminder_kinds, timing
+from core.notifications.kinds import (
+    MayTell,
+    ReminderKind,
+    StillDue,
+    mandatory_kinds,
+    register_kind,
+    reminder_kinds,
+    timing,
+)
 from core.notifications.outbox import Due, SyncResult, alert_now, cancel_reminders, sync_reminders
 from core.notifications.preferences import email_preferences, set_email_preferences
 from core.notifications.sweep import (
@@ -45,6 +53,7 @@ __all__ = [
     "MAX_FAILURES",
     "BatchFigure",
     "Due",
+    "MayTell",
     "ReminderKind",
     "StillDue",
     "SweepReport",

@@ -16,6 +16,7 @@ from core.models import Reminder
 from core.working_days import format_moment
 
 StillDue = Callable[[Sequence[Reminder], dt.datetime], Collection[int]]
+MayTell = Callable[[Sequence[Reminder]], Collection[int]]
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,21 @@ class ReminderKind:
     the whole of what the recipient is told, in the app and by email.
     ``still_due(reminders, now)`` returns the ids of those reminders whose
     object still needs them (one query per batch); the sweep skips the rest.
+
+    ``may_tell(reminders)`` returns the ids of those reminders whose recipient
+    may still be told (DESIGN.md rule 12): they may read the record the
+    reminder is about. The app asks the same question when it queues a
+    reminder; the sweep asks again just before sending, and skips (and records)
+    the rest, so a revoked share, a lowered clearance, a deactivated user or a
+    raised classification stops it. Every kind must say; ``sharing.reminders.About``
+    builds the check from the record each object is about.
     """
 
     code: str
     label: str
     headline: str
     still_due: StillDue
+    may_tell: MayTell
     description: str = ""
     show_time: bool = False
 

@@ -8,6 +8,9 @@ backoff until :data:`MAX_FAILURES`.
 
 No personal data ever leaves through here: an email is built from its kind's
 headline, a moment, a record reference and a link into Convene, and nothing else.
+And nothing reaches someone who may not read the record it is about (DESIGN.md
+rule 12): each kind's ``may_tell`` is asked again just before sending; a
+reminder that fails it is skipped, never retried, with the reason on its row.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ DEFAULT_BATCH_SIZE = 200
 MAX_FAILURES = 5
 # A sweep stops starting new batches after this long; the next one carries on.
 DEFAULT_TIME_BUDGET = dt.timedelta(minutes=4)
+# Why a reminder was not sent to someone who may not (or no longer) read what it is about.
+MAY_NOT_READ = "Recipient may not read the record it is about"
 
 
 @dataclass
@@ -127,14 +132,18 @@ class _Plan:
 
 
 def _plan(batch: list[Reminder], kinds: dict[str, ReminderKind], now: dt.datetime) -> list[_Plan]:
-    """Decide each reminder's fate with one query per kind, one for recipients, one for preferences."""
+    """Decide each reminder's fate: still due, recipient active, recipient still allowed to be told
+    (each kind's own checks, a query or two per kind), then email or in-app only (one query each)."""
     by_kind: dict[str, list[Reminder]] = defaultdict(list)
     for reminder in batch:
         by_kind[reminder.kind].append(reminder)
     still: set[int] = set()
+    tellable: set[int] = set()
     for code, rows in by_kind.items():
         if code in kinds:
             still.update(kinds[code].still_due(rows, now))
+            # Rule 12, asked again at the last moment: only those who may read what it is about.
+            tellable.update(kinds[code].may_tell([r for r in rows if r.pk in still]))
     recipients = {
         pk: (active, email)
         for pk, active, email in get_user_model()
@@ -156,6 +165,8 @@ def _plan(batch: list[Reminder], kinds: dict[str, ReminderKind], now: dt.datetim
             plans.append(_Plan(reminder, skip="No longer due"))
         elif not active:
             plans.append(_Plan(reminder, skip="Recipient no longer active"))
+        elif reminder.pk not in tellable:
+            plans.append(_Plan(reminder, skip=MAY_NOT_READ))
         elif address and (reminder.kind in forced or (reminder.recipient_id, reminder.kind) not in in_app_only):
             plans.append(_Plan(reminder, email_to=address))
         else:

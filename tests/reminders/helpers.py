@@ -68,14 +68,19 @@ def travel(at: dt.datetime) -> time_machine.travel:
     return time_machine.travel(at, tick=False)
 
 
-def make_due_reminders(count: int, recipients: list[User], *, due: dt.datetime, kind: str = "break_glass") -> list[int]:
+def make_due_reminders(
+    count: int, recipients: list[User], *, due: dt.datetime, kind: str = "break_glass", opener: User | None = None
+) -> list[int]:
     """``count`` due reminders spread over ``recipients`` (each a distinct due moment), about one
-    real break-glass opening. Returns their ids."""
+    real break-glass opening by ``opener`` (else the first recipient). Returns their ids.
+
+    Break-glass alerts go only to auditors and the opener's agency SPOCs (DESIGN.md rules 9 and
+    12): recipients outside that audience are skipped by the sweep, as they should be."""
     from django.contrib.contenttypes.models import ContentType
 
     from sharing.models import BreakGlass
 
-    opener = recipients[0]
+    opener = opener or recipients[0]
     opening = BreakGlass.objects.create(
         user=opener,
         content_type=ContentType.objects.get_for_model(User),

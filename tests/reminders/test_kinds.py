@@ -226,9 +226,22 @@ def test_meeting_times_are_shown_in_london_time_across_the_clock_change(world):
 # --- actions ----------------------------------------------------------------------------------------
 
 
+def _case_health_may_read(world) -> Case:
+    """A case Health was asked about, so Health reads it (DESIGN.md rule 5)."""
+    case = world.case()
+    case_services.request_information(
+        actor=world.chair,
+        case_id=case.pk,
+        agency_ids=[world.health.pk],
+        question="Known?",
+        due_date=dt.date(2027, 2, 1),
+    )
+    return case
+
+
 def test_action_reminders_go_to_the_owning_agencys_spocs_without_an_owner_and_stop_when_done(world):
     with travel(T0):
-        case = world.case()
+        case = _case_health_may_read(world)
         action = panel_services.add_action(
             actor=world.chair,
             case_id=case.pk,
@@ -245,7 +258,7 @@ def test_action_reminders_go_to_the_owning_agencys_spocs_without_an_owner_and_st
 
 def test_action_reminders_go_to_the_named_owner(world):
     with travel(T0):
-        case = world.case()
+        case = _case_health_may_read(world)
         panel_services.add_action(
             actor=world.chair,
             case_id=case.pk,

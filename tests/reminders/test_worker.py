@@ -21,7 +21,7 @@ from core.models import DeliveryAttempt, Notification, Reminder, ReminderStatus
 from partnership.models import Role
 from referrals.reminders import SCREENING_AT_RISK
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.reminders.helpers import make_due_reminders
 from tests.reminders.worker import SWEEP, Worker, wait_for
 
@@ -58,8 +58,8 @@ def _wait_until_all_sent(worker: Worker, timeout: float = 60, beat_every: float 
 
 
 def test_a_worker_killed_mid_batch_then_restarted_sends_each_of_1000_reminders_exactly_once(worker, capsys):
-    users = [UserFactory() for _ in range(10)]
-    ids = make_due_reminders(1000, users, due=timezone.now())
+    users = [AuditorUserFactory() for _ in range(10)]  # auditors hear of every break-glass opening
+    ids = make_due_reminders(1000, users, due=timezone.now(), opener=UserFactory())
     began = time.monotonic()
     worker.start()
     worker.publish(count=3, batch_size=50)  # beat's ticks piling up: three sweeps share the work
@@ -93,8 +93,8 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_of_1000_reminders_e
 
 
 def test_a_hundred_duplicate_deliveries_of_the_sweep_send_nothing_twice(worker, capsys):
-    users = [UserFactory() for _ in range(6)]
-    ids = make_due_reminders(300, users, due=timezone.now())
+    users = [AuditorUserFactory() for _ in range(6)]  # auditors hear of every break-glass opening
+    ids = make_due_reminders(300, users, due=timezone.now(), opener=UserFactory())
     worker.concurrency = 4
     began = time.monotonic()
     worker.start()
