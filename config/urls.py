@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("referrals.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("panels.api.urls")),
+    path("", include("core.notifications.api")),
     path("", include("governance.api.urls")),
     path("", include("reports.api.urls")),
 ]

@@ -19,6 +19,7 @@ CONTRACT = [
     "/api/v1/cases/{case_id}/",
     "/api/v1/cases/{case_id}/chronology/",
     "/api/v1/panels/",
+    "/api/v1/notifications/",
     "/api/v1/statistics/",
     "/api/v1/audit-events/",
 ]

@@ -1,0 +1,52 @@
+"""``GET /api/v1/notifications/``: the caller's in-app notifications, newest first, cursor-paginated.
+
+Thin: the page comes from ``core.notifications.inbox``; token and session authentication as
+every endpoint (the project's DRF defaults), anonymous callers refused."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.models import Notification
+from core.notifications.inbox import notification_page_for
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(source="title", read_only=True)
+    link = serializers.CharField(read_only=True, help_text="A path inside Convene (empty when there is none).")
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "link", "created_at", "read"]
+        read_only_fields = fields
+
+    def get_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationListView(APIView):
+    @extend_schema(
+        operation_id="v1_notifications_list",
+        parameters=CURSOR_PARAMS,
+        responses=cursor_page_schema("NotificationPage", NotificationSerializer(many=True)),
+        summary="The caller's in-app notifications, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        page = notification_page_for(
+            viewer=request.user,
+            cursor=request.query_params.get("cursor"),
+            page_size=request.query_params.get("page_size"),
+        )
+        return cursor_page_response(request, page, NotificationSerializer)
+
+
+urlpatterns = [
+    path("notifications/", NotificationListView.as_view(), name="notification-list"),
+]
