@@ -23,6 +23,7 @@ urlpatterns = [
     path("referrals/", include("reports.urls")),
     path("referrals/", include("referrals.urls")),
     path("panels/", include("panels.urls")),
+    path("governance/", include("governance.urls")),
     path("notifications/", include("core.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

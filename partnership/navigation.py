@@ -55,7 +55,7 @@ NAVIGATION = (
         frozenset({Role.PARTNERSHIP_ADMIN}),
         "Agencies, clearance levels, users and panels.",
     ),
-    NavItem("Audit trail", "sharing:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
+    NavItem("Audit trail", "governance:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
     NavItem(
         "Outcomes report",
         "reports:outcomes_report",

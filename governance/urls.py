@@ -1,0 +1,12 @@
+from django.urls import path
+
+from governance import views
+
+app_name = "governance"
+
+urlpatterns = [
+    path("audit/", views.audit_search, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
+    path("records/<str:reference>/", views.record_access, name="record_access"),
+    path("users/<str:username>/", views.user_activity, name="user_activity"),
+]

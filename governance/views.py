@@ -1,0 +1,172 @@
+"""The auditors' pages: search the trail, export a search, a record's access report and a user's
+activity report. Each view parses its input, calls one selector (which checks the auditor role and
+audits the read) and renders. They show the trail, never a record's content (DESIGN rule 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from core.errors import PermissionDenied, ValidationError
+from core.forms import apply_service_errors
+from core.models import AuditEvent
+from core.pagination import Page
+from governance import exports, selectors
+from governance.forms import AuditSearchForm
+from governance.permissions import Capability, can
+from governance.records import object_type_label, verb_label
+from partnership.web import SignedInRequest
+
+PAGE_SIZE = 50
+
+
+def _require_auditor(request: SignedInRequest) -> None:
+    if not can(request.user, Capability.READ_AUDIT_TRAIL):
+        raise PermissionDenied("Only auditors can read the audit trail.")
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An event as the pages show it: labels for people, the trail's own fields only."""
+
+    event: AuditEvent
+    action: str
+    record_type: str
+    reference: str
+
+
+def event_rows(events: list[AuditEvent]) -> list[EventRow]:
+    return [
+        EventRow(
+            event=event,
+            action=verb_label(event.verb),
+            record_type=object_type_label(event.object_type),
+            reference=getattr(event, "reference", ""),
+        )
+        for event in events
+    ]
+
+
+def _page_links(request: SignedInRequest, page: Page[Any]) -> dict[str, str]:
+    """Links to the neighbouring pages that keep the search."""
+    links = {}
+    for name, cursor in (("previous_url", page.previous_cursor), ("next_url", page.next_cursor)):
+        if cursor:
+            params = request.GET.copy()
+            params["cursor"] = cursor
+            links[name] = f"?{params.urlencode()}"
+    return links
+
+
+def _search_params(request: SignedInRequest) -> str:
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return params.urlencode()
+
+
+def _filters(request: SignedInRequest, form: AuditSearchForm) -> tuple[selectors.TrailFilters, Any]:
+    """The search the form asks for; a person's names become their referrals' ids."""
+    given, family = form.names()
+    people = None
+    if given or family:
+        people = selectors.records_of_person(viewer=request.user, given_name=given, family_name=family)
+    ids = tuple(match.referral_id for match in people) if people is not None else None
+    return selectors.check_filters(form.filters(ids)), people
+
+
+def _render_search(request: SignedInRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "governance/audit_search.html", context, status=status)
+
+
+@login_required
+@require_GET
+def audit_search(request: SignedInRequest) -> HttpResponse:
+    _require_auditor(request)
+    form = AuditSearchForm(request.GET)
+    context: dict[str, Any] = {"form": form, "page": None, "export_limit": selectors.EXPORT_LIMIT}
+    if form.is_valid():
+        try:
+            filters, people = _filters(request, form)
+            page = selectors.search_trail(
+                viewer=request.user, filters=filters, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+            )
+        except ValidationError as exc:
+            if "cursor" in getattr(exc, "message_dict", {}):
+                raise
+            apply_service_errors(form, exc)
+        else:
+            context.update(
+                page=page,
+                rows=event_rows(page.results),
+                people=people,
+                filters=filters,
+                search_params=_search_params(request),
+                first_page=not request.GET.get("cursor"),
+                **_page_links(request, page),
+            )
+    return _render_search(request, context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def audit_export(request: SignedInRequest) -> HttpResponse:
+    """The search as CSV (at most ``EXPORT_LIMIT`` events, newest first); the export is audited."""
+    _require_auditor(request)
+    form = AuditSearchForm(request.GET)
+    if form.is_valid():
+        try:
+            filters, _people = _filters(request, form)
+            export = selectors.export_trail(viewer=request.user, filters=filters)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            response = HttpResponse(exports.trail_csv(export.rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+            response["X-Content-Type-Options"] = "nosniff"
+            response["X-Export-Truncated"] = "true" if export.truncated else "false"
+            return response
+    return _render_search(request, {"form": form, "page": None, "export_limit": selectors.EXPORT_LIMIT}, 400)
+
+
+@login_required
+@require_GET
+def record_access(request: SignedInRequest, reference: str) -> HttpResponse:
+    """Who read or changed anything about one record, and when (404 for a reference that names nothing)."""
+    _require_auditor(request)
+    report = selectors.record_access_report(
+        viewer=request.user, reference=reference, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+    )
+    context = {
+        "report": report,
+        "rows": event_rows(report.page.results),
+        "first_page": not request.GET.get("cursor"),
+        **_page_links(request, report.page),
+    }
+    return render(request, "governance/record_access.html", context)
+
+
+@login_required
+@require_GET
+def user_activity(request: SignedInRequest, username: str) -> HttpResponse:
+    """What one user did, as the trail records it (failed sign-ins under that username included)."""
+    _require_auditor(request)
+    report = selectors.user_activity_report(
+        viewer=request.user, username=username, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+    )
+    page = report.page
+    context = {
+        "report": report,
+        "by_verb": [(verb_label(row.verb), row) for row in report.by_verb],
+        "touched": [(object_type_label(row.object_type), row) for row in report.records],
+        "rows": event_rows(page.results if page else []),
+        "first_page": not request.GET.get("cursor"),
+        **(_page_links(request, page) if page else {}),
+    }
+    return render(request, "governance/user_activity.html", context)
