@@ -1,8 +1,8 @@
 """Writes for cases: opening one from screening, its lifecycle, information requests,
 contributions, case notes and chronology significance.
 
-One function per use case; each asks the policy, locks the row, validates
-everything, then writes, audits and queues its reminders.
+One function per use case; each locks the row (``referrals.services.locked_row``), asks the
+policy, validates everything, then writes, audits and queues its reminders.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from referrals.services import (
     add_entry,
     check_upload,
     locked_referral,
+    locked_row,
     next_reference,
     record_screening_decision,
     touch_referral,
@@ -121,10 +122,7 @@ def _next_case_reference(year: int) -> str:
 
 
 def _locked_case(case_id: int) -> Case:
-    case = Case.objects.select_for_update().select_related("referral", "panel").filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("Not found.")
-    return case
+    return locked_row(Case, case_id, "referral", "panel")
 
 
 def require_case_manager(actor: User, case: Case) -> None:
@@ -240,15 +238,7 @@ def request_information(
 
 
 def _locked_request(request_id: int) -> InformationRequest:
-    request = (
-        InformationRequest.objects.select_for_update()
-        .select_related("case__referral", "agency")
-        .filter(pk=request_id)
-        .first()
-    )
-    if request is None:
-        raise NotFound("Not found.")
-    return request
+    return locked_row(InformationRequest, request_id, "case__referral", "agency")
 
 
 def _require_agency_member(actor: User, request: InformationRequest, *, spoc: bool) -> None:
@@ -282,7 +272,7 @@ def return_contribution(
     text: str,
     classification: int,
     releasable_summary: str = "",
-    documents: list[UploadedFile] | None = None,
+    documents: list[UploadedFile[bytes]] | None = None,
 ) -> ChronologyEntry:
     """An agency's answer: text and documents, classified; above Baseline it needs a releasable summary."""
     request = _locked_request(request_id)
@@ -291,24 +281,9 @@ def return_contribution(
         raise PermissionDenied("Only your agency's single point of contact or the assignee can answer this.")
     if request.status not in lifecycle.REQUEST_OPEN:
         raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
-    errors: dict[str, list[str]] = {}
-    if not text.strip():
-        errors["text"] = ["Enter what your agency knows"]
-    try:
-        rank = validate_classification(actor, classification)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        rank = 1
-    if rank > 1 and not releasable_summary.strip():
-        errors["releasable_summary"] = ["Above Baseline, give a summary that readers with Baseline clearance can see"]
-    checked = []
-    for upload in documents or []:
-        try:
-            checked.append((upload, check_upload(upload)))
-        except ValidationError as exc:
-            errors.setdefault("documents", []).extend(exc.message_dict.get("file", []))
-    if errors:
-        raise ValidationError(errors)
+    rank, checked = _checked_contribution(
+        actor, text=text, classification=classification, releasable_summary=releasable_summary, documents=documents
+    )
     entry = add_entry(
         actor=actor,
         referral=request.case.referral,
@@ -335,6 +310,36 @@ def return_contribution(
     touch_referral(request.case.referral)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
     return entry
+
+
+def _checked_contribution(
+    actor: User,
+    *,
+    text: str,
+    classification: int,
+    releasable_summary: str,
+    documents: list[UploadedFile[bytes]] | None,
+) -> tuple[int, list[tuple[UploadedFile[bytes], str]]]:
+    """Every problem with a contribution at once: its rank and each document with its checked type, or errors."""
+    errors: dict[str, list[str]] = {}
+    if not text.strip():
+        errors["text"] = ["Enter what your agency knows"]
+    try:
+        rank = validate_classification(actor, classification)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        rank = 1
+    if rank > 1 and not releasable_summary.strip():
+        errors["releasable_summary"] = ["Above Baseline, give a summary that readers with Baseline clearance can see"]
+    checked = []
+    for upload in documents or []:
+        try:
+            checked.append((upload, check_upload(upload)))
+        except ValidationError as exc:
+            errors.setdefault("documents", []).extend(exc.message_dict.get("file", []))
+    if errors:
+        raise ValidationError(errors)
+    return rank, checked
 
 
 @transaction.atomic
@@ -414,9 +419,9 @@ def add_case_note(
 
 @transaction.atomic
 def mark_significant(*, actor: User, entry_id: int, significant: bool) -> ChronologyEntry:
-    entry = ChronologyEntry.objects.select_for_update().select_related("referral").filter(pk=entry_id).first()
-    if entry is None or not policy.can(actor, policy.Action.VIEW, entry):
-        raise NotFound("Not found.")
+    entry = locked_row(ChronologyEntry, entry_id, "referral")
+    if not policy.can(actor, policy.Action.VIEW, entry):
+        raise NotFound("Not found.")  # the same answer as for a missing entry
     entry.significant = significant
     entry.save(update_fields=["significant"])
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=entry, details={"significant": significant})

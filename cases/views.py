@@ -401,12 +401,12 @@ def referral_chronology_export(request: SignedInRequest, referral_id: int, fmt: 
 
 @login_required
 @require_POST
-def entry_significance(request: SignedInRequest, entry_id: int) -> HttpResponse:
+def entry_significance(request: SignedInRequest, entry_id: int) -> HttpResponseBase:
     significant = request.POST.get("significant") == "yes"
     entry = services.mark_significant(actor=request.user, entry_id=entry_id, significant=significant)
-    messages_text = f"{entry.title} is {'now marked' if significant else 'no longer marked'} as significant."
+    message = f"{entry.title} is {'now marked' if significant else 'no longer marked'} as significant."
     fallback = reverse("cases:referral_chronology", args=[entry.referral_id])
-    return redirect_with_success(request, messages_text, safe_return(request, fallback) + f"#entry-{entry.pk}")
+    return redirect_with_success(request, message, safe_return(request, fallback) + f"#entry-{entry.pk}")
 
 
 @login_required

@@ -1,13 +1,13 @@
-"""Writes for referrals. One function per use case; each asks the sharing
-policy, locks the row, checks the transition table, saves, audits."""
+"""Writes for referrals. One function per use case; each locks the row (``locked_row``), asks the
+sharing policy, checks the transition table, validates everything, then saves and audits."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core.audit import record_event
@@ -85,6 +85,24 @@ REFERRAL_FIELDS = (
 )
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+def locked_row(model: type[M], pk: int, *related: str) -> M:
+    """The row, locked for the rest of the transaction (``select_for_update``), or ``NotFound``.
+
+    ``related`` are followed in the same query (and locked with it). The caller still asks the
+    policy: a row found here may be one the actor must not know exists.
+    """
+    queryset = model._default_manager.select_for_update()
+    if related:
+        queryset = queryset.select_related(*related)
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise NotFound("Not found.")
+    return row
+
+
 def _require_referrer(actor: User) -> None:
     if not policy.is_case_worker(actor):
         raise PermissionDenied("Only practitioners in a partner agency can make referrals.")
@@ -92,14 +110,14 @@ def _require_referrer(actor: User) -> None:
 
 def validate_classification(actor: User, rank: Any) -> int:
     try:
-        rank = int(rank)
+        value = int(rank)
     except (TypeError, ValueError) as exc:
         raise ValidationError({"classification": ["Choose a classification."]}) from exc
-    if not ClearanceLevel.objects.filter(rank=rank).exists():
-        raise ValidationError({"classification": [f"There is no clearance level with rank {rank}."]})
-    if rank > actor.clearance_rank:
+    if not ClearanceLevel.objects.filter(rank=value).exists():
+        raise ValidationError({"classification": [f"There is no clearance level with rank {value}."]})
+    if value > actor.clearance_rank:
         raise ValidationError({"classification": ["The classification cannot be higher than your own clearance."]})
-    return rank
+    return value
 
 
 def next_reference(year: int) -> str:
@@ -137,9 +155,7 @@ def start_referral(*, actor: User) -> Referral:
 @transaction.atomic
 def update_draft(*, actor: User, referral_id: int, expected_version: int | None, changes: dict[str, Any]) -> Referral:
     """Save part of the journey. A stale version (another tab saved first) is refused."""
-    referral = Referral.objects.select_for_update().select_related("subject").filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound("Not found.")
+    referral = locked_row(Referral, referral_id, "subject")
     policy.require(actor, policy.Action.CHANGE, referral)
     if expected_version is not None and expected_version != referral.version:
         raise ConflictError("Someone changed this referral since you opened it. Check the answers and try again.")
@@ -195,9 +211,7 @@ def missing_answers(referral: Referral, *, require_structured: bool = True) -> d
 @transaction.atomic
 def submit_referral(*, actor: User, referral_id: int, require_structured: bool = True) -> Referral:
     """Submit a draft: give it a reference, grant the referring and screening agencies, find likely duplicates."""
-    referral = Referral.objects.select_for_update().select_related("subject").filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound("Not found.")
+    referral = locked_row(Referral, referral_id, "subject")
     policy.require(actor, policy.Action.VIEW, referral)
     check_transition(referral, ReferralStatus.SUBMITTED)
     if referral.created_by_id != actor.pk:
@@ -255,7 +269,7 @@ def create_referral(
     return submit_referral(actor=actor, referral_id=draft.pk, require_structured=False)
 
 
-def check_upload(upload: UploadedFile) -> str:
+def check_upload(upload: UploadedFile[bytes]) -> str:
     import filetype
 
     if upload.size is None or upload.size == 0:
@@ -277,11 +291,9 @@ def check_upload(upload: UploadedFile) -> str:
 
 @transaction.atomic
 def add_attachment(
-    *, actor: User, referral_id: int, upload: UploadedFile, classification: int, description: str = ""
+    *, actor: User, referral_id: int, upload: UploadedFile[bytes], classification: int, description: str = ""
 ) -> Attachment:
-    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound("Not found.")
+    referral = locked_referral(referral_id)
     policy.require(actor, policy.Action.CHANGE, referral)
     mime = check_upload(upload)
     rank = validate_classification(actor, classification)
@@ -302,9 +314,7 @@ def add_attachment(
 
 @transaction.atomic
 def remove_attachment(*, actor: User, attachment_id: int) -> None:
-    attachment = Attachment.objects.select_related("referral").filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("Not found.")
+    attachment = locked_row(Attachment, attachment_id, "referral")
     policy.require(actor, policy.Action.CHANGE, attachment.referral)
     attachment.file.delete(save=False)
     attachment.delete()
@@ -320,10 +330,7 @@ SCREENING_OUTCOMES = {
 
 
 def locked_referral(referral_id: int) -> Referral:
-    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound("Not found.")
-    return referral
+    return locked_row(Referral, referral_id)
 
 
 def _require_screener(actor: User, referral: Referral) -> None:
