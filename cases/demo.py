@@ -95,43 +95,48 @@ def seed_referrals() -> int:
         name="Northshire Channel Panel",
         defaults={"chair": chair, "first_meeting_at": timezone.now() + dt.timedelta(days=10)},
     )
-    referrers = [
-        _user("school.sc"),
-        _user("health.sc"),
-        _user("council.bl"),
-        _user("school.sc"),
-        _user("health.sc"),
-        _user("school.sc"),
-        _user("council.bl"),
-    ]
-    made = []
-    for (given, family, dob, postcode, ideology, urgency, concerns), author in zip(DEMO_PEOPLE, referrers, strict=True):
-        draft = referral_services.start_referral(actor=author)
-        referral_services.update_draft(
-            actor=author,
-            referral_id=draft.pk,
-            expected_version=None,
-            changes={
-                "given_name": given,
-                "family_name": family,
-                "date_of_birth": dob,
-                "postcode": postcode,
-                "ideology": ideology,
-                "urgency": urgency,
-                "concerns": concerns,
-                "classification": min(2, author.clearance_rank),
-            },
-        )
-        made.append(referral_services.submit_referral(actor=author, referral_id=draft.pk))
-    # One draft left for the teacher to resume.
-    draft = referral_services.start_referral(actor=_user("school.bl"))
+    referrers = ["school.sc", "health.sc", "council.bl", "school.sc", "health.sc", "school.sc", "council.bl"]
+    made = [_submitted(_user(username), person) for person, username in zip(DEMO_PEOPLE, referrers, strict=True)]
+    _leave_a_draft(_user("school.bl"))
+    cases = _screen(made, officer=officer, panel=panel, chair=chair)
+    _work_on_cases(cases, chair=chair)
+    return len(made)
+
+
+def _submitted(author: User, person: tuple[str, str, dt.date, str, str, str, str]) -> Referral:
+    given, family, dob, postcode, ideology, urgency, concerns = person
+    draft = referral_services.start_referral(actor=author)
     referral_services.update_draft(
-        actor=_user("school.bl"),
+        actor=author,
+        referral_id=draft.pk,
+        expected_version=None,
+        changes={
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": dob,
+            "postcode": postcode,
+            "ideology": ideology,
+            "urgency": urgency,
+            "concerns": concerns,
+            "classification": min(2, author.clearance_rank),
+        },
+    )
+    return referral_services.submit_referral(actor=author, referral_id=draft.pk)
+
+
+def _leave_a_draft(author: User) -> None:
+    """One draft left for the teacher to resume."""
+    draft = referral_services.start_referral(actor=author)
+    referral_services.update_draft(
+        actor=author,
         referral_id=draft.pk,
         expected_version=None,
         changes={"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"},
     )
-    # made[0] stays submitted; made[1] in screening; then outcomes.
+
+
+def _screen(made: list[Referral], *, officer: User, panel: Panel, chair: User) -> list[int]:
+    """made[0] stays submitted; made[1] in screening; then each outcome. The ids of the cases opened."""
     referral_services.start_screening(actor=officer, referral_id=made[1].pk)
     referral_services.record_screening_note(
         actor=officer,
@@ -164,6 +169,11 @@ def seed_referrals() -> int:
             case_owner=chair,
         )
         cases.append(referral.pk)
+    return cases
+
+
+def _work_on_cases(cases: list[int], *, chair: User) -> None:
+    """A request answered, a note and a discussion, and a case not adopted."""
     health = Agency.objects.get(users__username="health.spoc")
     requests = services.request_information(
         actor=chair, case_id=cases[0], agency_ids=[health.pk], question="Is the person known to your services?"
@@ -185,4 +195,3 @@ def seed_referrals() -> int:
         to_status="not_adopted",
         reason="Panel agreed support is better provided by early help.",
     )
-    return len(made)

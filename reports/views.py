@@ -1,9 +1,9 @@
-"""Partnership statistics pages."""
+"""Partnership statistics pages. Domain errors map to pages in ``core.middleware.DomainErrorMiddleware``."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -19,7 +19,7 @@ from reports import forms, selectors
 def outcomes_report(request: SignedInRequest) -> HttpResponse:
     """Counts for a period, small numbers suppressed: chairs, partnership admins and auditors (404 for others)."""
     if not selectors.can_read_outcome_report(request.user):
-        raise Http404("Not found.")
+        raise NotFound("Not found.")
     start, end = forms.last_twelve_months()
     form = forms.OutcomeReportForm(request.GET or None, initial={"start": start, "end": end})
     report = None
@@ -28,10 +28,8 @@ def outcomes_report(request: SignedInRequest) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         try:
             report = selectors.outcome_report(viewer=request.user, start=start, end=end)
-        except ValidationError as exc:
+        except ValidationError as exc:  # a period the report refuses: on the form, with the error summary
             apply_service_errors(form, exc)
-        except NotFound as exc:
-            raise Http404("Not found.") from exc
     return render(
         request,
         "reports/report_outcomes.html",
