@@ -373,13 +373,29 @@ class UserActivity:
 
 
 def _records_touched(events: QuerySet[AuditEvent]) -> list[RecordTouched]:
-    rows = (
+    """The records most recently touched, grouped first; then one event of each group names its
+    reference (resolving references before grouping would run the subqueries for every event)."""
+    groups = list(
         events.exclude(object_id="")
         .values("object_type", "object_id")
-        .annotate(count=Count("pk"), last=Max("occurred_at"), reference=records.reference_expression())
+        .annotate(count=Count("pk"), last=Max("occurred_at"), sample=Max("pk"))
         .order_by("-last")[:RECORDS_TOUCHED_LIMIT]
     )
-    return [RecordTouched(**row) for row in rows]
+    references = dict(
+        AuditEvent.objects.filter(pk__in=[group["sample"] for group in groups])
+        .annotate(reference=records.reference_expression())
+        .values_list("pk", "reference")
+    )
+    return [
+        RecordTouched(
+            object_type=group["object_type"],
+            object_id=group["object_id"],
+            reference=references.get(group["sample"], ""),
+            count=group["count"],
+            last=group["last"],
+        )
+        for group in groups
+    ]
 
 
 def user_activity_report(

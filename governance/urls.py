@@ -8,5 +8,5 @@ urlpatterns = [
     path("audit/", views.audit_search, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),
     path("records/<str:reference>/", views.record_access, name="record_access"),
-    path("users/<str:username>/", views.user_activity, name="user_activity"),
+    path("users/<path:username>/", views.user_activity, name="user_activity"),
 ]

@@ -236,6 +236,29 @@ def test_search_query_count_is_pinned(
         assert client.get(SEARCH, {"reference": tw.case.reference}).status_code == 200
 
 
+# Record access report: the page basics (4), the record's references, the line per person, the page
+# of events and the audit insert. User activity: the page basics (4), the user, the counts by verb,
+# the records touched and their references, the page of events and the audit insert.
+RECORD_ACCESS_QUERIES = 8
+USER_ACTIVITY_QUERIES = 10
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_report_query_counts_are_pinned(
+    tw: TrailWorld, signed_in: Any, extra: int, django_assert_num_queries: Any
+) -> None:
+    readers = [UserFactory(agency=tw.w.health, roles=[Role.PRACTITIONER]) for _ in range(extra // 10)]
+    for n in range(extra):
+        record_event(actor=readers[n % len(readers)], verb=AuditVerb.RECORD_VIEWED, obj=tw.request)
+        record_event(actor=tw.w.chair, verb=AuditVerb.RECORD_VIEWED, object_type="panels.meeting", object_id=n)
+    client = signed_in(tw.auditor)
+    client.get(SEARCH)
+    with django_assert_num_queries(RECORD_ACCESS_QUERIES):
+        assert client.get(f"/governance/records/{tw.case.reference}/").status_code == 200
+    with django_assert_num_queries(USER_ACTIVITY_QUERIES):
+        assert client.get(f"/governance/users/{tw.w.chair.username}/").status_code == 200
+
+
 # --- Export ------------------------------------------------------------------------------------------
 
 
@@ -332,3 +355,16 @@ def test_user_activity_includes_failed_sign_ins_under_an_unknown_username(tw: Tr
     page = text_of(response)
     assert "Nobody signs in with this username now" in page
     assert "Failed sign-in" in page
+
+
+def test_any_username_typed_at_sign_in_gets_a_working_link(tw: TrailWorld, signed_in: Any) -> None:
+    odd = "a/b?c=1#d e"
+    Client().post("/account/sign-in/", {"username": odd, "password": "not the password"})
+    client = signed_in(tw.auditor)
+    search = client.get(SEARCH, {"verb": AuditVerb.LOGIN_FAILED})
+    assert search.status_code == 200
+    links = re.findall(r'href="(/governance/users/[^"]+)"', search.content.decode())
+    assert links
+    report = client.get(links[0])
+    assert report.status_code == 200
+    assert odd in report.content.decode().replace("&amp;", "&").replace("&#x27;", "'")
