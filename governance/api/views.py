@@ -32,7 +32,9 @@ FILTER_PARAMS = [
     OpenApiParameter(
         "until", OpenApiTypes.STR, description="ISO date or date-time; events at or before it (a date: to its end)."
     ),
-    OpenApiParameter("break_glass", OpenApiTypes.BOOL, description="`true`: only break-glass events."),
+    OpenApiParameter(
+        "break_glass", OpenApiTypes.BOOL, description="`true`: only break-glass events; `false`: only the others."
+    ),
 ]
 
 
