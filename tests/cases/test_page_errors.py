@@ -1,0 +1,123 @@
+"""How case pages answer when a service refuses: a state that no longer allows the change,
+a decision someone else already made, an export that does not exist.
+
+DESIGN.md: every transition "is refused with a clear message when not allowed from the
+current state"; a record the user may not see, or that does not exist, is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cases import services as case_services
+from cases.models import InformationRequest, RequestStatus
+from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
+from tests.cases.factories import World
+from tests.conftest import sign_in_verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w(db: Any) -> World:
+    return World()
+
+
+def _client(user: Any) -> Client:
+    return sign_in_verified(Client(), user)
+
+
+def _banners(response: Any) -> str:
+    """The text of the page's notification banners (where a refusal is said after a redirect)."""
+    html = response.content.decode()
+    found = re.findall(r'<div class="govuk-notification-banner__content">(.*?)</div>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", " ".join(found))).strip()
+
+
+def _decision(version: int) -> dict[str, Any]:
+    return {"decision-version": version, "decision-decision": "no_further_action", "decision-rationale": "No concern"}
+
+
+def test_a_decision_made_on_a_page_opened_before_someone_else_decided_is_refused(w: World) -> None:
+    referral = w.referral()
+    stale_version = Referral.objects.get(pk=referral.pk).version
+    case_services.screen_referral(
+        actor=w.officer, referral_id=referral.pk, decision="signpost", signposted_to="mental_health", rationale="MH"
+    )
+    url = f"/referrals/{referral.pk}/screening/decision/"
+    response = _client(w.officer).post(url, _decision(stale_version))
+    assert response.status_code == 302
+    assert response["Location"] == f"/referrals/{referral.pk}/screening/"
+    page = _client(w.officer).post(url, _decision(stale_version), follow=True)
+    assert "already been decided" in _banners(page)
+    # The first decision stands.
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SIGNPOSTED
+
+
+def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w: World) -> None:
+    case = w.case()
+    [info_request] = case_services.request_information(
+        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
+    )
+    case_services.close_request(actor=w.chair, request_id=info_request.pk, reason="Not needed")
+    base = f"/referrals/requests/{info_request.pk}"
+
+    before = ChronologyEntry.objects.filter(referral=case.referral, entry_type=EntryType.CONTRIBUTION).count()
+    response = _client(w.health_spoc).post(
+        f"{base}/contribution/",
+        {"contribution-text": "We know them", "contribution-classification": "1"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"{base}/", 302)]
+    assert "closed" in _banners(response)
+    assert ChronologyEntry.objects.filter(referral=case.referral, entry_type=EntryType.CONTRIBUTION).count() == before
+    assert InformationRequest.objects.get(pk=info_request.pk).status == RequestStatus.CLOSED
+
+    later = info_request.due_date + dt.timedelta(days=14)
+    response = _client(w.chair).post(
+        f"{base}/extend/",
+        {"due_date_day": later.day, "due_date_month": later.month, "due_date_year": later.year},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/referrals/cases/{case.pk}/#requests", 302)]
+    assert "closed" in _banners(response)
+    assert InformationRequest.objects.get(pk=info_request.pk).due_date == info_request.due_date
+
+
+def test_chasing_a_closed_request_is_refused_with_a_message(w: World) -> None:
+    case = w.case()
+    [info_request] = case_services.request_information(
+        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
+    )
+    case_services.close_request(actor=w.chair, request_id=info_request.pk)
+    response = _client(w.chair).post(f"/referrals/requests/{info_request.pk}/chase/", follow=True)
+    assert response.redirect_chain == [(f"/referrals/cases/{case.pk}/#requests", 302)]
+    assert "closed" in _banners(response)
+    assert InformationRequest.objects.get(pk=info_request.pk).chase_count == 0
+
+
+@pytest.mark.parametrize("path", ["cases/{case}/chronology/export/xlsx/", "{case}/chronology/export/html/"])
+def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: World, path: str) -> None:
+    case = w.case()
+    response = _client(w.chair).get("/referrals/" + path.format(case=case.pk))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/referrals/cases/999999/",
+        "/referrals/cases/999999/chronology/",
+        "/referrals/requests/999999/",
+        "/referrals/999999/chronology/",
+    ],
+)
+def test_a_missing_record_is_the_404_page(w: World, path: str) -> None:
+    response = _client(w.chair).get(path)
+    assert response.status_code == 404
+    assert b"<html" in response.content.lower()  # the page, not a bare error
