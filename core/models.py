@@ -151,6 +151,12 @@ class AuditVerb(models.TextChoices):
     SHARE_EXPIRED = "share_expired", "Share expired"
     BREAK_GLASS = "break_glass", "Break-glass access"
     TRANSITION = "transition", "Changed state"
+    CONFIGURED = "configured", "Changed configuration"
+    CHANGE_REQUESTED = "change_requested", "Asked for a change that needs approval"
+    CHANGE_APPROVED = "change_approved", "Approved a change"
+    CHANGE_REJECTED = "change_rejected", "Rejected a change"
+    TOKEN_ISSUED = "token_issued", "Issued an API token"
+    TOKEN_REVOKED = "token_revoked", "Revoked an API token"
 
 
 class AuditEvent(models.Model):

@@ -76,6 +76,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     *_agency_users("school", [("Lucy", "Hart"), ("Ben", "Doyle"), ("Amira", "Khan"), ("Fiona", "Grant")], {}),
     *_agency_users("probation", [("Joel", "Fisher"), ("Maya", "Stone"), ("Carl", "Dunn"), ("Zara", "Lowe")], {}),
     DemoUser("admin", "Alex", "Morgan", None, 1, (Role.PARTNERSHIP_ADMIN,), "Partnership admin"),
+    # A second admin approves what the first asks for (raised clearance, new roles): rule 13.
+    DemoUser("admin2", "Chris", "Okoro", None, 1, (Role.PARTNERSHIP_ADMIN,), "Partnership admin"),
     DemoUser("auditor", "Jo", "Baines", None, 1, (Role.AUDITOR,), "Information governance"),
 )
 

@@ -70,7 +70,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):  # type: ignore[union-attr, attr-defined]
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):  # type: ignore[attr-defined]
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Two-factor authentication required."}, status=403)
             return redirect(f"{reverse('two_factor')}?next={request.path}")

@@ -143,6 +143,13 @@ class PartnershipSettings(models.Model):
     break_glass_minutes = models.PositiveSmallIntegerField(
         default=60, help_text="How long a break-glass opening lasts."
     )
+    second_admin_approval = models.BooleanField(
+        default=True,
+        help_text=(
+            "A second partnership admin approves every raised clearance, new role and move of a case "
+            "worker to another agency before it applies (and turning this off needs approval too)."
+        ),
+    )
 
     class Meta:
         verbose_name = "partnership settings"
@@ -202,3 +209,60 @@ class PanelMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} on {self.panel}"
+
+
+class ChangeRequestKind(models.TextChoices):
+    USER = "user", "A person's access"
+    SETTINGS = "settings", "Partnership settings"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChangeRequest(models.Model):
+    """A configuration change waiting for a second partnership admin (DESIGN.md rule 13).
+
+    ``before`` holds the values of the changed fields when the change was asked for and ``after``
+    the values asked for (the keys of ``partnership.snapshots``). Approval applies ``after`` only
+    while the record still holds ``before``; neither the person who asked nor the person it is
+    about may decide it."""
+
+    kind = models.CharField(max_length=16, choices=ChangeRequestKind.choices)
+    target_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="change_requests"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests_made")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="change_requests_decided"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "change awaiting approval"
+        verbose_name_plural = "changes awaiting approval"
+        indexes = [models.Index(fields=["status", "requested_at"], name="change_request_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="user", target_user__isnull=False)
+                | models.Q(kind="settings", target_user__isnull=True),
+                name="change_request_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="change_request_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        about = self.target_user.username if self.target_user_id and self.target_user else "partnership settings"
+        return f"Change #{self.pk} to {about} ({self.get_status_display()})"

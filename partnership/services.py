@@ -1,20 +1,59 @@
-"""Writes to partnership configuration. Admin screens and commands call these."""
+"""Writes to partnership configuration. The admin site, the API and commands call these.
+
+Every write here is in the hash-chained audit trail with before and after (DESIGN.md rule 13):
+``AuditVerb.CONFIGURED`` with ``details = {"action", "before", "after"}`` holding only what
+changed (see ``partnership.snapshots``). ``actor=None`` is the system: seeding and an operator's
+management command. Who may configure is decided in ``partnership.permissions``; the rule that
+an admin never changes their own agency, clearance, roles or active state lives in
+``update_user`` and nowhere else. When the partnership asks for it, a raised clearance, a new
+role or moving a case worker to another agency waits for a second admin (``ChangeRequest``)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
-from core.errors import ValidationError
-from partnership.models import Agency, ApiToken, ClearanceLevel, User
+from core.audit import record_event
+from core.errors import ConflictError, PermissionDenied, ValidationError
+from core.models import AuditVerb
+from partnership import permissions
+from partnership.models import (
+    CASE_WORKING_ROLES,
+    Agency,
+    ApiToken,
+    ChangeRequest,
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    ClearanceLevel,
+    Panel,
+    PanelMembership,
+    PartnershipSettings,
+    Role,
+    User,
+)
+from partnership.snapshots import (
+    PANEL_KEYS,
+    SETTINGS_KEYS,
+    USER_KEYS,
+    agency_state,
+    clearance_state,
+    diff,
+    panel_members_state,
+    panel_state,
+    settings_state,
+    token_state,
+    user_state,
+)
 
 DEFAULT_CLEARANCE_LEVELS = (
     (1, "Baseline", "Baseline Personnel Security Standard (BPSS)."),
@@ -23,52 +62,377 @@ DEFAULT_CLEARANCE_LEVELS = (
 )
 
 
+# --- The audit of configuration ---------------------------------------------------------------
+
+
+def _audit_change(actor: Any, obj: Model, before: dict[str, Any], after: dict[str, Any], **extra: Any) -> None:
+    """One CONFIGURED event with what changed; nothing when nothing did."""
+    change = diff(before, after)
+    if change["before"] or change["after"]:
+        record_event(actor=actor, verb=AuditVerb.CONFIGURED, obj=obj, details={"action": "changed", **extra, **change})
+
+
+def _audit_created(actor: Any, obj: Model, after: dict[str, Any], **extra: Any) -> None:
+    details = {"action": "created", **extra, "before": {}, "after": after}
+    record_event(actor=actor, verb=AuditVerb.CONFIGURED, obj=obj, details=details)
+
+
+def _needs_approval(actor: Any) -> bool:
+    return actor is not None and PartnershipSettings.current().second_admin_approval
+
+
+def _ask_for_approval(
+    *, actor: Any, kind: ChangeRequestKind, target: Model, before: dict[str, Any], after: dict[str, Any]
+) -> ChangeRequest:
+    change_request = ChangeRequest.objects.create(
+        kind=kind,
+        target_user=target if isinstance(target, User) else None,
+        requested_by=actor,
+        before=before,
+        after=after,
+    )
+    details = {"request": change_request.pk, "before": before, "after": after}
+    record_event(actor=actor, verb=AuditVerb.CHANGE_REQUESTED, obj=target, details=details)
+    return change_request
+
+
+# --- Agencies ---------------------------------------------------------------------------------
+
+
 def _group_name(agency_name: str) -> str:
     return f"Agency: {agency_name}"[:150]
 
 
 @transaction.atomic
-def create_agency(*, name: str, kind: str, screens_referrals: bool = False, is_active: bool = True) -> Agency:
+def create_agency(
+    *, actor: Any = None, name: str, kind: str, screens_referrals: bool = False, is_active: bool = True
+) -> Agency:
     """Create an agency together with the one django Group that holds its grants."""
-    group = Group.objects.create(name=_group_name(name))
-    agency = Agency(name=name, kind=kind, screens_referrals=screens_referrals, is_active=is_active, group=group)
-    agency.full_clean()
+    permissions.require_configure(actor)
+    agency = Agency(name=name, kind=kind, screens_referrals=screens_referrals, is_active=is_active)
+    agency.full_clean(exclude=["group"])
+    agency.group = Group.objects.create(name=_group_name(name))
     agency.save()
+    _audit_created(actor, agency, agency_state(agency))
     return agency
 
 
-@transaction.atomic
-def update_agency(*, agency: Agency, name: str, kind: str, screens_referrals: bool, is_active: bool) -> Agency:
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    was_active = agency.is_active
-    agency.name, agency.kind, agency.screens_referrals = name, kind, screens_referrals
-    agency.full_clean()
-    agency.save(update_fields=["name", "kind", "screens_referrals", "updated_at"])
-    Group.objects.filter(pk=agency.group_id).update(name=_group_name(name))
-    if was_active and not is_active:
-        deactivate_agency(agency=agency)
-    elif is_active and not was_active:
-        agency.is_active = True
-        agency.save(update_fields=["is_active", "updated_at"])
-    return agency
-
-
-@transaction.atomic
-def deactivate_agency(*, agency: Agency) -> None:
+def _end_agency_access(agency: Agency) -> dict[str, Any]:
     """Keep the agency and its history; end every session and token of its users."""
-    Agency.objects.filter(pk=agency.pk).update(is_active=False, updated_at=timezone.now())
-    agency.is_active = False
     users = User.objects.filter(agency=agency)
     users.update(session_version=F("session_version") + 1)
-    ApiToken.objects.filter(user__in=users, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    tokens = ApiToken.objects.filter(user__in=users, revoked_at__isnull=True)
+    revoked = sorted(tokens.values_list("pk", flat=True))
+    tokens.update(revoked_at=timezone.now())
+    return {"tokens_revoked": revoked} if revoked else {}
 
 
 @transaction.atomic
-def deactivate_user(*, user: User) -> None:
+def _change_agency(*, actor: Any, agency: Agency, changes: Mapping[str, Any]) -> Agency:
+    permissions.require_configure(actor)
+    locked = Agency.objects.select_for_update().get(pk=agency.pk)
+    before = agency_state(locked)
+    for key, value in changes.items():
+        setattr(locked, key, value)
+    locked.full_clean()
+    locked.save(update_fields=[*changes, "updated_at"])
+    Group.objects.filter(pk=locked.group_id).update(name=_group_name(locked.name))
+    ended = _end_agency_access(locked) if before["is_active"] and not locked.is_active else {}
+    _audit_change(actor, locked, before, agency_state(locked), **ended)
+    for key in changes:
+        setattr(agency, key, getattr(locked, key))
+    return locked
+
+
+def update_agency(
+    *, actor: Any = None, agency: Agency, name: str, kind: str, screens_referrals: bool, is_active: bool
+) -> Agency:
+    changes = {"name": name, "kind": kind, "screens_referrals": screens_referrals, "is_active": is_active}
+    return _change_agency(actor=actor, agency=agency, changes=changes)
+
+
+def deactivate_agency(*, actor: Any = None, agency: Agency) -> None:
+    """Keep the agency and its history; end every session and token of its users."""
+    _change_agency(actor=actor, agency=agency, changes={"is_active": False})
+
+
+# --- Clearance levels -------------------------------------------------------------------------
+
+
+def ensure_default_clearance_levels() -> None:
+    for rank, name, description in DEFAULT_CLEARANCE_LEVELS:
+        level, created = ClearanceLevel.objects.get_or_create(
+            rank=rank, defaults={"name": name, "description": description}
+        )
+        if created:
+            _audit_created(None, level, clearance_state(level))
+
+
+@transaction.atomic
+def create_clearance_level(*, actor: Any = None, rank: int, name: str, description: str = "") -> ClearanceLevel:
+    permissions.require_configure(actor)
+    level = ClearanceLevel(rank=rank, name=name, description=description)
+    level.full_clean()
+    level.save()
+    _audit_created(actor, level, clearance_state(level))
+    return level
+
+
+@transaction.atomic
+def update_clearance_level(
+    *, actor: Any = None, level: ClearanceLevel, rank: int, name: str, description: str = ""
+) -> ClearanceLevel:
+    """Renumbering a level that people hold would change what each of them may read: refused."""
+    permissions.require_configure(actor)
+    locked = ClearanceLevel.objects.select_for_update().get(pk=level.pk)
+    before = clearance_state(locked)
+    if rank != locked.rank and User.objects.filter(clearance=locked).exists():
+        raise ValidationError({"rank": [f"{locked.name} is held by users: add a new level instead of renumbering it."]})
+    locked.rank, locked.name, locked.description = rank, name, description
+    locked.full_clean()
+    locked.save(update_fields=["rank", "name", "description", "updated_at"])
+    _audit_change(actor, locked, before, clearance_state(locked))
+    return locked
+
+
+@transaction.atomic
+def delete_clearance_level(*, actor: Any = None, level: ClearanceLevel) -> None:
+    """A level held by any user cannot be deleted."""
+    permissions.require_configure(actor)
+    if User.objects.filter(clearance=level).exists():
+        raise ValidationError(f"{level.name} is held by users and cannot be deleted.")
+    before, pk = clearance_state(level), level.pk
+    level.delete()
+    record_event(
+        actor=actor,
+        verb=AuditVerb.CONFIGURED,
+        object_type=ClearanceLevel._meta.label_lower,
+        object_id=pk,
+        details={"action": "deleted", "before": before, "after": {}},
+    )
+
+
+# --- Partnership settings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    settings: PartnershipSettings
+    pending: ChangeRequest | None
+
+
+@transaction.atomic
+def update_partnership_settings(*, actor: Any = None, changes: Mapping[str, Any]) -> SettingsChange:
+    """Turning the second-admin approval off is itself approved by a second admin."""
+    permissions.require_configure(actor)
+    unknown = set(changes) - set(SETTINGS_KEYS)
+    if unknown:
+        raise TypeError(f"Not partnership settings: {sorted(unknown)}")
+    row = PartnershipSettings.objects.select_for_update().get(pk=PartnershipSettings.current().pk)
+    before = settings_state(row)
+    wanted = {**before, **changes}
+    held = {}
+    if before["second_admin_approval"] and not wanted["second_admin_approval"] and actor is not None:
+        held = {"second_admin_approval": False}
+        wanted["second_admin_approval"] = True
+    _apply_settings(row, wanted)
+    _audit_change(actor, row, before, settings_state(row))
+    pending = None
+    if held:
+        pending = _ask_for_approval(
+            actor=actor, kind=ChangeRequestKind.SETTINGS, target=row, before={"second_admin_approval": True}, after=held
+        )
+    return SettingsChange(settings=row, pending=pending)
+
+
+def _apply_settings(row: PartnershipSettings, wanted: dict[str, Any]) -> None:
+    for key, value in wanted.items():
+        setattr(row, key, value)
+    row.full_clean()
+    row.save(update_fields=list(SETTINGS_KEYS))
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+_EMPTY_USER: dict[str, Any] = {"agency": None, "clearance_rank": None, "roles": [], "is_active": True}
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """What ``update_user`` did: the user as they now are, and the part waiting for approval."""
+
+    user: User
+    pending: ChangeRequest | None
+
+
+def _wanted_state(before: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` speak models (``agency``: Agency, ``clearance``: ClearanceLevel); states speak ids and ranks."""
+    wanted = dict(before)
+    for key, value in changes.items():
+        if key == "agency":
+            wanted["agency"] = value.pk if value is not None else None
+        elif key == "clearance":
+            wanted["clearance_rank"] = value.rank if value is not None else None
+        elif key == "roles":
+            wanted["roles"] = sorted({str(role) for role in value})
+        elif key in USER_KEYS and key != "clearance_rank":
+            wanted[key] = value
+        else:
+            raise TypeError(f"{key} is not something configured about a user")
+    return wanted
+
+
+def split_elevation(before: dict[str, Any], wanted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what applies now, what waits for a second admin).
+
+    Waiting: a higher clearance, any role the user does not hold yet (case-working roles read case
+    content; an admin role could approve its maker's requests; auditors read the trail), and a move
+    to another agency while the user holds a case-working role. Lowering and removing apply now."""
+    now, held = dict(wanted), {}
+    if (wanted["clearance_rank"] or 0) > (before["clearance_rank"] or 0):
+        held["clearance_rank"], now["clearance_rank"] = wanted["clearance_rank"], before["clearance_rank"]
+    if set(wanted["roles"]) - set(before["roles"]):
+        held["roles"] = wanted["roles"]
+        now["roles"] = sorted(set(wanted["roles"]) & set(before["roles"]))
+    moving = wanted["agency"] not in (before["agency"], None)
+    if moving and CASE_WORKING_ROLES.intersection(now["roles"]):
+        held["agency"], now["agency"] = wanted["agency"], before["agency"]
+    return now, held
+
+
+def _apply_user_state(user: User, state: dict[str, Any]) -> None:
+    for key in USER_KEYS:
+        if key == "agency":
+            user.agency_id = state["agency"]
+        elif key == "clearance_rank":
+            rank = state["clearance_rank"]
+            if (user.clearance.rank if user.clearance_id and user.clearance else None) != rank:
+                user.clearance = None if rank is None else ClearanceLevel.objects.filter(rank=rank).first()
+                if rank is not None and user.clearance is None:
+                    raise ValidationError({"clearance_rank": [f"No clearance level has rank {rank}."]})
+        else:
+            setattr(user, key, state[key])
+
+
+def _clean_user(user: User, before: dict[str, Any]) -> None:
+    """Validate a user about to be written (``before``: their state now, to see what changed)."""
+    user.full_clean(exclude=["password"])
+    agency_id = user.agency_id
+    if agency_id is not None and agency_id != before["agency"]:  # moving: only into an active agency
+        active = Agency.objects.filter(pk=agency_id, is_active=True).exists()
+    else:
+        active = True
+    if not active:
+        raise ValidationError({"agency": ["That agency is not active."]})
+    unknown = set(user.roles) - set(Role.values)
+    if unknown:
+        raise ValidationError({"roles": [f"Not a role: {', '.join(sorted(unknown))}."]})
+
+
+_MODEL_FIELD = {"agency": "agency", "clearance_rank": "clearance"}
+
+
+def _save_user(user: User, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Write what changed; deactivating ends the user's sessions and tokens. Returns audit extras."""
+    changed = [key for key in USER_KEYS if before.get(key) != after.get(key)]
+    if not changed:
+        return {}
+    user.save(update_fields=[_MODEL_FIELD.get(key, key) for key in changed])
+    if before["is_active"] and not after["is_active"]:
+        User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1)
+        user.refresh_from_db(fields=["session_version"])
+        tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        revoked = sorted(tokens.values_list("pk", flat=True))
+        tokens.update(revoked_at=timezone.now())
+        return {"tokens_revoked": revoked} if revoked else {}
+    return {}
+
+
+def _plan_user_change(actor: Any, user: User, changes: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Check everything about a change to ``user`` (locked, unchanged in the database) without writing.
+
+    Returns (before, now, held). Leaves ``user`` holding ``now`` in memory."""
+    permissions.require_configure(actor)
+    before = user_state(user)
+    wanted = _wanted_state(before, changes)
+    permissions.require_not_own_access(actor, user.pk, before, wanted)
+    _apply_user_state(user, wanted)
+    _clean_user(user, before)
+    now, held = split_elevation(before, wanted) if _needs_approval(actor) else (wanted, {})
+    _apply_user_state(user, now)
+    return before, now, held
+
+
+def check_user_change(*, actor: Any, user: User, changes: Mapping[str, Any]) -> None:
+    """What ``update_user`` would refuse, refused without writing (for forms that show errors)."""
+    fresh = User.objects.select_related("agency", "clearance").get(pk=user.pk)
+    _plan_user_change(actor, fresh, changes)
+
+
+@transaction.atomic
+def update_user(*, actor: Any = None, user: User, changes: Mapping[str, Any]) -> UserChange:
+    """Change what is configured about ``user``: ``changes`` maps some of ``snapshots.USER_KEYS``
+    (``agency`` and ``clearance`` as models) to new values. Refuses (PermissionDenied) an admin
+    changing their own agency, clearance, roles or active state, by any route."""
+    locked = User.objects.select_for_update(of=("self",)).select_related("clearance").get(pk=user.pk)
+    before, now, held = _plan_user_change(actor, locked, changes)
+    extras = _save_user(locked, before, now)
+    _audit_change(actor, locked, before, now, **extras)
+    pending = None
+    if held:
+        pending = _ask_for_approval(
+            actor=actor,
+            kind=ChangeRequestKind.USER,
+            target=locked,
+            before={key: now[key] for key in held},
+            after=held,
+        )
+    return UserChange(user=locked, pending=pending)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: Any = None,
+    username: str,
+    password: str | None,
+    agency: Agency | None,
+    clearance: ClearanceLevel | None,
+    roles: Iterable[str],
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    job_title: str = "",
+    phone: str = "",
+    is_active: bool = True,
+) -> User:
+    """A new user. With second-admin approval on, their clearance and roles wait for it
+    (``pending_change_requests``): a new account is never a way round the second admin."""
+    permissions.require_configure(actor)
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    user.job_title, user.phone = job_title, phone
+    before = {**user_state(user), **_EMPTY_USER}
+    wanted = _wanted_state(before, {"agency": agency, "clearance": clearance, "roles": roles, "is_active": is_active})
+    _apply_user_state(user, wanted)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _clean_user(user, before)
+    now, held = split_elevation(before, wanted) if _needs_approval(actor) else (wanted, {})
+    _apply_user_state(user, now)
+    user.save()
+    _audit_created(actor, user, user_state(user), password="set" if password else "none")
+    if held:
+        pending_before = {key: now[key] for key in held}
+        _ask_for_approval(actor=actor, kind=ChangeRequestKind.USER, target=user, before=pending_before, after=held)
+    return user
+
+
+def deactivate_user(*, actor: Any = None, user: User) -> None:
     """Keep the user's history; end their sessions and revoke their API tokens."""
-    User.objects.filter(pk=user.pk).update(is_active=False, session_version=F("session_version") + 1)
+    update_user(actor=actor, user=user, changes={"is_active": False})
     user.refresh_from_db(fields=["is_active", "session_version"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def end_user_sessions(*, user: User) -> None:
@@ -76,19 +440,106 @@ def end_user_sessions(*, user: User) -> None:
     user.refresh_from_db(fields=["session_version"])
 
 
-def ensure_default_clearance_levels() -> None:
-    for rank, name, description in DEFAULT_CLEARANCE_LEVELS:
-        ClearanceLevel.objects.get_or_create(rank=rank, defaults={"name": name, "description": description})
+@transaction.atomic
+def set_user_password(*, actor: Any, user: User, password: str | None) -> None:
+    """An admin sets (or, with None, disables) someone's password: audited, never the password itself."""
+    permissions.require_configure(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if password:
+        locked.set_password(password)
+    else:
+        locked.set_unusable_password()
+    locked.save(update_fields=["password"])
+    user.password = locked.password
+    action = "password_set" if password else "password_disabled"
+    record_event(actor=actor, verb=AuditVerb.CONFIGURED, obj=locked, details={"action": action})
 
 
-def delete_clearance_level(*, level: ClearanceLevel) -> None:
-    """A level held by any user cannot be deleted."""
-    if User.objects.filter(clearance=level).exists():
-        raise ValidationError(f"{level.name} is held by users and cannot be deleted.")
-    level.delete()
+def pending_change_requests(*, user: User) -> list[ChangeRequest]:
+    return list(user.change_requests.filter(status=ChangeRequestStatus.PENDING).order_by("requested_at", "pk"))
 
 
-# --- API tokens -------------------------------------------------------------
+# --- Second-admin approval --------------------------------------------------------------------
+
+
+def _locked_request(change_request: ChangeRequest) -> ChangeRequest:
+    return (
+        ChangeRequest.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=change_request.pk)
+    )
+
+
+def _stale(current: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return any(current.get(key) != value for key, value in expected.items())
+
+
+STALE_REQUEST = "This has changed since the request was made. Reject it and ask again."
+
+
+def _apply_approved(actor: Any, change_request: ChangeRequest) -> Model:
+    if change_request.kind == ChangeRequestKind.SETTINGS:
+        row = PartnershipSettings.objects.select_for_update().get(pk=PartnershipSettings.current().pk)
+        before = settings_state(row)
+        if _stale(before, change_request.before):
+            raise ConflictError(STALE_REQUEST)
+        _apply_settings(row, {**before, **change_request.after})
+        return row
+    locked = User.objects.select_for_update(of=("self",)).select_related("clearance")
+    user = locked.get(change_requests=change_request)
+    before = user_state(user)
+    if _stale(before, change_request.before):
+        raise ConflictError(STALE_REQUEST)
+    wanted = {**before, **change_request.after}
+    permissions.require_not_own_access(actor, user.pk, before, wanted)
+    _apply_user_state(user, wanted)
+    _clean_user(user, before)
+    _save_user(user, before, wanted)
+    return user
+
+
+def _decide(change_request: ChangeRequest, *, actor: Any, status: ChangeRequestStatus, note: str) -> None:
+    change_request.status, change_request.decided_by = status, actor
+    change_request.decided_at, change_request.decision_note = timezone.now(), note
+    change_request.full_clean()
+    change_request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def _decision_details(change_request: ChangeRequest, note: str) -> dict[str, Any]:
+    return {
+        "request": change_request.pk,
+        "requested_by": change_request.requested_by.username,
+        "note": note,
+        "before": change_request.before,
+        "after": change_request.after,
+    }
+
+
+@transaction.atomic
+def approve_change_request(*, actor: Any, change_request: ChangeRequest, note: str = "") -> ChangeRequest:
+    """A second partnership admin (not the one who asked, nor the one it is about) applies the change."""
+    locked = _locked_request(change_request)
+    refusal = permissions.approval_refusal(actor, locked)
+    if refusal:
+        raise PermissionDenied(refusal)
+    target = _apply_approved(actor, locked)
+    _decide(locked, actor=actor, status=ChangeRequestStatus.APPROVED, note=note)
+    record_event(actor=actor, verb=AuditVerb.CHANGE_APPROVED, obj=target, details=_decision_details(locked, note))
+    return locked
+
+
+@transaction.atomic
+def reject_change_request(*, actor: Any, change_request: ChangeRequest, note: str = "") -> ChangeRequest:
+    """Nothing changes. Any other admin may reject; the one who asked may withdraw."""
+    locked = _locked_request(change_request)
+    refusal = permissions.decision_refusal(actor, locked)
+    if refusal:
+        raise PermissionDenied(refusal)
+    _decide(locked, actor=actor, status=ChangeRequestStatus.REJECTED, note=note)
+    target: Model = locked.target_user if locked.target_user is not None else PartnershipSettings.current()
+    record_event(actor=actor, verb=AuditVerb.CHANGE_REJECTED, obj=target, details=_decision_details(locked, note))
+    return locked
+
+
+# --- API tokens -------------------------------------------------------------------------------
 
 
 def hash_api_token(raw: str) -> str:
@@ -103,8 +554,15 @@ class IssuedToken:
 
 
 @transaction.atomic
-def issue_api_token(*, user: User, name: str = "", lifetime: timedelta | None = None) -> IssuedToken:
-    """Create a token for a partner system. Only its hash is stored: the key is shown once."""
+def issue_api_token(
+    *, actor: Any = None, user: User, name: str = "", lifetime: timedelta | None = None, via: str = ""
+) -> IssuedToken:
+    """Create a token. Only its hash is stored: the key is shown once.
+
+    Issued by an operator (``manage.py issue_api_token``, ``actor=None``) or by its holder: anyone
+    else holding the key would hold the holder's access (an admin would reach case content)."""
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied("An API token is issued to its holder, or by an operator with manage.py.")
     if not user.is_active:
         raise ValidationError(f"{user.username} is not active.")
     key = secrets.token_urlsafe(32)
@@ -116,41 +574,94 @@ def issue_api_token(*, user: User, name: str = "", lifetime: timedelta | None = 
         digest=hash_api_token(key),
         expires_at=timezone.now() + lifetime if lifetime else None,
     )
+    details = {"via": via, "username": user.username, "before": {}, "after": token_state(token)}
+    record_event(actor=actor, verb=AuditVerb.TOKEN_ISSUED, obj=token, details=details)
     return IssuedToken(token=token, key=key)
 
 
-def revoke_api_token(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def revoke_api_token(*, actor: Any = None, token: ApiToken) -> None:
+    """Partnership admins revoke anyone's token; a holder may revoke their own."""
+    if actor is None or actor.pk != token.user_id:
+        permissions.require_configure(actor)
+    before = token_state(token)
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        change = diff(before, token_state(token))
+        record_event(actor=actor, verb=AuditVerb.TOKEN_REVOKED, obj=token, details={"user": token.user_id, **change})
+
+
+# --- Panels (configuration: the panel itself is a partnership record) -------------------------
+
+
+def _check_panel(panel: Panel, before: dict[str, Any] | None = None) -> None:
+    """Chairs (checked when they change) hold the panel chair role in an agency."""
+    panel.full_clean()
+    errors: dict[str, list[str]] = {}
+    for field in ("chair", "deputy_chair"):
+        person = getattr(panel, field)
+        if before is not None and before[field] == getattr(panel, f"{field}_id"):
+            continue
+        if person is not None and not (person.is_active and person.agency_id and person.has_role(Role.PANEL_CHAIR)):
+            errors[field] = [f"{person} does not hold the panel chair role in an agency."]
+    if panel.deputy_chair_id is not None and panel.deputy_chair_id == panel.chair_id:
+        errors["deputy_chair"] = ["The deputy must be someone other than the chair."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_panel_fields(panel: Panel, values: Mapping[str, Any]) -> None:
+    unknown = set(values) - set(PANEL_KEYS)
+    if unknown:
+        raise TypeError(f"Not panel settings: {sorted(unknown)}")
+    for key, value in values.items():
+        setattr(panel, key, value)
 
 
 @transaction.atomic
-def create_user(
-    *,
-    username: str,
-    password: str | None,
-    agency: Agency | None,
-    clearance: ClearanceLevel | None,
-    roles: list[str],
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    job_title: str = "",
-) -> User:
-    user = User(
-        username=username,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        agency=agency,
-        clearance=clearance,
-        roles=sorted(set(roles)),
-        job_title=job_title,
-    )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    return user
+def create_panel(*, actor: Any = None, values: Mapping[str, Any]) -> Panel:
+    permissions.require_configure(actor)
+    panel = Panel()
+    _set_panel_fields(panel, values)
+    _check_panel(panel)
+    panel.save()
+    _audit_created(actor, panel, panel_state(panel))
+    return panel
+
+
+@transaction.atomic
+def update_panel(*, actor: Any = None, panel: Panel, changes: Mapping[str, Any]) -> Panel:
+    permissions.require_configure(actor)
+    locked = Panel.objects.select_for_update().get(pk=panel.pk)
+    before = panel_state(locked)
+    _set_panel_fields(locked, changes)
+    _check_panel(locked, before)
+    locked.save(update_fields=[*changes, "updated_at"])
+    _audit_change(actor, locked, before, panel_state(locked))
+    return locked
+
+
+@transaction.atomic
+def set_panel_members(*, actor: Any = None, panel: Panel, members: Mapping[Agency, Iterable[User]]) -> Panel:
+    """The member agencies and their named representatives, exactly ``members``."""
+    permissions.require_configure(actor)
+    locked = Panel.objects.select_for_update().get(pk=panel.pk)
+    wanted = {agency: sorted(set(people), key=lambda u: u.pk) for agency, people in members.items()}
+    for agency, people in wanted.items():
+        strangers = [u.get_full_name() or u.username for u in people if u.agency_id != agency.pk]
+        if strangers:
+            message = f"Representatives must belong to {agency}: {', '.join(strangers)} do not."
+            raise ValidationError({"representatives": [message]})
+    before = panel_members_state(locked)
+    locked.memberships.exclude(agency__in=list(wanted)).delete()
+    for agency, people in wanted.items():
+        membership, _ = PanelMembership.objects.get_or_create(panel=locked, agency=agency)
+        membership.representatives.set(people)
+    after = panel_members_state(locked)
+    change = diff({"members": before}, {"members": after})
+    if change["after"]:
+        record_event(
+            actor=actor, verb=AuditVerb.CONFIGURED, obj=locked, details={"action": "members_changed", **change}
+        )
+    return locked

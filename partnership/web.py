@@ -10,4 +10,4 @@ from partnership.models import User
 class SignedInRequest(HttpRequest):
     """Every page view is behind ``login_required`` (and two-factor middleware): the user is a real User."""
 
-    user: User  # type: ignore[assignment]
+    user: User

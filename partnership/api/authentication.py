@@ -80,4 +80,4 @@ class VerifiedSessionScheme(SessionScheme):
 class AuthenticatedRequest(Request):
     """For type checking: behind IsAuthenticated, ``request.user`` is a partnership User."""
 
-    user: User  # type: ignore[assignment]
+    user: User

@@ -5,12 +5,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import ValidationError
 from partnership import services
 from partnership.models import User
 
 
 class Command(BaseCommand):
-    help = "Issue an API token for USERNAME and print it (shown once; only its hash is stored)."
+    help = "Issue an API token for USERNAME and print it (shown once; only its hash is stored; audited)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -27,7 +28,10 @@ class Command(BaseCommand):
         days = options["days"]
         lifetime = None if days is None else timedelta(days=days)
         try:
-            issued = services.issue_api_token(user=user, name=options["name"], lifetime=lifetime)
-        except services.ValidationError as exc:
+            # An operator at the shell: the audit trail records the system, via this command.
+            issued = services.issue_api_token(
+                user=user, name=options["name"], lifetime=lifetime, via="manage.py issue_api_token"
+            )
+        except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(issued.key)
