@@ -1,5 +1,5 @@
 """Admin for the reminder engine: beat's schedules (which partnership admins may see
-and change) and the reminder outbox (read-only, for troubleshooting; it holds no personal data).
+and change, every change audited with before and after) and the reminder outbox (read-only, for troubleshooting; it holds no personal data).
 
 django-celery-beat's own ModelAdmins check Django model permissions, which
 partnership admins do not hold: they are re-registered here with the same
@@ -8,10 +8,15 @@ role is named by its string, not imported."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -22,7 +27,8 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from core.models import DeliveryAttempt, Reminder
+from core.audit import record_event
+from core.models import AuditVerb, DeliveryAttempt, Reminder
 
 PARTNERSHIP_ADMIN = "partnership_admin"
 AUDITOR = "auditor"
@@ -64,28 +70,120 @@ class PartnershipAdminChanges:
         return is_partnership_admin(request)
 
 
+# --- Audited configuration without a service of its own ----------------------------------------
+
+
+def jsonable(value: Any) -> Any:
+    """A form or model value as it goes into an audit event's details."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, QuerySet | list | tuple | set | frozenset):
+        return sorted((jsonable(v) for v in value), key=str)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | dt.timedelta):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool | dict):
+        return value
+    return str(value)
+
+
+def _state(obj: Model) -> dict[str, Any]:
+    return {key: jsonable(value) for key, value in model_to_dict(obj).items()}
+
+
+def audit_configured(
+    request: HttpRequest, obj: Model, action: str, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    record_event(
+        actor=request.user,
+        verb=AuditVerb.CONFIGURED,
+        obj=obj,
+        details={"action": action, "before": before, "after": after},
+    )
+
+
+class AuditedAdmin:
+    """Every admin write to a configuration row that has no service of its own (beat's schedules,
+    assessment factors) goes into the hash-chained trail with before and after (DESIGN.md rule 13),
+    in the admin's own transaction. Rows with invariants are written by their app's services instead."""
+
+    def save_model(self, request: HttpRequest, obj: Model, form: forms.ModelForm[Any], change: bool) -> None:
+        changed = list(form.changed_data)
+        before = {name: jsonable(form.initial.get(name)) for name in changed}
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        if not change:
+            audit_configured(request, obj, "created", {}, _state(obj))
+        elif changed:
+            audit_configured(request, obj, "changed", before, {n: jsonable(form.cleaned_data.get(n)) for n in changed})
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        before, pk = _state(obj), obj.pk
+        super().delete_model(request, obj)  # type: ignore[misc]
+        obj.pk = pk  # the event names the row that was deleted
+        audit_configured(request, obj, "deleted", before, {})
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        initial = {f.instance.pk: f.initial for f in formset.initial_forms}
+        deleted = [(f.instance, _state(f.instance)) for f in formset.deleted_forms if f.instance.pk]
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        for obj in formset.new_objects:
+            audit_configured(request, obj, "created", {}, _state(obj))
+        for obj, fields in formset.changed_objects:
+            before = {name: jsonable(initial.get(obj.pk, {}).get(name)) for name in fields}
+            after = {name: jsonable(getattr(obj, name, None)) for name in fields}
+            audit_configured(request, obj, "changed", before, after)
+        for obj, state in deleted:
+            audit_configured(request, obj, "deleted", state, {})
+
+
 class PeriodicTaskInline(PartnershipAdminChanges, beat_admin.PeriodicTaskInline):
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
 
-class PeriodicTaskAdmin(PartnershipAdminChanges, beat_admin.PeriodicTaskAdmin):
-    pass
+class PeriodicTaskAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.PeriodicTaskAdmin):
+    """Beat's enable, disable and toggle actions are audited too (running a task changes nothing)."""
+
+    def _audit_enabled(
+        self, request: HttpRequest, queryset: QuerySet[PeriodicTask], action: Callable[..., None]
+    ) -> None:
+        before = dict(queryset.values_list("pk", "enabled"))
+        action(request, queryset)
+        for task in PeriodicTask.objects.filter(pk__in=list(before)):
+            if task.enabled != before[task.pk]:
+                audit_configured(request, task, "changed", {"enabled": before[task.pk]}, {"enabled": task.enabled})
+
+    @admin.action(description="Enable selected tasks")
+    def enable_tasks(self, request: HttpRequest, queryset: QuerySet[PeriodicTask]) -> None:
+        self._audit_enabled(request, queryset, super().enable_tasks)
+
+    @admin.action(description="Disable selected tasks")
+    def disable_tasks(self, request: HttpRequest, queryset: QuerySet[PeriodicTask]) -> None:
+        self._audit_enabled(request, queryset, super().disable_tasks)
+
+    @admin.action(description="Toggle activity of selected tasks")
+    def toggle_tasks(self, request: HttpRequest, queryset: QuerySet[PeriodicTask]) -> None:
+        self._audit_enabled(request, queryset, super().toggle_tasks)
 
 
-class ClockedScheduleAdmin(PartnershipAdminChanges, beat_admin.ClockedScheduleAdmin):
+class ClockedScheduleAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.ClockedScheduleAdmin):
     inlines = [PeriodicTaskInline]
 
 
-class CrontabScheduleAdmin(PartnershipAdminChanges, beat_admin.CrontabScheduleAdmin):
+class CrontabScheduleAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.CrontabScheduleAdmin):
     inlines = [PeriodicTaskInline]
 
 
-class SolarScheduleAdmin(PartnershipAdminChanges, beat_admin.SolarScheduleAdmin):
+class SolarScheduleAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.SolarScheduleAdmin):
     inlines = [PeriodicTaskInline]
 
 
-class IntervalScheduleAdmin(PartnershipAdminChanges, beat_admin.IntervalScheduleAdmin):
+class IntervalScheduleAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.IntervalScheduleAdmin):
     inlines = [PeriodicTaskInline]
 
 

@@ -31,7 +31,7 @@ class ConveneAdminSite(admin.AdminSite):
         user = request.user
         return is_admin_user(user) and bool(getattr(user, "is_verified", lambda: False)())
 
-    def admin_view(self, view: Any, cacheable: bool = False) -> Any:  # type: ignore[override]
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         inner = super().admin_view(view, cacheable)
 
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -1,9 +1,11 @@
 """Admin screens for panel configuration: panels (a partnership model) with their member
 agencies and named representatives, and the vulnerability assessment's factors.
 
-Partnership admins only (``PartnershipAdminOnly``). Saving a panel generates its
-meetings from the cadence (``panels.services.generate_meetings``, idempotent).
-Nothing here shows case content: meetings, agendas and decisions live in the pages.
+Partnership admins only (``PartnershipAdminOnly``). A panel and its membership are written by
+``partnership.services`` (create_panel, update_panel, set_panel_members), which audit every change
+with before and after; assessment factors are audited by ``core.admin.AuditedAdmin``. Saving a
+panel then generates its meetings from the cadence (``panels.services.generate_meetings``,
+idempotent). Nothing here shows case content: meetings, agendas and decisions live in the pages.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import AuditedAdmin
 from panels import services
 from panels.models import AssessmentFactor
+from partnership import services as partnership_services
 from partnership.admin import PartnershipAdminOnly
-from partnership.models import AgencyKind, Panel, PanelMembership, Role, User
+from partnership.models import Agency, AgencyKind, Panel, PanelMembership, Role, User
+from partnership.snapshots import PANEL_KEYS
 
 
 class PanelForm(forms.ModelForm[Panel]):
@@ -53,7 +58,7 @@ class PanelForm(forms.ModelForm[Panel]):
         super().__init__(*args, **kwargs)
         chairs = User.objects.filter(is_active=True, agency__isnull=False, roles__contains=[Role.PANEL_CHAIR])
         for name in ("chair", "deputy_chair"):
-            field = cast(forms.ModelChoiceField, self.fields[name])  # type: ignore[type-arg]
+            field = cast(forms.ModelChoiceField, self.fields[name])
             field.queryset = chairs.order_by("last_name", "first_name")
             field.help_text = "People with the panel chair role."
 
@@ -108,15 +113,31 @@ class PanelAdmin(PartnershipAdminOnly, admin.ModelAdmin[Panel]):
     )
 
     def save_model(self, request: HttpRequest, obj: Panel, form: forms.ModelForm[Panel], change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        services.generate_meetings(panel=obj)
+        values = {key: form.cleaned_data[key] for key in PANEL_KEYS if key in form.cleaned_data}
+        if change:
+            partnership_services.update_panel(actor=request.user, panel=obj, changes=values)
+        else:
+            obj.pk = partnership_services.create_panel(actor=request.user, values=values).pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The member agencies are every inline row not marked for deletion, written by the service."""
+        members: dict[Agency, list[User]] = {}
+        for formset in formsets:
+            for row in formset.forms:
+                data = getattr(row, "cleaned_data", None) or {}
+                if data.get("agency") and not data.get("DELETE"):
+                    members[data["agency"]] = list(data.get("representatives") or [])
+            # Read by the admin's change message; the service's audit event is the real record.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        panel = partnership_services.set_panel_members(actor=request.user, panel=form.instance, members=members)
+        services.generate_meetings(panel=panel)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # panels are made inactive, never deleted: their meetings and cases stay
 
 
 @admin.register(AssessmentFactor)
-class AssessmentFactorAdmin(PartnershipAdminOnly, admin.ModelAdmin[AssessmentFactor]):
+class AssessmentFactorAdmin(AuditedAdmin, PartnershipAdminOnly, admin.ModelAdmin[AssessmentFactor]):
     list_display = ["name", "dimension", "position", "is_active"]
     list_filter = ["dimension", "is_active"]
     list_editable = ["position", "is_active"]

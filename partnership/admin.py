@@ -1,24 +1,44 @@
-"""Admin screens for partnership configuration. Every write goes through a service."""
+"""Admin screens for partnership configuration. Every write goes through a service in
+``partnership.services``, which audits it with before and after (DESIGN.md rule 13); who may
+configure is ``partnership.permissions``. An admin's own agency, clearance, roles and active
+state are read-only on their own user, and the service refuses such a change anyway."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
-from partnership import services
-from partnership.models import Agency, ApiToken, ClearanceLevel, Role, User
+from core.errors import DomainError, ValidationError
+from partnership import permissions, services
+from partnership.models import (
+    Agency,
+    ApiToken,
+    ChangeRequest,
+    ChangeRequestStatus,
+    ClearanceLevel,
+    PartnershipSettings,
+    Role,
+    User,
+)
+from partnership.snapshots import SETTINGS_KEYS
 
 
 def is_partnership_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and (user.is_superuser or Role.PARTNERSHIP_ADMIN in getattr(user, "roles", ())))
+    return permissions.can_configure(request.user)
+
+
+def _refusal(exc: DomainError | ValidationError) -> str:
+    return exc.message if isinstance(exc, DomainError) else " ".join(exc.messages)
 
 
 class PartnershipAdminOnly:
@@ -44,13 +64,23 @@ class PartnershipAdminOnly:
 class ClearanceLevelAdmin(PartnershipAdminOnly, admin.ModelAdmin[ClearanceLevel]):
     list_display = ["rank", "name", "description"]
     ordering = ["rank"]
+    fields = ["rank", "name", "description"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ClearanceLevel, form: forms.ModelForm[ClearanceLevel], change: bool
+    ) -> None:
+        data = {key: form.cleaned_data[key] for key in ("rank", "name", "description")}
+        if change:
+            services.update_clearance_level(actor=request.user, level=obj, **data)
+        else:
+            obj.pk = services.create_clearance_level(actor=request.user, **data).pk
 
     def delete_model(self, request: HttpRequest, obj: ClearanceLevel) -> None:
-        services.delete_clearance_level(level=obj)
+        services.delete_clearance_level(actor=request.user, level=obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A level in use cannot be deleted: the admin explains which users hold it.
-        return is_partnership_admin(request)
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ClearanceLevel]) -> None:
+        for level in queryset:
+            services.delete_clearance_level(actor=request.user, level=level)
 
 
 @admin.register(Agency)
@@ -62,23 +92,11 @@ class AgencyAdmin(PartnershipAdminOnly, admin.ModelAdmin[Agency]):
     actions = ["deactivate"]
 
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm[Agency], change: bool) -> None:
-        data = form.cleaned_data
+        data = {key: form.cleaned_data[key] for key in ("name", "kind", "screens_referrals", "is_active")}
         if change:
-            services.update_agency(
-                agency=obj,
-                name=data["name"],
-                kind=data["kind"],
-                screens_referrals=data["screens_referrals"],
-                is_active=data["is_active"],
-            )
+            services.update_agency(actor=request.user, agency=obj, **data)
         else:
-            created = services.create_agency(
-                name=data["name"],
-                kind=data["kind"],
-                screens_referrals=data["screens_referrals"],
-                is_active=data["is_active"],
-            )
-            obj.pk = created.pk
+            obj.pk = services.create_agency(actor=request.user, **data).pk
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # agencies are deactivated, never deleted: their history stays
@@ -86,8 +104,29 @@ class AgencyAdmin(PartnershipAdminOnly, admin.ModelAdmin[Agency]):
     @admin.action(description="Deactivate selected agencies (ends their users' sessions)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
         for agency in queryset:
-            services.deactivate_agency(agency=agency)
+            services.deactivate_agency(actor=request.user, agency=agency)
         self.message_user(request, f"Deactivated {queryset.count()} agencies.", messages.SUCCESS)
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+OWN_ACCESS_FORM_FIELDS = ("agency", "clearance", "roles", "is_active")
+USER_FORM_FIELDS = ("username", "first_name", "last_name", "email", "job_title", "phone", *OWN_ACCESS_FORM_FIELDS)
+SERVICE_TO_FORM_FIELD = {"clearance_rank": "clearance"}
+
+# The admin acting in this request, for forms Django builds without one (the password form).
+_acting_admin: ContextVar[Any] = ContextVar("acting_admin", default=None)
+
+
+def user_changes(cleaned_data: dict[str, Any]) -> dict[str, Any]:
+    return {key: cleaned_data[key] for key in USER_FORM_FIELDS if key in cleaned_data}
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for key, messages_ in errors.items():
+        field = SERVICE_TO_FORM_FIELD.get(key or "", key)
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -96,15 +135,41 @@ class RolesField(forms.TypedMultipleChoiceField):
 
 class UserChangeForm(DjangoUserChangeForm):
     roles = RolesField(choices=Role.choices, required=False)
+    actor: Any = None  # the signed-in admin, set by UserAdmin.get_form
 
     class Meta(DjangoUserChangeForm.Meta):
         model = User
         fields = "__all__"
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk and not self.errors:
+            try:
+                services.check_user_change(actor=self.actor, user=self.instance, changes=user_changes(data))
+            except ValidationError as exc:
+                add_service_errors(self, exc)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return data
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """Setting someone's password in the admin goes through ``services.set_user_password``."""
+
+    def save(self, commit: bool = True) -> Any:
+        actor = _acting_admin.get()
+        if actor is None:
+            raise RuntimeError("The password form is used only inside UserAdmin.user_change_password.")
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data.get("password1") if usable else None
+        services.set_user_password(actor=actor, user=self.user, password=password)
+        return self.user
+
 
 @admin.register(User)
 class UserAdmin(PartnershipAdminOnly, DjangoUserAdmin):
     form = UserChangeForm
+    change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "get_full_name", "agency", "clearance", "roles_display", "is_active"]
     list_filter = ["agency", "clearance", "is_active"]
     list_select_related = ["agency", "clearance"]
@@ -128,26 +193,78 @@ class UserAdmin(PartnershipAdminOnly, DjangoUserAdmin):
         labels = dict(Role.choices)
         return ", ".join(str(labels.get(code, code)) for code in obj.roles)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += OWN_ACCESS_FORM_FIELDS  # nobody changes their own access (the service refuses too)
+        return fields
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "roles" in form.base_fields:
             form.base_fields["roles"] = RolesField(choices=Role.choices, required=False)
-        return form
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            self._explain(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _explain(self, request: HttpRequest, object_id: str) -> None:
+        if object_id == str(request.user.pk):
+            messages.info(request, permissions.SELF_CHANGE_REFUSED)
+        user = User.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        for pending in services.pending_change_requests(user=user) if user else []:
+            messages.warning(request, f"Waiting for a second admin's approval: {describe_change(pending)}.")
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        token = _acting_admin.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _acting_admin.reset(token)
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
-        deactivating = change and "is_active" in form.changed_data and not obj.is_active
-        super().save_model(request, obj, form, change)
-        if deactivating:
-            services.deactivate_user(user=obj)
+        data = form.cleaned_data
+        if change:
+            outcome = services.update_user(actor=request.user, user=obj, changes=user_changes(data))
+            pending = outcome.pending
+        else:
+            usable = data.get("set_usable_password", True)
+            created = services.create_user(
+                actor=request.user,
+                password=data.get("password1") if usable else None,
+                **{key: data.get(key, "") for key in ("username", "first_name", "last_name", "email")},
+                agency=data.get("agency"),
+                clearance=data.get("clearance"),
+                roles=data.get("roles") or [],
+            )
+            obj.pk = created.pk
+            pending = next(iter(services.pending_change_requests(user=created)), None)
+        if pending is not None:
+            messages.warning(request, f"Waiting for a second admin's approval: {describe_change(pending)}.")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing related is edited here (no groups or permissions): the service wrote everything."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # users are deactivated, never deleted: their history stays
 
     @admin.action(description="Deactivate selected users (ends their sessions)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
         for user in queryset:
-            services.deactivate_user(user=user)
-        self.message_user(request, f"Deactivated {queryset.count()} users.", messages.SUCCESS)
+            try:
+                services.deactivate_user(actor=request.user, user=user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{user.username}: {_refusal(exc)}", messages.ERROR)
+        self.message_user(request, f"Deactivated {done} users.", messages.SUCCESS)
+
+
+# --- Tokens, settings and approvals -----------------------------------------------------------
 
 
 @admin.register(ApiToken)
@@ -161,14 +278,114 @@ class ApiTokenAdmin(PartnershipAdminOnly, admin.ModelAdmin[ApiToken]):
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # issued with `manage.py issue_api_token`, which shows the key once
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # nothing about a token is edited; it is revoked
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return is_partnership_admin(request)
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            services.revoke_api_token(token=token)
+            services.revoke_api_token(actor=request.user, token=token)
         self.message_user(request, "Revoked.", messages.SUCCESS)
+
+
+@admin.register(PartnershipSettings)
+class PartnershipSettingsAdmin(PartnershipAdminOnly, admin.ModelAdmin[PartnershipSettings]):
+    fields = list(SETTINGS_KEYS)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # one row, created on first use
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return super().changelist_view(request, extra_context)
+        row = PartnershipSettings.current()
+        return HttpResponseRedirect(reverse("admin:partnership_partnershipsettings_change", args=[row.pk]))
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: PartnershipSettings,
+        form: forms.ModelForm[PartnershipSettings],
+        change: bool,
+    ) -> None:
+        changes = {key: form.cleaned_data[key] for key in SETTINGS_KEYS if key in form.cleaned_data}
+        outcome = services.update_partnership_settings(actor=request.user, changes=changes)
+        if outcome.pending is not None:
+            messages.warning(request, f"Waiting for a second admin's approval: {describe_change(outcome.pending)}.")
+
+
+def describe_change(change_request: ChangeRequest) -> str:
+    about = change_request.target_user.username if change_request.target_user else "partnership settings"
+    parts = [f"{key} {change_request.before.get(key)!r} → {value!r}" for key, value in change_request.after.items()]
+    return f"{about}: {'; '.join(parts)}"
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(PartnershipAdminOnly, admin.ModelAdmin[ChangeRequest]):
+    """Changes waiting for a second admin. Approve or reject them with the actions."""
+
+    list_display = ["pk", "summary", "requested_by", "requested_at", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["target_user", "requested_by", "decided_by"]
+    actions = ["approve", "reject"]
+    fields = (
+        "kind",
+        "target_user",
+        "before",
+        "after",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Change")
+    def summary(self, obj: ChangeRequest) -> str:
+        return describe_change(obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # asked for by changing a user or the settings
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # decided with the actions, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return is_partnership_admin(request)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[ChangeRequest], *, approve: bool) -> None:
+        decide = services.approve_change_request if approve else services.reject_change_request
+        done = 0
+        for change_request in queryset.filter(status=ChangeRequestStatus.PENDING):
+            try:
+                decide(actor=request.user, change_request=change_request)
+                done += 1
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"Change #{change_request.pk}: {_refusal(exc)}", messages.ERROR)
+        verb = "Approved" if approve else "Rejected"
+        self.message_user(request, f"{verb} {done} changes.", messages.SUCCESS if done else messages.WARNING)
+
+    @admin.action(description="Approve selected changes (a second admin only)", permissions=["decide"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[ChangeRequest]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject selected changes", permissions=["decide"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[ChangeRequest]) -> None:
+        self._decide(request, queryset, approve=False)
 
 
 # Agency groups are managed through agencies, never by hand.

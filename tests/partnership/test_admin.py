@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
+from partnership import services
 from partnership.models import Agency, ClearanceLevel, Role, User
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
@@ -103,6 +104,8 @@ def test_admin_cannot_delete_a_clearance_level_in_use(admin_client):
 
 
 def test_admin_gives_a_user_roles_and_clearance(admin_client):
+    # A partnership that has not asked for a second admin's approval (test_approvals.py has that).
+    services.update_partnership_settings(actor=None, changes={"second_admin_approval": False})
     agency = AgencyFactory()
     user = UserFactory(agency=agency, roles=[Role.PRACTITIONER])
     response = admin_client.post(
