@@ -22,6 +22,8 @@ CONTRACT = [
     "/api/v1/notifications/",
     "/api/v1/statistics/",
     "/api/v1/audit-events/",
+    "/api/v1/users/",
+    "/api/v1/users/{user_id}/",
 ]
 
 
