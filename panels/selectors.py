@@ -359,15 +359,8 @@ class MeetingRecord:
         raise NotFound("Not found.")
 
 
-def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
-    """The live record of a meeting the viewer opened with ``access_meeting``: agenda, decisions,
-    actions, attendance, declarations and addenda, cut to what the viewer may read.
-
-    A fixed number of queries whatever the number of items.
-    """
-    panel = meeting.panel
-    chair = is_panel_chair(viewer, panel)
-    agenda = agenda_for(viewer=viewer, meeting=meeting)
+def _meeting_items(viewer: User, meeting: Meeting, agenda: Agenda) -> list[MeetingItem]:
+    """Each readable item with its decision (if the viewer may read it) and the case's actions."""
     case_ids = [row.case.pk for row in agenda.rows]
     item_ids = [row.item.pk for row in agenda.rows]
     discussions = {
@@ -385,7 +378,7 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
         .order_by("due_date", "id")
     ):
         actions.setdefault(action.case_id, []).append(action)
-    items = [
+    return [
         MeetingItem(
             row=row,
             discussion=discussions.get(row.item.pk),
@@ -394,9 +387,12 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
         )
         for row in agenda.rows
     ]
-    agencies = member_agencies(panel)
+
+
+def _attendance(meeting: Meeting, *, member: bool) -> list[AttendanceRow]:
+    """Every attending agency with its record and, for members while the meeting is open, its case workers."""
+    agencies = member_agencies(meeting.panel)
     present = {a.agency_id: a for a in meeting.attendance.select_related("attendee")}
-    member = is_panel_member(viewer, panel)
     people: dict[int, list[User]] = {}
     if member and not meeting.is_sealed:
         for person in (
@@ -406,22 +402,38 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
         ):
             if CASE_WORKING_ROLES.intersection(person.roles):
                 people.setdefault(person.agency_id or 0, []).append(person)
-    attendance = [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+    return [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+
+
+def _addable_cases(viewer: User, meeting: Meeting) -> list[Case]:
+    """The panel's open cases the viewer may read that are not on this agenda yet."""
+    panel = meeting.panel
+    return list(
+        Case.objects.filter(
+            panel=panel,
+            status__in=OPEN,
+            referral__in=policy.visible(viewer, Referral.objects.filter(case__panel=panel)),
+        )
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("referral__subject")
+        .order_by("reference")
+    )
+
+
+def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
+    """The live record of a meeting the viewer opened with ``access_meeting``: agenda, decisions,
+    actions, attendance, declarations and addenda, cut to what the viewer may read.
+
+    A fixed number of queries whatever the number of items.
+    """
+    chair = is_panel_chair(viewer, meeting.panel)
+    agenda = agenda_for(viewer=viewer, meeting=meeting)
+    items = _meeting_items(viewer, meeting, agenda)
+    member = is_panel_member(viewer, meeting.panel)
+    attendance = _attendance(meeting, member=member)
     declarations = list(meeting.declarations.select_related("user__agency", "case").order_by("created_at", "id"))
     addenda = list(meeting.addenda.select_related("author__agency", "case"))
     mentioned = _readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
-    addable: list[Case] = []
-    if chair and lifecycle.meeting_is_open(meeting):
-        addable = list(
-            Case.objects.filter(
-                panel=panel,
-                status__in=OPEN,
-                referral__in=policy.visible(viewer, Referral.objects.filter(case__panel=panel)),
-            )
-            .exclude(agenda_items__meeting=meeting)
-            .select_related("referral__subject")
-            .order_by("reference")
-        )
     return MeetingRecord(
         meeting=meeting,
         agenda=agenda,
@@ -435,7 +447,7 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
         ],
         is_chair=chair,
         is_member=member,
-        addable_cases=addable,
+        addable_cases=_addable_cases(viewer, meeting) if chair and lifecycle.meeting_is_open(meeting) else [],
     )
 
 

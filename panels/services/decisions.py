@@ -52,6 +52,34 @@ def _decision_errors(
     return errors
 
 
+def _check_decision(
+    actor: User,
+    item: AgendaItem,
+    *,
+    decision: str,
+    exit_reason: str,
+    signposted_to: str,
+    next_review_date: dt.date | None,
+    classification: int,
+) -> tuple[lifecycle.DecisionMove, int]:
+    """Every check a decision must pass, in order; what it does to the case and its classification rank."""
+    meeting, case = item.meeting, item.case
+    require_chair(actor, meeting.panel)
+    policy.require(actor, policy.Action.VIEW, case.referral)
+    lifecycle.check_decisions_allowed(meeting)
+    lifecycle.check_item_transition(item, lifecycle.ItemState.DECIDED)
+    errors = _decision_errors(
+        item, decision=decision, exit_reason=exit_reason, signposted_to=signposted_to, next_review_date=next_review_date
+    )
+    if errors:
+        raise ValidationError(errors)
+    move = lifecycle.check_decision(case, decision)
+    if move.to is not None:
+        case_services.require_case_manager(actor, case)
+        check_case_transition(case, move.to)
+    return move, referral_services.validate_classification(actor, classification)
+
+
 @transaction.atomic
 def record_decision(
     *,
@@ -72,24 +100,17 @@ def record_decision(
     one the case's state allows (``lifecycle.DECISION_TARGETS`` and the case lifecycle).
     """
     item = locked_item(item_id)
-    meeting, case = item.meeting, item.case
-    require_chair(actor, meeting.panel)
-    policy.require(actor, policy.Action.VIEW, case.referral)
-    lifecycle.check_decisions_allowed(meeting)
-    lifecycle.check_item_transition(item, lifecycle.ItemState.DECIDED)
-    errors = _decision_errors(
-        item, decision=decision, exit_reason=exit_reason, signposted_to=signposted_to, next_review_date=next_review_date
+    case = item.case
+    move, rank = _check_decision(
+        actor,
+        item,
+        decision=decision,
+        exit_reason=exit_reason,
+        signposted_to=signposted_to,
+        next_review_date=next_review_date,
+        classification=classification,
     )
-    if errors:
-        raise ValidationError(errors)
-    move = lifecycle.check_decision(case, decision)
-    if move.to is not None:
-        case_services.require_case_manager(actor, case)
-        check_case_transition(case, move.to)
-    rank = referral_services.validate_classification(actor, classification)
-    if decision == Decision.ESCALATE:
-        exit_reason = ExitReason.ESCALATED
-
+    exit_reason = ExitReason.ESCALATED if decision == Decision.ESCALATE else exit_reason
     discussion = Discussion.objects.create(
         item=item,
         referral=case.referral,
@@ -105,15 +126,11 @@ def record_decision(
         created_by=actor,
     )
     if decision == Decision.REVIEWED:
-        _complete_awaited_review(case, notes=notes.strip())
+        _complete_awaited_review(case, notes=discussion.notes)
     if move.to is not None:
-        _move_case(
-            actor=actor,
-            case=case,
-            to=move.to,
-            reason=f"Panel decision at {meeting}: {Decision(decision).label}",
-            outcome=lifecycle.decision_outcome(move, exit_reason),
-        )
+        reason = f"Panel decision at {item.meeting}: {Decision(decision).label}"
+        outcome = lifecycle.decision_outcome(move, exit_reason)
+        _move_case(actor=actor, case=case, to=move.to, reason=reason, outcome=outcome)
     _add_to_chronology(actor=actor, discussion=discussion)
     reminders.sync_case(case.pk)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=discussion, details={"decision": decision, "case": case.pk})
