@@ -172,6 +172,15 @@ class ActionCreateSerializer(serializers.Serializer):
     due_date = serializers.DateField()
     meeting = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
+    def validate_owner(self, value: str) -> User | None:
+        """The owner's username, as the active user it names (blank: no named owner)."""
+        if not value:
+            return None
+        owner = User.objects.filter(username=value, is_active=True).first()
+        if owner is None:
+            raise serializers.ValidationError("There is no active user with that username.")
+        return owner
+
 
 class InterventionSerializer(serializers.ModelSerializer):
     provider = AgencyRefSerializer(read_only=True)

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
-from core.errors import ValidationError
 from panels import selectors, services
 from panels.api.serializers import (
     ActionCreateSerializer,
@@ -28,7 +27,6 @@ from panels.api.serializers import (
 )
 from panels.models import ConsentPurpose, ConsentStatus
 from partnership.api.authentication import AuthenticatedRequest
-from partnership.models import User
 
 
 def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
@@ -134,24 +132,14 @@ class CaseActionsView(APIView):
         incoming = ActionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        owner = None
-        if data["owner"]:
-            owner = User.objects.filter(username=data["owner"], is_active=True).first()
-            if owner is None:
-                raise ValidationError({"owner": ["There is no active user with that username."]})
-        meeting_id = data["meeting"]
-        if meeting_id is not None:
-            meeting = selectors.meetings_for(viewer=request.user).filter(pk=meeting_id, panel_id=case.panel_id).first()
-            if meeting is None:
-                raise ValidationError({"meeting": ["Choose a meeting of this case's panel."]})
         action = services.add_action(
             actor=request.user,
             case_id=case.pk,
             description=data["description"],
             owner_agency_id=data["owner_agency"],
-            owner=owner,
+            owner=data["owner"],
             due_date=data["due_date"],
-            meeting_id=meeting_id,
+            meeting_id=data["meeting"],
         )
         action = selectors.access_action(viewer=request.user, action_id=action.pk)
         return Response(ActionSerializer(action).data, status=status.HTTP_201_CREATED)

@@ -7,20 +7,23 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case
 from core.audit import record_event
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle, reminders
-from panels.models import Action, ActionStatus
+from panels.models import Action, ActionStatus, Meeting
 from panels.services.access import is_panel_chair, is_panel_member, readable_case
 from partnership.models import Agency, User
 from sharing import policy
 
 
 def _action_errors(
-    *, description: str, owner_agency_id: int, owner: User | None, due_date: dt.date
+    case: Case, *, description: str, owner_agency_id: int, owner: User | None, due_date: dt.date, meeting_id: int | None
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if meeting_id is not None and not Meeting.objects.filter(pk=meeting_id, panel_id=case.panel_id).exists():
+        errors["meeting"] = ["Choose a meeting of this case's panel."]
     if not description.strip():
         errors["description"] = ["Describe the action"]
     if not Agency.objects.filter(pk=owner_agency_id, is_active=True).exists():
@@ -46,7 +49,14 @@ def add_action(
     case = readable_case(actor, case_id)
     if not is_panel_member(actor, case.panel):
         raise PermissionDenied("Only panel members can record actions.")
-    errors = _action_errors(description=description, owner_agency_id=owner_agency_id, owner=owner, due_date=due_date)
+    errors = _action_errors(
+        case,
+        description=description,
+        owner_agency_id=owner_agency_id,
+        owner=owner,
+        due_date=due_date,
+        meeting_id=meeting_id,
+    )
     if errors:
         raise ValidationError(errors)
     action = Action.objects.create(
