@@ -1,5 +1,7 @@
 """The demo partnership, every kind of reminder driven to send over a year and more, and
-every email scanned for the demo people's names, dates of birth and case text: none appears."""
+every email scanned for the demo people's names, dates of birth and case text: none appears.
+And every email and in-app notification, as it is sent, scanned for a record reference or a link
+to a record its recipient may not read (DESIGN.md rule 12): none appears either."""
 
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ from django.core.management import call_command
 from cases import services as case_services
 from cases.models import Case, CaseStatus
 from core import notifications
+from core.models import Notification
 from panels import services as panel_services
 from partnership.models import Agency, Panel, PanelMembership, User
 from referrals.models import Referral, ReferralStatus
 from sharing import services as sharing_services
+from tests.referrals.factories import submitted_referral
 from tests.reminders.helpers import T0, sweep, travel
 from tests.reminders.personal_data import date_formats, leaks, personal_data
+from tests.reminders.readers import may_read, told_by_email, told_in_app, unreadable_mentions
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +94,69 @@ def _drive_every_kind() -> None:
         reason="Probation asked to see the referral",
         expires_at=T0 + dt.timedelta(days=20),
     )
+
+
+def _drive_the_rule_12_reproductions() -> dict[str, Referral]:
+    """What rule 12 was broken by, on the demo: a Developed Vetting referral and another agency's
+    originator-only referral awaiting screening (police.sc, a Security Check screening officer,
+    may read neither); a DV case whose information request goes to probation (its SPOC is SC)
+    and whose action is owned by health, which was granted nothing."""
+    dv = submitted_referral(_user("school.dv"), classification=3)
+    own = submitted_referral(_user("council.sc"), originator_only=True)
+    dv_case_referral = submitted_referral(_user("school.dv"), classification=3)
+    case_services.screen_referral(
+        actor=_user("police.dv"),
+        referral_id=dv_case_referral.pk,
+        decision="refer_to_panel",
+        rationale="Meets threshold",
+        panel=Panel.objects.get(name="Northshire Channel Panel"),
+        case_owner=_user("council.dv"),
+    )
+    probation = Agency.objects.get(users__username="probation.spoc")
+    case_services.request_information(
+        actor=_user("council.dv"),
+        case_id=dv_case_referral.pk,
+        agency_ids=[probation.pk],
+        question="Any supervision history we should know?",
+        due_date=T0.date() + dt.timedelta(days=14),
+    )
+    panel_services.add_action(
+        actor=_user("council.dv"),
+        case_id=dv_case_referral.pk,
+        description="Arrange a health assessment",
+        owner_agency_id=Agency.objects.get(users__username="health.spoc").pk,
+        due_date=T0.date() + dt.timedelta(days=21),
+    )
+    return {"dv": dv, "originator_only": own, "dv_case": dv_case_referral}
+
+
+def test_nothing_sent_names_or_links_to_a_record_its_recipient_may_not_read():
+    with travel(T0):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        _drive_every_kind()
+        repro = _drive_the_rule_12_reproductions()
+    # The reproductions are real: police.sc screens and would be a candidate, but may read neither
+    # referral; probation's SPOC and health's may not read the DV case.
+    assert not may_read(_user("police.sc"), repro["dv"])
+    assert not may_read(_user("police.sc"), repro["originator_only"])
+    assert not may_read(_user("probation.spoc"), repro["dv_case"])
+    assert not may_read(_user("health.spoc"), repro["dv_case"])
+    found = unreadable_mentions(told_in_app(Notification.objects.select_related("recipient")))  # break-glass, at once
+    mails, last_note = 0, Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    day = T0 + dt.timedelta(minutes=1)
+    for _ in range(400):  # every evening for over a year; each batch scanned as it goes, against access then
+        sweep(day)
+        with travel(day):
+            notes = list(Notification.objects.filter(pk__gt=last_note).select_related("recipient").order_by("pk"))
+            found += unreadable_mentions(told_by_email(mail.outbox[mails:]) + told_in_app(notes))
+        mails, last_note = len(mail.outbox), (notes[-1].pk if notes else last_note)
+        day = day.replace(hour=23) + dt.timedelta(days=1)
+    assert {m.extra_headers["X-Convene-Kind"] for m in mail.outbox} == set(notifications.reminder_kinds())
+    assert found == []
+    told = {a for m in mail.outbox for a in m.to}
+    assert _user("police.sc").email in told  # told of what they may read, just not of these
+    for key in ("dv", "originator_only"):
+        assert not [m for m in mail.outbox if repro[key].reference in m.subject and _user("police.sc").email in m.to]
 
 
 def test_no_email_carries_a_name_a_date_of_birth_or_case_text():
