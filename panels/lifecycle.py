@@ -35,7 +35,7 @@ from referrals.models import Outcome
 
 MEETING_TRANSITIONS: dict[str, set[str]] = {
     MeetingStatus.SCHEDULED: {MeetingStatus.IN_PROGRESS, MeetingStatus.CANCELLED},
-    MeetingStatus.IN_PROGRESS: {MeetingStatus.CLOSED, MeetingStatus.CANCELLED},
+    MeetingStatus.IN_PROGRESS: {MeetingStatus.CLOSED},
     MeetingStatus.CLOSED: set(),
     MeetingStatus.CANCELLED: set(),
 }
@@ -45,6 +45,10 @@ MEETING_OPEN = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS})
 
 def meeting_is_open(meeting: Meeting) -> bool:
     return meeting.status in MEETING_OPEN and not meeting.is_sealed
+
+
+def meeting_can_become(meeting: Meeting, target: str) -> bool:
+    return meeting_is_open(meeting) and target in MEETING_TRANSITIONS[meeting.status]
 
 
 def check_meeting_open(meeting: Meeting) -> None:
@@ -58,6 +62,7 @@ def check_meeting_open(meeting: Meeting) -> None:
 _MEETING_REFUSALS = {
     MeetingStatus.IN_PROGRESS: "This meeting has already started.",
     MeetingStatus.CLOSED: "Only a meeting in progress can be closed.",
+    MeetingStatus.CANCELLED: "A meeting that has started cannot be cancelled: close it and sign the minutes.",
 }
 
 
@@ -73,10 +78,14 @@ def check_meeting_transition(meeting: Meeting, target: str) -> None:
         )
 
 
-def check_decisions_allowed(meeting: Meeting) -> None:
+def decisions_allowed(meeting: Meeting) -> bool:
     """Decisions are recorded while the meeting is in progress, never before it starts or after it closes."""
+    return meeting_is_open(meeting) and meeting.status == MeetingStatus.IN_PROGRESS
+
+
+def check_decisions_allowed(meeting: Meeting) -> None:
     check_meeting_open(meeting)
-    if meeting.status != MeetingStatus.IN_PROGRESS:
+    if not decisions_allowed(meeting):
         raise InvalidTransition("Start the meeting before recording decisions.")
 
 

@@ -11,12 +11,13 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cases.lifecycle import OPEN, REQUEST_OPEN, SUPPORTED
-from cases.models import Case, InformationRequest
+from cases.lifecycle import CASE_TRANSITIONS, OPEN, REQUEST_OPEN, SUPPORTED
+from cases.models import Case, CaseStatus, InformationRequest
 from core.audit import record_event
 from core.errors import NotFound
 from core.models import AuditVerb
 from panels import lifecycle
+from panels.lifecycle import PLAN_TRANSITIONS
 from panels.models import (
     Action,
     ActionStatus,
@@ -33,6 +34,8 @@ from panels.models import (
     Discussion,
     Intervention,
     Meeting,
+    MeetingStatus,
+    PlanStatus,
     PostExitReview,
     SupportPlan,
 )
@@ -348,6 +351,18 @@ class MeetingRecord:
     addable_cases: list[Case]
 
     @property
+    def can_start(self) -> bool:
+        return self.is_chair and lifecycle.meeting_can_become(self.meeting, MeetingStatus.IN_PROGRESS)
+
+    @property
+    def can_close(self) -> bool:
+        return self.is_chair and lifecycle.meeting_can_become(self.meeting, MeetingStatus.CLOSED)
+
+    @property
+    def can_decide(self) -> bool:
+        return self.is_chair and lifecycle.decisions_allowed(self.meeting)
+
+    @property
     def people(self) -> list[User]:
         """Users of the attending agencies (for attendee and action-owner choices)."""
         return [person for row in self.attendance for person in row.people]
@@ -503,6 +518,15 @@ class CasePanelRecord:
     @property
     def can_contribute(self) -> bool:
         return self.is_owner or self.is_member
+
+    @property
+    def can_activate_plan(self) -> bool:
+        """The form is offered to who may activate, while the case can become support-active."""
+        return (
+            self.can_record_consent
+            and CaseStatus.SUPPORT_ACTIVE in CASE_TRANSITIONS[self.case.status]
+            and PlanStatus.ACTIVE in PLAN_TRANSITIONS[self.plan.status if self.plan else PlanStatus.DRAFT]
+        )
 
     @property
     def latest_assessment(self) -> AssessmentVersion | None:

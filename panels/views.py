@@ -29,8 +29,8 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from core.errors import NotFound, PermissionDenied
 from core.web import handle_action, handle_form, redirect_with_refusal, redirect_with_success
-from panels import forms, pages, selectors, services
-from panels.models import AssessmentFactor, ConsentStatus
+from panels import forms, lifecycle, pages, selectors, services
+from panels.models import AssessmentFactor, ConsentStatus, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from panels.pages import case_url, item_url, meeting_url
 from partnership.web import SignedInRequest
@@ -75,6 +75,8 @@ def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
         raise PermissionDenied("Only the panel's chair or deputy can add meetings.")
     form = forms.WhenForm(request.POST or None, prefix="add")
 
+    meetings = selectors.schedule_for(viewer=request.user, panel=panel)
+
     def added(meeting: Any) -> HttpResponseBase:
         when = timezone.localtime(meeting.scheduled_at)
         message = f"A meeting has been added on {when:%d %B %Y at %H:%M}."
@@ -92,7 +94,9 @@ def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
             "panels/meeting_schedule.html",
             {
                 "panel": panel,
-                "meetings": selectors.schedule_for(viewer=request.user, panel=panel),
+                "meetings": meetings,
+                "movable": {m.pk for m in meetings if lifecycle.meeting_is_open(m)},
+                "cancellable": {m.pk for m in meetings if lifecycle.meeting_can_become(m, MeetingStatus.CANCELLED)},
                 "is_chair": is_chair,
                 "form": form if is_chair else None,
                 "now": timezone.now(),

@@ -83,6 +83,7 @@ M = MeetingStatus
         (M.SCHEDULED, M.CANCELLED, True),
         (M.SCHEDULED, M.CLOSED, False),  # the minutes are signed only after the meeting ran
         (M.IN_PROGRESS, M.CLOSED, True),
+        (M.IN_PROGRESS, M.CANCELLED, False),  # once it has started, it is closed with signed minutes
         (M.CLOSED, M.IN_PROGRESS, False),
         (M.CLOSED, M.CANCELLED, False),
         (M.CANCELLED, M.IN_PROGRESS, False),
