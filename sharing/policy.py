@@ -13,9 +13,9 @@ Lists are computed in SQL from the grant table, one query, never in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -24,11 +24,33 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound, PermissionDenied
-from partnership.models import CASE_WORKING_ROLES, Role
+from partnership.models import CASE_WORKING_ROLES, Agency, Role
 from sharing.models import BreakGlass, ShareableChildModel, ShareableModel
 
 S = TypeVar("S", bound=ShareableModel)
 C = TypeVar("C", bound=ShareableChildModel)
+
+
+class Viewer(Protocol):
+    """Whoever the policy decides for: a signed-in user (partnership.models.User), as the policy reads it.
+
+    Read-only members, so any user-like object with these attributes fits; the policy never writes.
+    """
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def agency_id(self) -> int | None: ...
+    @property
+    def agency(self) -> Agency | None: ...
+    @property
+    def clearance_rank(self) -> int: ...
+    @property
+    def roles(self) -> Sequence[str]: ...
 
 
 class Action(StrEnum):
@@ -38,19 +60,20 @@ class Action(StrEnum):
     DOWNLOAD = "download"
 
 
-def is_case_worker(user: Any) -> bool:
+def is_case_worker(user: Viewer | None) -> bool:
     """Rule 8: admins, auditors and superusers read no case content by role alone."""
     return bool(
         user is not None
         and getattr(user, "is_authenticated", False)
         and user.is_active
         and user.agency_id is not None
+        and user.agency is not None
         and user.agency.is_active
         and CASE_WORKING_ROLES.intersection(user.roles)
     )
 
 
-def clearance_rank(user: Any) -> int:
+def clearance_rank(user: Viewer) -> int:
     return int(user.clearance_rank) if is_case_worker(user) else 0
 
 
@@ -67,13 +90,13 @@ def _active_grant_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": now})
 
 
-def visible_grants(user: Any, model: type[ShareableModel]) -> QuerySet[Any]:
+def visible_grants(user: Viewer, model: type[ShareableModel]) -> QuerySet[Any]:
     """The grant rows through which ``user`` reads records of ``model``, newest change first.
 
     One index range scan on (group, sort_key): this drives every caseload list.
     """
-    grants = grant_model(model).objects.all()
-    if not is_case_worker(user):
+    grants: QuerySet[Any] = grant_model(model).objects.all()
+    if not is_case_worker(user) or user.agency is None:
         return grants.none()
     return grants.filter(
         _active_grant_q(),
@@ -83,13 +106,13 @@ def visible_grants(user: Any, model: type[ShareableModel]) -> QuerySet[Any]:
     ).order_by("-sort_key")
 
 
-def visible(user: Any, queryset: QuerySet[S]) -> QuerySet[S]:
+def visible(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
     """Filter any queryset of shareable records to what ``user`` may read (a semi-join in SQL)."""
     ids = visible_grants(user, queryset.model).values("content_object_id")
     return queryset.filter(pk__in=ids)
 
 
-def _break_glass_q(user: Any, model: type[Model]) -> Exists:
+def _break_glass_q(user: Viewer, model: type[Model]) -> Exists:
     return Exists(
         BreakGlass.objects.filter(
             user_id=user.pk,
@@ -100,9 +123,9 @@ def _break_glass_q(user: Any, model: type[Model]) -> Exists:
     )
 
 
-def visible_for_detail(user: Any, queryset: QuerySet[S]) -> QuerySet[S]:
+def visible_for_detail(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
     """Like ``visible`` plus the user's own drafts and break-glass openings (detail pages only)."""
-    if not is_case_worker(user):
+    if not is_case_worker(user) or user.agency is None:
         return queryset.none()
     model = queryset.model
     rank = user.clearance_rank
@@ -125,7 +148,7 @@ def visible_for_detail(user: Any, queryset: QuerySet[S]) -> QuerySet[S]:
     )
 
 
-def can_view(user: Any, obj: ShareableModel) -> bool:
+def can_view(user: Viewer, obj: ShareableModel) -> bool:
     """One query (none when the answer is known from the record itself)."""
     if not is_case_worker(user):
         return False
@@ -138,7 +161,7 @@ def can_view(user: Any, obj: ShareableModel) -> bool:
     return visible_for_detail(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
-def can_view_child(user: Any, child: ShareableChildModel, *, parent_visible: bool | None = None) -> bool:
+def can_view_child(user: Viewer, child: ShareableChildModel, *, parent_visible: bool | None = None) -> bool:
     if not is_case_worker(user):
         return False
     if child.classification > user.clearance_rank:
@@ -152,7 +175,7 @@ def _summary_q(summary_field: str | None) -> Q:
     return ~Q(**{summary_field: ""}) if summary_field else Q(pk__in=[])
 
 
-def visible_children(user: Any, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
+def visible_children(user: Viewer, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
     """Children of a record the user can already read, cut to their clearance and agency.
 
     With ``summary_field``, a child above the user's clearance that has a releasable
@@ -166,7 +189,7 @@ def visible_children(user: Any, queryset: QuerySet[C], *, summary_field: str | N
     )
 
 
-def withheld_children(user: Any, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
+def withheld_children(user: Viewer, queryset: QuerySet[C], *, summary_field: str | None = None) -> QuerySet[C]:
     """Children above the user's clearance with nothing releasable: counted ("N withheld"), never shown (rule 6).
 
     Originator-only children of other agencies do not exist for the reader and are not counted.
@@ -180,12 +203,12 @@ def withheld_children(user: Any, queryset: QuerySet[C], *, summary_field: str | 
     )
 
 
-def reads_in_full(user: Any, child: ShareableChildModel) -> bool:
+def reads_in_full(user: Viewer, child: ShareableChildModel) -> bool:
     """Whether the reader sees a visible child's full content, or only its releasable summary."""
     return is_case_worker(user) and child.classification <= user.clearance_rank
 
 
-def can(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) -> bool:
+def can(user: Viewer, action: Action, obj: ShareableModel | ShareableChildModel) -> bool:
     if isinstance(obj, ShareableChildModel):
         if action in (Action.VIEW, Action.DOWNLOAD):
             return can_view_child(user, obj)
@@ -199,12 +222,12 @@ def can(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) ->
         # Break-glass opens a record for reading only: never the right to share or revoke.
         if obj.is_draft:
             return False
-        allowed = obj.created_by_id == user.pk or Role.PANEL_CHAIR in getattr(user, "roles", ())
+        allowed = obj.created_by_id == user.pk or Role.PANEL_CHAIR in user.roles
         return allowed and visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
     return False
 
 
-def require(user: Any, action: Action, obj: ShareableModel | ShareableChildModel) -> None:
+def require(user: Viewer, action: Action, obj: ShareableModel | ShareableChildModel) -> None:
     """Raise NotFound when the user may not read it (rule 7), PermissionDenied when they may read but not act."""
     readable = can(user, Action.VIEW, obj)
     if not readable:

@@ -5,12 +5,11 @@ written here and nowhere else."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Max, Q, Value, When
+from django.db.models import Case, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -36,7 +35,7 @@ def _view_perm(record: ShareableModel) -> str:
     return f"{record._meta.app_label}.view_{record._meta.model_name}"
 
 
-def _shares_for(record: ShareableModel) -> Any:
+def _shares_for(record: ShareableModel) -> QuerySet[Share]:
     ct = ContentType.objects.get_for_model(type(record))
     return Share.objects.filter(content_type=ct, object_id=record.pk)
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 
 class StatisticsCellSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     count = serializers.IntegerField(allow_null=True, help_text="null when suppressed")
     suppressed = serializers.BooleanField()
 
