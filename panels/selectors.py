@@ -41,12 +41,10 @@ from panels.models import (
 )
 from panels.services import Quorum, is_panel_chair, is_panel_member, is_under_18, quorum
 from partnership.models import CASE_WORKING_ROLES, Agency, Panel, User
-from referrals.models import ChronologyEntry, Referral, ReferralStatus
+from referrals.lifecycle import UNDECIDED
+from referrals.models import ChronologyEntry, Referral
 from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
-
-AWAITING_SCREENING = (ReferralStatus.SUBMITTED, ReferralStatus.SCREENING)
-"""Referrals whose screening clock runs (referrals.lifecycle names no such set yet)."""
 
 
 def panels_for(*, viewer: User) -> QuerySet[Panel]:
@@ -255,7 +253,7 @@ def chair_dashboard(*, viewer: User) -> Dashboard:
             policy.visible(
                 viewer,
                 Referral.objects.filter(
-                    status__in=AWAITING_SCREENING, screening_due_at__lt=timezone.now() + dt.timedelta(days=2)
+                    status__in=UNDECIDED, screening_due_at__lt=timezone.now() + dt.timedelta(days=2)
                 ),
             ).select_related("subject")[:50]
         ),
