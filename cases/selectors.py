@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cases.lifecycle import REQUEST_OPEN
@@ -97,24 +98,30 @@ def is_overdue(request: InformationRequest) -> bool:
 
 
 def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> InformationRequest:
-    """One information request, for its agency and for the case's managers; 404 for everyone else.
+    """One information request; 404 for everyone it is not for.
 
-    The viewer must be able to read the case; then either be in the requested agency,
-    or be the case owner or a panel chair.
+    Those who may read the case see it when they are in the requested agency, own the case or
+    are a panel chair. The requested agency's SPOC sees it even when the case is withheld from
+    them (above their clearance, say), so they can see what is asked and by when: then its
+    ``case_readable`` is False and pages show nothing of the case (DESIGN.md rules 6 and 12).
     """
     try:
         pk = int(request_id)
     except (TypeError, ValueError) as exc:
         raise NotFound("Not found.") from exc
-    readable = policy.visible_for_detail(viewer, Referral.objects.all()).values("pk")
+    case_readable = Exists(policy.visible_for_detail(viewer, Referral.objects.filter(pk=OuterRef("case_id"))))
     request = (
-        InformationRequest.objects.filter(pk=pk, case__referral__in=readable)
+        InformationRequest.objects.filter(pk=pk)
+        .annotate(case_readable=case_readable)
         .select_related("case__referral__subject", "case__owner", "agency", "assigned_to", "requested_by")
         .first()
     )
-    if request is None or not (
-        request.agency_id == viewer.agency_id or request.case.owner_id == viewer.pk or Role.PANEL_CHAIR in viewer.roles
-    ):
+    if request is None:
+        raise NotFound("Not found.")
+    own_agency = policy.is_case_worker(viewer) and request.agency_id == viewer.agency_id
+    manager = request.case.owner_id == viewer.pk or Role.PANEL_CHAIR in viewer.roles
+    readable: bool = request.case_readable  # type: ignore[attr-defined]
+    if not ((readable and (own_agency or manager)) or (own_agency and Role.SPOC in viewer.roles)):
         raise NotFound("Not found.")
     if audit:
         record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=request, details={"case": request.case_id})
