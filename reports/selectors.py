@@ -1,82 +1,78 @@
-"""Partnership statistics: counts only, never case content, with small numbers suppressed."""
+"""Partnership statistics for a calendar year or quarter: counts only, never case content,
+suppressed by ``reports.disclosure``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from django.db.models import Count, QuerySet
 
-from django.db.models import Count
-
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from core.audit import record_event
-from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
 from partnership.models import AgencyKind, Role, User
 from referrals.models import Ideology, Outcome, Referral, ReferralStatus
+from reports.disclosure import Period, Table, parse_period, suppress
 
-SMALL_NUMBER = 5
-
-
-@dataclass
-class OutcomeReport:
-    by_outcome: list[tuple[str, str]]
-    by_sector: list[tuple[str, str]]
-    by_ideology: list[tuple[str, str]]
-    total: str
+READERS = frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR})
 
 
-def _suppress(count: int) -> str:
-    """Counts under 5 are shown as '<5' so nobody can be identified from small numbers."""
-    return "<5" if 0 < count < SMALL_NUMBER else str(count)
+def may_read_statistics(viewer: User) -> bool:
+    """Chairs, partnership admins and auditors: aggregates only, so no case-working grant is needed."""
+    return bool(viewer.is_authenticated and viewer.is_active and READERS & set(viewer.roles))
 
 
-def outcome_report(*, viewer: User, start: date, end: date) -> OutcomeReport:
-    """Aggregate counts for a period (no case content): chairs, partnership admins and auditors."""
-    if not (
-        viewer.is_active
-        and (viewer.is_superuser or {Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR} & set(viewer.roles))
-    ):
-        raise NotFound("Not found.")
-    if end < start:
-        raise ValidationError({"end": ["The end of the period must be after its start"]})
-    submitted = Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(
-        submitted_at__date__gte=start, submitted_at__date__lte=end
+def _submitted_in(period: Period) -> QuerySet[Referral]:
+    return Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(
+        submitted_at__date__gte=period.start, submitted_at__date__lte=period.end
     )
-    outcome_labels = dict(Outcome.choices)
-    by_outcome_counts: dict[str, int] = {}
-    for code, count in submitted.exclude(outcome="").values_list("outcome").annotate(n=Count("id")):
-        by_outcome_counts[code] = count
-    for code, count in (
-        Case.objects.filter(referral__in=submitted).exclude(outcome="").values_list("outcome").annotate(n=Count("pk"))
-    ):
-        by_outcome_counts[code] = by_outcome_counts.get(code, 0) + count
-    by_outcome = [(outcome_labels[c], _suppress(n)) for c, n in sorted(by_outcome_counts.items())]
-    kinds = dict(AgencyKind.choices)
-    by_sector = [
-        (kinds.get(kind, kind), _suppress(n))
-        for kind, n in submitted.values_list("owning_agency__kind")
-        .annotate(n=Count("id"))
-        .order_by("owning_agency__kind")
+
+
+def _by(queryset: QuerySet[Referral], field: str, labels: dict[str, str], missing: str) -> list[tuple[str, int]]:
+    found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
+    rows = [(label, found.pop(code, 0)) for code, label in labels.items()]
+    unrecorded = sum(found.values())
+    if unrecorded:
+        rows.append((missing, unrecorded))
+    return rows
+
+
+def _outcomes(submitted: QuerySet[Referral]) -> list[tuple[str, int]]:
+    """Where each referral of the period stands now: one row each, so the rows add up to the total."""
+    cases = Case.objects.filter(referral__in=submitted)
+    exited = cases.filter(status__in=[CaseStatus.EXITED, CaseStatus.REVIEWED_6_MONTHS, CaseStatus.CLOSED])
+    escalated = exited.filter(outcome=Outcome.EXIT_ESCALATED).count()
+    return [
+        (
+            "Awaiting screening",
+            submitted.filter(status__in=[ReferralStatus.SUBMITTED, ReferralStatus.SCREENING]).count(),
+        ),
+        ("Screening: no further action", submitted.filter(status=ReferralStatus.CLOSED).count()),
+        ("Screening: signposted to another service", submitted.filter(status=ReferralStatus.SIGNPOSTED).count()),
+        (
+            "Accepted, waiting for the panel",
+            cases.filter(status__in=[CaseStatus.INFORMATION_GATHERING, CaseStatus.DISCUSSED]).count(),
+        ),
+        ("Not adopted by the panel", cases.filter(status=CaseStatus.NOT_ADOPTED).count()),
+        (
+            "Adopted: support under way",
+            cases.filter(status__in=[CaseStatus.ADOPTED, CaseStatus.SUPPORT_ACTIVE]).count(),
+        ),
+        ("Exited: escalated to police-led management", escalated),
+        ("Exited: other reasons", exited.count() - escalated),
     ]
-    ideologies = dict(Ideology.choices)
-    by_ideology = [
-        (ideologies.get(code, "Not recorded"), _suppress(n))
-        for code, n in submitted.values_list("ideology").annotate(n=Count("id")).order_by("ideology")
+
+
+def partnership_statistics(*, viewer: User, period: str | None) -> tuple[Period, list[Table]]:
+    """The partnership's referrals submitted in the period, as suppressed tables. Audited as a disclosure."""
+    parsed = parse_period(period)
+    submitted = _submitted_in(parsed)
+    tables = [
+        suppress(
+            "Referrals by referring sector", _by(submitted, "owning_agency__kind", dict(AgencyKind.choices), "Other")
+        ),
+        suppress("Referrals by type of concern", _by(submitted, "ideology", dict(Ideology.choices), "Not recorded")),
+        suppress("Outcomes", _outcomes(submitted)),
     ]
     record_event(
-        actor=viewer,
-        verb=AuditVerb.EXPORTED,
-        object_type="report.outcomes",
-        details={"start": start.isoformat(), "end": end.isoformat()},
+        actor=viewer, verb=AuditVerb.EXPORTED, object_type="report.statistics", details={"period": parsed.label}
     )
-    return OutcomeReport(
-        by_outcome=by_outcome, by_sector=by_sector, by_ideology=by_ideology, total=_suppress(submitted.count())
-    )
-
-
-def can_read_outcome_report(viewer: User) -> bool:
-    """Chairs, partnership admins and auditors (the same rule ``outcome_report`` applies)."""
-    return bool(
-        viewer.is_active
-        and (viewer.is_superuser or {Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR} & set(viewer.roles))
-    )
+    return parsed, tables

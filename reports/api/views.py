@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from partnership.api.authentication import AuthenticatedRequest
-from reports import statistics
+from reports import selectors
 from reports.api.serializers import StatisticsSerializer
 
 
@@ -28,9 +28,9 @@ class StatisticsView(APIView):
         summary="Partnership statistics for a calendar year or quarter, small numbers suppressed",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        if not statistics.may_read_statistics(request.user):
+        if not selectors.may_read_statistics(request.user):
             raise PermissionDenied("Statistics are for panel chairs, partnership admins and auditors.")
-        period, tables = statistics.partnership_statistics(
+        period, tables = selectors.partnership_statistics(
             viewer=request.user, period=request.query_params.get("period")
         )
         return Response(StatisticsSerializer({"period": period, "tables": tables}).data)

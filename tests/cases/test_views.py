@@ -798,48 +798,6 @@ def test_contribution_documents_download_only_for_full_readers(w: CaseWorld, chr
         assert client_for(who).get(url).status_code == 404, who
 
 
-# --- Outcomes report --------------------------------------------------------------------------------------
-
-
-def test_outcomes_report_for_chairs_admins_and_auditors_with_small_numbers_suppressed(w: CaseWorld) -> None:
-    for i in range(6):
-        referral = w.referral(given_name=f"P{i}", ideology="islamist")
-        case_services.screen_referral(
-            actor=w.officer, referral_id=referral.pk, decision="no_further_action", rationale="Below threshold"
-        )
-    w.case(ideology="extreme_right_wing")
-    for who in (w.chair, w.admin, w.auditor):
-        response = client_for(who).get("/referrals/reports/outcomes/")
-        assert response.status_code == 200, who
-        page = text_of(response)
-        assert 'Screening: no further action</th><td class="govuk-table__cell govuk-table__cell--numeric">6' in page
-        assert 'Screening: referred to panel</th><td class="govuk-table__cell govuk-table__cell--numeric">&lt;5' in page
-        assert "Islamist" in page
-        assert "Numbers under 5 are shown as &lt;5" in page
-        assert "P1" not in page  # no case content
-    for who in (w.officer, w.teacher, w.health_spoc, w.outsider):
-        assert client_for(who).get("/referrals/reports/outcomes/").status_code == 404, who
-
-
-def test_outcomes_report_period(w: CaseWorld) -> None:
-    client = client_for(w.chair)
-    today = timezone.localdate()
-    page = client.get("/referrals/reports/outcomes/").content.decode()
-    assert f'name="end_year" type="text" inputmode="numeric" autocomplete="off" value="{today.year}"' in page
-    response = client.get(
-        "/referrals/reports/outcomes/", {**date_fields("start", today), **date_fields("end", today - dt.timedelta(1))}
-    )
-    assert response.status_code == 400
-    assert error_summary(response) == [("#id_end_day", "The end of the period must be the same as or after its start")]
-    response = client.get("/referrals/reports/outcomes/", {"start_day": "31", "start_month": "2", "start_year": "2026"})
-    assert response.status_code == 400
-    old = dt.date(2001, 1, 1)
-    response = client.get("/referrals/reports/outcomes/", {**date_fields("start", old), **date_fields("end", old)})
-    assert response.status_code == 200
-    assert "1 January 2001 to 1 January 2001" in text_of(response)
-    assert "No referrals in this period." in text_of(response)
-
-
 # --- Navigation and sign-in -----------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from core.models import AuditEvent, AuditVerb
 from partnership.models import AgencyKind, Role
 from referrals.models import Referral
-from reports.statistics import parse_period, suppress
+from reports.disclosure import parse_period, suppress
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
 from tests.sharing import worlds
