@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from typing import Any
 
 from django.http import HttpResponse
@@ -30,13 +31,27 @@ CSV_HEADER = (
 )
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@")
+_ALWAYS_QUOTED_START = ("\t", "\r")
 
 
-def _csv_cell(value: Any) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
+def _ignored_by_spreadsheets(char: str) -> bool:
+    """Leading characters a spreadsheet skips before it decides a cell is a formula: whitespace, the byte
+    order mark and other format characters (zero-width spaces, direction marks), and control characters."""
+    return char.isspace() or unicodedata.category(char).startswith("C")
+
+
+def csv_cell(value: Any) -> str:
+    """Text as a spreadsheet shows it, never as a formula (CSV injection): quoted when it starts with a tab
+    or carriage return, or when its first character after any ignorable lead is one of ``= + - @``."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    if text.startswith(_ALWAYS_QUOTED_START):
+        return f"'{text}"
+    first = next((char for char in text if not _ignored_by_spreadsheets(char)), "")
+    return f"'{text}" if first in _FORMULA_START else text
+
+
+_csv_cell = csv_cell  # the name governance.exports imports
 
 
 def chronology_csv(chronology: Chronology, levels: dict[int, str]) -> str:
@@ -49,7 +64,7 @@ def chronology_csv(chronology: Chronology, levels: dict[int, str]) -> str:
         entry = item.entry
         writer.writerow(
             [
-                _csv_cell(value)
+                csv_cell(value)
                 for value in (
                     timezone.localtime(entry.occurred_at).strftime("%Y-%m-%d %H:%M"),
                     entry.get_entry_type_display(),
