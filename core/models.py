@@ -142,6 +142,8 @@ class AuditVerb(models.TextChoices):
     LIST_VIEWED = "list_viewed", "Viewed a list"
     SEARCHED = "searched", "Searched"
     DOWNLOADED = "downloaded", "Downloaded a document"
+    UPLOADED = "uploaded", "Uploaded a document"
+    REMOVED = "removed", "Removed a document"
     EXPORTED = "exported", "Exported (disclosure)"
     CREATED = "created", "Created"
     CHANGED = "changed", "Changed"
@@ -157,6 +159,7 @@ class AuditVerb(models.TextChoices):
     CHANGE_REJECTED = "change_rejected", "Rejected a change"
     TOKEN_ISSUED = "token_issued", "Issued an API token"
     TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+    PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Password reset refused (too many requests)"
 
 
 class AuditEvent(models.Model):
