@@ -51,23 +51,62 @@ def may_look(request: HttpRequest) -> bool:
     return superuser or bool({PARTNERSHIP_ADMIN, AUDITOR} & roles)
 
 
-class PartnershipAdminChanges:
-    """Partnership admins configure the schedules; auditors may look."""
+def is_auditor(request: HttpRequest) -> bool:
+    superuser, roles = _roles(request)
+    return superuser or AUDITOR in roles
+
+
+def nobody(request: HttpRequest) -> bool:
+    return False
+
+
+class GatedAdmin:
+    """Who may look at an admin screen and who may change through it, as two predicates on the request.
+
+    The default: partnership admins change, partnership admins and auditors look. Subclasses
+    set ``look``/``change`` (plain functions, wrapped in ``staticmethod``).
+    """
+
+    look: Callable[[HttpRequest], bool] = staticmethod(may_look)
+    change: Callable[[HttpRequest], bool] = staticmethod(is_partnership_admin)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_look(request)
+        return self.look(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_look(request)
+        return self.look(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_partnership_admin(request)
+        return self.change(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_partnership_admin(request)
+        return self.change(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_partnership_admin(request)
+        return self.change(request)
+
+
+class PartnershipAdminChanges(GatedAdmin):
+    """Partnership admins configure the schedules; auditors may look."""
+
+
+class ReadOnly(GatedAdmin):
+    """Partnership admins and auditors may look; the sweep and the services write."""
+
+    change = staticmethod(nobody)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}  # no bulk actions, so no bulk delete
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        model: type[Model] = self.model  # type: ignore[attr-defined]
+        return [f.name for f in model._meta.fields]
+
+
+class AuditorReadOnly(ReadOnly):
+    """Auditors (and superusers) may look; nobody adds, changes or deletes here."""
+
+    look = staticmethod(is_auditor)
 
 
 # --- Audited configuration without a service of its own ----------------------------------------
@@ -197,32 +236,6 @@ for model, model_admin in (
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
-
-
-class ReadOnly:
-    """Partnership admins and auditors may look; the sweep and the services write."""
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_look(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_look(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        model: type[Model] = self.model  # type: ignore[attr-defined]
-        return [f.name for f in model._meta.fields]
 
 
 class DeliveryAttemptInline(ReadOnly, admin.TabularInline[DeliveryAttempt, Reminder]):

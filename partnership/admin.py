@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from core.admin import GatedAdmin
 from core.errors import DomainError, ValidationError
 from partnership import permissions, services
 from partnership.models import (
@@ -37,27 +38,15 @@ def is_partnership_admin(request: HttpRequest) -> bool:
     return permissions.can_configure(request.user)
 
 
+class PartnershipAdminOnly(GatedAdmin):
+    """Only partnership admins (and superusers) configure the partnership: they alone look and change."""
+
+    look = staticmethod(is_partnership_admin)
+    change = staticmethod(is_partnership_admin)
+
+
 def _refusal(exc: DomainError | ValidationError) -> str:
     return exc.message if isinstance(exc, DomainError) else " ".join(exc.messages)
-
-
-class PartnershipAdminOnly:
-    """Only partnership admins (and superusers) configure the partnership."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_partnership_admin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_partnership_admin(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_partnership_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_partnership_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_partnership_admin(request)
 
 
 @admin.register(ClearanceLevel)

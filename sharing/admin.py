@@ -8,51 +8,12 @@ partnership admin configures the partnership but does not read the trail.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 from django.utils.html import format_html
 
+from core.admin import AuditorReadOnly
 from core.models import AuditEvent
-from partnership.models import Role
 from sharing.models import BreakGlass, Share
-
-
-def is_auditor(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(
-        user.is_active
-        and getattr(user, "is_authenticated", False)
-        and (user.is_superuser or Role.AUDITOR in getattr(user, "roles", ()))
-    )
-
-
-class AuditorReadOnly:
-    """Auditors (and superusers) may look; nobody adds, changes or deletes here."""
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}  # no bulk actions, so no bulk delete
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_auditor(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_auditor(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        model: type[Model] = self.model  # type: ignore[attr-defined]
-        return [f.name for f in model._meta.fields]
 
 
 @admin.register(AuditEvent)
