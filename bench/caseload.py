@@ -32,49 +32,24 @@ import argparse
 import math
 import os
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "false")  # no per-query bookkeeping outside CaptureQueriesContext
+from _setup import ROOT  # noqa: F401 - sets Django up first
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-
-if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-    # No collectstatic here: serve static names unhashed so pages render with DEBUG off, as after a deploy.
-    override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import Resolver404, resolve  # noqa: E402
-
-from partnership.demo import DEMO_AGENCIES  # noqa: E402
-from partnership.models import Agency, User  # noqa: E402
-from partnership.services import issue_api_token  # noqa: E402
-from referrals.models import Referral, ReferralStatus  # noqa: E402
-from sharing import policy  # noqa: E402
+from partnership.demo import DEMO_AGENCIES
+from partnership.models import Agency, User
+from partnership.services import issue_api_token
+from referrals.models import Referral, ReferralStatus
+from sharing import policy
 
 API_URL = "/api/v1/referrals/"
 PAGE_URL = "/referrals/caseload/"

@@ -34,44 +34,20 @@ import datetime as dt
 import math
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+from _setup import ROOT  # noqa: F401 - sets Django up first
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-
-if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-    override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
-
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from cases import services as case_services  # noqa: E402
-from cases.models import Case, EntryDocument  # noqa: E402
-from partnership import services as partnership_services  # noqa: E402
-from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User  # noqa: E402
-from referrals import selectors, services  # noqa: E402
-from referrals.models import ChronologyEntry, EntryType  # noqa: E402
+from cases import services as case_services
+from cases.models import Case, EntryDocument
+from partnership import services as partnership_services
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
+from referrals import selectors, services
+from referrals.models import ChronologyEntry, EntryType
 
 HOST = "localhost"
 PREFIX = "Bench chronology"

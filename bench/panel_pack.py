@@ -33,45 +33,21 @@ import math
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+from _setup import ROOT  # noqa: F401 - sets Django up first
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-
-if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-    override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from cases import services as case_services  # noqa: E402
-from cases.models import Case  # noqa: E402
-from panels import services  # noqa: E402
-from panels.models import Action, AgendaItem, AssessmentFactor, Meeting  # noqa: E402
-from partnership.models import Agency, Panel, PanelMembership, User  # noqa: E402
-from referrals import services as referral_services  # noqa: E402
+from cases import services as case_services
+from cases.models import Case
+from panels import services
+from panels.models import Action, AgendaItem, AssessmentFactor, Meeting
+from partnership.models import Agency, Panel, PanelMembership, User
+from referrals import services as referral_services
 
 PANEL = "Bench Channel Panel"
 HOST = "localhost"

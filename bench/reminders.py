@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
@@ -28,26 +27,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ["DJANGO_DEBUG"] = "false"  # no per-query bookkeeping
+from _setup import ROOT  # noqa: F401 - sets Django up first
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import override_settings
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from core import notifications  # noqa: E402
-from core.models import DeliveryAttempt, Notification, NotificationPreference, Reminder, ReminderStatus  # noqa: E402
-from partnership import services as partnership_services  # noqa: E402
-from partnership.models import Agency, User  # noqa: E402
-from sharing.models import BreakGlass  # noqa: E402
-from sharing.reminders import BREAK_GLASS  # noqa: E402
+from core import notifications
+from core.models import DeliveryAttempt, Notification, NotificationPreference, Reminder, ReminderStatus
+from partnership import services as partnership_services
+from partnership.models import Agency, User
+from sharing.models import BreakGlass
+from sharing.reminders import BREAK_GLASS
 
 PREFIX = "bench-reminders"
 
