@@ -37,6 +37,7 @@ from referrals.services import (
     locked_row,
     next_reference,
     record_screening_decision,
+    stored_document_name,
     touch_referral,
     validate_classification,
 )
@@ -294,15 +295,7 @@ def return_contribution(
         releasable_summary=releasable_summary.strip() if rank > 1 else "",
     )
     Contribution.objects.create(entry=entry, information_request=request)
-    for upload, mime in checked:
-        document = EntryDocument(
-            entry=entry,
-            file=upload,
-            original_name=(upload.name or "document")[:255],
-            content_type=mime,
-            size=upload.size or 0,
-        )
-        document.save()
+    _save_contribution_documents(actor, entry, request, checked)
     request.status = RequestStatus.RETURNED
     request.returned_at = timezone.now()
     request.save(update_fields=["status", "returned_at", "updated_at"])
@@ -310,6 +303,27 @@ def return_contribution(
     touch_referral(request.case.referral)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
     return entry
+
+
+def _save_contribution_documents(
+    actor: User, entry: ChronologyEntry, request: InformationRequest, checked: list[tuple[UploadedFile[bytes], str]]
+) -> None:
+    """Each checked document under the name of its sniffed type (``stored_document_name``), each upload audited."""
+    for upload, mime in checked:
+        document = EntryDocument(
+            entry=entry,
+            file=upload,
+            original_name=stored_document_name(upload.name, mime),
+            content_type=mime,
+            size=upload.size or 0,
+        )
+        document.save()
+        record_event(
+            actor=actor,
+            verb=AuditVerb.UPLOADED,
+            obj=document,
+            details={"entry": entry.pk, "request": request.pk, "content_type": mime, "size": document.size},
+        )
 
 
 def _checked_contribution(

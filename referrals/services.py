@@ -3,6 +3,8 @@ sharing policy, checks the transition table, validates everything, then saves an
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 from typing import Any, TypeVar
 
@@ -289,6 +291,22 @@ def check_upload(upload: UploadedFile[bytes]) -> str:
     return mime
 
 
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w .()\-]+")
+_MAX_STEM_LENGTH = 200
+
+
+def stored_document_name(uploaded_name: str | None, mime: str) -> str:
+    """The name a document is listed and downloaded under: the uploader's stem, sanitised (no folders,
+    control or punctuation characters that browsers or shells read), with the extension of the type its
+    bytes were sniffed as (``check_upload``), never the uploader's: ``evil.html`` holding a PDF is ``evil.pdf``."""
+    name = unicodedata.normalize("NFKC", uploaded_name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if not unicodedata.category(char).startswith("C"))
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    stem = " ".join(_UNSAFE_NAME_CHARACTERS.sub("_", stem).split()).strip(" ._-")[:_MAX_STEM_LENGTH].rstrip(" .")
+    return f"{stem or 'document'}{ALLOWED_ATTACHMENT_TYPES[mime]}"
+
+
 @transaction.atomic
 def add_attachment(
     *, actor: User, referral_id: int, upload: UploadedFile[bytes], classification: int, description: str = ""
@@ -300,7 +318,7 @@ def add_attachment(
     attachment = Attachment(
         referral=referral,
         file=upload,
-        original_name=(upload.name or "document")[:255],
+        original_name=stored_document_name(upload.name, mime),
         content_type=mime,
         size=upload.size or 0,
         description=description,
@@ -309,6 +327,12 @@ def add_attachment(
         created_by=actor,
     )
     attachment.save()
+    record_event(
+        actor=actor,
+        verb=AuditVerb.UPLOADED,
+        obj=attachment,
+        details={"referral": referral.pk, "content_type": mime, "size": attachment.size, "classification": rank},
+    )
     return attachment
 
 
@@ -316,8 +340,11 @@ def add_attachment(
 def remove_attachment(*, actor: User, attachment_id: int) -> None:
     attachment = locked_row(Attachment, attachment_id, "referral")
     policy.require(actor, policy.Action.CHANGE, attachment.referral)
-    attachment.file.delete(save=False)
+    record_event(actor=actor, verb=AuditVerb.REMOVED, obj=attachment, details={"referral": attachment.referral_id})
+    storage, stored_at = attachment.file.storage, attachment.file.name
     attachment.delete()
+    if stored_at:  # the bytes go only once the row's removal is committed
+        transaction.on_commit(lambda: storage.delete(stored_at))
 
 
 # --- Screening --------------------------------------------------------------------------
