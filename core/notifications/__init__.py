@@ -12,6 +12,13 @@ No personal data ever leaves through here: a reminder's text is built from its
 kind's headline, a moment, a record reference and a link into Convene, and
 nothing else, so neither a name nor case text can reach an inbox.
 
+And telling is decided like seeing (DESIGN.md rule 12): each kind says, through
+``may_tell``, who may still be told (those who may read the record it is
+about; ``sharing.reminders.About`` builds that from ``sharing.policy``). Apps
+queue reminders only for them, and the sweep asks again just before sending,
+skipping and recording anyone who may no longer read it. A reference or a link
+therefore only ever reaches someone who may open it.
+
 The modules: ``inbox`` (in-app notifications), ``kinds`` (the registry and its
 settings), ``outbox`` (writing reminders), ``sweep`` (sending them),
 ``preferences`` (email or in-app only), and the notification centre's
