@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -93,3 +93,52 @@ class SchemaAccess(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(getattr(settings, "CONVENE_API_SCHEMA_PUBLIC", False) or request.user.is_authenticated)
+
+
+# --- Updates name the version they were made against (optimistic concurrency, never opt-in) ----------
+
+
+class PreconditionRequired(exceptions.APIException):
+    """428: an update of a versioned record came without ``If-Match``."""
+
+    status_code = 428
+    default_detail = "Send If-Match with the record's ETag from GET: updates without it are refused."
+    default_code = "precondition_required"
+
+
+def if_match_parameter(what: str) -> OpenApiParameter:
+    """The OpenAPI description of the ``If-Match`` header an update of ``what`` requires."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=True,
+        description=(
+            f"Required. The {what}'s ETag (its version) as GET returned it. Without it the update is refused "
+            f"with 428; when the {what} has changed since, with 412."
+        ),
+    )
+
+
+PRECONDITION_RESPONSES = {
+    412: OpenApiResponse(description="The record changed since the ETag sent in If-Match: fetch it again."),
+    428: OpenApiResponse(description="No If-Match header: send the record's ETag."),
+}
+
+
+def required_version(request: Request, what: str) -> int:
+    """The version an update was made against, from ``If-Match`` (``"3"``, ``W/"3"`` or ``3``): 428 without
+    one (``*`` included, which would skip the check), 400 when it is not a version."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        raise PreconditionRequired(f"Send If-Match with the {what}'s ETag from GET: updates without it are refused.")
+    tag = header.removeprefix("W/").strip().strip('"')
+    if not tag.isascii() or not tag.isdigit():
+        raise errors.ValidationError({"If-Match": [f"Send the {what}'s ETag, as GET returned it."]})
+    return int(tag)
+
+
+def with_etag(response: Response, version: int) -> Response:
+    """The record's version as its ETag, for the next update's ``If-Match``."""
+    response["ETag"] = f'"{version}"'
+    return response

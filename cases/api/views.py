@@ -21,34 +21,20 @@ from cases.api.serializers import (
     InformationRequestSerializer,
     ScreeningDecisionSerializer,
 )
-from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.api import (
+    CURSOR_PARAMS,
+    PRECONDITION_RESPONSES,
+    cursor_page_response,
+    cursor_page_schema,
+    if_match_parameter,
+    required_version,
+    with_etag,
+)
 from core.errors import ValidationError
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Panel, User
 from referrals import selectors as referral_selectors
 from referrals.api.serializers import ReferralSerializer
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The case's `version` (its ETag). A stale version is refused with 412.",
-)
-
-
-def _expected_version(request: AuthenticatedRequest) -> int | None:
-    header = request.headers.get("If-Match")
-    if not header:
-        return None
-    try:
-        return int(header.strip().strip("W/").strip('"'))
-    except ValueError as exc:
-        raise ValidationError({"If-Match": ["Send the case's version number."]}) from exc
-
-
-def _with_etag(response: Response, version: int) -> Response:
-    response["ETag"] = f'"{version}"'
-    return response
 
 
 class CaseListView(APIView):
@@ -68,18 +54,21 @@ class CaseListView(APIView):
 
 
 class CaseDetailView(APIView):
-    @extend_schema(responses=CaseSerializer, summary="One case (404 when the caller may not see it)")
+    @extend_schema(
+        responses=CaseSerializer,
+        summary="One case (404 when the caller may not see it); its ETag is the If-Match of its transitions",
+    )
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id)
-        return _with_etag(Response(CaseSerializer(case).data), case.version)
+        return with_etag(Response(CaseSerializer(case).data), case.version)
 
 
 class CaseTransitionView(APIView):
     @extend_schema(
-        parameters=[IF_MATCH],
+        parameters=[if_match_parameter("case")],
         request=CaseTransitionSerializer,
-        responses={200: CaseSerializer},
-        summary="Move a case to another state (refused with 409 when not allowed from here)",
+        responses={200: CaseSerializer, **PRECONDITION_RESPONSES},
+        summary="Move a case to another state (refused with 409 when not allowed from here; needs If-Match)",
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
@@ -90,10 +79,10 @@ class CaseTransitionView(APIView):
             case_id=case_id,
             to_status=incoming.validated_data["status"],
             reason=incoming.validated_data["reason"],
-            expected_version=_expected_version(request),
+            expected_version=required_version(request, "case"),
         )
         case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        return _with_etag(Response(CaseSerializer(case).data), case.version)
+        return with_etag(Response(CaseSerializer(case).data), case.version)
 
 
 class ChronologyView(APIView):
@@ -118,9 +107,10 @@ class ChronologyView(APIView):
 
 class ScreeningDecisionView(APIView):
     @extend_schema(
+        parameters=[if_match_parameter("referral")],
         request=ScreeningDecisionSerializer,
-        responses={200: ReferralSerializer},
-        summary="Record the screening decision (screening officers of the screening agency)",
+        responses={200: ReferralSerializer, **PRECONDITION_RESPONSES},
+        summary="Record the screening decision (screening officers of the screening agency; needs If-Match)",
     )
     def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
@@ -141,10 +131,10 @@ class ScreeningDecisionView(APIView):
             signposted_to=data.get("signposted_to", ""),
             panel=panel,
             case_owner=owner,
-            expected_version=_expected_version(request),
+            expected_version=required_version(request, "referral"),
         )
         referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
-        return Response(ReferralSerializer(referral).data)
+        return with_etag(Response(ReferralSerializer(referral).data), referral.version)
 
 
 class CaseInformationRequestsView(APIView):

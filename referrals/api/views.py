@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema, with_etag
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Agency
 from referrals import selectors, services
@@ -55,14 +55,17 @@ class ReferralListView(APIView):
             **data,
         )
         referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
-        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+        return with_etag(Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED), referral.version)
 
 
 class ReferralDetailView(APIView):
-    @extend_schema(responses=ReferralSerializer, summary="One referral (404 when the caller may not see it)")
+    @extend_schema(
+        responses=ReferralSerializer,
+        summary="One referral (404 when the caller may not see it); its ETag is the If-Match of its updates",
+    )
     def get(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
-        return Response(ReferralSerializer(referral).data)
+        return with_etag(Response(ReferralSerializer(referral).data), referral.version)
 
 
 class ReferralShareListView(APIView):

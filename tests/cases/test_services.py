@@ -149,6 +149,7 @@ def test_stale_case_edit_is_412_in_the_api(client, world):
         f"/api/v1/cases/{case.pk}/transitions/",
         {"status": "closed", "reason": "Panel"},
         content_type="application/json",
+        HTTP_IF_MATCH=ok["ETag"],
         **headers,
     )
     assert refused.status_code == 409
