@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from partnership import two_factor
+from partnership import password_reset, two_factor
 from partnership.forms import SignInForm, TokenForm
 from partnership.middleware import stamp_new_session
 
@@ -124,6 +124,17 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, "You have signed out.")
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, throttled per address and per IP address (``partnership.password_reset``).
+    A refused request gets the same "if the address matches an account" page and no email."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if password_reset.allow_reset_request(email=email, ip_address=self.request.META.get("REMOTE_ADDR")):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required
