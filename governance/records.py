@@ -117,6 +117,7 @@ OBJECT_TYPE_LABELS = {
     "partnership.clearancelevel": "Clearance level",
     "core.auditevent": "Audit trail",
     "report.outcomes": "Outcomes report",
+    "report.statistics": "Partnership statistics",
 }
 
 

@@ -57,7 +57,7 @@ NAVIGATION = (
     ),
     NavItem("Audit trail", "governance:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
     NavItem(
-        "Outcomes report",
+        "Partnership statistics",
         "reports:outcomes_report",
         frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR}),
         "Counts by outcome, sector and type of concern, small numbers suppressed.",
