@@ -1,38 +1,462 @@
-"""Verifying the hash chain of the audit trail (the trigger in sharing's migrations builds it)."""
+"""The audit trail's hash chain and its signed checkpoints (docs/adr/0012-audit-checkpoints.md).
+
+The trigger in sharing's migrations chains every event as it is written (``seq``, ``prev_hash``,
+``hash``). A chain alone cannot show that its newest events were deleted, nor that the whole chain
+was rewritten, so ``seal_checkpoint`` seals the head now and then: the head event's seq and hash and
+the number of events up to it, signed (HMAC-SHA256) with ``CONVENE_AUDIT_CHECKPOINT_KEY``, which
+lives in the environment and never in the database, and appended both to ``AuditCheckpoint`` and to
+``CONVENE_AUDIT_CHECKPOINT_FILE`` outside the database.
+
+``verify_trail`` checks the checkpoints (signatures, the table and the file agree), recomputes the
+chain from the last verified checkpoint (or the first event), checks every checkpoint in that range
+against the events, and records a signed ``AuditVerification`` so the next run starts there.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from core.models import AuditEvent
+from sharing.models import AuditCheckpoint, AuditVerification
+
+SEAL_LOCK_KEY = 8_315_042_118  # session advisory lock: one sealer at a time (the writers' lock is ...117)
+_MIN_SEQ = -(2**63)
+_TAIL_BYTES = 8192
+SEAL_FIELDS = ("seq", "head_hash", "event_count", "created_at", "signature")
 
 
 @dataclass(frozen=True)
 class ChainProblem:
-    seq: int
+    seq: int | None
     problem: str
+    kind: str = "event"
+
+    def __str__(self) -> str:
+        return self.problem if self.seq is None else f"{self.kind} {self.seq}: {self.problem}"
+
+
+# --- signatures -------------------------------------------------------------------------------------
+
+
+def _sign(*parts: object) -> str:
+    key = str(settings.CONVENE_AUDIT_CHECKPOINT_KEY).encode()
+    return hmac.new(key, "\n".join(str(part) for part in parts).encode(), hashlib.sha256).hexdigest()
+
+
+def instant(moment: datetime) -> str:
+    """How a moment is signed and written: UTC, to the microsecond."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """One checkpoint, as the table and the file both hold it."""
+
+    seq: int
+    head_hash: str
+    event_count: int
+    created_at: str
+    signature: str
+
+    @staticmethod
+    def signature_for(seq: int, head_hash: str, event_count: int, created_at: str) -> str:
+        return _sign("convene-audit-checkpoint/1", seq, head_hash, event_count, created_at)
+
+    @property
+    def signed(self) -> bool:
+        expected = self.signature_for(self.seq, self.head_hash, self.event_count, self.created_at)
+        return hmac.compare_digest(self.signature, expected)
+
+    @classmethod
+    def of(cls, checkpoint: AuditCheckpoint) -> Seal:
+        return cls(
+            checkpoint.seq,
+            checkpoint.head_hash,
+            checkpoint.event_count,
+            instant(checkpoint.created_at),
+            checkpoint.signature,
+        )
+
+    @classmethod
+    def from_line(cls, line: str) -> Seal:
+        """Raises ValueError when the line is not a checkpoint."""
+        data = json.loads(line)
+        if not isinstance(data, dict) or set(data) != set(SEAL_FIELDS):
+            raise ValueError("not a checkpoint")
+        seal = cls(**data)
+        numbers, texts = (seal.seq, seal.event_count), (seal.head_hash, seal.created_at, seal.signature)
+        if not all(type(n) is int for n in numbers) or not all(isinstance(t, str) for t in texts):
+            raise ValueError("not a checkpoint")
+        return seal
+
+    def line(self) -> str:
+        return json.dumps({name: getattr(self, name) for name in SEAL_FIELDS}, separators=(",", ":")) + "\n"
+
+
+def _verification_signature(checkpoint: Seal, verified_at: datetime, full: bool, events_checked: int) -> str:
+    return _sign(
+        "convene-audit-verification/1",
+        checkpoint.seq,
+        checkpoint.head_hash,
+        instant(verified_at),
+        full,
+        events_checked,
+    )
+
+
+# --- the file outside the database --------------------------------------------------------------------
+
+
+def checkpoint_file() -> Path:
+    return Path(str(settings.CONVENE_AUDIT_CHECKPOINT_FILE))
+
+
+def read_checkpoint_file(path: Path) -> tuple[list[Seal], list[ChainProblem]]:
+    """Every checkpoint in the file (signed or not), and a problem for each line that is not one."""
+    seals: list[Seal] = []
+    problems: list[ChainProblem] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            seals.append(Seal.from_line(line))
+        except (ValueError, KeyError, TypeError):
+            problems.append(ChainProblem(None, f"checkpoint file line {number} is not a checkpoint"))
+    return seals, problems
+
+
+def _last_seq_in_file(path: Path) -> int | None:
+    """The newest checkpoint the file holds, read from its tail (the whole file only if the tail is torn)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+            tail = handle.read().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(tail[1:] if len(tail) > 1 else tail):
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return Seal.from_line(line).seq
+    seals, _ = read_checkpoint_file(path)
+    return max((seal.seq for seal in seals), default=None)
+
+
+def _append_to_file(path: Path, seals: Sequence[Seal]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        if handle.tell() > 0 and not _ends_with_newline(path):
+            handle.write("\n")  # a line torn by a crash stays torn; the next one starts clean
+        handle.writelines(seal.line() for seal in seals)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+# --- sealing ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _sealing_lock() -> Iterator[None]:
+    """Sealers (and verifiers reading the checkpoints) take turns, across the commit and the file write."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [SEAL_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SEAL_LOCK_KEY])
+
+
+def _latest_signed_checkpoint() -> AuditCheckpoint | None:
+    for checkpoint in AuditCheckpoint.objects.order_by("-seq")[:50]:
+        if Seal.of(checkpoint).signed:
+            return checkpoint
+    return None
+
+
+def _seal_head() -> AuditCheckpoint | None:
+    head = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    if head is None or head[0] is None:
+        return None
+    head_seq, head_hash = head[0], head[1]
+    latest = _latest_signed_checkpoint()
+    if latest is not None and latest.seq >= head_seq:
+        return None
+    since, counted = (latest.seq, latest.event_count) if latest is not None else (_MIN_SEQ, 0)
+    event_count = counted + AuditEvent.objects.filter(seq__gt=since, seq__lte=head_seq).count()
+    created_at = timezone.now()
+    return AuditCheckpoint.objects.create(
+        seq=head_seq,
+        head_hash=head_hash,
+        event_count=event_count,
+        created_at=created_at,
+        signature=Seal.signature_for(head_seq, head_hash, event_count, instant(created_at)),
+    )
+
+
+def seal_checkpoint() -> AuditCheckpoint | None:
+    """Seal the current head of the trail; None when it is empty or the head is already sealed.
+
+    The head is committed and nothing below it can still commit: writers take the chain's lock until
+    they commit, so seq order is commit order. Counting starts from the previous signed checkpoint.
+    After the commit, every signed checkpoint newer than the file's last line is appended to the file
+    (so one lost to a crash between the two is written by the next run; a hole in the file is not
+    filled: it is for ``verify_trail`` to report).
+    """
+    path = checkpoint_file()
+    with _sealing_lock():
+        with transaction.atomic():
+            checkpoint = _seal_head()
+        last = _last_seq_in_file(path)
+        newer = AuditCheckpoint.objects.order_by("seq")
+        if last is not None:
+            newer = newer.filter(seq__gt=last)
+        missing = [seal for seal in map(Seal.of, newer) if seal.signed]
+        if missing:
+            _append_to_file(path, missing)
+    return checkpoint
+
+
+# --- walking the chain --------------------------------------------------------------------------------
+
+_WALK = """
+SELECT seq, hash <> expected, prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s),
+       coalesce(prev_seq, %(start_seq)s)
+FROM (
+    SELECT e.seq, e.hash, e.prev_hash, sharing_audit_hash(e) AS expected,
+           lag(e.hash) OVER w AS prev_actual, lag(e.seq) OVER w AS prev_seq
+    FROM sharing_auditevent e WHERE {where} WINDOW w AS (ORDER BY e.seq)
+) walk
+WHERE hash <> expected OR (seq > %(after)s AND (
+    prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s)
+    OR seq <> coalesce(prev_seq, %(start_seq)s) + 1))
+ORDER BY seq
+"""
+_COUNT_AFTER = "SELECT count(*) FROM sharing_auditevent e WHERE {where} AND e.seq > %(after)s"
+_NEWEST = "SELECT e.hash FROM sharing_auditevent e WHERE {where} ORDER BY e.seq DESC LIMIT 1"
+_COUNT_BETWEEN = (
+    "SELECT width_bucket(e.seq, %(bounds)s::bigint[]), count(*) FROM sharing_auditevent e "
+    "WHERE {where} AND e.seq <= %(last)s GROUP BY 1"
+)
+
+
+@dataclass
+class Walk:
+    """What one pass over the events found. ``checked`` counts the events after the start."""
+
+    checked: int = 0
+    head: str = ""
+    problems: list[ChainProblem] = field(default_factory=list)
+
+
+def _walk(anchor: Seal | None) -> Walk:
+    """Recompute every hash and link after ``anchor`` (from the first event when None)."""
+    params: dict[str, int | str]
+    if anchor is None:
+        where, params = "e.seq IS NOT NULL", {"after": _MIN_SEQ, "start_seq": 0, "start_hash": ""}
+    else:
+        where = "e.seq >= %(start_seq)s"
+        params = {"after": anchor.seq, "start_seq": anchor.seq, "start_hash": anchor.head_hash}
+    after = anchor.seq if anchor else _MIN_SEQ
+    walk = Walk(head=anchor.head_hash if anchor else "")
+    with connection.cursor() as cursor:
+        cursor.execute(_WALK.format(where=where), params)
+        for seq, modified, unlinked, prev_seq in cursor.fetchall():
+            if modified:
+                walk.problems.append(ChainProblem(seq, "contents do not match the hash (modified)"))
+            if seq > after and unlinked:
+                walk.problems.append(ChainProblem(seq, "does not follow the previous event (deleted or reordered)"))
+            if seq > after and seq != prev_seq + 1:
+                walk.problems.append(ChainProblem(seq, f"sequence jumps from {prev_seq} (events deleted)"))
+        cursor.execute(_COUNT_AFTER.format(where=where), params)
+        walk.checked = cursor.fetchone()[0]
+        cursor.execute(_NEWEST.format(where=where), params)
+        newest = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM sharing_auditevent WHERE seq IS NULL")
+        unsequenced = cursor.fetchone()[0]
+    if newest is not None:
+        walk.head = newest[0]
+    if unsequenced:
+        walk.problems.append(ChainProblem(None, f"{unsequenced} event(s) have no sequence number (inserted)"))
+    return walk
 
 
 def verify_chain() -> tuple[int, list[ChainProblem], str]:
-    """Recompute every hash in order. Returns (events checked, problems, head hash)."""
-    problems: list[ChainProblem] = []
-    checked = 0
-    head = ""
+    """Recompute every hash and link from the first event. Returns (events checked, problems, head hash)."""
+    walk = _walk(None)
+    return walk.checked, walk.problems, walk.head
+
+
+def _checkpoint_events(anchor: Seal | None, seals: Sequence[Seal]) -> list[ChainProblem]:
+    """The anchor and each checkpoint after it still find the event they sealed, and each as many events
+    up to it as it counted: this catches the newest events deleted, and a chain rewritten under a seal."""
+    ordered = sorted(seals, key=lambda seal: seal.seq)
+    sealed = ([anchor] if anchor else []) + ordered
+    if not sealed:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM sharing_auditevent WHERE seq = ANY(%s)", [[s.seq for s in sealed]])
+        found: dict[int, str] = dict(cursor.fetchall())
+    problems = [] if anchor is None else _sealed_event_problems(anchor, found)
+    counted = anchor.event_count if anchor else 0
+    for seal, between in zip(ordered, _counts_between(anchor, ordered), strict=True):
+        counted += between
+        problems += _sealed_event_problems(seal, found)
+        if counted != seal.event_count:
+            problem = f"{counted} events up to it, it sealed {seal.event_count} (events deleted or inserted)"
+            problems.append(ChainProblem(seal.seq, problem, "checkpoint"))
+    return problems
+
+
+def _sealed_event_problems(seal: Seal, found: dict[int, str]) -> list[ChainProblem]:
+    if seal.seq not in found:
+        return [ChainProblem(seal.seq, "its event is missing (events deleted up to the checkpoint)", "checkpoint")]
+    if found[seal.seq] != seal.head_hash:
+        return [ChainProblem(seal.seq, "its event is not the one it sealed (modified or replaced)", "checkpoint")]
+    return []
+
+
+def _counts_between(anchor: Seal | None, ordered: Sequence[Seal]) -> list[int]:
+    """How many events each checkpoint has after the one before it (after the anchor for the first),
+    in one pass over the range: bucket i of ``width_bucket`` holds the seqs in (c[i-1], c[i]]."""
+    if not ordered:
+        return []
+    where = "e.seq > %(after)s" if anchor else "e.seq IS NOT NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT e.seq, e.hash, e.prev_hash, sharing_audit_hash(e),
-                   lag(e.hash) OVER (ORDER BY e.seq), lag(e.seq) OVER (ORDER BY e.seq)
-            FROM sharing_auditevent e ORDER BY e.seq
-            """
+            _COUNT_BETWEEN.format(where=where),
+            {
+                "bounds": [seal.seq + 1 for seal in ordered],
+                "after": anchor.seq if anchor else 0,
+                "last": ordered[-1].seq,
+            },
         )
-        for seq, stored, prev_hash, expected, prev_actual, prev_seq in cursor:
-            checked += 1
-            head = stored
-            if stored != expected:
-                problems.append(ChainProblem(seq, "contents do not match the hash (modified)"))
-            if prev_hash != (prev_actual or ""):
-                problems.append(ChainProblem(seq, "does not follow the previous event (deleted or reordered)"))
-            if seq != (prev_seq or 0) + 1:
-                problems.append(ChainProblem(seq, f"sequence jumps from {prev_seq or 0} (events deleted)"))
-    return checked, problems, head
+        buckets: dict[int, int] = dict(cursor.fetchall())
+    return [buckets.get(index, 0) for index in range(len(ordered))]
+
+
+# --- verifying the trail ------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """One run of ``verify_trail``. ``start`` is the verified checkpoint it started from (None: the first
+    event); ``checked`` counts the events after it; ``latest`` is the newest signed checkpoint."""
+
+    checked: int
+    head: str
+    problems: list[ChainProblem]
+    start: Seal | None
+    checkpoints: int
+    latest: Seal | None
+
+
+def verify_trail(*, full: bool = False) -> Verification:
+    """Check the checkpoints, then recompute the chain from the last verified one (``full``: from the
+    first event) and check every checkpoint from there against the events. A run that finds nothing
+    wrong records a signed ``AuditVerification`` at the newest checkpoint, where the next run starts.
+
+    An incremental run reads only the events from its starting checkpoint on: tampering below a
+    checkpoint that was verified is for a ``full`` run to find.
+    """
+    path = checkpoint_file()
+    with _sealing_lock():  # never between a seal's commit and its line in the file
+        in_table = [Seal.of(checkpoint) for checkpoint in AuditCheckpoint.objects.order_by("seq")]
+        in_file, problems = read_checkpoint_file(path)
+    problems += _checkpoint_problems(in_table, in_file, path)
+    agreed = {seal.seq: seal for seal in in_table if seal.signed and seal in set(in_file)}
+    trusted: dict[int, Seal] = {}
+    for seal in in_file + in_table:
+        if seal.signed:
+            trusted.setdefault(seal.seq, seal)
+    anchor, mark_problems = (None, []) if full else _anchor(agreed)
+    walk = _walk(anchor)
+    after = [seal for seal in trusted.values() if anchor is None or seal.seq > anchor.seq]
+    problems += mark_problems + walk.problems + _checkpoint_events(anchor, after)
+    latest = max(trusted.values(), key=lambda seal: seal.seq, default=None)
+    verification = Verification(walk.checked, walk.head, problems, anchor, len(trusted), latest)
+    if not problems:
+        _mark_verified(verification, full=full, agreed=agreed)
+    return verification
+
+
+def _checkpoint_problems(in_table: list[Seal], in_file: list[Seal], path: Path) -> list[ChainProblem]:
+    """Every checkpoint is signed with our key, and the table and the file hold the same ones."""
+    problems = []
+    if in_table and not path.exists():
+        problems.append(ChainProblem(None, f"the checkpoint file {path} is missing"))
+    for where, seals in (("the database", in_table), ("the checkpoint file", in_file)):
+        problems += [
+            ChainProblem(seal.seq, f"its signature does not hold in {where} (another key, or altered)", "checkpoint")
+            for seal in seals
+            if not seal.signed
+        ]
+    by_table = {seal.seq: seal for seal in in_table}
+    by_file: dict[int, Seal] = {}
+    for seal in in_file:
+        if by_file.setdefault(seal.seq, seal) != seal:
+            problems.append(ChainProblem(seal.seq, "appears twice in the checkpoint file, differently", "checkpoint"))
+    for seq in sorted(by_table.keys() | by_file.keys()):
+        if seq not in by_file:
+            problem = "in the database but not in the checkpoint file (removed from the file)"
+        elif seq not in by_table:
+            problem = "in the checkpoint file but not in the database (deleted from the table)"
+        elif by_table[seq] != by_file[seq]:
+            problem = "differs between the database and the checkpoint file"
+        else:
+            continue
+        problems.append(ChainProblem(seq, problem, "checkpoint"))
+    return problems
+
+
+def _anchor(agreed: dict[int, Seal]) -> tuple[Seal | None, list[ChainProblem]]:
+    """The checkpoint of the newest signed verification mark, and a problem for each forged mark newer than it."""
+    problems = []
+    for mark in AuditVerification.objects.order_by("-id").iterator():
+        seal = agreed.get(mark.checkpoint_seq)
+        expected = _verification_signature(
+            Seal(mark.checkpoint_seq, mark.checkpoint_hash, 0, "", ""), mark.verified_at, mark.full, mark.events_checked
+        )
+        if not hmac.compare_digest(mark.signature, expected):
+            problems.append(
+                ChainProblem(mark.pk, "its signature does not hold (not a verification run)", "verification")
+            )
+        elif seal is not None and seal.head_hash == mark.checkpoint_hash:
+            return seal, problems
+    return None, problems
+
+
+def _mark_verified(verification: Verification, *, full: bool, agreed: dict[int, Seal]) -> None:
+    newest = max(agreed.values(), key=lambda seal: seal.seq, default=None)
+    if newest is None or (verification.start is not None and newest.seq <= verification.start.seq):
+        return
+    verified_at = timezone.now()
+    AuditVerification.objects.create(
+        checkpoint_seq=newest.seq,
+        checkpoint_hash=newest.head_hash,
+        verified_at=verified_at,
+        full=full,
+        events_checked=verification.checked,
+        signature=_verification_signature(newest, verified_at, full, verification.checked),
+    )

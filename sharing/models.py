@@ -152,3 +152,45 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"Break-glass by {self.user_id} on {self.content_type_id}:{self.object_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed seal of the audit trail's head: event ``seq`` had ``head_hash`` and was the
+    ``event_count``-th event. ``signature`` is an HMAC-SHA256 over those and ``created_at`` with
+    ``CONVENE_AUDIT_CHECKPOINT_KEY`` (never in the database); each checkpoint is also appended to
+    ``CONVENE_AUDIT_CHECKPOINT_FILE``. Append-only (a trigger refuses UPDATE and DELETE);
+    ``sharing.chain`` writes and verifies them.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    head_hash = models.CharField(max_length=64, editable=False)
+    event_count = models.BigIntegerField(editable=False)
+    created_at = models.DateTimeField(editable=False)
+    signature = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"Checkpoint at event {self.seq} ({self.event_count} events)"
+
+
+class AuditVerification(models.Model):
+    """A run of ``verify_audit_chain`` that found the trail intact up to checkpoint ``checkpoint_seq``.
+
+    The newest one whose ``signature`` (HMAC-SHA256 with the checkpoint key) holds is where the next
+    run starts, so verification reads only the events sealed since. Append-only, like the trail.
+    """
+
+    checkpoint_seq = models.BigIntegerField(editable=False)
+    checkpoint_hash = models.CharField(max_length=64, editable=False)
+    verified_at = models.DateTimeField(editable=False)
+    full = models.BooleanField(editable=False, help_text="Recomputed from the first event (--full).")
+    events_checked = models.BigIntegerField(editable=False)
+    signature = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Verified up to event {self.checkpoint_seq} at {self.verified_at:%Y-%m-%d %H:%M}"

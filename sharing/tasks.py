@@ -1,13 +1,15 @@
 """Celery tasks for the sharing machinery. Beat's schedule lives in the database
-(django-celery-beat); ``sharing/migrations/0003_schedule_tidy_expired_shares`` registers these."""
+(django-celery-beat); ``sharing/migrations/0003_schedule_tidy_expired_shares`` and
+``0009_schedule_audit_checkpoint`` register these."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from sharing import services
+from sharing import chain, services
 
 TIDY_EXPIRED_SHARES = "sharing.tasks.tidy_expired_shares"
+SEAL_AUDIT_CHECKPOINT = "sharing.tasks.seal_audit_checkpoint"
 
 
 @shared_task(name=TIDY_EXPIRED_SHARES)
@@ -19,3 +21,14 @@ def tidy_expired_shares() -> int:
     without this task (the policy checks expiry); this only tidies.
     """
     return services.tidy_expired_shares()
+
+
+@shared_task(name=SEAL_AUDIT_CHECKPOINT)
+def seal_audit_checkpoint() -> int | None:
+    """Seal the audit trail's head into a signed checkpoint (``manage.py audit_checkpoint``).
+
+    Idempotent: a head already sealed is not sealed again, and a checkpoint missing from the end of
+    the checkpoint file (a crash after the commit) is written by the next run. Returns the sealed seq.
+    """
+    checkpoint = chain.seal_checkpoint()
+    return checkpoint.seq if checkpoint is not None else None

@@ -25,6 +25,7 @@ REQUIRED = {
     "DATABASE_URL": "postgres://convene:not-a-password@127.0.0.1:9/convene",
     "REDIS_URL": "redis://127.0.0.1:9/0",
     "DJANGO_DEFAULT_FROM_EMAIL": "convene@example.gov.uk",
+    "CONVENE_AUDIT_CHECKPOINT_KEY": secrets.token_urlsafe(48),
 }
 
 

@@ -183,6 +183,13 @@ STORAGES = {
 MEDIA_ROOT = env.path("CONVENE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL: str | None = None
 
+# Every signed checkpoint of the audit trail is also appended here, outside the database
+# (docs/deploy.md: in production, storage the database owner cannot rewrite). Each environment
+# sets CONVENE_AUDIT_CHECKPOINT_KEY, the signing key; production requires it.
+CONVENE_AUDIT_CHECKPOINT_FILE = env.path(
+    "CONVENE_AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.jsonl")
+)
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="convene@localhost")
 

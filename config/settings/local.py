@@ -1,10 +1,15 @@
 """Development on one machine: `make run`."""
 
+import hashlib
+
 from config import embedded
 from config.settings.base import *  # noqa: F403
 from config.settings.base import database_settings, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-3f1c9a7e5b2d4c6e8f0a")
+CONVENE_AUDIT_CHECKPOINT_KEY = env(
+    "CONVENE_AUDIT_CHECKPOINT_KEY", default=hashlib.sha256(f"audit-checkpoint|{SECRET_KEY}".encode()).hexdigest()
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # No DATABASE_URL: the embedded PostgreSQL under ./var/pg. Only its address is computed here;

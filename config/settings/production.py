@@ -11,6 +11,9 @@ DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")
+CONVENE_AUDIT_CHECKPOINT_KEY = env("CONVENE_AUDIT_CHECKPOINT_KEY")
+if len(CONVENE_AUDIT_CHECKPOINT_KEY) < 32:
+    raise ImproperlyConfigured("CONVENE_AUDIT_CHECKPOINT_KEY must be at least 32 random characters.")
 if env.bool("CONVENE_DEMO_MODE", default=False):
     raise ImproperlyConfigured("Demo mode cannot be turned on in production.")
 CONVENE_DEMO_MODE = False

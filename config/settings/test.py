@@ -1,10 +1,15 @@
 """The test suite: real PostgreSQL, fast hashing, mail kept in memory."""
 
+import hashlib
+
 from config import embedded
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, STORAGES, database_settings, env
 
 SECRET_KEY = "test-only-not-a-secret-9d8c7b6a5f4e3d2c1b0a"  # noqa: S105 - tests only
+CONVENE_AUDIT_CHECKPOINT_KEY = hashlib.sha256(f"audit-checkpoint|{SECRET_KEY}".encode()).hexdigest()
+# Not the local database's file: tests that seal checkpoints point this at their own temporary file.
+CONVENE_AUDIT_CHECKPOINT_FILE = BASE_DIR / "var" / "test-audit-checkpoints.jsonl"
 # No DATABASE_URL: the embedded PostgreSQL under ./var/pg. Only its address is computed here;
 # the test plugin (tests/plugins/embedded_db.py) or `make test` starts it.
 DATABASES = {"default": database_settings(embedded.database_url())}

@@ -1,25 +1,46 @@
-"""Recompute the audit trail's hash chain and report any modified, deleted or reordered event."""
+"""Verify the audit trail: its signed checkpoints, and its hash chain from the last verified checkpoint."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sharing.chain import verify_chain
+from sharing.chain import Verification, verify_trail
 
 
 class Command(BaseCommand):
     help = (
-        "Verify the append-only audit trail: every event's hash matches its contents and the previous "
-        "event's hash, and the sequence has no gaps. Prints the head hash on success (record it elsewhere "
-        "to detect a truncated tail); exits 1 and lists each problem otherwise."
+        "Verify the append-only audit trail: every checkpoint is signed with CONVENE_AUDIT_CHECKPOINT_KEY and "
+        "the database and the checkpoint file hold the same ones; every event from the last verified "
+        "checkpoint (from the first event with --full) matches its hash and follows the previous one without "
+        "a gap; and every checkpoint still finds the event it sealed and as many events up to it. Exits 1 "
+        "and lists each problem otherwise."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        checked, problems, head = verify_chain()
-        if problems:
-            for problem in problems:
-                self.stderr.write(f"event {problem.seq}: {problem.problem}")
-            raise CommandError(f"Audit chain broken: {len(problems)} problem(s) in {checked} events.", returncode=1)
-        self.stdout.write(f"OK: {checked} events, head {head or '(empty)'}")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recompute the whole chain from the first event, not the last verified checkpoint",
+        )
+
+    def handle(self, *args: Any, full: bool = False, **options: Any) -> None:
+        verification = verify_trail(full=full)
+        if verification.problems:
+            for problem in verification.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                f"Audit trail broken: {len(verification.problems)} problem(s), {verification.checked} events checked.",
+                returncode=1,
+            )
+        self.stdout.write(
+            f"OK: {verification.checked} events, head {verification.head or '(empty)'}{_sealed(verification)}"
+        )
+
+
+def _sealed(verification: Verification) -> str:
+    if verification.latest is None:
+        return ""
+    start = f"event {verification.start.seq}" if verification.start else "the first event"
+    return f"; from {start}, {verification.checkpoints} checkpoint(s), the latest at event {verification.latest.seq}"
