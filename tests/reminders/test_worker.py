@@ -69,10 +69,13 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_of_1000_reminders_e
     left = _pending()
     assert 0 < left < 1000, "killed in the middle of the run"
     assert sum(before_restart.values()) < 1000
-    # What the dead worker's database says was sent is exactly what reached the mail files:
-    # the transactions it was in the middle of rolled back, their emails unwritten.
+    # What the dead worker's database says was sent reached the mail files; the transactions it was in
+    # the middle of rolled back. The one window sweep._send_one documents: a kill between an email leaving
+    # and its COMMIT, at most one per worker process, sent again later under the same Message-ID.
     sent_ids = set(Reminder.objects.filter(status=ReminderStatus.SENT).values_list("pk", flat=True))
-    assert set(before_restart) == sent_ids
+    in_flight = set(before_restart) - sent_ids
+    assert sent_ids <= set(before_restart)
+    assert len(in_flight) <= worker.concurrency, in_flight
     assert max(before_restart.values()) == 1
 
     # Restarted; beat keeps ticking (every second here). The dead sweeps' claims lapse after
@@ -82,7 +85,10 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_of_1000_reminders_e
     _wait_until_all_sent(worker, beat_every=1.0)
     took = time.monotonic() - began
 
-    assert worker.emailed() == Counter(dict.fromkeys(ids, 1)), "each reminder emailed exactly once"
+    emailed = worker.emailed()
+    assert set(emailed) == set(ids), "every reminder emailed"
+    assert {pk: n for pk, n in emailed.items() if n != 1} == dict.fromkeys(in_flight, 2), "each once, but the window"
+    assert worker.message_ids_per_reminder() == Counter(dict.fromkeys(ids, 1)), "one Message-ID per reminder"
     assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 1000
     assert Notification.objects.count() == 1000
     assert DeliveryAttempt.objects.count() == 1000

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("CONVENE_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 SWEEP = "core.tasks.send_due_reminders"
 REMINDER_HEADER = re.compile(rb"^X-Convene-Reminder: (\d+)\r?$", re.M)
+MESSAGE_ID_HEADER = re.compile(rb"^Message-ID: (<[^>]+>)\r?$", re.M | re.I)
+MESSAGE_SEPARATOR = b"-" * 79  # Django's file backend writes this line after every message
 
 
 def database_url() -> str:
@@ -127,6 +129,17 @@ class Worker:
         for path in self.mail_dir.glob("*"):
             sent.update(int(n) for n in REMINDER_HEADER.findall(path.read_bytes()))
         return sent
+
+    def message_ids_per_reminder(self) -> Counter[int]:
+        """How many distinct Message-IDs each reminder's emails carried (a repeat reuses its first one)."""
+        ids: dict[int, set[bytes]] = {}
+        for path in self.mail_dir.glob("*"):
+            for message in path.read_bytes().split(MESSAGE_SEPARATOR):
+                reminder = REMINDER_HEADER.search(message)
+                message_id = MESSAGE_ID_HEADER.search(message)
+                if reminder and message_id:
+                    ids.setdefault(int(reminder.group(1)), set()).add(message_id.group(1))
+        return Counter({pk: len(found) for pk, found in ids.items()})
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
