@@ -11,6 +11,14 @@ DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production.")
+# Throttles (sign-in, password reset) must count across every web process and machine: a shared cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "convene",
+    }
+}
 CONVENE_AUDIT_CHECKPOINT_KEY = env("CONVENE_AUDIT_CHECKPOINT_KEY")
 if len(CONVENE_AUDIT_CHECKPOINT_KEY) < 32:
     raise ImproperlyConfigured("CONVENE_AUDIT_CHECKPOINT_KEY must be at least 32 random characters.")
