@@ -316,7 +316,9 @@ def _checkpoint_events(anchor: Seal | None, seals: Sequence[Seal]) -> list[Chain
     if not sealed:
         return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, hash FROM sharing_auditevent WHERE seq = ANY(%s)", [[s.seq for s in sealed]])
+        cursor.execute(
+            "SELECT seq, hash FROM sharing_auditevent WHERE seq = ANY(%s::bigint[])", [[s.seq for s in sealed]]
+        )
         found: dict[int, str] = dict(cursor.fetchall())
     problems = [] if anchor is None else _sealed_event_problems(anchor, found)
     counted = anchor.event_count if anchor else 0
