@@ -10,14 +10,16 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import forms, lifecycle, selectors, services
-from cases.models import Case, CaseStatus, InformationRequest
-from core.errors import NotFound, PermissionDenied, ValidationError
+from cases import forms, lifecycle, permissions, selectors
+from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
+from cases.permissions import Capability
+from core.errors import ValidationError
 from core.forms import apply_service_errors
 from core.web import first_form_with_errors, optional_url
 from core.working_days import add_working_days
-from partnership.models import PartnershipSettings, Role, User
+from partnership.models import PartnershipSettings, User
 from referrals import forms as referral_forms
+from referrals import permissions as referral_permissions
 from referrals import selectors as referral_selectors
 from referrals.chronology_rows import entry_rows
 from referrals.models import Referral
@@ -31,15 +33,6 @@ def case_url(case_id: int, anchor: str = "") -> str:
 def request_url(request_id: int, anchor: str = "") -> str:
     url = reverse("cases:request", args=[request_id])
     return f"{url}#{anchor}" if anchor else url
-
-
-def may_manage(user: User, case: Case) -> bool:
-    """The case owner or a panel chair (what the request and transition services require)."""
-    try:
-        services.require_case_manager(user, case)
-    except (PermissionDenied, NotFound):
-        return False
-    return True
 
 
 def default_due_date() -> dt.date:
@@ -58,10 +51,11 @@ def case_context(
     request_form: forms.RequestInformationForm | None = None,
     note_form: forms.CaseNoteForm | None = None,
 ) -> dict[str, Any]:
-    """The case with its requests; the manager's forms only where the lifecycle allows them."""
-    manager = may_manage(viewer, case)
+    """The case with its requests; each form only for who may use it (``cases.permissions``, no query:
+    the case was read with its basis), and only where the lifecycle allows it."""
+    can = permissions.can_all(viewer, case, Capability.TRANSITION_CASE, Capability.REQUEST_INFORMATION)
     allowed = lifecycle.CASE_TRANSITIONS[case.status]
-    if manager and allowed:
+    if can[Capability.TRANSITION_CASE] and allowed:
         transition_form = transition_form or forms.CaseTransitionForm(case=case, allowed=allowed)
         # A form posted from a stale page offers what is allowed now.
         transition_form.fields["to_status"].choices = [  # type: ignore[attr-defined]
@@ -69,17 +63,20 @@ def case_context(
         ]
     else:
         transition_form = None
-    if manager and case.status in lifecycle.REQUESTS_ALLOWED:
+    if can[Capability.REQUEST_INFORMATION] and case.status in lifecycle.REQUESTS_ALLOWED:
         request_form = request_form or forms.RequestInformationForm(default_due=default_due_date())
     else:
         request_form = None
-    note_form = note_form or forms.CaseNoteForm(user=viewer)
+    if permissions.can(viewer, Capability.ADD_CASE_NOTE, case.referral):
+        note_form = note_form or forms.CaseNoteForm(user=viewer)
+    else:
+        note_form = None
     requests = selectors.requests_for_case(viewer=viewer, case=case)
-    rows = [{"request": r, "overdue": selectors.is_overdue(r)} for r in requests]
+    rows = [{"request": r, "overdue": selectors.is_overdue(r), **request_row_actions(viewer, r)} for r in requests]
     return {
         "case": case,
         "referral": case.referral,
-        "manager": manager,
+        "manager": any(row["chase"] or row["extend"] or row["close"] for row in rows),
         "transition_form": transition_form,
         "request_form": request_form,
         "note_form": note_form,
@@ -88,6 +85,18 @@ def case_context(
         "answered": sum(1 for r in requests if r.status in lifecycle.REQUEST_ANSWERED),
         "overdue": sum(1 for row in rows if row["overdue"]),
         "panel_url": optional_url("panels:case", case.pk),
+    }
+
+
+def request_row_actions(user: User, info_request: InformationRequest) -> dict[str, bool]:
+    """What the case page offers for one of its requests: chase and extend while it waits for an answer,
+    close until it is closed; each for who may (the services decide again when they are used)."""
+    waiting = info_request.status in lifecycle.REQUEST_OPEN
+    closable = RequestStatus.CLOSED in lifecycle.REQUEST_TRANSITIONS[info_request.status]
+    return {
+        "chase": waiting and permissions.can(user, Capability.CHASE_REQUEST, info_request),
+        "extend": waiting and permissions.can(user, Capability.EXTEND_REQUEST, info_request),
+        "close": closable and permissions.can(user, Capability.CLOSE_REQUEST, info_request),
     }
 
 
@@ -101,13 +110,11 @@ def request_queue_context(viewer: User) -> dict[str, Any]:
 
 
 def request_actions(user: User, info_request: InformationRequest) -> dict[str, bool]:
-    """Which forms to offer (the services decide again when they are used)."""
+    """Which forms to offer on the request page (the services decide again when they are used)."""
     open_ = info_request.status in lifecycle.REQUEST_OPEN
-    own_agency = info_request.agency_id == user.agency_id
-    spoc = own_agency and Role.SPOC in user.roles
     return {
-        "can_assign": open_ and spoc,
-        "can_return": open_ and own_agency and (spoc or info_request.assigned_to_id == user.pk),
+        "can_assign": open_ and permissions.can(user, Capability.ASSIGN_REQUEST, info_request),
+        "can_return": open_ and permissions.can(user, Capability.CONTRIBUTE, info_request),
     }
 
 
@@ -133,7 +140,7 @@ def request_context(
         "assign_form": assign_form if actions["can_assign"] else None,
         "contribution_form": contribution_form if actions["can_return"] else None,
         "error_form": first_form_with_errors(assign_form, contribution_form),
-        "manager": may_manage(viewer, info_request.case),
+        "manager": permissions.can(viewer, Capability.CHASE_REQUEST, info_request),
     }
 
 
@@ -171,6 +178,8 @@ def chronology_context(
         "entry_rows": entry_rows(chronology, levels),
         "baseline": levels.get(1, "Baseline"),
         "filtered": any(filters.values()),
+        "can_mark": permissions.marks_significance_in(viewer, referral),
+        "can_export": referral_permissions.can_export_chronology(viewer, referral),
         "csv_url": reverse(export_name, args=[referral.pk, "csv"]) + suffix,
         "pdf_url": reverse(export_name, args=[referral.pk, "pdf"]) + suffix,
         "return_to": return_to,

@@ -8,15 +8,17 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from cases import permissions
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Case, EntryDocument, InformationRequest, RequestStatus
 from core.audit import record_event, record_list_read
 from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
-from partnership.models import Role, User
+from partnership.models import User
+from referrals import permissions as referral_permissions
 from referrals.models import Referral
-from referrals.selectors import Chronology, chronology_for
+from referrals.selectors import Chronology, chronology_for, read_event
 from sharing import policy
 
 CASE_LABEL = "cases.case"
@@ -44,7 +46,7 @@ def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
     except (TypeError, ValueError) as exc:
         raise NotFound("Not found.") from exc
     referral = (
-        policy.visible_for_detail(viewer, Referral.objects.filter(pk=pk, case__isnull=False))
+        policy.with_read_basis(viewer, Referral.objects.filter(pk=pk, case__isnull=False))
         .select_related("case__panel", "case__owner", "subject", "owning_agency")
         .first()
     )
@@ -52,7 +54,7 @@ def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
         raise NotFound("Not found.")
     case = referral.case
     if audit:
-        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=case)
+        read_event(viewer, AuditVerb.RECORD_VIEWED, case, referral)
     return case
 
 
@@ -63,11 +65,16 @@ def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
     except (TypeError, ValueError) as exc:
         raise NotFound("Not found.") from exc
     document = EntryDocument.objects.select_related("entry__referral").filter(pk=pk).first()
-    if document is None or not (
-        policy.can(viewer, policy.Action.VIEW, document.entry) and policy.reads_in_full(viewer, document.entry)
-    ):
+    basis = policy.child_read_basis(viewer, document.entry) if document is not None else None
+    if document is None or basis is None or not policy.reads_in_full(viewer, document.entry):
         raise NotFound("Not found.")
-    record_event(actor=viewer, verb=AuditVerb.DOWNLOADED, obj=document, details={"entry": document.entry_id})
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.DOWNLOADED,
+        obj=document,
+        details={"entry": document.entry_id},
+        break_glass=basis is policy.ReadBasis.BREAK_GLASS,
+    )
     return document
 
 
@@ -100,10 +107,11 @@ def is_overdue(request: InformationRequest) -> bool:
 def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> InformationRequest:
     """One information request; 404 for everyone it is not for.
 
-    Those who may read the case see it when they are in the requested agency, own the case or
-    are a panel chair. The requested agency's SPOC sees it even when the case is withheld from
-    them (above their clearance, say), so they can see what is asked and by when: then its
-    ``case_readable`` is False and pages show nothing of the case (DESIGN.md rules 6 and 12).
+    Who it is for is ``cases.permissions.sees_request``: those who may read the case see it when they
+    are in the requested agency, own the case or chair the case's panel. The requested agency's SPOC
+    sees it even when the case is withheld from them (above their clearance, say), so they can see
+    what is asked and by when: then its ``case_readable`` is False and pages show nothing of the case
+    (DESIGN.md rules 6 and 12). A read through break-glass is flagged.
     """
     try:
         pk = int(request_id)
@@ -113,18 +121,33 @@ def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> Info
     request = (
         InformationRequest.objects.filter(pk=pk)
         .annotate(case_readable=case_readable)
-        .select_related("case__referral__subject", "case__owner", "agency", "assigned_to", "requested_by")
+        .select_related("case__owner", "case__panel", "agency", "assigned_to", "requested_by")
         .first()
     )
     if request is None:
         raise NotFound("Not found.")
-    own_agency = policy.is_case_worker(viewer) and request.agency_id == viewer.agency_id
-    manager = request.case.owner_id == viewer.pk or Role.PANEL_CHAIR in viewer.roles
     readable = bool(getattr(request, "case_readable", False))  # the annotation above
-    if not ((readable and (own_agency or manager)) or (own_agency and Role.SPOC in viewer.roles)):
+    if not permissions.sees_request(viewer, request, case_readable=readable):
         raise NotFound("Not found.")
+    if readable:
+        # The case's referral, read with how the viewer reads it: the audit flag and every capability
+        # the request page asks come from this one row.
+        referral = (
+            policy.with_read_basis(viewer, Referral.objects.filter(pk=request.case_id))
+            .select_related("subject")
+            .first()
+        )
+        if referral is None:  # the viewer's access ended a moment ago
+            raise NotFound("Not found.")
+        request.case.referral = referral
     if audit:
-        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=request, details={"case": request.case_id})
+        record_event(
+            actor=viewer,
+            verb=AuditVerb.RECORD_VIEWED,
+            obj=request,
+            details={"case": request.case_id},
+            break_glass=readable and policy.under_break_glass(viewer, request.case.referral),
+        )
     return request
 
 
@@ -140,9 +163,13 @@ def export_chronology(
     entry_type: str | None = None,
     significant_only: bool = False,
 ) -> Chronology:
-    """The viewer's own view of a chronology, for export: audited as a disclosure (EXPORTED)."""
+    """The viewer's own view of a chronology, for export: audited as a disclosure (EXPORTED).
+
+    Exporting is a capability, not a read (``EXPORT_CHRONOLOGY``): break-glass gives reading only.
+    """
     if fmt not in EXPORT_FORMATS:
         raise ValidationError({"format": ["Choose CSV or PDF"]})
+    referral_permissions.require(viewer, referral_permissions.Capability.EXPORT_CHRONOLOGY, referral)
     chronology = chronology_for(
         viewer=viewer,
         referral=referral,
@@ -151,11 +178,12 @@ def export_chronology(
         significant_only=significant_only,
         audit=False,
     )
-    record_event(
-        actor=viewer,
-        verb=AuditVerb.EXPORTED,
-        obj=referral,
-        details={
+    read_event(
+        viewer,
+        AuditVerb.EXPORTED,
+        referral,
+        referral,
+        {
             "chronology": [item.entry.pk for item in chronology.items],
             "summaries_only": [item.entry.pk for item in chronology.items if not item.full],
             "withheld": chronology.withheld,

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from cases import lifecycle, reminders
+from cases import lifecycle, permissions, reminders
 from cases.lifecycle import check_case_transition, check_request_transition
 from cases.models import (
     Case,
@@ -24,11 +24,13 @@ from cases.models import (
     InformationRequest,
     RequestStatus,
 )
+from cases.permissions import Capability
 from core.audit import record_event
-from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError, check_version
+from core.errors import InvalidTransition, ValidationError, check_version
 from core.models import AuditVerb
 from core.working_days import add_working_days
-from partnership.models import Agency, Panel, PartnershipSettings, Role, User
+from partnership.models import Agency, Panel, PartnershipSettings, User
+from referrals import permissions as referral_permissions
 from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
 from referrals.services import (
     add_entry,
@@ -82,12 +84,8 @@ def _case_opening_errors(*, panel: Panel | None, case_owner: User | None) -> dic
         errors["panel"] = ["Choose the panel"]
     if case_owner is None:
         errors["case_owner"] = ["Choose the case owner"]
-    elif not (
-        case_owner.is_active
-        and case_owner.agency_id
-        and (Role.PANEL_CHAIR in case_owner.roles or Role.PRACTITIONER in case_owner.roles)
-    ):
-        errors["case_owner"] = ["The case owner must be an active practitioner or chair in a partner agency"]
+    elif not referral_permissions.may_own_case(case_owner):
+        errors["case_owner"] = [referral_permissions.CASE_OWNER_RULE]
     return errors
 
 
@@ -127,10 +125,11 @@ def _locked_case(case_id: int) -> Case:
 
 
 def require_case_manager(actor: User, case: Case) -> None:
-    """The case owner or a panel chair who can read the case."""
-    policy.require(actor, policy.Action.VIEW, case.referral)
-    if not (case.owner_id == actor.pk or Role.PANEL_CHAIR in actor.roles):
-        raise PermissionDenied("Only the case owner or a panel chair can do this.")
+    """The case owner or the chair of the case's panel, reading it through their agency's grant.
+
+    Kept for panels' services, which ask it before they move a case: it is ``TRANSITION_CASE``.
+    """
+    permissions.require(actor, Capability.TRANSITION_CASE, case)
 
 
 @transaction.atomic
@@ -146,7 +145,7 @@ def transition_case(
     """Move a case along CASE_TRANSITIONS, recording who, when and why. ``actor=None`` is the system."""
     case = _locked_case(case_id)
     if actor is not None:
-        require_case_manager(actor, case)
+        permissions.require(actor, Capability.TRANSITION_CASE, case)
     check_version(case.version, expected_version, "case")
     if to_status not in CaseStatus.values:
         raise ValidationError({"status": ["Unknown case status"]})
@@ -196,7 +195,7 @@ def request_information(
 ) -> list[InformationRequest]:
     """Ask agencies what they know. Each requested agency gains access to the case."""
     case = _locked_case(case_id)
-    require_case_manager(actor, case)
+    permissions.require(actor, Capability.REQUEST_INFORMATION, case)
     errors: dict[str, list[str]] = {}
     agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
     if not agency_ids or len(agencies) != len(set(agency_ids)):
@@ -242,18 +241,10 @@ def _locked_request(request_id: int) -> InformationRequest:
     return locked_row(InformationRequest, request_id, "case__referral", "agency")
 
 
-def _require_agency_member(actor: User, request: InformationRequest, *, spoc: bool) -> None:
-    policy.require(actor, policy.Action.VIEW, request.case.referral)
-    if actor.agency_id != request.agency_id:
-        raise PermissionDenied("This request is for another agency.")
-    if spoc and Role.SPOC not in actor.roles:
-        raise PermissionDenied("Only your agency's single point of contact can do this.")
-
-
 @transaction.atomic
 def assign_request(*, actor: User, request_id: int, assignee: User) -> InformationRequest:
     request = _locked_request(request_id)
-    _require_agency_member(actor, request, spoc=True)
+    permissions.require(actor, Capability.ASSIGN_REQUEST, request)
     check_request_transition(request, RequestStatus.ASSIGNED, doing="assigned")
     if assignee.agency_id != request.agency_id or not assignee.is_active or not policy.is_case_worker(assignee):
         raise ValidationError({"assignee": ["Choose an active case worker in your agency"]})
@@ -277,9 +268,7 @@ def return_contribution(
 ) -> ChronologyEntry:
     """An agency's answer: text and documents, classified; above Baseline it needs a releasable summary."""
     request = _locked_request(request_id)
-    _require_agency_member(actor, request, spoc=False)
-    if Role.SPOC not in actor.roles and request.assigned_to_id != actor.pk:
-        raise PermissionDenied("Only your agency's single point of contact or the assignee can answer this.")
+    permissions.require(actor, Capability.CONTRIBUTE, request)
     if request.status not in lifecycle.REQUEST_OPEN:
         raise InvalidTransition(f"This request is already {request.get_status_display().lower()}.")
     rank, checked = _checked_contribution(
@@ -359,7 +348,7 @@ def _checked_contribution(
 @transaction.atomic
 def chase_request(*, actor: User, request_id: int) -> InformationRequest:
     request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
+    permissions.require(actor, Capability.CHASE_REQUEST, request)
     if request.status not in lifecycle.REQUEST_OPEN:
         raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be chased.")
     request.chase_count += 1
@@ -372,7 +361,7 @@ def chase_request(*, actor: User, request_id: int) -> InformationRequest:
 @transaction.atomic
 def extend_request(*, actor: User, request_id: int, due_date: date, reason: str = "") -> InformationRequest:
     request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
+    permissions.require(actor, Capability.EXTEND_REQUEST, request)
     if request.status not in lifecycle.REQUEST_OPEN:
         raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be extended.")
     if due_date <= request.due_date:
@@ -395,7 +384,7 @@ def extend_request(*, actor: User, request_id: int, due_date: date, reason: str 
 def close_request(*, actor: User, request_id: int, reason: str = "") -> InformationRequest:
     """Closing ends the request; the agency keeps access to the case for the case's life (DESIGN.md rule 5)."""
     request = _locked_request(request_id)
-    require_case_manager(actor, request.case)
+    permissions.require(actor, Capability.CLOSE_REQUEST, request)
     check_request_transition(request, RequestStatus.CLOSED, doing="closed")
     request.status = RequestStatus.CLOSED
     request.closed_at = timezone.now()
@@ -411,7 +400,7 @@ def add_case_note(
 ) -> ChronologyEntry:
     """A note by any agency with access, with its own classification."""
     referral = locked_referral(referral_id)
-    policy.require(actor, policy.Action.VIEW, referral)
+    permissions.require(actor, Capability.ADD_CASE_NOTE, referral)
     if referral.is_draft:
         raise InvalidTransition("Notes can only be added to submitted referrals.")
     if not text.strip():
@@ -433,9 +422,10 @@ def add_case_note(
 
 @transaction.atomic
 def mark_significant(*, actor: User, entry_id: int, significant: bool) -> ChronologyEntry:
+    """Only the case's owner and its panel's chair mark what matters; an entry they do not read in full
+    is the same 404 as a missing one."""
     entry = locked_row(ChronologyEntry, entry_id, "referral")
-    if not policy.can(actor, policy.Action.VIEW, entry):
-        raise NotFound("Not found.")  # the same answer as for a missing entry
+    permissions.require(actor, Capability.MARK_SIGNIFICANT, entry)
     entry.significant = significant
     entry.save(update_fields=["significant"])
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=entry, details={"significant": significant})

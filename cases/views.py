@@ -18,10 +18,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import exports, forms, pages, selectors, services
+from cases import exports, forms, pages, permissions, selectors, services
 from cases.models import Case, CaseStatus, InformationRequest
+from cases.permissions import Capability
 from core import views as core_views
-from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from core.errors import ConflictError, NotFound, ValidationError
 from core.web import (
     handle_action,
     handle_form,
@@ -307,8 +308,7 @@ def request_close(request: SignedInRequest, request_id: int) -> HttpResponseBase
 @require_http_methods(["GET", "POST"])
 def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBase:
     info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
-    if not pages.may_manage(request.user, info_request.case):
-        raise PermissionDenied("Only the case owner or a panel chair can do this.")
+    permissions.require(request.user, Capability.EXTEND_REQUEST, info_request)
     form = forms.ExtendRequestForm(request.POST or None, initial={"due_date": info_request.due_date})
     back = pages.case_url(info_request.case_id, "requests")
 

@@ -19,7 +19,8 @@ from core.forms import (
     radios,
     text_field,
 )
-from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
+from partnership.models import Agency, ClearanceLevel, Panel, User
+from referrals import permissions
 from referrals.models import (
     Rag,
     Referral,
@@ -127,9 +128,6 @@ class SearchForm(forms.Form):
 # --- Screening, cases, information requests and the chronology (issue 4) ----------------------------
 
 
-LOCAL_AUTHORITY_KINDS = (AgencyKind.CHILDRENS_SERVICES, AgencyKind.ADULT_SERVICES)
-
-
 def classification_field(label: str, required: str, help_text: str = "") -> forms.ChoiceField:
     return radios(label, [], required=required, help_text=help_text)
 
@@ -221,12 +219,7 @@ class ScreeningDecisionForm(VersionedForm):
             "name"
         )
         cast(forms.ModelChoiceField, self.fields["case_owner"]).queryset = (
-            User.objects.filter(
-                is_active=True,
-                agency__is_active=True,
-                agency__kind__in=LOCAL_AUTHORITY_KINDS,
-                roles__overlap=[Role.PANEL_CHAIR, Role.PRACTITIONER],
-            )
+            permissions.case_owner_candidates()  # the rule the service checks again
             .select_related("agency")
             .order_by("last_name", "first_name", "username")
         )

@@ -13,13 +13,12 @@ from django.utils import timezone
 from core.web import first_form_with_errors
 from partnership.models import User
 from partnership.web import SignedInRequest
-from referrals import forms, intake_forms, selectors, services
+from referrals import forms, intake_forms, permissions, selectors, services
 from referrals.check_answers import answer_sections
 from referrals.chronology_rows import entry_rows
 from referrals.intake_forms import ATTACHMENTS_STEP, CHECK_STEP, FIELD_STEPS, StepForm, field_anchor
 from referrals.lifecycle import UNDECIDED
 from referrals.models import Referral
-from sharing import policy
 
 PAGE_SIZE = 20  # a page of the caseload and of the case list
 
@@ -121,7 +120,7 @@ def check_answers_context(
 
 def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
     contents = selectors.referral_contents(viewer=viewer, referral=referral)
-    can_share = policy.can(viewer, policy.Action.SHARE, referral)
+    can_share = permissions.can_share(viewer, referral)
     levels = forms.clearance_names()
     sections = answer_sections(
         referral,
@@ -136,9 +135,10 @@ def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
         "contents": contents,
         "levels": levels,
         "can_share": can_share,
+        "can_revoke": permissions.can_revoke_share(viewer, referral),
         "shares": selectors.shares_for(viewer=viewer, referral=referral) if can_share else [],
         "break_glass": selectors.active_break_glass(viewer=viewer, referral=referral),
-        "can_screen": referral.status in UNDECIDED and selectors.is_screening_officer(viewer),
+        "can_screen": referral.status in UNDECIDED and permissions.can_screen(viewer, referral),
         "now": timezone.now(),
     }
 

@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
-from partnership.models import Role, User
+from partnership.models import User
+from referrals import permissions
 from referrals.models import (
     Attachment,
     ChronologyEntry,
@@ -22,6 +23,7 @@ from referrals.models import (
     ReferralAgencyGrant,
     ReferralStatus,
 )
+from referrals.permissions import Capability
 from sharing import policy
 from sharing.models import BreakGlass
 
@@ -74,16 +76,26 @@ def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Re
     except (TypeError, ValueError) as exc:
         raise NotFound("Not found.") from exc
     referral = (
-        policy.visible_for_detail(viewer, Referral.objects.select_related("subject", "owning_agency", "created_by"))
+        policy.with_read_basis(viewer, Referral.objects.select_related("subject", "owning_agency", "created_by"))
         .filter(pk=pk)
         .first()
     )
     if referral is None:
         raise NotFound("Not found.")
     if audit and not referral.is_draft:
-        via_break_glass = not policy.visible(viewer, Referral.objects.filter(pk=pk)).exists()
-        record_event(actor=viewer, verb=AuditVerb.RECORD_VIEWED, obj=referral, break_glass=via_break_glass)
+        read_event(viewer, AuditVerb.RECORD_VIEWED, referral, referral)
     return referral
+
+
+def read_event(
+    viewer: User, verb: AuditVerb, obj: Model, record: Referral, details: dict[str, Any] | None = None
+) -> None:
+    """Audit a read of ``obj`` (the referral itself or something in it): flagged when the viewer reads
+    ``record`` only through break-glass (rule 9). The flag comes from how the record was fetched
+    (``policy.with_read_basis``): no query then, one otherwise."""
+    record_event(
+        actor=viewer, verb=verb, obj=obj, details=details, break_glass=policy.under_break_glass(viewer, record)
+    )
 
 
 @dataclass
@@ -135,15 +147,15 @@ def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
     except (TypeError, ValueError) as exc:
         raise NotFound("Not found.") from exc
     attachment = Attachment.objects.select_related("referral").filter(pk=pk).first()
-    if attachment is None or not policy.can(viewer, policy.Action.DOWNLOAD, attachment):
+    basis = policy.child_read_basis(viewer, attachment) if attachment is not None else None
+    if attachment is None or basis is None:
         raise NotFound("Not found.")
-    via_break_glass = not policy.visible(viewer, Referral.objects.filter(pk=attachment.referral_id)).exists()
     record_event(
         actor=viewer,
         verb=AuditVerb.DOWNLOADED,
         obj=attachment,
         details={"referral": attachment.referral_id},
-        break_glass=via_break_glass,
+        break_glass=basis is policy.ReadBasis.BREAK_GLASS,
     )
     return attachment
 
@@ -160,7 +172,7 @@ def my_referrals(*, viewer: User, limit: int = 200) -> list[Referral]:
 
 def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
     """Referrals waiting for screening, readable by the viewer, most urgent and oldest first."""
-    if not (viewer.agency and viewer.agency.screens_referrals):
+    if not permissions.is_screening_officer(viewer):
         return []
     from django.db.models import Case, IntegerField, Value, When
 
@@ -264,26 +276,16 @@ def screening_clock(referral: Referral, *, now: Any = None) -> ScreeningClock | 
     )
 
 
-def is_screening_officer(viewer: User) -> bool:
-    """A screening officer of a screening agency (the services refuse anyone else)."""
-    return bool(
-        policy.is_case_worker(viewer)
-        and Role.SCREENING_OFFICER in viewer.roles
-        and viewer.agency is not None
-        and viewer.agency.screens_referrals
-    )
-
-
 def access_for_screening(*, viewer: User, referral_id: Any, audit: bool = False) -> Referral:
-    """A submitted referral, for screening officers of the screening agency.
+    """A submitted referral, for screening officers of the screening agency (``Capability.SCREEN``).
 
-    A draft or a referral the viewer may not read is a 404; anyone else who can read it gets a 403.
+    A draft or a referral the viewer may not read is a 404; anyone else who can read it gets a 403,
+    and so does a screening officer who reads it only through break-glass.
     """
     referral = access_referral(viewer=viewer, referral_id=referral_id, audit=audit)
     if referral.is_draft:
         raise NotFound("Not found.")
-    if not is_screening_officer(viewer):
-        raise PermissionDenied("Only screening officers of the screening agency can screen referrals.")
+    permissions.require(viewer, Capability.SCREEN, referral)
     return referral
 
 
@@ -337,10 +339,11 @@ def chronology_for(
     withheld = policy.withheld_children(viewer, entries, summary_field="releasable_summary").count()
     items = [ChronologyItem(entry=e, full=policy.reads_in_full(viewer, e)) for e in shown]
     if audit:
-        record_event(
-            actor=viewer,
-            verb=AuditVerb.RECORD_VIEWED,
-            obj=referral,
-            details={"chronology": [e.pk for e in shown], "withheld": withheld},
+        read_event(
+            viewer,
+            AuditVerb.RECORD_VIEWED,
+            referral,
+            referral,
+            {"chronology": [e.pk for e in shown], "withheld": withheld},
         )
     return Chronology(items=items, withheld=withheld)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,8 +16,8 @@ from core.audit import record_event
 from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError, check_version
 from core.models import AuditVerb
 from core.working_days import due_at_end_of_working_day
-from partnership.models import Agency, ClearanceLevel, PartnershipSettings, Role, User
-from referrals import matching, reminders
+from partnership.models import Agency, ClearanceLevel, PartnershipSettings, User
+from referrals import matching, permissions, reminders
 from referrals.lifecycle import check_transition
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
@@ -36,9 +36,10 @@ from referrals.models import (
     ScreeningDecision,
     SignpostService,
 )
+from referrals.permissions import Capability
 from sharing import policy
 from sharing import services as sharing
-from sharing.models import ShareBasis
+from sharing.models import Share, ShareBasis
 
 SCREENING_FIELDS = [
     "status",
@@ -158,7 +159,7 @@ def start_referral(*, actor: User) -> Referral:
 def update_draft(*, actor: User, referral_id: int, expected_version: int | None, changes: dict[str, Any]) -> Referral:
     """Save part of the journey. A stale version (another tab saved first) is refused."""
     referral = locked_row(Referral, referral_id, "subject")
-    policy.require(actor, policy.Action.CHANGE, referral)
+    permissions.require(actor, Capability.EDIT_DRAFT, referral)
     if expected_version is not None and expected_version != referral.version:
         raise ConflictError("Someone changed this referral since you opened it. Check the answers and try again.")
     person = referral.subject
@@ -216,8 +217,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
     referral = locked_row(Referral, referral_id, "subject")
     policy.require(actor, policy.Action.VIEW, referral)
     check_transition(referral, ReferralStatus.SUBMITTED)
-    if referral.created_by_id != actor.pk:
-        raise PermissionDenied("Only the author can submit a draft.")
+    permissions.require(actor, Capability.SUBMIT, referral)
     errors = missing_answers(referral, require_structured=require_structured)
     if errors:
         raise ValidationError(errors)
@@ -361,9 +361,7 @@ def locked_referral(referral_id: int) -> Referral:
 
 
 def _require_screener(actor: User, referral: Referral) -> None:
-    policy.require(actor, policy.Action.VIEW, referral)
-    if not (Role.SCREENING_OFFICER in actor.roles and actor.agency is not None and actor.agency.screens_referrals):
-        raise PermissionDenied("Only screening officers of the screening agency can screen referrals.")
+    permissions.require(actor, Capability.SCREEN, referral)
 
 
 def add_entry(
@@ -536,3 +534,25 @@ def record_screening_decision(
         details={"decision": decision, "outcome": outcome},
     )
     return referral
+
+
+# --- Sharing ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def share_referral(
+    *, actor: User, referral_id: int, agency: Agency, reason: str, expires_at: datetime | None = None
+) -> Share:
+    """An explicit share with an agency, by the referring practitioner or, once there is a case, its
+    owner or its panel's chair (``referrals.permissions``), with a reason and an optional expiry."""
+    referral = locked_referral(referral_id)
+    permissions.require(actor, Capability.SHARE, referral)
+    return sharing.share_with_agency(actor=actor, record=referral, agency=agency, reason=reason, expires_at=expires_at)
+
+
+@transaction.atomic
+def revoke_referral_share(*, actor: User, referral_id: int, share_id: int, reason: str = "") -> Share:
+    """End an explicit share (audited); access that follows from an event cannot be revoked."""
+    referral = locked_referral(referral_id)
+    permissions.require(actor, Capability.REVOKE_SHARE, referral)
+    return sharing.revoke_share(actor=actor, record=referral, share_id=share_id, reason=reason)

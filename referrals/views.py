@@ -24,9 +24,9 @@ from core.errors import InvalidTransition, NotFound, PermissionDenied, Validatio
 from core.web import handle_action, handle_form, redirect_with_success, stored_file_response
 from partnership.models import User
 from partnership.web import SignedInRequest
-from referrals import forms, intake_forms, pages, selectors, services
+from referrals import forms, intake_forms, pages, permissions, selectors, services
 from referrals.models import Referral
-from sharing import policy
+from referrals.permissions import Capability
 from sharing import services as sharing_services
 from sharing.models import BreakGlass
 
@@ -266,15 +266,14 @@ def _access_url(referral: Referral) -> str:
 @require_http_methods(["GET", "POST"])
 def share(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
     referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
-    if not policy.can(request.user, policy.Action.SHARE, referral):
-        raise PermissionDenied("Only the referring practitioner or a panel chair can share this referral.")
+    permissions.require(request.user, Capability.SHARE, referral)
     form = forms.ShareForm(request.POST or None, user=request.user)
     return handle_form(
         request,
         form,
-        action=lambda: sharing_services.share_with_agency(
+        action=lambda: services.share_referral(
             actor=request.user,
-            record=referral,
+            referral_id=referral.pk,
             agency=form.cleaned_data["agency"],
             reason=form.cleaned_data["reason"],
             expires_at=form.expiry(),
@@ -296,8 +295,8 @@ def revoke_share(request: SignedInRequest, referral_id: int, share_id: int) -> H
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return handle_action(
         request,
-        action=lambda: sharing_services.revoke_share(
-            actor=request.user, record=referral, share_id=share_id, reason=reason
+        action=lambda: services.revoke_referral_share(
+            actor=request.user, referral_id=referral.pk, share_id=share_id, reason=reason
         ),
         done=lambda revoked: f"Access for {revoked.agency.name} has been revoked.",
         then=_access_url(referral),

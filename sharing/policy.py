@@ -20,11 +20,11 @@ from typing import Any, Protocol, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from core.errors import NotFound, PermissionDenied
-from partnership.models import CASE_WORKING_ROLES, Agency, Role
+from partnership.models import CASE_WORKING_ROLES, Agency
 from sharing.models import BreakGlass, ShareableChildModel, ShareableModel
 
 S = TypeVar("S", bound=ShareableModel)
@@ -54,10 +54,29 @@ class Viewer(Protocol):
 
 
 class Action(StrEnum):
+    """What the policy itself decides. Who may do anything else (screen, share, transition, note, mark,
+    export...) is a capability in the record's app's ``permissions.py``, built on ``read_basis``."""
+
     VIEW = "view"
     CHANGE = "change"
-    SHARE = "share"
     DOWNLOAD = "download"
+
+
+class ReadBasis(StrEnum):
+    """Why a user may read a record they may read (DESIGN.md rules 4, 9 and 11)."""
+
+    GRANT = "grant"
+    """Through their agency's grant (or as a draft's own author): reading, and whatever their
+    role and relation to the record allow."""
+    BREAK_GLASS = "break_glass"
+    """Only through their own break-glass opening: reading alone, and every read is flagged."""
+
+
+BREAK_GLASS_READS_ONLY = "Break-glass gives reading only."
+
+# ``with_read_basis`` notes on each row for whom, and whether the grant (not break-glass) lets them read it.
+_BASIS_FOR = "sharing_read_basis_for"
+_VIA_GRANT = "sharing_read_via_grant"
 
 
 def is_case_worker(user: Viewer | None) -> bool:
@@ -123,28 +142,126 @@ def _break_glass_q(user: Viewer, model: type[Model]) -> Exists:
     )
 
 
-def visible_for_detail(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
-    """Like ``visible`` plus the user's own drafts and break-glass openings (detail pages only)."""
-    if not is_case_worker(user) or user.agency is None:
-        return queryset.none()
-    model = queryset.model
-    rank = user.clearance_rank
+def _detail_rules(user: Viewer, agency: Agency, model: type[ShareableModel]) -> tuple[Any, Any]:
+    """(read through a grant or as a draft's author, read only through break-glass): the two ways a
+    case worker of ``agency`` reads a record's detail, as SQL conditions on the record's rows."""
     granted = Exists(
         grant_model(model).objects.filter(
-            _active_grant_q(), content_object_id=OuterRef("pk"), group_id=user.agency.group_id, restricted=False
+            _active_grant_q(), content_object_id=OuterRef("pk"), group_id=agency.group_id, restricted=False
         )
     )
     draft_q = model.draft_filter
     drafts = (draft_q & Q(created_by_id=user.pk)) if draft_q is not None else Q(pk__in=[])
     submitted = ~draft_q if draft_q is not None else Q()
-    return queryset.filter(
-        drafts
-        | (
-            submitted
-            & Q(classification__lte=rank)
-            & (Q(originator_only=False) | Q(owning_agency_id=user.agency_id))
-            & (granted | _break_glass_q(user, model))
-        )
+    readable = (
+        submitted
+        & Q(classification__lte=user.clearance_rank)
+        & (Q(originator_only=False) | Q(owning_agency_id=user.agency_id))
+    )
+    return drafts | (readable & granted), readable & _break_glass_q(user, model)
+
+
+def visible_for_detail(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
+    """Like ``visible`` plus the user's own drafts and break-glass openings (detail pages only)."""
+    if not is_case_worker(user) or user.agency is None:
+        return queryset.none()
+    normal, break_glass = _detail_rules(user, user.agency, queryset.model)
+    return queryset.filter(normal | break_glass)
+
+
+def with_read_basis(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
+    """``visible_for_detail``, each row noting how ``user`` reads it, so that ``read_basis`` (and every
+    capability built on it) answers for the rows fetched here without another query."""
+    if not is_case_worker(user) or user.agency is None:
+        return queryset.none()
+    normal, break_glass = _detail_rules(user, user.agency, queryset.model)
+    noted: QuerySet[S] = queryset.filter(normal | break_glass).annotate(
+        **{_BASIS_FOR: Value(user.pk), _VIA_GRANT: ExpressionWrapper(normal, output_field=BooleanField())}
+    )
+    return noted
+
+
+def _noted_basis(user: Viewer, record: Model) -> ReadBasis | None:
+    """The basis ``with_read_basis`` noted on the row for this user, if it did."""
+    if getattr(record, _BASIS_FOR, None) != user.pk:
+        return None
+    return ReadBasis.GRANT if getattr(record, _VIA_GRANT) else ReadBasis.BREAK_GLASS
+
+
+def read_basis(user: Viewer, record: ShareableModel) -> ReadBasis | None:
+    """How ``user`` reads ``record``: through a grant, only through break-glass, or not at all (None).
+
+    One query; none when the record was fetched through ``with_read_basis`` for this user, or when
+    the record itself says no (a draft, its classification, another agency's originator-only record).
+    """
+    if not is_case_worker(user):
+        return None
+    noted = _noted_basis(user, record)
+    if noted is not None:
+        return noted
+    if record.is_draft:
+        return ReadBasis.GRANT if record.created_by_id == user.pk else None
+    if record.classification > user.clearance_rank:
+        return None
+    if record.originator_only and record.owning_agency_id != user.agency_id:
+        return None
+    via_grant = (
+        with_read_basis(user, type(record)._default_manager.filter(pk=record.pk))
+        .values_list(_VIA_GRANT, flat=True)
+        .first()
+    )
+    if via_grant is None:
+        return None
+    return ReadBasis.GRANT if via_grant else ReadBasis.BREAK_GLASS
+
+
+def child_read_basis(user: Viewer, child: ShareableChildModel) -> ReadBasis | None:
+    """How ``user`` reads a child record: its own clearance and originator rule, then its parent's basis."""
+    if not is_case_worker(user):
+        return None
+    if child.classification > user.clearance_rank:
+        return None
+    if child.originator_only and child.owning_agency_id != user.agency_id:
+        return None
+    return read_basis(user, child.shareable_parent)
+
+
+def under_break_glass(user: Viewer, record: ShareableModel | ShareableChildModel) -> bool:
+    """Whether ``user`` reads ``record`` only through break-glass: the audit flag of every read (rule 9)."""
+    if isinstance(record, ShareableChildModel):
+        return child_read_basis(user, record) is ReadBasis.BREAK_GLASS
+    return read_basis(user, record) is ReadBasis.BREAK_GLASS
+
+
+def reads_through_grant(user: Viewer, record: ShareableModel) -> bool:
+    """The first half of every capability beyond reading: a reader through their agency's grant (rule 11)."""
+    return read_basis(user, record) is ReadBasis.GRANT
+
+
+def require_capability(user: Viewer, record: ShareableModel, *, allowed: bool, refusal: str) -> None:
+    """The one way a capability refuses (each app's ``permissions.require`` ends here).
+
+    ``NotFound`` when the record does not exist for the user (rule 7); "Break-glass gives reading
+    only." when they read it only through break-glass (rule 11); ``refusal`` when they read it through
+    their agency's grant but their role or relation to it (``allowed``) does not let them act.
+    """
+    basis = read_basis(user, record)
+    if basis is None:
+        raise NotFound("Not found.")
+    if basis is ReadBasis.BREAK_GLASS:
+        raise PermissionDenied(BREAK_GLASS_READS_ONLY)
+    if not allowed:
+        raise PermissionDenied(refusal)
+
+
+def may_break_glass(user: Viewer, record: ShareableModel) -> bool:
+    """Who may open a record by break-glass (rule 9): a case worker, a submitted record, and still within
+    their clearance and (for an originator-only record) their own agency. No query."""
+    return bool(
+        is_case_worker(user)
+        and not record.is_draft
+        and record.classification <= user.clearance_rank
+        and not (record.originator_only and record.owning_agency_id != user.agency_id)
     )
 
 
@@ -158,6 +275,8 @@ def can_view(user: Viewer, obj: ShareableModel) -> bool:
         return False
     if obj.originator_only and obj.owning_agency_id != user.agency_id:
         return False
+    if _noted_basis(user, obj) is not None:
+        return True
     return visible_for_detail(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
@@ -217,13 +336,6 @@ def can(user: Viewer, action: Action, obj: ShareableModel | ShareableChildModel)
         return can_view(user, obj)
     if action is Action.CHANGE:
         return obj.is_draft and can_view(user, obj)
-    if action is Action.SHARE:
-        # The referring practitioner or a panel chair who reads it through their agency's grant.
-        # Break-glass opens a record for reading only: never the right to share or revoke.
-        if obj.is_draft:
-            return False
-        allowed = obj.created_by_id == user.pk or Role.PANEL_CHAIR in user.roles
-        return allowed and visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
     return False
 
 

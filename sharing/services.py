@@ -14,7 +14,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from core.audit import record_event
-from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from core.errors import ConflictError, NotFound, ValidationError
 from core.models import AuditVerb
 from partnership.models import Agency, User
 from sharing import policy, reminders
@@ -109,13 +109,25 @@ def grant_by_event(
     return share
 
 
+def _require_sharer(actor: User, record: ShareableModel) -> None:
+    policy.require_capability(
+        actor, record, allowed=not record.is_draft, refusal="A draft is not shared with anyone until it is submitted."
+    )
+
+
 @transaction.atomic
 def share_with_agency(
     *, actor: User, record: ShareableModel, agency: Agency, reason: str, expires_at: datetime | None = None
 ) -> Share:
-    """An explicit share by the referring practitioner or a chair, with a reason and optional expiry."""
+    """An explicit share, with a reason and optional expiry.
+
+    Who may share is the record's app's capability (``referrals.permissions.Capability.SHARE``, asked by
+    ``referrals.services.share_referral``, which calls this); the sharing half is held here as well: a
+    draft is shared with nobody, and only a reader through their agency's grant shares, never one
+    who reads the record only through break-glass (rule 11).
+    """
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
-    policy.require(actor, policy.Action.SHARE, record)
+    _require_sharer(actor, record)
     errors: dict[str, list[str]] = {}
     if not reason or not reason.strip():
         errors["reason"] = ["Give a reason for sharing."]
@@ -172,8 +184,10 @@ def _create_explicit_share(
 
 @transaction.atomic
 def revoke_share(*, actor: User, record: ShareableModel, share_id: int, reason: str = "") -> Share:
+    """Revoke an explicit share. Who may is the record's app's capability (``REVOKE_SHARE``); as for
+    ``share_with_agency``, the sharing half is held here too."""
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
-    policy.require(actor, policy.Action.SHARE, record)
+    _require_sharer(actor, record)
     share = _shares_for(record).select_for_update().filter(pk=share_id).first()
     if share is None:
         raise NotFound("Not found.")
@@ -243,11 +257,7 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
     # The reason first: a refusal must say nothing about the record.
     if not reason or len(reason.strip()) < 10:
         raise ValidationError({"reason": ["Explain why you need to open this record (at least 10 characters)."]})
-    if (
-        record.is_draft
-        or record.classification > actor.clearance_rank
-        or (record.originator_only and record.owning_agency_id != actor.agency_id)
-    ):
+    if not policy.may_break_glass(actor, record):
         raise NotFound("Not found.")
     minutes = minutes or BREAK_GLASS_MINUTES
     opening = BreakGlass.objects.create(
@@ -267,11 +277,6 @@ def open_break_glass(*, actor: User, record: ShareableModel, reason: str, minute
     )
     reminders.break_glass_used(opening)
     return opening
-
-
-def ensure_can_share(actor: User, record: ShareableModel) -> None:
-    if not policy.can(actor, policy.Action.SHARE, record):
-        raise PermissionDenied("Only the referring practitioner or a panel chair can share this.")
 
 
 def live_share_agencies(*, record: ShareableModel, basis: ShareBasis | None = None) -> list[int]:

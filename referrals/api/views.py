@@ -18,7 +18,6 @@ from referrals.api.serializers import (
     ShareCreateSerializer,
     ShareSerializer,
 )
-from sharing import services as sharing_services
 
 PAGE_PARAMS = [
     *CURSOR_PARAMS,
@@ -77,9 +76,9 @@ class ReferralShareListView(APIView):
         agency = Agency.objects.filter(pk=incoming.validated_data["agency"]).first()
         if agency is None:
             raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
-        share = sharing_services.share_with_agency(
+        share = services.share_referral(
             actor=request.user,
-            record=referral,
+            referral_id=referral.pk,
             agency=agency,
             reason=incoming.validated_data["reason"],
             expires_at=incoming.validated_data.get("expires_at"),
@@ -91,7 +90,10 @@ class ReferralShareDetailView(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke a share")
     def delete(self, request: AuthenticatedRequest, referral_id: int, share_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
-        sharing_services.revoke_share(
-            actor=request.user, record=referral, share_id=share_id, reason=request.query_params.get("reason", "")
+        services.revoke_referral_share(
+            actor=request.user,
+            referral_id=referral.pk,
+            share_id=share_id,
+            reason=request.query_params.get("reason", ""),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -675,8 +675,9 @@ def test_chronology_filters(w: CaseWorld, chronology_case: Case) -> None:
 
 
 def test_mark_and_unmark_significant(w: CaseWorld, chronology_case: Case) -> None:
+    """The case owner and the chair of the case's panel mark what matters (here the chair owns the case)."""
     note = ChronologyEntry.objects.get(referral=chronology_case.referral, body="Coordinator note")
-    client = client_for(w.health_spoc)
+    client = client_for(w.chair)
     back = f"/referrals/cases/{chronology_case.pk}/chronology/?entry_type=case_note"
     response = client.post(
         f"/referrals/chronology/entries/{note.pk}/significant/", {"significant": "yes", "next": back}
@@ -687,6 +688,11 @@ def test_mark_and_unmark_significant(w: CaseWorld, chronology_case: Case) -> Non
     page = text_of(client.get(f"/referrals/cases/{chronology_case.pk}/chronology/", {"significant": "on"}))
     assert "Coordinator note" in page
     assert "Health internal note" not in page
+    # A reader who neither owns the case nor chairs its panel is refused, and is not offered the button.
+    assert client_for(w.health_spoc).post(f"/referrals/chronology/entries/{note.pk}/significant/").status_code == 403
+    assert "Mark as significant" not in text_of(
+        client_for(w.health_spoc).get(f"/referrals/cases/{chronology_case.pk}/chronology/")
+    )
     response = client.post(
         f"/referrals/chronology/entries/{note.pk}/significant/", {"significant": "no", "next": "https://evil.example/"}
     )
@@ -837,15 +843,16 @@ def test_pages_need_sign_in(db: Any) -> None:
 # Pinned. Every page: session, user, OTP device, and the header's unread-notifications count (4).
 # Cases list: the page of grants with the case, panel, owner and person joined, and the audit insert.
 # Requests queue: the agency's requests with case and people joined, and the audit insert.
-# Case page: the case with its referral, person, panel and owner; the audit insert; may-manage (one
-# exists); the settings row for the default due date; the active agencies; clearance levels for the
-# note form; the requests with agency and assignee joined.
+# Case page: the case with its referral, person, panel and owner, read with how the viewer reads it;
+# the audit insert; the settings row for the default due date; the active agencies; clearance levels
+# for the note form; the requests with agency and assignee joined. What the viewer may do (move the
+# case, ask, note, chase) costs nothing more: the read basis came with the case.
 # Chronology: the case; agencies for the filter; entries (agency, author joined), their documents
 # (one prefetch), the withheld count and the audit insert; clearance names.
 # A change here needs a reason.
 CASE_LIST_QUERIES = 6
 REQUEST_QUEUE_QUERIES = 6
-CASE_PAGE_QUERIES = 11
+CASE_PAGE_QUERIES = 10
 CHRONOLOGY_QUERIES = 11
 
 

@@ -12,6 +12,7 @@ from django.test import override_settings
 from core.errors import NotFound, PermissionDenied
 from partnership import services as partnership_services
 from partnership.models import Agency, Role, User
+from referrals import permissions as referral_permissions
 from referrals import selectors
 from referrals.models import Attachment, Referral
 from sharing import policy
@@ -103,9 +104,12 @@ def test_a_draft_is_its_authors_alone(world: World) -> None:
     colleague = UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.PRACTITIONER, Role.PANEL_CHAIR])
     assert policy.can(world.author, policy.Action.VIEW, draft)
     assert policy.can(world.author, policy.Action.CHANGE, draft)
-    assert not policy.can(world.author, policy.Action.SHARE, draft)
+    # Who shares is the referral's capability now (DESIGN.md rule 11): a draft is shared by nobody.
+    assert not referral_permissions.can_share(world.author, draft)
     for action in policy.Action:
         assert not policy.can(colleague, action, draft)
+    for capability in referral_permissions.Capability:
+        assert not referral_permissions.can(colleague, capability, draft), capability
     assert worlds.can_open(world.author, draft.pk)
     assert not worlds.can_open(colleague, draft.pk)
     assert draft.pk not in [r.pk for r in selectors.referral_page_visible_to(viewer=world.author).results]
@@ -121,11 +125,12 @@ def test_a_submitted_referral_cannot_be_changed_by_anyone(world: World) -> None:
 def test_require_hides_what_you_cannot_read_and_refuses_what_you_cannot_do(world: World) -> None:
     outsider = UserFactory(agency=AgencyFactory(), clearance=clearance(3))
     colleague = UserFactory(agency=world.school, clearance=clearance(2))
+    share = referral_permissions.Capability.SHARE  # a capability built on the policy (rule 11)
     with pytest.raises(NotFound):
-        policy.require(outsider, policy.Action.SHARE, world.referral)
+        referral_permissions.require(outsider, share, world.referral)
     with pytest.raises(PermissionDenied):
-        policy.require(colleague, policy.Action.SHARE, world.referral)
-    policy.require(world.author, policy.Action.SHARE, world.referral)
+        referral_permissions.require(colleague, share, world.referral)
+    referral_permissions.require(world.author, share, world.referral)
 
 
 def test_children_above_the_readers_clearance_are_withheld_and_counted(world: World, tmp_path: object) -> None:

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from guardian.shortcuts import get_perms
 
+from cases import services as case_services
 from core.models import AuditEvent, AuditVerb
-from partnership.models import Agency, Role, User
+from partnership.models import Agency, AgencyKind, Panel, Role, User
 from referrals.models import Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing import tasks
@@ -217,8 +218,29 @@ def test_a_share_of_another_referral_is_not_found(client: Client, world: World) 
     assert response.status_code == 404
 
 
-def test_a_panel_chair_who_can_see_it_may_share(client: Client, world: World) -> None:
-    chair = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+def test_the_chair_of_the_cases_panel_may_share_and_a_chair_of_another_panel_may_not(
+    client: Client, world: World
+) -> None:
+    """DESIGN.md rule 11: "panel chair" is the chair of the panel the case belongs to, not anyone holding the role."""
+    council = AgencyFactory(kind=AgencyKind.CHILDRENS_SERVICES)
+    chair = UserFactory(agency=council, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+    other_chair = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+    officer = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.SCREENING_OFFICER])
+    soon = timezone.now() + dt.timedelta(days=3)
+    panel = Panel.objects.create(name="Rule 11 panel", chair=chair, first_meeting_at=soon)
+    Panel.objects.create(name="Another panel", chair=other_chair, first_meeting_at=soon)
+    case_services.screen_referral(
+        actor=officer,
+        referral_id=world.referral.pk,
+        decision="refer_to_panel",
+        rationale="Meets the threshold",
+        panel=panel,
+        case_owner=chair,
+    )
+    # The other panel's chair reads the referral (their agency screens referrals) but may not share it.
+    assert _reads(client, other_chair, world.referral)
+    refused = _share(client, other_chair, world.referral, agency=world.health.pk, reason="Not my panel")
+    assert refused.status_code == 403, refused.content
     response = _share(client, chair, world.referral, agency=world.health.pk, reason="Panel needs health")
     assert response.status_code == 201, response.content
     assert Share.objects.get(pk=response.json()["id"]).granted_by == chair
