@@ -34,11 +34,23 @@ class Meeting(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     minutes = models.TextField(blank=True, help_text="General minutes; per-case records are discussions.")
+    quorum_override_reason = models.TextField(
+        blank=True, help_text="Why the chair let the meeting decide without a quorum; empty when not overridden."
+    )
+    quorum_overridden_at = models.DateTimeField(null=True, blank=True)
+    quorum_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["scheduled_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["panel", "slot"], name="meeting_panel_slot_unique"),
+            models.CheckConstraint(
+                condition=models.Q(quorum_overridden_at__isnull=True, quorum_override_reason="")
+                | (models.Q(quorum_overridden_at__isnull=False) & ~models.Q(quorum_override_reason="")),
+                name="meeting_quorum_override_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["panel", "scheduled_at"], name="meeting_panel_time_idx")]
 
@@ -48,6 +60,10 @@ class Meeting(TimeStampedModel):
     @property
     def is_sealed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def quorum_overridden(self) -> bool:
+        return self.quorum_overridden_at is not None
 
 
 class ItemKind(models.TextChoices):
