@@ -1,7 +1,15 @@
-"""Navigation by role. Entries name URLs; entries whose URL does not exist yet are left out."""
+"""Navigation by role. Entries name URLs; entries whose URL does not exist yet are left out.
+
+The partnership sits below the apps whose pages these are, so an entry names the roles (and any
+agency condition) of the capability its page rests on; tests/sharing/test_navigation.py holds each
+entry to that app's predicate (``referrals.permissions.is_screening_officer`` for the screening
+queue, ``cases.permissions.is_spoc`` for the requests queue), so the header never offers a page
+whose first question would refuse.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -15,6 +23,11 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     description: str = ""
+    agency_condition: Callable[[User], bool] | None = None
+
+
+def _screening_agency(user: User) -> bool:
+    return user.agency is not None and user.agency.screens_referrals
 
 
 NAVIGATION = (
@@ -29,6 +42,7 @@ NAVIGATION = (
         "referrals:screening_queue",
         frozenset({Role.SCREENING_OFFICER}),
         "New referrals waiting for screening.",
+        agency_condition=_screening_agency,
     ),
     NavItem("Agency caseload", "referrals:caseload", frozenset({Role.SPOC}), "Everything shared with your agency."),
     NavItem(
@@ -69,6 +83,8 @@ def navigation_for(user: User) -> list[dict[str, str]]:
     items = []
     for item in NAVIGATION:
         if not (user.is_superuser and item.url_name == "admin:index") and not item.roles.intersection(user.roles):
+            continue
+        if item.agency_condition is not None and not item.agency_condition(user):
             continue
         try:
             url = reverse(item.url_name)

@@ -119,6 +119,16 @@ def is_screening_officer(user: Viewer) -> bool:
     )
 
 
+def screening_officers() -> QuerySet[User]:
+    """Everyone ``is_screening_officer`` holds for, as a queryset (who hears of the screening clock)."""
+    return User.objects.filter(
+        is_active=True,
+        roles__contains=[Role.SCREENING_OFFICER],
+        agency__screens_referrals=True,
+        agency__is_active=True,
+    )
+
+
 def is_referring_practitioner(user: Viewer, referral: Referral) -> bool:
     return referral.created_by_id is not None and referral.created_by_id == user.pk
 

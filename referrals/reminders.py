@@ -29,8 +29,10 @@ from core.notifications import (
     timing,
     working_days_before,
 )
-from partnership.models import Role, User
+from partnership.models import User
+from referrals import permissions
 from referrals.models import Referral, ReferralStatus
+from sharing import policy
 from sharing.reminders import About
 
 SCREENING_AT_RISK = "screening_at_risk"
@@ -46,11 +48,7 @@ def link_to(url_name: str, *args: object) -> str:
 
 
 def spoc_ids(agency_id: int) -> list[int]:
-    return list(
-        User.objects.filter(agency_id=agency_id, is_active=True, roles__contains=[Role.SPOC]).values_list(
-            "pk", flat=True
-        )
-    )
+    return list(User.objects.filter(policy.agency_spocs_q(agency_id), is_active=True).values_list("pk", flat=True))
 
 
 def _date_of(moment: dt.datetime | None) -> dt.date | None:
@@ -74,12 +72,7 @@ def sync_referral(referral: Referral) -> None:
     if referral.status in AWAITING_SCREENING and referral.screening_due_at is not None:
         due_day = london_date(referral.screening_due_at)
         at = at_london(working_days_before(due_day, timing("screening_at_risk_working_days", 1)))
-        officers = User.objects.filter(
-            is_active=True,
-            roles__contains=[Role.SCREENING_OFFICER],
-            agency__screens_referrals=True,
-            agency__is_active=True,
-        ).values_list("pk", flat=True)
+        officers = permissions.screening_officers().values_list("pk", flat=True)
         link = link_to("referrals:detail", referral.pk)
         wanted = [
             Due(SCREENING_AT_RISK, pk, at, referral.screening_due_at, link, referral.reference or "")

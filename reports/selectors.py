@@ -8,16 +8,15 @@ from django.db.models import Count, QuerySet
 from cases.models import Case, CaseStatus
 from core.audit import record_event
 from core.models import AuditVerb
-from partnership.models import AgencyKind, Role, User
+from partnership.models import AgencyKind, User
 from referrals.models import Ideology, Outcome, Referral, ReferralStatus
+from reports import permissions
 from reports.disclosure import Period, Table, parse_period, suppress
-
-READERS = frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR})
 
 
 def may_read_statistics(viewer: User) -> bool:
     """Chairs, partnership admins and auditors: aggregates only, so no case-working grant is needed."""
-    return bool(viewer.is_authenticated and viewer.is_active and READERS & set(viewer.roles))
+    return permissions.can_read_statistics(viewer)
 
 
 def _submitted_in(period: Period) -> QuerySet[Referral]:

@@ -13,7 +13,7 @@ Lists are computed in SQL from the grant table, one query, never in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -24,7 +24,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, Out
 from django.utils import timezone
 
 from core.errors import NotFound, PermissionDenied
-from partnership.models import CASE_WORKING_ROLES, Agency
+from partnership.models import CASE_WORKING_ROLES, Agency, Role
 from sharing.models import BreakGlass, ShareableChildModel, ShareableModel
 
 S = TypeVar("S", bound=ShareableModel)
@@ -90,6 +90,35 @@ def is_case_worker(user: Viewer | None) -> bool:
         and user.agency.is_active
         and CASE_WORKING_ROLES.intersection(user.roles)
     )
+
+
+# --- Standings a role gives outside any record (who is told; who runs an agency's queue) -----------
+
+
+def is_auditor(roles: Collection[str]) -> bool:
+    """An auditor reads the audit trail (never case content by that role alone, rule 8)."""
+    return Role.AUDITOR in roles
+
+
+def is_agency_spoc(roles: Collection[str]) -> bool:
+    """An agency's single point of contact: their agency's requests, actions and alerts come to them."""
+    return Role.SPOC in roles
+
+
+def agency_spocs_q(agency_id: int | None) -> Q:
+    """The SPOCs of one agency, as a filter on users."""
+    return Q(agency_id=agency_id, roles__contains=[Role.SPOC])
+
+
+def hears_of_break_glass(roles: Collection[str], agency_id: int | None, opener_agency_id: int | None) -> bool:
+    """Rule 9: a break-glass opening is flagged to every auditor and to the SPOCs of the opener's agency."""
+    spoc = is_agency_spoc(roles) and agency_id is not None and agency_id == opener_agency_id
+    return is_auditor(roles) or spoc
+
+
+def break_glass_audience_q(opener_agency_id: int | None) -> Q:
+    """``hears_of_break_glass`` as a filter on users (their being active is checked apart)."""
+    return agency_spocs_q(opener_agency_id) | Q(roles__contains=[Role.AUDITOR])
 
 
 def clearance_rank(user: Viewer) -> int:

@@ -22,12 +22,12 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 
 from core.models import Reminder
 from core.notifications import Due, ReminderKind, alert_now, register_kind, sync_reminders, timing
-from partnership.models import Role, User
+from partnership.models import User
 from sharing import policy
 from sharing.models import BreakGlass, Share, ShareableModel
 
@@ -95,8 +95,7 @@ def _break_glass_audience(openings: Mapping[int, int | None], candidates: Iterab
     pairs = set()
     for pk, roles, agency_id, agency_active in people:
         for opening_id, opener_agency in openings.items():
-            spoc = Role.SPOC in roles and agency_active and agency_id is not None and agency_id == opener_agency
-            if Role.AUDITOR in roles or spoc:
+            if policy.hears_of_break_glass(roles, agency_id if agency_active else None, opener_agency):
                 pairs.add((pk, opening_id))
     return pairs
 
@@ -106,7 +105,7 @@ def break_glass_used(opening: BreakGlass) -> None:
     actor = opening.user
     candidates = (
         User.objects.filter(is_active=True)
-        .filter(Q(agency_id=actor.agency_id, roles__contains=[Role.SPOC]) | Q(roles__contains=[Role.AUDITOR]))
+        .filter(policy.break_glass_audience_q(actor.agency_id))
         .exclude(pk=actor.pk)
         .values_list("pk", "roles")
     )
@@ -115,7 +114,7 @@ def break_glass_used(opening: BreakGlass) -> None:
     # Auditors go to the opening in the audit screens; a SPOC is told (no link: the record is not
     # theirs to open), and follows it up in the agency.
     audit_link = _link("admin:sharing_breakglass_change", opening.pk)
-    links = {pk: audit_link if Role.AUDITOR in roles_of[pk] else "" for pk in sorted(told)}
+    links = {pk: audit_link if policy.is_auditor(roles_of[pk]) else "" for pk in sorted(told)}
     alert_now(obj=opening, kind=BREAK_GLASS, links=links)
 
 

@@ -11,7 +11,9 @@ APPS = ("core", "partnership", "sharing", "referrals", "cases", "panels", "repor
 SERVICE_MODULES = {"services.py", "two_factor.py", "audit.py", "notifications.py"}
 WRITE = re.compile(r"\.save\(|\bassign_perm\(|\bremove_perm\(")
 LAYERS = ["core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance"]
-IMPORT = re.compile(r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports|governance)\b", re.M)
+IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports|governance)\b", re.M
+)
 
 
 def _app_modules():
@@ -54,3 +56,38 @@ def test_sharing_decisions_live_in_sharing():
         if app != "sharing" and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+# DESIGN.md rule 11 and STYLE.md: capabilities are decided in sharing.policy and each app's
+# permissions.py; "a role is named nowhere else". Roles are also configured (partnership's people,
+# its users API, its admin, its demo) and seeded (the scale seed makes people in roles).
+ROLE = re.compile(r"\bRole\.")
+ROLES_DECIDED = {"sharing/policy.py"}
+ROLES_CONFIGURED = {
+    "partnership/models.py",
+    "partnership/services.py",
+    "partnership/admin.py",
+    "partnership/forms.py",
+    "partnership/demo.py",
+    "partnership/navigation.py",  # below the apps it links to: tests/sharing/test_navigation.py holds it to them
+    "partnership/api/serializers.py",  # the users API: an admin sets people's roles
+    "referrals/scale_seed/spread.py",  # synthetic people in roles, as the demo seeds them
+    "referrals/scale_seed/world.py",
+}
+# The panels work is moving panels' role checks into panels/permissions.py right now; it empties
+# this list when it is done (an entry that no longer names a role is harmless until then).
+PANELS_NOT_YET_MOVED = {
+    "panels/admin.py",
+}
+
+
+def test_roles_are_named_only_where_capabilities_are_decided_or_roles_configured():
+    allowed = ROLES_DECIDED | ROLES_CONFIGURED | PANELS_NOT_YET_MOVED
+    offenders = [
+        f"{name}:{n}"
+        for _, path in _app_modules()
+        if (name := str(path.relative_to(ROOT))) not in allowed and path.name != "permissions.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if ROLE.search(line)
+    ]
+    assert offenders == [], "a role named outside sharing/policy.py and */permissions.py: " + ", ".join(offenders)
