@@ -24,7 +24,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(request, "403.html", 403, "You do not have permission to do this.")
+    """A refusal says why when a service said ("Break-glass gives reading only."): it is only ever
+    raised about a record the person may read (what they may not read is a 404)."""
+    detail = getattr(exception, "message", "") or "You do not have permission to do this."
+    return _respond(request, "403.html", 403, detail, {"detail": getattr(exception, "message", "")})
 
 
 def conflict(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
