@@ -10,8 +10,8 @@ Two standings on a panel carry its powers, and a role held anywhere in the partn
 
 Both need an active case worker of an active agency (``policy.is_case_worker``): admins and auditors
 run no panel. A power over a case also needs the person to read the case through their agency's
-grant (``policy.visible``): a break-glass opening lets its holder read, never act. The case owner
-(named by screening) shares some case powers with the panel, as each rule below says.
+grant (``policy.reads_through_grant``): a break-glass opening lets its holder read, never act. The
+case owner (named by screening) shares some case powers with the panel, as each rule below says.
 
 Services call ``require``; selectors, views and pages call ``can`` (or read a ``Standing`` once
 and pass it in) to show or hide what a person may do. No other panels module names a role.
@@ -30,7 +30,6 @@ from cases.models import Case
 from core.errors import PermissionDenied
 from panels.models import Action, AgendaItem, Meeting
 from partnership.models import Panel, PanelMembership, Role, User
-from referrals.models import Referral
 from sharing import policy
 from sharing.policy import Viewer
 
@@ -112,9 +111,7 @@ def standing_on(user: Viewer | None, panel: Panel) -> Standing:
 
 def reads_case(user: Viewer | None, case: Case) -> bool:
     """Reads the case through their agency's grant at their clearance; a break-glass opening does not count."""
-    if user is None or not policy.is_case_worker(user):
-        return False
-    return policy.visible(user, Referral.objects.filter(pk=case.pk)).exists()
+    return user is not None and policy.reads_through_grant(user, case.referral)
 
 
 def is_case_owner(user: Viewer | None, case: Case) -> bool:
@@ -228,7 +225,7 @@ def _action_holder(facts: Facts) -> bool:
         return True
     if facts.user.agency_id != target.owner_agency_id:
         return False
-    return Role.SPOC in facts.user.roles or facts.standing.member
+    return policy.is_agency_spoc(facts.user.roles) or facts.standing.member
 
 
 PREDICATES = {
@@ -273,8 +270,6 @@ REFUSALS = {
     PanelCapability.COMPLETE_ACTION: "Only the owning agency or the panel's chair can complete this action.",
 }
 
-BREAK_GLASS_REFUSAL = "Break-glass access lets you read this case, not act on it."
-
 
 def can(
     user: Viewer | None,
@@ -290,14 +285,16 @@ def can(
 
 
 def require(user: Viewer, capability: PanelCapability, target: Target) -> None:
-    """PermissionDenied (403) when the user may not. Whether they may read the record at all (else 404)
-    is the caller's first question, through ``sharing.policy``."""
-    if can(user, capability, target):
-        return
+    """PermissionDenied (403) when the user may not. About a case: NotFound (404) when the case does
+    not exist for them, and "Break-glass gives reading only." when they read it only that way
+    (``policy.require_capability``). Whether they may open the meeting at all is the caller's first
+    question (``panels.selectors``)."""
+    allowed = can(user, capability, target)
     case = _case_of(target)
-    if case is not None and policy.can(user, policy.Action.VIEW, case.referral) and not reads_case(user, case):
-        raise PermissionDenied(BREAK_GLASS_REFUSAL)
-    raise PermissionDenied(REFUSALS[capability])
+    if case is not None:
+        policy.require_capability(user, case.referral, allowed=allowed, refusal=REFUSALS[capability])
+    elif not allowed:
+        raise PermissionDenied(REFUSALS[capability])
 
 
 # --- Who may be named ---------------------------------------------------------------------------------

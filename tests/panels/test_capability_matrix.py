@@ -24,6 +24,7 @@ change interventions and add actions; the case owner assesses, records consent, 
 and changes interventions; an action is completed by the chair or its owning agency's SPOC or
 panel member. Every power over the case also needs reading the case through the agency's grant:
 break-glass reads, never acts. A role held, or an agency's membership, gives nothing by itself.
+A refusal about a case the person cannot read at all is NotFound (rule 7), any other PermissionDenied.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case
-from core.errors import PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from panels import permissions, services
 from panels.models import Action, AgendaItem, Meeting
 from panels.permissions import PanelCapability as Cap
@@ -60,6 +61,7 @@ class Person:
     owner: bool = False  # the case's owner
     owning_agency: bool = False  # a SPOC or panel member of the agency that owns the action
     reads: bool = False  # reads the case through their agency's grant (break-glass is not a grant)
+    break_glass: bool = False  # reads the case only through their own break-glass opening
 
 
 ROWS: dict[str, Person] = {
@@ -76,7 +78,7 @@ ROWS: dict[str, Person] = {
     "non_member_agency": Person(reads=True),
     "admin": Person(),
     "auditor": Person(),
-    "break_glass_only": Person(member=True),
+    "break_glass_only": Person(member=True, break_glass=True),
 }
 
 RUNS_THE_PANEL = {
@@ -207,8 +209,13 @@ def test_capability(world: MatrixWorld, row: str, capability: Cap) -> None:
     target = world.target(capability)
     allowed = capability in expected(ROWS[row])
     assert permissions.can(user, capability, target) is allowed
+    person = ROWS[row]
+    about_the_case = capability in CHAIR_ON_THE_CASE | MEMBERS_ON_THE_CASE | OWNER_ON_THE_CASE
     if allowed:
         permissions.require(user, capability, target)
+    elif about_the_case and not (person.reads or person.break_glass):
+        with pytest.raises(NotFound):  # rule 7: a case they may not read does not exist for them
+            permissions.require(user, capability, target)
     else:
         with pytest.raises(PermissionDenied):
             permissions.require(user, capability, target)
@@ -217,7 +224,7 @@ def test_capability(world: MatrixWorld, row: str, capability: Cap) -> None:
 @pytest.mark.parametrize("capability", sorted(CHAIR_ON_THE_CASE | MEMBERS_ON_THE_CASE | OWNER_ON_THE_CASE))
 def test_break_glass_refusals_say_it_reads_only(world: MatrixWorld, capability: Cap) -> None:
     user = User.objects.select_related("agency", "clearance").get(pk=world.people["break_glass_only"].pk)
-    with pytest.raises(PermissionDenied, match=r"[Bb]reak-glass"):
+    with pytest.raises(PermissionDenied, match="Break-glass gives reading only"):
         permissions.require(user, capability, world.target(capability))
 
 
