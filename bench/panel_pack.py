@@ -143,11 +143,10 @@ def ensure_data(cases: int) -> Meeting:
     print(f"Seeding {cases} cases through the services ...", flush=True)
     for number in range(cases):
         seed_case(panel, number)
-    decisions = services.add_meeting(
-        actor=chair, panel=panel, scheduled_at=timezone.now() + dt.timedelta(days=7), reason=DECISIONS_MEETING
-    )
+    decisions = services.add_meeting(actor=chair, panel=panel, scheduled_at=timezone.now(), reason=DECISIONS_MEETING)
     services.build_agenda(actor=chair, meeting_id=decisions.pk)
     services.start_meeting(actor=chair, meeting_id=decisions.pk)
+    services.override_quorum(actor=chair, meeting_id=decisions.pk, reason="Bench meeting: no attendance taken")
     health = user("health.sc").agency_id
     for index, item in enumerate(AgendaItem.objects.filter(meeting=decisions).select_related("case")):
         case = item.case

@@ -19,9 +19,10 @@ from django.http import HttpRequest
 from core.admin import AuditedAdmin
 from panels import services
 from panels.models import AssessmentFactor
+from panels.permissions import possible_chairs
 from partnership import services as partnership_services
 from partnership.admin import PartnershipAdminOnly
-from partnership.models import Agency, AgencyKind, Panel, PanelMembership, Role, User
+from partnership.models import Agency, AgencyKind, Panel, PanelMembership, User
 from partnership.snapshots import PANEL_KEYS
 
 
@@ -56,7 +57,7 @@ class PanelForm(forms.ModelForm[Panel]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chairs = User.objects.filter(is_active=True, agency__isnull=False, roles__contains=[Role.PANEL_CHAIR])
+        chairs = possible_chairs()
         for name in ("chair", "deputy_chair"):
             field = cast(forms.ModelChoiceField, self.fields[name])
             field.queryset = chairs.order_by("last_name", "first_name")

@@ -78,6 +78,15 @@ class ReasonForm(forms.Form):
     reason = long_text_field("Reason", max_length=2000, required="Enter the reason")
 
 
+class QuorumOverrideForm(forms.Form):
+    reason = long_text_field(
+        "Why is the meeting deciding without a quorum?",
+        max_length=2000,
+        required="Enter why the meeting goes ahead without a quorum",
+        help_text="The override, its reason and who recorded it are kept with the meeting and in the audit trail.",
+    )
+
+
 class MoveItemForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 

@@ -8,8 +8,11 @@ anything; each raises ``InvalidTransition`` with a message for the person who tr
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+from django.utils import timezone
 
 from cases.lifecycle import PRE_PANEL, SUPPORTED
 from cases.models import Case, CaseStatus
@@ -76,6 +79,23 @@ def check_meeting_transition(meeting: Meeting, target: str) -> None:
                 f"{MeetingStatus(target).label.lower()}.",
             )
         )
+
+
+def meeting_day(meeting: Meeting) -> dt.date:
+    """The meeting's day in the partnership's time zone (London)."""
+    return timezone.localtime(meeting.scheduled_at).date()
+
+
+def meeting_can_start(meeting: Meeting) -> bool:
+    """Scheduled, and its day has come: a meeting never starts early."""
+    return meeting_can_become(meeting, MeetingStatus.IN_PROGRESS) and meeting_day(meeting) <= timezone.localdate()
+
+
+def check_meeting_can_start(meeting: Meeting) -> None:
+    check_meeting_transition(meeting, MeetingStatus.IN_PROGRESS)
+    day = meeting_day(meeting)
+    if day > timezone.localdate():
+        raise InvalidTransition(f"The meeting cannot start before its day ({day.day} {day:%B %Y}).")
 
 
 def decisions_allowed(meeting: Meeting) -> bool:

@@ -72,6 +72,7 @@ def render_meeting(
             "declaration_form": bound.get("declaration")
             or forms.DeclarationForm(cases=[r.case for r in record.agenda.rows], prefix="declaration"),
             "addendum_form": bound.get("addendum") or forms.AddendumForm(prefix="addendum"),
+            "override_form": bound.get("override") or forms.QuorumOverrideForm(prefix="override"),
         },
         status=status,
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/agenda/add/", views.add_to_agenda, name="add_to_agenda"),
     path("meetings/<int:meeting_id>/agenda/<int:item_id>/move/", views.move_item, name="move_item"),
     path("meetings/<int:meeting_id>/attendance/<int:agency_id>/", views.record_attendance, name="attendance"),
+    path("meetings/<int:meeting_id>/quorum-override/", views.override_quorum, name="override_quorum"),
     path("meetings/<int:meeting_id>/declarations/", views.declare_interest, name="declare_interest"),
     path("meetings/<int:meeting_id>/items/<int:item_id>/", views.meeting_item, name="meeting_item"),
     path("meetings/<int:meeting_id>/items/<int:item_id>/decision/", views.record_decision, name="record_decision"),

@@ -27,12 +27,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import selectors as case_selectors
 from cases.models import Case
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 from core.web import handle_action, handle_form, redirect_with_refusal, redirect_with_success
 from panels import forms, lifecycle, pages, selectors, services
 from panels.models import AssessmentFactor, ConsentStatus, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from panels.pages import case_url, item_url, meeting_url
+from panels.permissions import PanelCapability, can, require
 from partnership.web import SignedInRequest
 
 
@@ -70,9 +71,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
     panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
-    is_chair = services.is_panel_chair(request.user, panel)
-    if request.method == "POST" and not is_chair:
-        raise PermissionDenied("Only the panel's chair or deputy can add meetings.")
+    can_manage = can(request.user, PanelCapability.MANAGE_MEETING, panel)
+    if request.method == "POST":
+        require(request.user, PanelCapability.MANAGE_MEETING, panel)
     form = forms.WhenForm(request.POST or None, prefix="add")
 
     meetings = selectors.schedule_for(viewer=request.user, panel=panel)
@@ -97,8 +98,8 @@ def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
                 "meetings": meetings,
                 "movable": {m.pk for m in meetings if lifecycle.meeting_is_open(m)},
                 "cancellable": {m.pk for m in meetings if lifecycle.meeting_can_become(m, MeetingStatus.CANCELLED)},
-                "is_chair": is_chair,
-                "form": form if is_chair else None,
+                "can_manage": can_manage,
+                "form": form if can_manage else None,
                 "now": timezone.now(),
             },
             status=status,
@@ -110,7 +111,7 @@ def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def move_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.MANAGE_MEETING, meeting.panel)
     local = timezone.localtime(meeting.scheduled_at)
     form = forms.WhenForm(request.POST or None, initial={"date": local.date(), "time": local.strftime("%H:%M")})
     back = reverse("panels:schedule", args=[meeting.panel_id])
@@ -135,7 +136,7 @@ def move_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def cancel_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.MANAGE_MEETING, meeting.panel)
     form = forms.ReasonForm(request.POST or None)
     back = reverse("panels:schedule", args=[meeting.panel_id])
     return handle_form(
@@ -184,7 +185,7 @@ def build_agenda(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
 @require_POST
 def add_to_agenda(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.ADD_TO_AGENDA, meeting.panel)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
     form = forms.AgendaAddForm(request.POST, cases=record.addable_cases, prefix="add")
     return handle_form(
@@ -238,7 +239,7 @@ def start_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase
 @require_POST
 def record_attendance(request: SignedInRequest, meeting_id: int, agency_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
     row = next((r for r in record.attendance if r.agency.pk == agency_id), None)
     if row is None:
@@ -265,6 +266,28 @@ def record_attendance(request: SignedInRequest, meeting_id: int, agency_id: int)
         success=recorded,
         refused=_back(request, meeting_url(meeting.pk)),
         render=lambda status: pages.render_meeting(request, meeting, bound={prefix: form}, status=status),
+    )
+
+
+@login_required
+@require_POST
+def override_quorum(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    require(request.user, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
+    form = forms.QuorumOverrideForm(request.POST, prefix="override")
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.override_quorum(
+            actor=request.user, meeting_id=meeting.pk, reason=form.cleaned_data["reason"]
+        ),
+        success=_then(
+            request,
+            "The quorum override is recorded: the meeting may decide and sign its minutes.",
+            meeting_url(meeting.pk, "attendance"),
+        ),
+        refused=_back(request, meeting_url(meeting.pk, "attendance")),
+        render=lambda status: pages.render_meeting(request, meeting, bound={"override": form}, status=status),
     )
 
 
@@ -309,7 +332,7 @@ def add_addendum(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def sign_minutes(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.SIGN_MINUTES, meeting.panel)
     if meeting.is_sealed:
         return redirect(meeting_url(meeting.pk))
     form = forms.SignMinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
@@ -349,7 +372,7 @@ def meeting_item(request: SignedInRequest, meeting_id: int, item_id: int) -> Htt
 def record_decision(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
     entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.RECORD_DECISION, entry.item)
     form = forms.DecisionForm(request.POST, user=request.user, prefix="decision")
     here = item_url(meeting.pk, entry.item.pk)
     return handle_form(
@@ -367,7 +390,7 @@ def record_decision(request: SignedInRequest, meeting_id: int, item_id: int) -> 
 def defer_item(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
     entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item_id)
-    services.require_chair(request.user, meeting.panel)
+    require(request.user, PanelCapability.BUILD_AGENDA, meeting.panel)
     form = forms.ReasonForm(request.POST, prefix="defer")
     return handle_form(
         request,
@@ -456,9 +479,8 @@ def _consent_recorded(request: SignedInRequest, case: Case, status: str) -> Http
 @require_http_methods(["GET", "POST"])
 def record_consent(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    require(request.user, PanelCapability.RECORD_CONSENT, case)
     record = selectors.case_panel_record(viewer=request.user, case=case)
-    if not record.can_record_consent:
-        raise PermissionDenied("Only the case owner or the chair records consent.")
     form = forms.ConsentForm(request.POST or None, initial={"purpose": "channel_support"})
     return handle_form(
         request,
@@ -475,9 +497,8 @@ def record_consent(request: SignedInRequest, case_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def record_assessment(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    require(request.user, PanelCapability.RECORD_ASSESSMENT, case)
     record = selectors.case_panel_record(viewer=request.user, case=case)
-    if not record.can_contribute:
-        raise PermissionDenied("Only the case owner or panel members can assess.")
     latest = record.latest_assessment.assessment if record.latest_assessment else None
     form = forms.AssessmentForm(
         request.POST or None,
@@ -532,8 +553,7 @@ def activate_plan(request: SignedInRequest, case_id: int) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-    if not selectors.case_panel_record(viewer=request.user, case=case).can_contribute:
-        raise PermissionDenied("Only the case owner or panel members can add interventions.")
+    require(request.user, PanelCapability.MANAGE_INTERVENTIONS, case)
     form = forms.InterventionForm(request.POST or None)
     return handle_form(
         request,

@@ -1,9 +1,9 @@
 """Writes for panels, one module per concern: meetings (the cadence, the live meeting, the
 minutes), the agenda, decisions and the case transitions they cause, assessments, consent and
-plans, actions. Each asks the sharing policy, checks the lifecycles (``panels.lifecycle``)
-before it writes anything, and audits itself. Callers use ``from panels import services``."""
+plans, actions. Each asks ``panels.permissions`` (built on the sharing policy) whether the actor
+may, checks the lifecycles (``panels.lifecycle``) before it writes anything, and audits itself.
+Callers use ``from panels import services``."""
 
-from panels.services.access import is_panel_chair, is_panel_member, require_chair
 from panels.services.actions import add_action, complete_action
 from panels.services.agenda import (
     Candidate,
@@ -23,9 +23,11 @@ from panels.services.meetings import (
     add_addendum,
     add_meeting,
     cancel_meeting,
+    check_quorum,
     declare_interest,
     generate_meetings,
     move_meeting,
+    override_quorum,
     previous_meeting,
     quorum,
     record_attendance,
@@ -56,17 +58,17 @@ __all__ = [
     "build_agenda",
     "cancel_meeting",
     "cases_due_review",
+    "check_quorum",
     "complete_action",
     "current_consent",
     "declare_interest",
     "defer_item",
     "generate_meetings",
     "grant_panel_agencies",
-    "is_panel_chair",
-    "is_panel_member",
     "is_under_18",
     "move_agenda_item",
     "move_meeting",
+    "override_quorum",
     "previous_meeting",
     "quorum",
     "record_assessment",
@@ -74,7 +76,6 @@ __all__ = [
     "record_consent",
     "record_decision",
     "reorder_agenda",
-    "require_chair",
     "schedule_post_exit_reviews",
     "sign_minutes",
     "start_meeting",

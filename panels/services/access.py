@@ -1,27 +1,13 @@
-"""Who may run a panel's business, and fetching the rows a write locks."""
+"""Fetching the rows a write locks, and the case a write is about. Who may act is
+``panels.permissions``; each service asks it."""
 
 from __future__ import annotations
 
 from cases.models import Case
-from core.errors import NotFound, PermissionDenied
+from core.errors import NotFound
 from panels.models import AgendaItem, Meeting
-from partnership.models import Panel, User
+from partnership.models import User
 from sharing import policy
-
-
-def is_panel_chair(actor: User, panel: Panel) -> bool:
-    return actor.is_active and actor.pk in (panel.chair_id, panel.deputy_chair_id)
-
-
-def require_chair(actor: User, panel: Panel) -> None:
-    if not is_panel_chair(actor, panel):
-        raise PermissionDenied("Only the panel's chair or deputy can do this.")
-
-
-def is_panel_member(actor: User, panel: Panel) -> bool:
-    return is_panel_chair(actor, panel) or (
-        actor.agency_id is not None and panel.memberships.filter(agency_id=actor.agency_id).exists()
-    )
 
 
 def locked_meeting(meeting_id: int) -> Meeting:

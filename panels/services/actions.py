@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from cases.models import Case
 from core.audit import record_event
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle, reminders
 from panels.models import Action, ActionStatus, Meeting
-from panels.services.access import is_panel_chair, is_panel_member, readable_case
+from panels.permissions import PanelCapability, require
+from panels.services.access import readable_case
 from partnership.models import Agency, User
 from sharing import policy
 
@@ -47,8 +48,7 @@ def add_action(
     meeting_id: int | None = None,
 ) -> Action:
     case = readable_case(actor, case_id)
-    if not is_panel_member(actor, case.panel):
-        raise PermissionDenied("Only panel members can record actions.")
+    require(actor, PanelCapability.ADD_ACTION, case)
     errors = _action_errors(
         case,
         description=description,
@@ -75,11 +75,15 @@ def add_action(
 
 @transaction.atomic
 def complete_action(*, actor: User, action_id: int) -> Action:
-    action = Action.objects.select_for_update().select_related("case__referral").filter(pk=action_id).first()
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("case__referral", "case__panel")
+        .filter(pk=action_id)
+        .first()
+    )
     if action is None or not policy.can(actor, policy.Action.VIEW, action.case.referral):
         raise NotFound("Not found.")
-    if actor.agency_id != action.owner_agency_id and not is_panel_chair(actor, action.case.panel):
-        raise PermissionDenied("Only the owning agency or the chair can complete this action.")
+    require(actor, PanelCapability.COMPLETE_ACTION, action)
     lifecycle.check_action_transition(action, ActionStatus.DONE)
     action.status = ActionStatus.DONE
     action.completed_at = timezone.now()

@@ -16,10 +16,10 @@ from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle
 from panels.models import AgendaItem, ConsentPurpose, ConsentStatus, ItemKind, Meeting, PostExitReview
-from panels.services.access import locked_item, locked_meeting, require_chair
+from panels.permissions import PanelCapability, reads_case, require
+from panels.services.access import locked_item, locked_meeting
 from panels.services.plans import current_consent
 from partnership.models import Agency, Panel, User
-from sharing import policy
 from sharing import services as sharing
 from sharing.models import ShareBasis
 
@@ -101,7 +101,7 @@ def build_agenda(*, actor: User | None, meeting_id: int) -> list[AgendaItem]:
     """Add every due case not yet on the agenda. Chairs reorder, add and defer afterwards."""
     meeting = locked_meeting(meeting_id)
     if actor is not None:
-        require_chair(actor, meeting.panel)
+        require(actor, PanelCapability.BUILD_AGENDA, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     present = set(meeting.items.values_list("case_id", flat=True))
     position = meeting.items.count()
@@ -123,18 +123,28 @@ def build_agenda(*, actor: User | None, meeting_id: int) -> list[AgendaItem]:
     return added
 
 
+def _agenda_case_errors(actor: User, meeting: Meeting, case: Case | None, reason: str) -> dict[str, list[str]]:
+    """A case of this panel that the chair reads by grant, not on the agenda yet, and why it is added.
+    A case the chair may not read gets the same answer as one that does not exist."""
+    errors: dict[str, list[str]] = {}
+    if case is None or not reads_case(actor, case):
+        errors["case"] = ["Choose a case of this panel"]
+    elif meeting.items.filter(case=case).exists():
+        errors["case"] = ["That case is already on the agenda"]
+    if not reason.strip():
+        errors["reason"] = ["Say why the case is added"]
+    return errors
+
+
 @transaction.atomic
 def add_to_agenda(*, actor: User, meeting_id: int, case_id: int, reason: str) -> AgendaItem:
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.ADD_TO_AGENDA, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     case = Case.objects.select_related("referral").filter(pk=case_id, panel_id=meeting.panel_id).first()
-    if case is None or not policy.can(actor, policy.Action.VIEW, case.referral):
-        raise ValidationError({"case": ["Choose a case of this panel"]})
-    if meeting.items.filter(case=case).exists():
-        raise ValidationError({"case": ["That case is already on the agenda"]})
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why the case is added"]})
+    errors = _agenda_case_errors(actor, meeting, case, reason)
+    if errors or case is None:
+        raise ValidationError(errors)
     item = AgendaItem.objects.create(
         meeting=meeting, case=case, kind=ItemKind.ADDED, position=meeting.items.count() + 1, added_by=actor
     )
@@ -152,7 +162,7 @@ def _write_order(*, actor: User, meeting: Meeting, item_ids: list[int]) -> None:
 @transaction.atomic
 def reorder_agenda(*, actor: User, meeting_id: int, item_ids: list[int]) -> None:
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.BUILD_AGENDA, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     if sorted(item_ids) != sorted(meeting.items.values_list("pk", flat=True)):
         raise ValidationError({"items": ["Give every agenda item exactly once"]})
@@ -166,7 +176,7 @@ def move_agenda_item(*, actor: User, item_id: int, direction: str) -> None:
     if meeting_id is None:
         raise NotFound("Not found.")
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.BUILD_AGENDA, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     if direction not in ("up", "down"):
         raise ValidationError({"direction": ["Choose up or down"]})
@@ -181,7 +191,7 @@ def move_agenda_item(*, actor: User, item_id: int, direction: str) -> None:
 @transaction.atomic
 def defer_item(*, actor: User, item_id: int, reason: str) -> AgendaItem:
     item = locked_item(item_id)
-    require_chair(actor, item.meeting.panel)
+    require(actor, PanelCapability.BUILD_AGENDA, item.meeting.panel)
     lifecycle.check_meeting_open(item.meeting)
     lifecycle.check_item_transition(item, lifecycle.ItemState.DEFERRED)
     if not reason.strip():

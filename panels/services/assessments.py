@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.audit import record_event
-from core.errors import PermissionDenied, ValidationError
+from core.errors import ValidationError
 from core.models import AuditVerb
 from panels.models import Assessment, AssessmentFactor, AssessmentRating, Rating
-from panels.services.access import is_panel_member, readable_case
+from panels.permissions import PanelCapability, require
+from panels.services.access import readable_case
 from partnership.models import User
 from referrals import services as referral_services
 from referrals.models import EntryType
@@ -41,8 +42,7 @@ def record_assessment(
 ) -> Assessment:
     """A new version of the vulnerability assessment: a rating and evidence per active factor."""
     case = readable_case(actor, case_id, lock=True)
-    if not (case.owner_id == actor.pk or is_panel_member(actor, case.panel)):
-        raise PermissionDenied("Only the case owner or panel members can assess.")
+    require(actor, PanelCapability.RECORD_ASSESSMENT, case)
     errors = _rating_errors(ratings, conclusion)
     if errors:
         raise ValidationError(errors)

@@ -17,7 +17,9 @@ from core.errors import ValidationError
 from core.models import AuditVerb
 from panels import lifecycle, reminders
 from panels.models import AgendaItem, Decision, Discussion, ExitReason, PlanStatus, PostExitReview, SupportPlan
-from panels.services.access import locked_item, require_chair
+from panels.permissions import PanelCapability, require
+from panels.services.access import locked_item
+from panels.services.meetings import check_quorum
 from partnership.models import User
 from referrals import services as referral_services
 from referrals.models import EntryType
@@ -64,9 +66,10 @@ def _check_decision(
 ) -> tuple[lifecycle.DecisionMove, int]:
     """Every check a decision must pass, in order; what it does to the case and its classification rank."""
     meeting, case = item.meeting, item.case
-    require_chair(actor, meeting.panel)
     policy.require(actor, policy.Action.VIEW, case.referral)
+    require(actor, PanelCapability.RECORD_DECISION, item)
     lifecycle.check_decisions_allowed(meeting)
+    check_quorum(meeting)
     lifecycle.check_item_transition(item, lifecycle.ItemState.DECIDED)
     errors = _decision_errors(
         item, decision=decision, exit_reason=exit_reason, signposted_to=signposted_to, next_review_date=next_review_date
@@ -96,8 +99,9 @@ def record_decision(
     """The panel's decision on one agenda item, and the case transition it causes.
 
     Refused before anything is written when the chair may not decide, the meeting is not in
-    progress, the item is decided or deferred, the answers are incomplete, or the decision is not
-    one the case's state allows (``lifecycle.DECISION_TARGETS`` and the case lifecycle).
+    progress, it is not quorate and the chair has not overridden the quorum, the item is decided or
+    deferred, the answers are incomplete, or the decision is not one the case's state allows
+    (``lifecycle.DECISION_TARGETS`` and the case lifecycle).
     """
     item = locked_item(item_id)
     case = item.case

@@ -1,5 +1,5 @@
 """Meetings: the cadence, extra, moved and cancelled meetings, the live meeting (start, attendance,
-quorum, declarations) and its close (signed minutes, addenda afterwards)."""
+quorum and its override, declarations) and its close (signed minutes, addenda afterwards)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,21 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from cases.models import Case
 from core.audit import record_event
-from core.errors import InvalidTransition, PermissionDenied, ValidationError
+from core.errors import InvalidTransition, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle, reminders
 from panels.models import Addendum, Attendance, Declaration, Meeting, MeetingStatus
-from panels.services.access import is_panel_member, locked_meeting, require_chair
-from partnership.models import AgencyKind, Panel, User
+from panels.permissions import PanelCapability, reads_case, require
+from panels.services.access import locked_meeting
+from partnership.models import Agency, AgencyKind, Panel, User
 
 MEETINGS_AHEAD = relativedelta(months=6)
+VENUE_MAX = Meeting._meta.get_field("venue").max_length or 300
 
 
 @transaction.atomic
@@ -50,14 +54,32 @@ def _reason(reason: str, missing: str) -> str:
     return reason.strip()
 
 
+def _new_meeting_errors(*, scheduled_at: dt.datetime, venue: str, reason: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if timezone.localtime(scheduled_at).date() < timezone.localdate():
+        errors["scheduled_at"] = ["The meeting must be today or later"]
+    if len(venue.strip()) > VENUE_MAX:
+        errors["venue"] = [f"The venue must be {VENUE_MAX} characters or fewer"]
+    if not reason.strip():
+        errors["reason"] = ["Say why the extra meeting is needed"]
+    return errors
+
+
 @transaction.atomic
-def add_meeting(*, actor: User, panel: Panel, scheduled_at: dt.datetime, reason: str) -> Meeting:
-    require_chair(actor, panel)
-    reason = _reason(reason, "Say why the extra meeting is needed")
+def add_meeting(*, actor: User, panel: Panel, scheduled_at: dt.datetime, reason: str, venue: str = "") -> Meeting:
+    """An extraordinary or rescheduled meeting, outside the cadence; at the panel's venue unless another is given."""
+    require(actor, PanelCapability.MANAGE_MEETING, panel)
+    errors = _new_meeting_errors(scheduled_at=scheduled_at, venue=venue, reason=reason)
+    if errors:
+        raise ValidationError(errors)
     meeting = Meeting.objects.create(
-        panel=panel, scheduled_at=scheduled_at, venue=panel.venue, call_link=panel.call_link, moved_reason=reason
+        panel=panel,
+        scheduled_at=scheduled_at,
+        venue=venue.strip() or panel.venue,
+        call_link=panel.call_link,
+        moved_reason=reason.strip(),
     )
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=meeting, reason=reason)
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=meeting, reason=meeting.moved_reason)
     reminders.sync_meetings([meeting])
     return meeting
 
@@ -65,7 +87,7 @@ def add_meeting(*, actor: User, panel: Panel, scheduled_at: dt.datetime, reason:
 @transaction.atomic
 def move_meeting(*, actor: User, meeting_id: int, scheduled_at: dt.datetime, reason: str) -> Meeting:
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.MANAGE_MEETING, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     reason = _reason(reason, "Say why the meeting is moving")
     previous = meeting.scheduled_at
@@ -86,7 +108,7 @@ def move_meeting(*, actor: User, meeting_id: int, scheduled_at: dt.datetime, rea
 @transaction.atomic
 def cancel_meeting(*, actor: User, meeting_id: int, reason: str) -> Meeting:
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.MANAGE_MEETING, meeting.panel)
     lifecycle.check_meeting_transition(meeting, MeetingStatus.CANCELLED)
     reason = _reason(reason, "Say why the meeting is cancelled")
     meeting.status = MeetingStatus.CANCELLED
@@ -111,33 +133,48 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
 
 @transaction.atomic
 def start_meeting(*, actor: User, meeting_id: int) -> Meeting:
-    """Start the meeting; starting one already in progress changes nothing."""
+    """Start the meeting on (or after) its day; starting one already in progress changes nothing."""
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.START_MEETING, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     if meeting.status == MeetingStatus.IN_PROGRESS:
         return meeting
-    lifecycle.check_meeting_transition(meeting, MeetingStatus.IN_PROGRESS)
+    lifecycle.check_meeting_can_start(meeting)
     meeting.status = MeetingStatus.IN_PROGRESS
     meeting.started_at = timezone.now()
     meeting.save(update_fields=["status", "started_at", "updated_at"])
+    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=meeting, details={"started": True})
     return meeting
+
+
+def _attendance_errors(agency_id: int, attendee: User | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not Agency.objects.filter(pk=agency_id, is_active=True).exists():
+        errors["agency"] = ["Choose an active agency"]
+    elif attendee is not None and (attendee.agency_id != agency_id or not attendee.is_active):
+        errors["attendee"] = ["The attendee must belong to that agency"]
+    return errors
 
 
 @transaction.atomic
 def record_attendance(
     *, actor: User, meeting_id: int, agency_id: int, present: bool, attendee: User | None = None
 ) -> Attendance:
+    """Whether an agency attended (any active agency may, not only members), and who came for it."""
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
     lifecycle.check_meeting_open(meeting)
-    member_ids = set(meeting.panel.memberships.values_list("agency_id", flat=True)) | {meeting.panel.chair.agency_id}
-    if agency_id not in member_ids:
-        raise ValidationError({"agency": ["That agency is not a member of this panel"]})
-    if attendee is not None and attendee.agency_id != agency_id:
-        raise ValidationError({"attendee": ["The attendee must belong to that agency"]})
+    errors = _attendance_errors(agency_id, attendee)
+    if errors:
+        raise ValidationError(errors)
     row, _ = Attendance.objects.update_or_create(
         meeting=meeting, agency_id=agency_id, defaults={"present": present, "attendee": attendee}
+    )
+    record_event(
+        actor=actor,
+        verb=AuditVerb.CHANGED,
+        obj=meeting,
+        details={"attendance": agency_id, "present": present, "attendee": attendee.pk if attendee else None},
     )
     return row
 
@@ -146,34 +183,96 @@ def record_attendance(
 class Quorum:
     met: bool
     reasons: list[str]
+    overridden: bool = False
+    override_reason: str = ""
+
+    @property
+    def may_decide(self) -> bool:
+        """Decisions and signing need a quorum, or the chair's override of it."""
+        return self.met or self.overridden
 
 
 def quorum(meeting: Meeting) -> Quorum:
-    """The panel's rule: chair present, required agency kinds present, and enough agencies in all."""
+    """The panel's rule: chair present, required agency kinds present, and enough member agencies in all.
+
+    Only the panel's member agencies (and the chair's and deputy's own) count towards it; other
+    agencies may attend without making the meeting quorate.
+    """
     panel = meeting.panel
-    present = list(meeting.attendance.filter(present=True).select_related("agency", "attendee"))
+    chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
+    present = list(
+        meeting.attendance.filter(present=True)
+        .filter(Q(agency__panel_memberships__panel=panel) | Q(agency__users__pk__in=chairs))
+        .distinct()
+        .select_related("agency")
+    )
     kinds = {a.agency.kind for a in present}
     reasons = []
-    if panel.quorum_requires_chair and not any(
-        a.attendee_id in (panel.chair_id, panel.deputy_chair_id) for a in present
-    ):
+    if panel.quorum_requires_chair and not any(a.attendee_id in chairs for a in present):
         reasons.append("The chair or deputy is not recorded as present")
     for kind in panel.quorum_required_kinds:
         if kind not in kinds:
             reasons.append(f"No {AgencyKind(kind).label.lower()} agency is present")
     if len(present) < panel.quorum_min_agencies:
         reasons.append(f"{len(present)} of the {panel.quorum_min_agencies} agencies needed are present")
-    return Quorum(met=not reasons, reasons=reasons)
+    return Quorum(
+        met=not reasons,
+        reasons=reasons,
+        overridden=meeting.quorum_overridden,
+        override_reason=meeting.quorum_override_reason,
+    )
+
+
+def check_quorum(meeting: Meeting) -> None:
+    """Refuse a decision or signature while the meeting is not quorate and the chair has not overridden it."""
+    if not quorum(meeting).may_decide:
+        raise InvalidTransition(
+            "The meeting is not quorate: record attendance, or record a quorum override with a reason, "
+            "before decisions are made or the minutes are signed."
+        )
+
+
+@transaction.atomic
+def override_quorum(*, actor: User, meeting_id: int, reason: str) -> Meeting:
+    """The chair lets a meeting that is not quorate decide, saying why (audited)."""
+    meeting = locked_meeting(meeting_id)
+    require(actor, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
+    lifecycle.check_meeting_open(meeting)
+    if meeting.quorum_overridden:
+        raise InvalidTransition("A quorum override is already recorded for this meeting.")
+    if quorum(meeting).met:
+        raise InvalidTransition("The meeting is quorate: no override is needed.")
+    reason = _reason(reason, "Say why the meeting goes ahead without a quorum")
+    meeting.quorum_override_reason = reason
+    meeting.quorum_overridden_at = timezone.now()
+    meeting.quorum_overridden_by = actor
+    meeting.full_clean(validate_unique=False)
+    meeting.save(update_fields=["quorum_override_reason", "quorum_overridden_at", "quorum_overridden_by", "updated_at"])
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=meeting, reason=reason, details={"quorum_overridden": True})
+    return meeting
+
+
+def _about_case(actor: User, meeting: Meeting, case_id: int | None) -> Case | None:
+    """The case a declaration or addendum is about: one on this meeting's agenda that the actor reads."""
+    if case_id is None:
+        return None
+    case = Case.objects.filter(pk=case_id, agenda_items__meeting=meeting).first()
+    if case is None or not reads_case(actor, case):
+        raise ValidationError({"case": ["Choose a case on this meeting's agenda"]})
+    return case
 
 
 @transaction.atomic
 def declare_interest(*, actor: User, meeting_id: int, text: str, case_id: int | None = None) -> Declaration:
     meeting = locked_meeting(meeting_id)
-    if not is_panel_member(actor, meeting.panel):
-        raise PermissionDenied("Only panel members can declare an interest.")
+    require(actor, PanelCapability.DECLARE_INTEREST, meeting.panel)
+    lifecycle.check_meeting_open(meeting)
     if not text.strip():
         raise ValidationError({"text": ["Describe the interest"]})
-    return Declaration.objects.create(meeting=meeting, user=actor, case_id=case_id, text=text.strip())
+    case = _about_case(actor, meeting, case_id)
+    declaration = Declaration.objects.create(meeting=meeting, user=actor, case=case, text=text.strip())
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=declaration, details={"meeting": meeting.pk, "case": case_id})
+    return declaration
 
 
 # --- the close ---------------------------------------------------------------------------
@@ -181,10 +280,12 @@ def declare_interest(*, actor: User, meeting_id: int, text: str, case_id: int | 
 
 @transaction.atomic
 def sign_minutes(*, actor: User, meeting_id: int, minutes: str = "") -> Meeting:
-    """Close the meeting and seal its record. Every item needs a decision or a deferral first."""
+    """Close the meeting and seal its record. It must be quorate (or overridden), and every item
+    needs a decision or a deferral first."""
     meeting = locked_meeting(meeting_id)
-    require_chair(actor, meeting.panel)
+    require(actor, PanelCapability.SIGN_MINUTES, meeting.panel)
     lifecycle.check_meeting_transition(meeting, MeetingStatus.CLOSED)
+    check_quorum(meeting)
     open_items = meeting.items.filter(discussion__isnull=True, deferred_reason="")
     if open_items.exists():
         raise InvalidTransition(f"{open_items.count()} agenda item(s) have no decision or deferral yet.")
@@ -199,13 +300,14 @@ def sign_minutes(*, actor: User, meeting_id: int, minutes: str = "") -> Meeting:
 
 @transaction.atomic
 def add_addendum(*, actor: User, meeting_id: int, text: str, case_id: int | None = None) -> Addendum:
+    """A member's correction or addition to signed minutes: the minutes themselves never change."""
     meeting = locked_meeting(meeting_id)
+    require(actor, PanelCapability.ADD_ADDENDUM, meeting.panel)
     if not meeting.is_sealed:
         raise InvalidTransition("The minutes are not signed yet: change them directly.")
-    if not is_panel_member(actor, meeting.panel):
-        raise PermissionDenied("Only panel members can add to the minutes.")
     if not text.strip():
         raise ValidationError({"text": ["Enter the addendum"]})
-    addendum = Addendum.objects.create(meeting=meeting, author=actor, case_id=case_id, text=text.strip())
+    case = _about_case(actor, meeting, case_id)
+    addendum = Addendum.objects.create(meeting=meeting, author=actor, case=case, text=text.strip())
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=addendum, details={"meeting": meeting.pk})
     return addendum

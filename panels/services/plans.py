@@ -13,7 +13,7 @@ from cases import services as case_services
 from cases.lifecycle import SUPPORTED, check_case_transition
 from cases.models import Case, CaseStatus
 from core.audit import record_event
-from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.errors import InvalidTransition, NotFound, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle
 from panels.models import (
@@ -30,7 +30,8 @@ from panels.models import (
     PlanStatus,
     SupportPlan,
 )
-from panels.services.access import is_panel_chair, is_panel_member, readable_case
+from panels.permissions import PanelCapability, require
+from panels.services.access import readable_case
 from partnership.models import Agency, Panel, User
 from referrals import services as referral_services
 from referrals.models import EntryType
@@ -97,8 +98,7 @@ def record_consent(
 ) -> ConsentRecord:
     """Add to the consent ledger. Withdrawal is prominent and puts exit before the panel."""
     case = readable_case(actor, case_id, lock=True)
-    if not (case.owner_id == actor.pk or is_panel_chair(actor, case.panel)):
-        raise PermissionDenied("Only the case owner or the chair records consent.")
+    require(actor, PanelCapability.RECORD_CONSENT, case)
     errors = _consent_errors(case, purpose=purpose, status=status, given_by=given_by, method=method)
     if errors:
         raise ValidationError(errors)
@@ -135,8 +135,7 @@ def record_consent(
 def activate_support_plan(*, actor: User, case_id: int, objectives: str) -> SupportPlan:
     """A plan becomes active only for an adopted case with Channel-support consent given."""
     case = readable_case(actor, case_id, lock=True)
-    if not (case.owner_id == actor.pk or is_panel_chair(actor, case.panel)):
-        raise PermissionDenied("Only the case owner or the chair activates the plan.")
+    require(actor, PanelCapability.MANAGE_PLAN, case)
     plan = SupportPlan.objects.select_for_update().filter(case=case).first()
     lifecycle.check_plan_transition(plan, PlanStatus.ACTIVE)
     case_services.require_case_manager(actor, case)
@@ -170,11 +169,6 @@ def cases_due_review(panel: Panel) -> QuerySet[Case]:
 # --- interventions -----------------------------------------------------------------------------
 
 
-def _require_contributor(actor: User, case: Case, doing: str) -> None:
-    if not (case.owner_id == actor.pk or is_panel_member(actor, case.panel)):
-        raise PermissionDenied(f"Only the case owner or panel members can {doing}.")
-
-
 @transaction.atomic
 def add_intervention(
     *,
@@ -187,7 +181,7 @@ def add_intervention(
     ends_on: dt.date | None = None,
 ) -> Intervention:
     case = readable_case(actor, case_id)
-    _require_contributor(actor, case, "add interventions")
+    require(actor, PanelCapability.MANAGE_INTERVENTIONS, case)
     errors: dict[str, list[str]] = {}
     if kind not in InterventionType.values:
         errors["kind"] = ["Choose the type of intervention"]
@@ -223,7 +217,7 @@ def update_intervention(*, actor: User, intervention_id: int, status: str, progr
         raise NotFound("Not found.")
     case = intervention.plan.case
     policy.require(actor, policy.Action.VIEW, case.referral)
-    _require_contributor(actor, case, "update interventions")
+    require(actor, PanelCapability.MANAGE_INTERVENTIONS, case)
     if status not in InterventionStatus.values:
         raise ValidationError({"status": ["Choose the intervention's status"]})
     lifecycle.check_intervention_transition(intervention, status)

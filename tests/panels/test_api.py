@@ -18,7 +18,7 @@ from cases.models import Case, CaseStatus
 from panels import services
 from panels.models import Action, ActionStatus, AgendaItem, Discussion
 from partnership.models import User
-from tests.panels.test_views import PanelWorld
+from tests.panels.worlds import PanelWorld
 from tests.partnership.api_helpers import token_headers
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,7 @@ def test_decisions(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
     assert response.status_code == 409
     assert response.json() == {"detail": "Start the meeting before recording decisions."}
     pw.start()
+    pw.quorate()
     response = api("chair").post(path, {"decision": "maybe"})
     assert response.status_code == 400
     assert "decision" in response.json()
@@ -231,6 +232,7 @@ def test_support_plan_and_consent(pw: PanelWorld, cases: dict[str, Case], api: A
     assert [c["status"] for c in api("member").get(path).json()] == ["given"]
 
     pw.start()
+    pw.quorate()
     item = AgendaItem.objects.get(meeting=pw.meeting, case=case)
     services.record_decision(
         actor=pw.chair, item_id=item.pk, decision="adopt", next_review_date=timezone.localdate() + dt.timedelta(days=30)

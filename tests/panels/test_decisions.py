@@ -21,9 +21,9 @@ from core.errors import InvalidTransition
 from core.models import AuditEvent
 from panels import services
 from panels.models import AgendaItem, Discussion, Meeting
-from partnership.models import PanelMembership
 from referrals.models import ChronologyEntry
 from tests.cases.factories import World, make_world
+from tests.panels.worlds import hold_quorate, join_panel, meeting_today
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +32,14 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 
 @pytest.fixture
 def world(db: Any) -> World:
-    w = make_world()
-    for agency in (w.police, w.council, w.health, w.school):
-        PanelMembership.objects.create(panel=w.panel, agency=agency)
-    return w
+    return join_panel(make_world())
 
 
 def _on_started_meeting(world: World, case: Case) -> AgendaItem:
-    meeting: Meeting = services.generate_meetings(panel=world.panel, until=world.panel.first_meeting_at)[0]
+    """The case on the agenda of a meeting held today, started and quorate."""
+    meeting: Meeting = meeting_today(world.panel, world.chair)
     services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
-    services.start_meeting(actor=world.chair, meeting_id=meeting.pk)
+    hold_quorate(world, meeting)
     return AgendaItem.objects.get(meeting=meeting, case=case)
 
 

@@ -11,8 +11,9 @@ from cases.models import Case, CaseStatus
 from core.errors import InvalidTransition, PermissionDenied, ValidationError
 from panels import selectors, services
 from panels.models import AgendaItem, AssessmentFactor, ItemKind, Meeting, MeetingStatus, PostExitReview
-from partnership.models import PanelMembership, Role
+from partnership.models import Role
 from tests.cases.factories import make_world
+from tests.panels.worlds import hold_quorate, join_panel, meeting_today
 from tests.partnership.factories import UserFactory, clearance
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    w = make_world()
-    for agency in (w.police, w.council, w.health, w.school):
-        PanelMembership.objects.create(panel=w.panel, agency=agency)
-    return w
+    return join_panel(make_world())
 
 
 def test_meetings_follow_the_cadence_and_moved_or_cancelled_ones_are_not_recreated(world):
@@ -102,9 +100,9 @@ def _ratings(level: int) -> dict[int, tuple[int, str]]:
 
 def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
     case = world.case(date_of_birth=dt.date(2010, 1, 1))
-    meeting = _meeting(world)
+    meeting = meeting_today(world.panel, world.chair)
     services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
-    services.start_meeting(actor=world.chair, meeting_id=meeting.pk)
+    hold_quorate(world, meeting)
     item = meeting.items.get(case=case)
     with pytest.raises(ValidationError):
         services.record_decision(actor=world.chair, item_id=item.pk, decision="adopt")  # no review date
@@ -142,11 +140,9 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
         services.record_attendance(actor=world.chair, meeting_id=meeting.pk, agency_id=world.health.pk, present=True)
     services.add_addendum(actor=world.chair, meeting_id=meeting.pk, text="Correction to attendance")
 
-    second = services.add_meeting(
-        actor=world.chair, panel=world.panel, scheduled_at=timezone.now() + dt.timedelta(days=40), reason="Extra"
-    )
+    second = meeting_today(world.panel, world.chair, reason="Extra")
     services.build_agenda(actor=world.chair, meeting_id=second.pk)
-    services.start_meeting(actor=world.chair, meeting_id=second.pk)
+    hold_quorate(world, second)
     item = second.items.get(case=case)
     assert item.kind == ItemKind.REVIEW
     services.record_decision(actor=world.chair, item_id=item.pk, decision="exit", exit_reason="EXIT-RISK")
@@ -162,16 +158,11 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
         (12, ItemKind.POST_EXIT_12, CaseStatus.CLOSED),
     ):
         with time_machine.travel(timezone.now() + dt.timedelta(days=months * 31), tick=False):
-            meeting_n = services.add_meeting(
-                actor=world.chair,
-                panel=world.panel,
-                scheduled_at=timezone.now() + dt.timedelta(days=1),
-                reason="Review",
-            )
+            meeting_n = meeting_today(world.panel, world.chair, reason="Review")
             services.build_agenda(actor=world.chair, meeting_id=meeting_n.pk)
             item = meeting_n.items.get(case=case)
             assert item.kind == kind
-            services.start_meeting(actor=world.chair, meeting_id=meeting_n.pk)
+            hold_quorate(world, meeting_n)
             services.record_decision(actor=world.chair, item_id=item.pk, decision="reviewed", notes="Settled")
             assert Case.objects.get(pk=case.pk).status == status
 

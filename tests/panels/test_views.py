@@ -16,7 +16,6 @@ import zlib
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from cases import services as case_services
@@ -37,77 +36,15 @@ from panels.models import (
     MeetingStatus,
     PlanStatus,
 )
-from partnership.models import AgencyKind, PanelMembership, Role, User
-from tests.cases.factories import World, make_world
-from tests.conftest import sign_in_verified
-from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
-from tests.referrals.factories import submitted_referral
+from partnership.models import User
+from tests.panels.worlds import PanelWorld, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-class PanelWorld:
-    """The case World (police, council chair, school, health) sitting as a panel, with readers around it.
-
-    * chair: council, Security Check (rank 2), panel chair
-    * member: health, rank 2, panel member; junior: health, rank 1, panel member
-    * outsider: probation (not on the panel), rank 3, panel member role
-    * admin and auditor: no agency, rank 3
-    """
-
-    def __init__(self) -> None:
-        self.w: World = make_world()
-        w = self.w
-        self.panel = w.panel
-        self.chair = w.chair
-        for agency in (w.police, w.council, w.health, w.school):
-            PanelMembership.objects.create(panel=self.panel, agency=agency)
-        self.probation = AgencyFactory(name="Probation", kind=AgencyKind.PROBATION)
-        self.member = UserFactory(agency=w.health, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
-        self.junior = UserFactory(agency=w.health, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
-        self.police_member = UserFactory(agency=w.police, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
-        self.outsider = UserFactory(
-            agency=self.probation, clearance=clearance(3), roles=[Role.PANEL_MEMBER, Role.PRACTITIONER]
-        )
-        self.admin = AdminUserFactory(clearance=clearance(3))
-        self.auditor = AuditorUserFactory(clearance=clearance(3))
-        self.referrer_sc = UserFactory(agency=w.school, clearance=clearance(2), roles=[Role.PRACTITIONER])
-        self.meeting = services.generate_meetings(panel=self.panel, until=self.panel.first_meeting_at)[0]
-
-    def case(self, *, classification: int = 1, **changes: Any) -> Case:
-        """A case on this panel, referred by the school at ``classification`` and screened by the police."""
-        author = self.w.teacher if classification == 1 else self.referrer_sc
-        referral = submitted_referral(author, classification=classification, **changes)
-        case_services.screen_referral(
-            actor=self.w.officer,
-            referral_id=referral.pk,
-            decision="refer_to_panel",
-            rationale="Meets threshold",
-            panel=self.panel,
-            case_owner=self.chair,
-        )
-        return Case.objects.get(pk=referral.pk)
-
-    def build(self) -> list[AgendaItem]:
-        return services.build_agenda(actor=self.chair, meeting_id=self.meeting.pk)
-
-    def start(self) -> None:
-        services.start_meeting(actor=self.chair, meeting_id=self.meeting.pk)
-
-    def item(self, case: Case) -> AgendaItem:
-        return AgendaItem.objects.get(meeting=self.meeting, case=case)
-
-    def user(self, name: str) -> User:
-        return getattr(self, name)
 
 
 @pytest.fixture
 def pw(db: Any) -> PanelWorld:
     return PanelWorld()
-
-
-def client_for(user: User) -> Client:
-    return sign_in_verified(Client(), user)
 
 
 def future(days: int = 42) -> dt.date:
@@ -536,16 +473,17 @@ def test_consent_withdrawal_is_prominent(pw: PanelWorld, on_agenda: dict[str, An
 
 # Meeting page: the session, the user and their TOTP device; the meeting; agenda_for (items with their
 # outstanding requests, the readable referrals, its audit insert); the decisions the viewer may read and
-# which items have any; actions; member agencies; attendance; the people of those agencies;
-# declarations; addenda; quorum; cases the chair may add; clearance levels (the item page's decision
-# form); the base layout's unread-notification count. The pack: agenda_for, the readable assessments
+# which items have any; actions; the viewer's standing on the panel; attending agencies; attendance; the
+# people of those agencies; declarations; addenda; quorum; cases the chair may add; clearance levels (the
+# item page's decision form); the base layout's unread-notification count. The pack: the reader's standing
+# on the panel (the pack is for its members), agenda_for, the readable assessments
 # (with their ratings and factors), plans (with interventions and providers), overdue actions, significant chronology
 # entries (their documents, the withheld counts) and the disclosure's audit insert; the PDF skips the
 # layout's notification count. None of them grows with the agenda. A change here needs a reason.
 MEETING_QUERIES = 19
 ITEM_QUERIES = 21
-PACK_QUERIES = 20
-PACK_PDF_QUERIES = 19
+PACK_QUERIES = 21
+PACK_PDF_QUERIES = 20
 
 
 def _many(pw: PanelWorld, n: int) -> None:
@@ -559,6 +497,7 @@ def _many(pw: PanelWorld, n: int) -> None:
         services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.w.health.pk, kind="health")
     pw.build()
     pw.start()
+    pw.quorate()
     first = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").first()
     services.record_decision(actor=pw.chair, item_id=first.pk, decision="adopt", next_review_date=future())
     services.add_action(

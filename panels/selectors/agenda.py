@@ -1,0 +1,193 @@
+"""Panels, meetings, agendas and the records on them that the viewer may open: the same 404 for
+"missing" and "not yours", and items on cases the viewer cannot read left out (counted for the
+panel's members only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cases.lifecycle import REQUEST_OPEN
+from cases.models import Case, InformationRequest
+from core.audit import record_event
+from core.errors import NotFound
+from core.models import AuditVerb
+from panels.models import (
+    Action,
+    AgendaItem,
+    Intervention,
+    Meeting,
+)
+from panels.permissions import PanelCapability, Standing, can
+from partnership.models import Agency, Panel, User
+from referrals.models import Referral
+from sharing import policy
+
+
+def panels_for(*, viewer: User) -> QuerySet[Panel]:
+    """Panels the viewer chairs or whose member agencies include the viewer's agency (case workers only:
+    what each of them may do there is ``panels.permissions``)."""
+    if not policy.is_case_worker(viewer):
+        return Panel.objects.none()
+    return (
+        Panel.objects.filter(
+            Q(chair=viewer) | Q(deputy_chair=viewer) | Q(memberships__agency_id=viewer.agency_id or -1)
+        )
+        .distinct()
+        .select_related("chair")
+        .order_by("name")
+    )
+
+
+def meetings_for(*, viewer: User, upcoming_only: bool = False) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(panel__in=panels_for(viewer=viewer)).select_related("panel")
+    if upcoming_only:
+        meetings = meetings.filter(scheduled_at__gte=timezone.now() - dt.timedelta(hours=12))
+    return meetings.order_by("scheduled_at")
+
+
+def access_meeting(*, viewer: User, meeting_id: Any) -> Meeting:
+    try:
+        pk = int(meeting_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    meeting = meetings_for(viewer=viewer).filter(pk=pk).select_related("panel__chair", "signed_by").first()
+    if meeting is None:
+        raise NotFound("Not found.")
+    return meeting
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    case: Case
+    outstanding_requests: int
+
+
+@dataclass
+class Agenda:
+    meeting: Meeting
+    rows: list[AgendaRow]
+    withheld: int | None  # items on cases the viewer may not read; None: not for this viewer to know
+
+
+def agenda_for(*, viewer: User, meeting: Meeting, standing: Standing | None = None) -> Agenda:
+    """The agenda as this viewer may see it: items on cases they cannot read are left out, and counted
+    for the panel's members only (``SEE_WITHHELD_COUNTS``): to anyone else they do not exist.
+
+    Fixed number of queries whatever the number of items.
+    """
+    items = list(
+        meeting.items.select_related("case__referral__subject", "case__owner")
+        .prefetch_related(
+            Prefetch(
+                "case__information_requests",
+                queryset=InformationRequest.objects.filter(status__in=REQUEST_OPEN),
+                to_attr="outstanding",
+            )
+        )
+        .order_by("position", "id")
+    )
+    readable = set(
+        policy.visible(viewer, Referral.objects.filter(pk__in=[i.case_id for i in items])).values_list("pk", flat=True)
+    )
+    rows = [
+        AgendaRow(item=i, case=i.case, outstanding_requests=len(i.case.outstanding))  # type: ignore[attr-defined]
+        for i in items
+        if i.case_id in readable
+    ]
+    if rows:
+        record_event(
+            actor=viewer, verb=AuditVerb.LIST_VIEWED, obj=meeting, details={"agenda": [r.case.pk for r in rows]}
+        )
+    counts = can(viewer, PanelCapability.SEE_WITHHELD_COUNTS, meeting.panel, standing=standing)
+    return Agenda(meeting=meeting, rows=rows, withheld=len(items) - len(rows) if counts else None)
+
+
+def access_panel(*, viewer: User, panel_id: Any) -> Panel:
+    """A panel the viewer chairs or belongs to; the same 404 for missing and not-theirs."""
+    try:
+        pk = int(panel_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    panel = panels_for(viewer=viewer).filter(pk=pk).first()
+    if panel is None:
+        raise NotFound("Not found.")
+    return panel
+
+
+def schedule_for(*, viewer: User, panel: Panel) -> list[Meeting]:
+    """Every meeting of a panel the viewer already opened with ``access_panel`` (no case content)."""
+    return list(Meeting.objects.filter(panel=panel).order_by("scheduled_at", "id"))
+
+
+def panels_with_members_for(*, viewer: User) -> list[Panel]:
+    """The viewer's panels with their member agencies (two queries)."""
+    return list(panels_for(viewer=viewer).prefetch_related("memberships__agency"))
+
+
+def attending_agencies(meeting: Meeting) -> list[Agency]:
+    """The agencies whose attendance the meeting records: every member agency, the chair's (and
+    deputy's) own, and any other agency recorded as attending."""
+    panel = meeting.panel
+    chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
+    return list(
+        Agency.objects.filter(
+            Q(panel_memberships__panel=panel)
+            | Q(users__pk__in=chairs)
+            | Q(pk__in=meeting.attendance.values("agency_id"))
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def readable_case_ids(viewer: User, case_ids: Iterable[int | None]) -> set[int]:
+    ids = {pk for pk in case_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(policy.visible(viewer, Referral.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+
+
+def access_agenda_item(*, viewer: User, item_id: Any) -> AgendaItem:
+    """An agenda item of a meeting the viewer may open, on a case they may read; else 404."""
+    try:
+        pk = int(item_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    item = (
+        AgendaItem.objects.filter(pk=pk, meeting__in=meetings_for(viewer=viewer))
+        .select_related("meeting__panel", "case")
+        .first()
+    )
+    if item is None or not readable_case_ids(viewer, [item.case_id]):
+        raise NotFound("Not found.")
+    return item
+
+
+def access_action(*, viewer: User, action_id: Any) -> Action:
+    """An action on a case the viewer may read; else 404."""
+    try:
+        pk = int(action_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    action = Action.objects.select_related("case", "owner_agency", "owner").filter(pk=pk).first()
+    if action is None or not readable_case_ids(viewer, [action.case_id]):
+        raise NotFound("Not found.")
+    return action
+
+
+def access_intervention(*, viewer: User, intervention_id: Any) -> Intervention:
+    try:
+        pk = int(intervention_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+    intervention = Intervention.objects.select_related("plan__case", "provider").filter(pk=pk).first()
+    if intervention is None or not readable_case_ids(viewer, [intervention.plan.case_id]):
+        raise NotFound("Not found.")
+    return intervention

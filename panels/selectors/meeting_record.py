@@ -1,0 +1,311 @@
+"""The live record of a meeting as one viewer may see it, and what they may do there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from cases.lifecycle import OPEN
+from cases.models import Case
+from core.errors import NotFound
+from panels import lifecycle
+from panels.models import (
+    Action,
+    ActionStatus,
+    Addendum,
+    AgendaItem,
+    Attendance,
+    Declaration,
+    Discussion,
+    Meeting,
+    MeetingStatus,
+)
+from panels.permissions import PanelCapability, Standing, can, may_attend, standing_on
+from panels.selectors.agenda import Agenda, AgendaRow, agenda_for, attending_agencies, readable_case_ids
+from panels.services import Quorum, quorum
+from partnership.models import Agency, Panel, User
+from referrals.models import Referral
+from sharing import policy
+
+
+@dataclass
+class MeetingItem:
+    """One agenda item as the viewer may see it, with its recorded decision, its actions, and what the
+    viewer may do with it."""
+
+    row: AgendaRow
+    discussion: Discussion | None
+    decided: bool  # a decision is recorded, whether or not the viewer may read it
+    counts_shown: bool  # the viewer may know that a decision is withheld from them (SEE_WITHHELD_COUNTS)
+    actions: list[Action]
+    may_decide: bool = False
+    may_add_action: bool = False
+    completable: frozenset[int] = frozenset()  # the actions the viewer may mark as done
+
+    @property
+    def item(self) -> AgendaItem:
+        return self.row.item
+
+    @property
+    def case(self) -> Case:
+        return self.row.case
+
+    @property
+    def decision_withheld(self) -> bool | None:
+        """A decision is recorded above the viewer's clearance (None: not for this viewer to know)."""
+        if not self.counts_shown:
+            return None
+        return self.decided and self.discussion is None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.decided and not self.row.item.deferred
+
+
+@dataclass
+class AttendanceRow:
+    agency: Agency
+    record: Attendance | None
+    people: list[User]
+
+
+@dataclass
+class MeetingRecord:
+    """A meeting as one viewer may see it, with what they may do there (``allowed``: the panel
+    capabilities they hold on its panel, from ``panels.permissions``)."""
+
+    meeting: Meeting
+    agenda: Agenda
+    items: list[MeetingItem]
+    attendance: list[AttendanceRow]
+    quorum: Quorum
+    declarations: list[tuple[Declaration, Case | None]]
+    addenda: list[tuple[Addendum, Case | None]]
+    standing: Standing
+    allowed: frozenset[PanelCapability]
+    addable_cases: list[Case]
+
+    def _may(self, capability: PanelCapability) -> bool:
+        return capability in self.allowed
+
+    @property
+    def is_open(self) -> bool:
+        return lifecycle.meeting_is_open(self.meeting)
+
+    @property
+    def can_manage(self) -> bool:
+        return self._may(PanelCapability.MANAGE_MEETING)
+
+    @property
+    def can_build(self) -> bool:
+        return self._may(PanelCapability.BUILD_AGENDA) and self.is_open
+
+    @property
+    def can_add_to_agenda(self) -> bool:
+        return self._may(PanelCapability.ADD_TO_AGENDA) and self.is_open and bool(self.addable_cases)
+
+    @property
+    def can_record_attendance(self) -> bool:
+        return self._may(PanelCapability.RECORD_ATTENDANCE) and self.is_open
+
+    @property
+    def can_start(self) -> bool:
+        return self._may(PanelCapability.START_MEETING) and lifecycle.meeting_can_start(self.meeting)
+
+    @property
+    def starts_later(self) -> bool:
+        """The chair would start it, but its day has not come."""
+        return (
+            self._may(PanelCapability.START_MEETING)
+            and lifecycle.meeting_can_become(self.meeting, MeetingStatus.IN_PROGRESS)
+            and not self.can_start
+        )
+
+    @property
+    def can_close(self) -> bool:
+        return (
+            self._may(PanelCapability.SIGN_MINUTES)
+            and lifecycle.meeting_can_become(self.meeting, MeetingStatus.CLOSED)
+            and self.quorum.may_decide
+        )
+
+    @property
+    def can_decide(self) -> bool:
+        """Decisions are open: the meeting is in progress and quorate (or overridden). Each item says
+        whether this viewer may decide it."""
+        return lifecycle.decisions_allowed(self.meeting) and self.quorum.may_decide
+
+    @property
+    def waits_for_quorum(self) -> bool:
+        """The chair's warning: the meeting is in progress, but decisions and signing wait for a quorum."""
+        return (
+            self._may(PanelCapability.OVERRIDE_QUORUM)
+            and lifecycle.decisions_allowed(self.meeting)
+            and not self.quorum.may_decide
+        )
+
+    @property
+    def can_override_quorum(self) -> bool:
+        return (
+            self._may(PanelCapability.OVERRIDE_QUORUM)
+            and self.is_open
+            and not self.quorum.met
+            and not self.quorum.overridden
+        )
+
+    @property
+    def can_declare(self) -> bool:
+        return self._may(PanelCapability.DECLARE_INTEREST) and self.is_open
+
+    @property
+    def can_add_addendum(self) -> bool:
+        return self._may(PanelCapability.ADD_ADDENDUM) and self.meeting.is_sealed
+
+    @property
+    def can_read_pack(self) -> bool:
+        return self._may(PanelCapability.READ_PACK)
+
+    @property
+    def people(self) -> list[User]:
+        """Users of the attending agencies (for attendee and action-owner choices)."""
+        return [person for row in self.attendance for person in row.people]
+
+    def item(self, item_id: Any) -> MeetingItem:
+        for entry in self.items:
+            if str(entry.item.pk) == str(item_id):
+                return entry
+        raise NotFound("Not found.")
+
+
+MEETING_CAPABILITIES = (
+    PanelCapability.MANAGE_MEETING,
+    PanelCapability.BUILD_AGENDA,
+    PanelCapability.ADD_TO_AGENDA,
+    PanelCapability.START_MEETING,
+    PanelCapability.RECORD_ATTENDANCE,
+    PanelCapability.OVERRIDE_QUORUM,
+    PanelCapability.SIGN_MINUTES,
+    PanelCapability.ADD_ADDENDUM,
+    PanelCapability.DECLARE_INTEREST,
+    PanelCapability.READ_PACK,
+    PanelCapability.SEE_WITHHELD_COUNTS,
+)
+"""The capabilities asked of a panel (not of one case), shown on the meeting's pages."""
+
+
+def _allowed(viewer: User, panel: Panel, standing: Standing) -> frozenset[PanelCapability]:
+    return frozenset(c for c in MEETING_CAPABILITIES if can(viewer, c, panel, standing=standing))
+
+
+def _item_rights(viewer: User, item: MeetingItem, standing: Standing, is_open: bool) -> MeetingItem:
+    """What the viewer may do with one item of a readable case (its case is read by grant: it is on the agenda rows)."""
+    decide = can(viewer, PanelCapability.RECORD_DECISION, item.item, standing=standing, reads=True)
+    item.may_decide = decide and item.is_open
+    item.may_add_action = is_open and can(viewer, PanelCapability.ADD_ACTION, item.case, standing=standing, reads=True)
+    item.completable = frozenset(
+        a.pk for a in item.actions if can(viewer, PanelCapability.COMPLETE_ACTION, a, standing=standing, reads=True)
+    )
+    return item
+
+
+def _meeting_items(viewer: User, meeting: Meeting, agenda: Agenda, standing: Standing) -> list[MeetingItem]:
+    """Each readable item with its decision (if the viewer may read it), the case's actions, and the viewer's rights."""
+    case_ids = [row.case.pk for row in agenda.rows]
+    item_ids = [row.item.pk for row in agenda.rows]
+    discussions = {
+        d.item_id: d
+        for d in policy.visible_children(viewer, Discussion.objects.filter(item_id__in=item_ids)).select_related(
+            "created_by"
+        )
+    }
+    decided = set(Discussion.objects.filter(item_id__in=item_ids).values_list("item_id", flat=True))
+    actions: dict[int, list[Action]] = {}
+    for action in (
+        Action.objects.filter(case_id__in=case_ids)
+        .filter(Q(meeting=meeting) | Q(status=ActionStatus.OPEN))
+        .select_related("case", "owner_agency", "owner")
+        .order_by("due_date", "id")
+    ):
+        actions.setdefault(action.case_id, []).append(action)
+    is_open = lifecycle.meeting_is_open(meeting)
+    return [
+        _item_rights(
+            viewer,
+            MeetingItem(
+                row=row,
+                discussion=discussions.get(row.item.pk),
+                decided=row.item.pk in decided,
+                counts_shown=agenda.withheld is not None,
+                actions=actions.get(row.case.pk, []),
+            ),
+            standing,
+            is_open,
+        )
+        for row in agenda.rows
+    ]
+
+
+def _attendance(meeting: Meeting, *, member: bool) -> list[AttendanceRow]:
+    """Every attending agency with its record and, for members while the meeting is open, its case workers."""
+    agencies = attending_agencies(meeting)
+    present = {a.agency_id: a for a in meeting.attendance.select_related("attendee")}
+    people: dict[int, list[User]] = {}
+    if member and not meeting.is_sealed:
+        for person in (
+            User.objects.filter(agency__in=agencies, is_active=True)
+            .select_related("agency")
+            .order_by("first_name", "last_name")
+        ):
+            if may_attend(person):
+                people.setdefault(person.agency_id or 0, []).append(person)
+    return [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+
+
+def _addable_cases(viewer: User, meeting: Meeting) -> list[Case]:
+    """The panel's open cases the viewer may read that are not on this agenda yet."""
+    panel = meeting.panel
+    return list(
+        Case.objects.filter(
+            panel=panel,
+            status__in=OPEN,
+            referral__in=policy.visible(viewer, Referral.objects.filter(case__panel=panel)),
+        )
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("referral__subject")
+        .order_by("reference")
+    )
+
+
+def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
+    """The live record of a meeting the viewer opened with ``access_meeting``: agenda, decisions,
+    actions, attendance, declarations and addenda, cut to what the viewer may read, and what the
+    viewer may do there.
+
+    A fixed number of queries whatever the number of items.
+    """
+    standing = standing_on(viewer, meeting.panel)
+    allowed = _allowed(viewer, meeting.panel, standing)
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
+    items = _meeting_items(viewer, meeting, agenda, standing)
+    attendance = _attendance(meeting, member=standing.member)
+    declarations = list(meeting.declarations.select_related("user__agency", "case").order_by("created_at", "id"))
+    addenda = list(meeting.addenda.select_related("author__agency", "case"))
+    mentioned = readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
+    addable = PanelCapability.ADD_TO_AGENDA in allowed and lifecycle.meeting_is_open(meeting)
+    return MeetingRecord(
+        meeting=meeting,
+        agenda=agenda,
+        items=items,
+        attendance=attendance,
+        quorum=quorum(meeting),
+        declarations=[(d, d.case if d.case_id in mentioned else None) for d in declarations],
+        # An addendum about a case the viewer cannot read does not exist for them.
+        addenda=[
+            (a, a.case if a.case_id in mentioned else None) for a in addenda if not a.case_id or a.case_id in mentioned
+        ],
+        standing=standing,
+        allowed=allowed,
+        addable_cases=_addable_cases(viewer, meeting) if addable else [],
+    )

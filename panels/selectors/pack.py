@@ -1,0 +1,140 @@
+"""The panel pack for one reader, and the significant chronology of many cases at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+
+from cases.models import Case
+from core.audit import record_event
+from core.errors import PermissionDenied
+from core.models import AuditVerb
+from panels.models import (
+    Action,
+    ActionStatus,
+    AgendaItem,
+    Assessment,
+    Meeting,
+    SupportPlan,
+)
+from panels.permissions import PanelCapability, can, standing_on
+from panels.selectors.agenda import agenda_for
+from partnership.models import User
+from referrals.models import ChronologyEntry
+from referrals.selectors import Chronology, ChronologyItem
+from sharing import policy
+
+
+@dataclass
+class PackCase:
+    case: Case
+    item: AgendaItem
+    latest_assessment: Assessment | None
+    changes: list[dict[str, Any]]
+    plan: SupportPlan | None
+    overdue_actions: list[Action]
+    chronology: Any
+
+
+@dataclass
+class PanelPack:
+    meeting: Meeting
+    reader: User
+    generated_at: dt.datetime
+    cases: list[PackCase] = field(default_factory=list)
+    withheld: int = 0
+
+
+def assessment_changes(latest: Assessment, previous: Assessment | None) -> list[dict[str, Any]]:
+    """Factor by factor, what changed since the previous version."""
+    if previous is None:
+        return []
+    before = {r.factor_id: r for r in previous.ratings.all()}
+    out = []
+    for rating in latest.ratings.all():
+        old = before.get(rating.factor_id)
+        if old is None or old.rating != rating.rating:
+            out.append({"factor": rating.factor.name, "was": old.rating if old else None, "now": rating.rating})
+    return out
+
+
+def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
+    """The pack for ONE reader of the panel's members (``READ_PACK``, else PermissionDenied): only
+    what they could open in the app, at their clearance.
+
+    Audited as a disclosure. A fixed number of queries whatever the number of cases.
+    """
+    standing = standing_on(viewer, meeting.panel)
+    if not can(viewer, PanelCapability.READ_PACK, meeting.panel, standing=standing):
+        raise PermissionDenied("The panel pack is for the panel's members.")
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
+    withheld = agenda.withheld or 0
+    pack = PanelPack(meeting=meeting, reader=viewer, generated_at=timezone.now(), withheld=withheld)
+    case_ids = [row.case.pk for row in agenda.rows]
+    assessments: dict[int, list[Assessment]] = {}
+    for a in (
+        policy.visible_children(viewer, Assessment.objects.filter(case_id__in=case_ids))
+        .prefetch_related("ratings__factor")
+        .order_by("case_id", "-version")
+    ):
+        assessments.setdefault(a.case_id, []).append(a)
+    plans = {
+        p.case_id: p
+        for p in SupportPlan.objects.filter(case_id__in=case_ids).prefetch_related("interventions__provider")
+    }
+    overdue: dict[int, list[Action]] = {}
+    for action in Action.objects.filter(
+        case_id__in=case_ids, status=ActionStatus.OPEN, due_date__lt=timezone.localdate()
+    ).select_related("owner_agency"):
+        overdue.setdefault(action.case_id, []).append(action)
+    chronologies = significant_chronologies(viewer=viewer, referral_ids=case_ids)
+    for row in agenda.rows:
+        versions = assessments.get(row.case.pk, [])
+        latest = versions[0] if versions else None
+        previous = versions[1] if len(versions) > 1 else None
+        pack.cases.append(
+            PackCase(
+                case=row.case,
+                item=row.item,
+                latest_assessment=latest,
+                changes=assessment_changes(latest, previous) if latest else [],
+                plan=plans.get(row.case.pk),
+                overdue_actions=overdue.get(row.case.pk, []),
+                chronology=chronologies[row.case.pk],
+            )
+        )
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.EXPORTED,
+        obj=meeting,
+        details={"panel_pack": case_ids, "withheld": withheld},
+    )
+    return pack
+
+
+def significant_chronologies(*, viewer: User, referral_ids: list[int]) -> dict[int, Chronology]:
+    """``chronology_for(significant_only=True, audit=False)`` for many readable records at once:
+    three queries whatever their number (entries, their documents, the withheld counts)."""
+    if not referral_ids:
+        return {}
+    entries = ChronologyEntry.objects.filter(referral_id__in=referral_ids, significant=True)
+    shown = (
+        policy.visible_children(viewer, entries, summary_field="releasable_summary")
+        .select_related("owning_agency", "created_by")
+        .prefetch_related("documents")
+        .order_by("occurred_at", "id")
+    )
+    withheld = dict(
+        policy.withheld_children(viewer, entries, summary_field="releasable_summary")
+        .order_by()
+        .values_list("referral_id")
+        .annotate(n=Count("id"))
+    )
+    out = {pk: Chronology(items=[], withheld=withheld.get(pk, 0)) for pk in referral_ids}
+    for entry in shown:
+        out[entry.referral_id].items.append(ChronologyItem(entry=entry, full=policy.reads_in_full(viewer, entry)))
+    return out
