@@ -77,6 +77,8 @@ class AttendanceRowSerializer(serializers.Serializer):
 class QuorumSerializer(serializers.Serializer):
     met = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
+    overridden = serializers.BooleanField(help_text="The chair recorded a quorum override: the meeting may decide.")
+    override_reason = serializers.CharField(allow_blank=True)
 
 
 class MeetingDetailSerializer(MeetingSerializer):
@@ -123,13 +125,55 @@ class AgendaItemSerializer(serializers.Serializer):
     deferred_reason = serializers.CharField(source="item.deferred_reason")
     outstanding_requests = serializers.IntegerField(source="row.outstanding_requests")
     decision = DecisionSerializer(source="discussion", allow_null=True)
-    decision_withheld = serializers.BooleanField()
+    decision_withheld = serializers.BooleanField(
+        allow_null=True, help_text="A decision is recorded above the caller's clearance (null: not for the caller)."
+    )
 
 
 class AgendaSerializer(serializers.Serializer):
     meeting = serializers.IntegerField()
     items = AgendaItemSerializer(many=True)
-    withheld = serializers.IntegerField(help_text="Items on cases the caller may not read: counted, never shown.")
+    withheld = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "Items on cases the caller may not read: counted, never shown. Null for callers who are not "
+            "the panel's chair or members."
+        ),
+    )
+
+
+class MeetingCreateSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField()
+    venue = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300, help_text="Blank: the panel's usual venue."
+    )
+    reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why the meeting is added.")
+
+
+class AgendaAddSerializer(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1, help_text="A case of this panel that the chair may read.")
+    reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why the case is added.")
+
+
+class AttendanceCreateSerializer(serializers.Serializer):
+    agency = serializers.IntegerField(min_value=1, help_text="Any active agency, member of the panel or not.")
+    present = serializers.BooleanField()
+    attendee = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Username of who attended for that agency."
+    )
+
+    def validate_attendee(self, value: str) -> User | None:
+        """The attendee's username, as the active user it names (blank: nobody named)."""
+        if not value:
+            return None
+        attendee = User.objects.filter(username=value, is_active=True).first()
+        if attendee is None:
+            raise serializers.ValidationError("There is no active user with that username.")
+        return attendee
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
 
 
 class DecisionCreateSerializer(serializers.Serializer):

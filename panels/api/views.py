@@ -1,5 +1,7 @@
 """Panels API: thin views over panels.services and panels.selectors. Unknown ids, other panels'
-meetings and cases the caller may not read all answer 404, like the referrals API."""
+meetings and cases the caller may not read all answer 404, like the referrals API; a caller who
+may open the meeting but not do this (``panels.permissions``) gets 403 before their input is read;
+bad input is a 400 with field messages; a move the meeting's state refuses is a 409."""
 
 from __future__ import annotations
 
@@ -13,19 +15,25 @@ from panels import selectors, services
 from panels.api.serializers import (
     ActionCreateSerializer,
     ActionSerializer,
+    AgendaAddSerializer,
+    AgendaItemSerializer,
     AgendaSerializer,
+    AttendanceCreateSerializer,
     AttendanceRowSerializer,
     ConsentCreateSerializer,
     ConsentSerializer,
     DecisionCreateSerializer,
     DecisionSerializer,
+    MeetingCreateSerializer,
     MeetingDetailSerializer,
     MeetingSerializer,
     PanelSerializer,
     QuorumSerializer,
+    ReasonSerializer,
     SupportPlanSerializer,
 )
 from panels.models import ConsentPurpose, ConsentStatus
+from panels.permissions import PanelCapability, require
 from partnership.api.authentication import AuthenticatedRequest
 
 
@@ -47,6 +55,20 @@ class PanelMeetingsView(APIView):
     def get(self, request: AuthenticatedRequest, panel_id: int) -> Response:
         panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
         return Response(MeetingSerializer(selectors.schedule_for(viewer=request.user, panel=panel), many=True).data)
+
+    @extend_schema(
+        request=MeetingCreateSerializer,
+        responses={201: MeetingSerializer},
+        operation_id="v1_panels_meetings_create",
+        summary="The chair adds a meeting (extraordinary or rescheduled), today or later",
+    )
+    def post(self, request: AuthenticatedRequest, panel_id: int) -> Response:
+        panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
+        require(request.user, PanelCapability.MANAGE_MEETING, panel)
+        incoming = MeetingCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        meeting = services.add_meeting(actor=request.user, panel=panel, **incoming.validated_data)
+        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 
 class MeetingDetailView(APIView):
@@ -89,6 +111,78 @@ class MeetingAgendaView(APIView):
     def get(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
         return Response(AgendaSerializer(_agenda(request, meeting_id)).data)
 
+    @extend_schema(
+        request=AgendaAddSerializer,
+        responses={201: AgendaItemSerializer},
+        operation_id="v1_meetings_agenda_create",
+        summary="The chair adds a case they may read to the agenda, saying why; 409 when the meeting is closed",
+    )
+    def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        require(request.user, PanelCapability.ADD_TO_AGENDA, meeting.panel)
+        incoming = AgendaAddSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        item = services.add_to_agenda(
+            actor=request.user, meeting_id=meeting.pk, case_id=data["case"], reason=data["reason"]
+        )
+        entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item.pk)
+        return Response(AgendaItemSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingStartView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: MeetingSerializer},
+        operation_id="v1_meetings_start_create",
+        summary="The chair starts the meeting; 409 before its day (London), or when it is cancelled or closed",
+    )
+    def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        meeting = services.start_meeting(actor=request.user, meeting_id=meeting.pk)
+        return Response(MeetingSerializer(meeting).data)
+
+
+class MeetingAttendanceView(APIView):
+    @extend_schema(
+        request=AttendanceCreateSerializer,
+        responses={200: AttendanceRowSerializer},
+        operation_id="v1_meetings_attendance_create",
+        summary="The chair records whether an agency attended, and who for it; 409 when the minutes are signed",
+    )
+    def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
+        incoming = AttendanceCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        row = services.record_attendance(
+            actor=request.user,
+            meeting_id=meeting.pk,
+            agency_id=data["agency"],
+            present=data["present"],
+            attendee=data["attendee"],
+        )
+        return Response(AttendanceRowSerializer(row).data)
+
+
+class QuorumOverrideView(APIView):
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: QuorumSerializer},
+        operation_id="v1_meetings_quorum_override_create",
+        summary="The chair lets a meeting that is not quorate decide, saying why; 409 when it is quorate or closed",
+    )
+    def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
+        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        require(request.user, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
+        incoming = ReasonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        meeting = services.override_quorum(
+            actor=request.user, meeting_id=meeting.pk, reason=incoming.validated_data["reason"]
+        )
+        return Response(QuorumSerializer(services.quorum(meeting)).data)
+
 
 class BuildAgendaView(APIView):
     @extend_schema(
@@ -106,7 +200,10 @@ class AgendaItemDecisionView(APIView):
     @extend_schema(
         request=DecisionCreateSerializer,
         responses={201: DecisionSerializer},
-        summary="Record the panel's decision on an agenda item (the chair, meeting in progress)",
+        summary=(
+            "Record the panel's decision on an agenda item (the chair, meeting in progress); "
+            "409 while the meeting is not quorate, unless the chair recorded a quorum override"
+        ),
     )
     def post(self, request: AuthenticatedRequest, item_id: int) -> Response:
         item = selectors.access_agenda_item(viewer=request.user, item_id=item_id)
