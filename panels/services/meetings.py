@@ -271,7 +271,10 @@ def declare_interest(*, actor: User, meeting_id: int, text: str, case_id: int | 
         raise ValidationError({"text": ["Describe the interest"]})
     case = _about_case(actor, meeting, case_id)
     declaration = Declaration.objects.create(meeting=meeting, user=actor, case=case, text=text.strip())
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=declaration, details={"meeting": meeting.pk, "case": case_id})
+    # On the meeting, as its attendance and agenda are: a declaration is part of the meeting's record.
+    record_event(
+        actor=actor, verb=AuditVerb.CHANGED, obj=meeting, details={"declaration": declaration.pk, "case": case_id}
+    )
     return declaration
 
 
