@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import services
+from partnership.demo import seed_panel
 from partnership.models import Agency, Panel, User
 from referrals import services as referral_services
 from referrals.models import Referral
@@ -91,10 +92,7 @@ def seed_referrals() -> int:
         return 0
     chair = _user("chair")
     officer = _user("police.dv")
-    panel, _ = Panel.objects.get_or_create(
-        name="Northshire Channel Panel",
-        defaults={"chair": chair, "first_meeting_at": timezone.now() + dt.timedelta(days=10)},
-    )
+    panel = seed_panel()
     referrers = ["school.sc", "health.sc", "council.bl", "school.sc", "health.sc", "school.sc", "council.bl"]
     made = [_submitted(_user(username), person) for person, username in zip(DEMO_PEOPLE, referrers, strict=True)]
     _leave_a_draft(_user("school.bl"))
@@ -195,3 +193,50 @@ def _work_on_cases(cases: list[int], *, chair: User) -> None:
         to_status="not_adopted",
         reason="Panel agreed support is better provided by early help.",
     )
+
+
+SAMPLE_CONCERN = "Earlier referral this year (demo statistics sample)."
+SAMPLE_AUTHORS = ("school.sc", "health.sc", "council.bl", "police.sc")  # education, health, council, police
+SAMPLE_GIVEN = ("Alex", "Jordan", "Casey", "Morgan", "Riley", "Taylor", "Jamie", "Robin", "Charlie", "Drew", "Quinn")
+SAMPLE_FAMILY = ("Hughes", "Patel", "Murray", "Byrne", "Clarke", "Nowak", "Ahmed", "Fraser", "Lloyd", "Walsh")
+SAMPLE_IDEOLOGIES = ("extreme_right_wing", "islamist", "mixed", "conflicted", "left_wing", "school_massacre_incel")
+SAMPLE_SIZE = 48
+
+
+@transaction.atomic
+def seed_statistics_sample() -> int:
+    """Referrals submitted across this calendar year from four sectors, so the statistics show
+    numbers and not only suppressed cells. Made through the services; only ``submitted_at`` is then
+    moved back to spread them over the year (the service stamps it with now)."""
+    if Referral.objects.filter(concerns=SAMPLE_CONCERN).exists():
+        return 0
+    authors = [_user(username) for username in SAMPLE_AUTHORS]
+    officer = _user("police.dv")
+    now = timezone.now()
+    start = now.replace(month=1, day=1, hour=10, minute=0, second=0, microsecond=0)
+    step = (now - start) / SAMPLE_SIZE
+    for n in range(SAMPLE_SIZE):
+        person = (
+            SAMPLE_GIVEN[n % len(SAMPLE_GIVEN)],
+            SAMPLE_FAMILY[n % len(SAMPLE_FAMILY)],
+            dt.date(1990 + n % 17, 1 + n % 12, 1 + n % 28),
+            f"NS{1 + n % 5} {n % 10}XY",
+            SAMPLE_IDEOLOGIES[n % len(SAMPLE_IDEOLOGIES)],
+            "routine",
+            SAMPLE_CONCERN,
+        )
+        referral = _submitted(authors[n % len(authors)], person)
+        if n % 3 == 1:
+            services.screen_referral(
+                actor=officer, referral_id=referral.pk, decision="no_further_action", rationale="Below threshold."
+            )
+        elif n % 3 == 2:
+            services.screen_referral(
+                actor=officer,
+                referral_id=referral.pk,
+                decision="signpost",
+                signposted_to="mental_health",
+                rationale="Support better provided elsewhere.",
+            )
+        Referral.objects.filter(pk=referral.pk).update(submitted_at=start + step * n)
+    return SAMPLE_SIZE

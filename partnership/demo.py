@@ -6,12 +6,14 @@ that someone changed."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from partnership import services, two_factor
-from partnership.models import Agency, AgencyKind, ClearanceLevel, Role, User
+from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
 
 DEMO_PASSWORD = "convene-demo-2026"  # noqa: S105 - published demo credential, demo data only
 # Every demo user shares this TOTP key so the demo stays easy; demo mode shows the code.
@@ -129,3 +131,42 @@ def seed_partnership() -> list[DemoLogin]:
             )
         )
     return logins
+
+
+DEMO_PANEL_NAME = "Northshire Channel Panel"
+# The member agencies and their named representatives (each holds the panel member role).
+DEMO_PANEL_MEMBERS = {
+    "council": ("council.spoc",),
+    "police": ("police.dv",),
+    "health": ("health.spoc",),
+    "school": ("school.spoc",),
+    "probation": ("probation.spoc",),
+}
+
+
+@transaction.atomic
+def seed_panel() -> Panel:
+    """The demo panel, through the partnership services (so it is audited): five member agencies,
+    the demo chair, the last meeting three weeks ago and the next three weeks ahead (six-weekly)."""
+    panel = Panel.objects.filter(name=DEMO_PANEL_NAME).first()
+    if panel is not None:
+        return panel
+    first_day = timezone.localdate() - dt.timedelta(weeks=3)
+    first = timezone.make_aware(dt.datetime.combine(first_day, dt.time(10, 0)))
+    panel = services.create_panel(
+        values={
+            "name": DEMO_PANEL_NAME,
+            "chair": User.objects.get(username="chair"),
+            "first_meeting_at": first,
+            "cadence_weeks": 6,
+            "venue": "Northshire Civic Centre, Committee Room 2",
+            "quorum_requires_chair": True,
+            "quorum_required_kinds": [AgencyKind.POLICE],
+            "quorum_min_agencies": 3,
+        }
+    )
+    members = {
+        Agency.objects.get(users__username=usernames[0]): list(User.objects.filter(username__in=usernames))
+        for usernames in DEMO_PANEL_MEMBERS.values()
+    }
+    return services.set_panel_members(panel=panel, members=members)

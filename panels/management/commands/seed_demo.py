@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cases.demo import seed_referrals
-from partnership.demo import DEMO_TOTP_SECRET, seed_partnership
+from cases.demo import seed_referrals, seed_statistics_sample
+from panels.demo import seed_meetings
+from partnership.demo import DEMO_TOTP_SECRET, seed_panel, seed_partnership
 
 
 class Command(BaseCommand):
@@ -22,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         logins = seed_partnership()
         seed_referrals()
+        seed_meetings(panel=seed_panel())
+        seed_statistics_sample()
         if options["json"]:
             rows = [{**asdict(login), "totp_secret": DEMO_TOTP_SECRET} for login in logins]
             self.stdout.write(json.dumps(rows, indent=2))
