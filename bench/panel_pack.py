@@ -108,7 +108,7 @@ def seed_case(panel: Panel, number: int) -> Case:
         classification=2,
         releasable_summary="Known to health services.",
     )
-    case_services.mark_significant(actor=spoc, entry_id=entry.pk, significant=True)
+    case_services.mark_significant(actor=chair, entry_id=entry.pk, significant=True)  # owner or chair only
     for rank in (1, 2):
         note = case_services.add_case_note(
             actor=chair, referral_id=case.pk, text=f"Significant note at rank {rank}. " * 6, classification=rank
