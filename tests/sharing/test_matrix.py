@@ -49,7 +49,16 @@ pytestmark = pytest.mark.django_db
 CLASSIFICATION = 2
 RELATIONS = ("referring", "screening", "shared", "revoked", "expired", "unrelated")
 CLEARANCES = {"below": CLASSIFICATION - 1, "equal": CLASSIFICATION, "above": CLASSIFICATION + 1}
-ROLES = ("practitioner", "spoc", "panel_chair", "partnership_admin", "auditor", "superuser")
+ROLES = (
+    "practitioner",
+    "screening_officer",
+    "spoc",
+    "panel_chair",
+    "panel_member",
+    "partnership_admin",
+    "auditor",
+    "superuser",
+)
 AGENCYLESS_ROLES = ("partnership_admin", "auditor", "superuser")
 VARIANTS = ("open", "originator_only")
 SURFACES = ("api_detail", "api_list", "search", "download", "policy_can")
@@ -270,5 +279,5 @@ def test_the_matrix_world_has_both_answers(world: World) -> None:
         (relation, band, role)
         for relation in ("referring", "screening", "shared")
         for band in ("equal", "above")
-        for role in ("practitioner", "spoc", "panel_chair")
+        for role in ("practitioner", "screening_officer", "spoc", "panel_chair", "panel_member")  # rule 8
     }
