@@ -11,7 +11,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from panels import services
 from panels.models import ConsentGiver, ConsentMethod, ConsentPurpose, ConsentStatus, Decision, Meeting, MeetingStatus
 from partnership.models import Panel, User
@@ -39,17 +39,13 @@ def _hold(meeting: Meeting, *, chair: User) -> None:
         )
     services.start_meeting(actor=chair, meeting_id=meeting.pk)
     services.build_agenda(actor=chair, meeting_id=meeting.pk)
-    for position, item in enumerate(meeting.items.select_related("case").order_by("position")):
-        if position == 0:
+    # The case discussed before is adopted; a new case still gathering information waits (so the demo
+    # keeps a case in every stage a chair meets: gathering, supported, not adopted).
+    adopted = False
+    for item in meeting.items.select_related("case").order_by("position"):
+        if not adopted and item.case.status == CaseStatus.DISCUSSED:
             _adopt(chair, item.pk, item.case)
-        elif position == 1:
-            services.record_decision(
-                actor=chair,
-                item_id=item.pk,
-                decision=Decision.NOT_ADOPT,
-                notes="Vulnerabilities are real but not ideological; early help is better placed.",
-                signposted_to="Early help",
-            )
+            adopted = True
         else:
             services.defer_item(actor=chair, item_id=item.pk, reason="Awaiting information from health.")
     services.sign_minutes(

@@ -125,7 +125,7 @@ def _drive_the_rule_12_reproductions() -> dict[str, Referral]:
         due_date=T0.date() + dt.timedelta(days=14),
     )
     panel_services.add_action(
-        actor=_user("council.dv"),
+        actor=_user("police.dv"),  # police's named representative on the panel, cleared for the case
         case_id=dv_case_referral.pk,
         description="Arrange a health assessment",
         owner_agency_id=Agency.objects.get(users__username="health.spoc").pk,
