@@ -43,6 +43,7 @@ from referrals.scale_seed.pgcopy import (
     reserve_references,
 )
 from referrals.scale_seed.world import load_world
+from referrals.services import PERSON_FIELDS
 from sharing.models import Share
 
 __all__ = ["SeedError", "SeedResult", "seed_scale"]
@@ -58,28 +59,9 @@ SCREENING_COLUMNS = (
     "screened_at",
     "outcome",
 )
-PERSON_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "given_name",
-    "family_name",
-    "other_names",
-    "date_of_birth",
-    "approximate_age",
-    "sex",
-    "gender",
-    "address",
-    "postcode",
-    "school_or_employer",
-    "guardian_name",
-    "guardian_contact",
-    "language",
-    "interpreter_needed",
-    "name_key",
-    "phonetic_key",
-    "postcode_key",
-)
+# The COPY column order: the intake's person fields (referrals.services.PERSON_FIELDS) between the
+# row's id and timestamps and its matching keys.
+PERSON_COLUMNS = ("id", "created_at", "updated_at", *PERSON_FIELDS, "name_key", "phonetic_key", "postcode_key")
 REFERRAL_COLUMNS = (
     "id",
     "created_at",
