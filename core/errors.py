@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 
@@ -37,6 +39,14 @@ def check_version(current: int, expected: int | None, what: str) -> None:
         raise ConflictError(f"Someone changed this {what} since you opened it. Reload it and try again.")
 
 
+def id_or_not_found(value: Any) -> int:
+    """A record id from a URL or a form: anything that is not a whole number finds nothing."""
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("Not found.") from exc
+
+
 __all__ = [
     "ConflictError",
     "DomainError",
@@ -45,4 +55,5 @@ __all__ = [
     "PermissionDenied",
     "ValidationError",
     "check_version",
+    "id_or_not_found",
 ]

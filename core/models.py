@@ -13,6 +13,21 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class StoredFile(models.Model):
+    """Base for an uploaded document: what ``core.web.stored_file_response`` serves it as.
+
+    Subclasses declare the ``file`` field itself (each stores its files under its own path).
+    """
+
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
 class Notification(models.Model):
     """An in-app notification. Never holds personal data: it says what kind of thing happened and links in."""
 

@@ -45,29 +45,24 @@ def handle_form(
     to ``refused`` in the same way. Without the hook, the error reaches the 409 page of
     ``DomainErrorMiddleware``.
     """
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = action()
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except ConflictError as exc:
-            if conflict is None:
-                raise
-            answer = conflict(exc)
-            if answer is not None:
-                return answer
-            status = 409
-        except refusals as exc:
-            if refused is None:
-                raise
-            answer = refused(exc)
-            if answer is not None:
-                return answer
-            status = 409
-        else:
-            return success(result)
-    return render(status if status != 200 else form_status(form))
+    if request.method != "POST" or not form.is_valid():
+        return render(form_status(form))
+    try:
+        result = action()
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return render(form_status(form))
+    except ConflictError as exc:
+        if conflict is None:
+            raise
+        answer = conflict(exc)
+    except refusals as exc:
+        if refused is None:
+            raise
+        answer = refused(exc)
+    else:
+        return success(result)
+    return answer if answer is not None else render(409)
 
 
 def handle_action(
@@ -105,6 +100,16 @@ def redirect_with_refusal(request: HttpRequest, exc: Exception, to: str) -> Http
     """A refusal the page cannot show on its form: say why on the page it leads to."""
     messages.error(request, refusal_message(exc))
     return redirect(to)
+
+
+def success_to(request: HttpRequest, message: str, to: str) -> Callable[[Any], HttpResponseBase]:
+    """A ``success`` for ``handle_form`` whose message does not depend on what the service returned."""
+    return lambda _done: redirect_with_success(request, message, to)
+
+
+def refusal_to(request: HttpRequest, to: str) -> Callable[[Exception], HttpResponseBase]:
+    """A ``refused`` for ``handle_form``: say why on the page at ``to``."""
+    return lambda refusal: redirect_with_refusal(request, refusal, to)
 
 
 def form_status(form: Any, ok: int = 200) -> int:
