@@ -19,21 +19,33 @@ from guardian.models import GroupObjectPermissionBase
 from partnership.models import Agency
 
 
-class ShareableModel(models.Model):
-    """A record whose readers the sharing policy decides.
+class SharingColumns(models.Model):
+    """What the policy reads on every record it decides, whole or inside another.
 
     ``classification`` is the minimum clearance rank needed to read it;
     ``owning_agency`` is the agency whose record it is; ``originator_only``
-    keeps it inside that agency whatever is shared; ``change_seq`` orders
-    lists newest change first and is copied into the grant rows.
+    keeps it inside that agency whatever is shared; ``created_by`` wrote it.
     """
 
     classification = models.PositiveSmallIntegerField(default=1)
+    originator_only = models.BooleanField(default=False)
+    owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class ShareableModel(SharingColumns):
+    """A record whose readers the sharing policy decides.
+
+    ``change_seq`` orders lists newest change first and is copied into the grant rows.
+    """
+
+    # The same column, with the help text a whole record's forms show.
     originator_only = models.BooleanField(
         default=False, help_text="Only the owning agency may read this, whatever else is shared."
     )
-    owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     change_seq = models.BigIntegerField(default=0, db_index=False, editable=False)
 
     # Subclasses with a draft state set this to the filter that selects drafts.
@@ -48,7 +60,7 @@ class ShareableModel(models.Model):
         return False
 
 
-class ShareableChildModel(models.Model):
+class ShareableChildModel(SharingColumns):
     """A record inside a shareable record (a note, a document, a contribution).
 
     Readable when its parent is, and the reader's clearance covers its own
@@ -57,11 +69,6 @@ class ShareableChildModel(models.Model):
     """
 
     shareable_parent_field: str = ""
-
-    classification = models.PositiveSmallIntegerField(default=1)
-    originator_only = models.BooleanField(default=False)
-    owning_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         abstract = True

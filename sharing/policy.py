@@ -100,6 +100,16 @@ def is_auditor(roles: Collection[str]) -> bool:
     return Role.AUDITOR in roles
 
 
+def holds_any_role(user: Any, roles: Collection[str]) -> bool:
+    """An active, signed-in user holding one of ``roles`` (a superuser by that alone does not)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and set(roles).intersection(getattr(user, "roles", None) or ())
+    )
+
+
 def is_agency_spoc(roles: Collection[str]) -> bool:
     """An agency's single point of contact: their agency's requests, actions and alerts come to them."""
     return Role.SPOC in roles
@@ -244,13 +254,17 @@ def read_basis(user: Viewer, record: ShareableModel) -> ReadBasis | None:
     return ReadBasis.GRANT if via_grant else ReadBasis.BREAK_GLASS
 
 
+def _child_rules_allow(user: Viewer, child: ShareableChildModel) -> bool:
+    """A child record's own rules: a case worker cleared for its classification, inside its agency when
+    it is originator-only. Its parent decides the rest."""
+    if not is_case_worker(user) or child.classification > user.clearance_rank:
+        return False
+    return not (child.originator_only and child.owning_agency_id != user.agency_id)
+
+
 def child_read_basis(user: Viewer, child: ShareableChildModel) -> ReadBasis | None:
     """How ``user`` reads a child record: its own clearance and originator rule, then its parent's basis."""
-    if not is_case_worker(user):
-        return None
-    if child.classification > user.clearance_rank:
-        return None
-    if child.originator_only and child.owning_agency_id != user.agency_id:
+    if not _child_rules_allow(user, child):
         return None
     return read_basis(user, child.shareable_parent)
 
@@ -310,11 +324,7 @@ def can_view(user: Viewer, obj: ShareableModel) -> bool:
 
 
 def can_view_child(user: Viewer, child: ShareableChildModel, *, parent_visible: bool | None = None) -> bool:
-    if not is_case_worker(user):
-        return False
-    if child.classification > user.clearance_rank:
-        return False
-    if child.originator_only and child.owning_agency_id != user.agency_id:
+    if not _child_rules_allow(user, child):
         return False
     return can_view(user, child.shareable_parent) if parent_visible is None else parent_visible
 
