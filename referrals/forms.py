@@ -39,6 +39,16 @@ def clearance_choices(max_rank: int) -> list[tuple[str, str]]:
     ]
 
 
+def offer_clearances(form: forms.Form, user: User, *, originator_help: str = "") -> None:
+    """Offer the form's ``classification`` field the levels ``user`` may classify at. With
+    ``originator_help``, its ``originator_only`` box says who alone will read the record
+    (``{agency}`` stands for the user's agency)."""
+    cast(forms.ChoiceField, form.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+    if originator_help:
+        agency = user.agency.name if user.agency_id and user.agency else "your agency"
+        form.fields["originator_only"].help_text = originator_help.format(agency=agency)
+
+
 def clearance_names() -> dict[int, str]:
     return dict(ClearanceLevel.objects.values_list("rank", "name"))
 
@@ -149,17 +159,17 @@ class ScreeningNoteForm(forms.Form):
         initial = {"classification": str(rank), "originator_only": deconfliction}
         super().__init__(data, initial=initial, prefix="deconfliction" if deconfliction else "note", **kwargs)
         self.deconfliction = deconfliction
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
-        agency = user.agency.name if user.agency_id and user.agency else "your agency"
+        offer_clearances(
+            self,
+            user,
+            originator_help="Only people in {agency} will be able to read it. Other agencies will not know it exists.",
+        )
         if deconfliction:
             self.fields["text"].label = "What did the deconfliction checks find?"
             self.fields["text"].help_text = "Which systems you checked and what they hold about the person."
         else:
             self.fields["text"].label = "Screening note"
             self.fields["text"].help_text = "What you found out and who you spoke to."
-        self.fields[
-            "originator_only"
-        ].help_text = f"Only people in {agency} will be able to read it. Other agencies will not know it exists."
 
 
 class RagReviewForm(forms.Form):

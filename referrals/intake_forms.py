@@ -9,7 +9,7 @@ from a draft (``initial_from``) and what to hand to ``referrals.services.update_
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -26,7 +26,7 @@ from core.forms import (
     text_field,
 )
 from partnership.models import User
-from referrals.forms import clearance_choices
+from referrals.forms import offer_clearances
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -428,11 +428,13 @@ class ClassificationForm(StepForm):
 
     def __init__(self, *args: Any, referral: Referral, user: User, **kwargs: Any) -> None:
         super().__init__(*args, referral=referral, user=user, **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
-        agency = user.agency.name if user.agency_id and user.agency else "your agency"
-        self.fields["originator_only"].help_text = (
-            f"Only people in {agency} will be able to read it, whatever is shared later. "
-            "The screening team and panel agencies will not see it."
+        offer_clearances(
+            self,
+            user,
+            originator_help=(
+                "Only people in {agency} will be able to read it, whatever is shared later. "
+                "The screening team and panel agencies will not see it."
+            ),
         )
 
     def initial_from(self, referral: Referral) -> dict[str, Any]:
@@ -537,4 +539,4 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, data: Any = None, files: Any = None, *, user: User, default_rank: int, **kwargs: Any) -> None:
         super().__init__(data, files, initial={"classification": str(default_rank)}, **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+        offer_clearances(self, user)

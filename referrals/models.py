@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import StoredFile, TimeStampedModel
 from sharing.models import AgencyGrantBase, ShareableChildModel, ShareableModel
 
 
@@ -223,18 +223,14 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.referral_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(ShareableChildModel):
+class Attachment(ShareableChildModel, StoredFile):
     """A document attached to a referral, stored outside the web root and served after a policy check."""
 
     shareable_parent_field = "referral"
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
     description = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -10,7 +10,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
-from core.errors import NotFound, ValidationError
+from core.errors import NotFound, ValidationError, id_or_not_found
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import User
@@ -71,10 +71,7 @@ def referral_page_visible_to(
 
 def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Referral:
     """Fetch, authorise and audit one read. The same 404 for missing and not-yours."""
-    try:
-        pk = int(referral_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(referral_id)
     referral = (
         policy.with_read_basis(viewer, Referral.objects.select_related("subject", "owning_agency", "created_by"))
         .filter(pk=pk)
@@ -142,10 +139,7 @@ def referral_for_break_glass(*, reference: str) -> Referral | None:
 
 
 def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
-    try:
-        pk = int(attachment_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(attachment_id)
     attachment = Attachment.objects.select_related("referral").filter(pk=pk).first()
     basis = policy.child_read_basis(viewer, attachment) if attachment is not None else None
     if attachment is None or basis is None:

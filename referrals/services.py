@@ -1,19 +1,20 @@
-"""Writes for referrals. One function per use case; each locks the row (``locked_row``), asks the
-sharing policy, checks the transition table, validates everything, then saves and audits."""
+"""Writes for referrals. One function per use case; each locks the row (``core.locking.locked_row``),
+asks the sharing policy, checks the transition table, validates everything, then saves and audits."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import record_event
-from core.errors import ConflictError, NotFound, PermissionDenied, ValidationError, check_version
+from core.errors import ConflictError, PermissionDenied, ValidationError, check_version
+from core.locking import locked_row
 from core.models import AuditVerb
 from core.working_days import due_at_end_of_working_day
 from partnership.models import Agency, ClearanceLevel, PartnershipSettings, User
@@ -68,7 +69,8 @@ PERSON_FIELDS = (
     "language",
     "interpreter_needed",
 )
-REFERRAL_FIELDS = (
+# The referral's answers to the intake questions; the intake also sets its classification.
+REFERRAL_ANSWER_FIELDS = (
     "concerns",
     "ideology",
     "indicators",
@@ -83,27 +85,8 @@ REFERRAL_FIELDS = (
     "referrer_role",
     "referrer_phone",
     "referrer_email",
-    "classification",
-    "originator_only",
 )
-
-
-M = TypeVar("M", bound=models.Model)
-
-
-def locked_row(model: type[M], pk: int, *related: str) -> M:
-    """The row, locked for the rest of the transaction (``select_for_update``), or ``NotFound``.
-
-    ``related`` are followed in the same query (and locked with it). The caller still asks the
-    policy: a row found here may be one the actor must not know exists.
-    """
-    queryset = model._default_manager.select_for_update()
-    if related:
-        queryset = queryset.select_related(*related)
-    row = queryset.filter(pk=pk).first()
-    if row is None:
-        raise NotFound("Not found.")
-    return row
+REFERRAL_FIELDS = (*REFERRAL_ANSWER_FIELDS, "classification", "originator_only")
 
 
 def _require_referrer(actor: User) -> None:

@@ -43,7 +43,7 @@ from referrals.scale_seed.pgcopy import (
     reserve_references,
 )
 from referrals.scale_seed.world import load_world
-from referrals.services import PERSON_FIELDS
+from referrals.services import PERSON_FIELDS, REFERRAL_ANSWER_FIELDS
 from sharing.models import Share
 
 __all__ = ["SeedError", "SeedResult", "seed_scale"]
@@ -60,7 +60,8 @@ SCREENING_COLUMNS = (
     "outcome",
 )
 # The COPY column order: the intake's person fields (referrals.services.PERSON_FIELDS) between the
-# row's id and timestamps and its matching keys.
+# row's id and timestamps and its matching keys; the referral's answers (REFERRAL_ANSWER_FIELDS)
+# after its sharing columns, reference and status.
 PERSON_COLUMNS = ("id", "created_at", "updated_at", *PERSON_FIELDS, "name_key", "phonetic_key", "postcode_key")
 REFERRAL_COLUMNS = (
     "id",
@@ -71,20 +72,7 @@ REFERRAL_COLUMNS = (
     "change_seq",
     "reference",
     "status",
-    "concerns",
-    "ideology",
-    "indicators",
-    "urgency",
-    "immediate_risk",
-    "immediate_risk_details",
-    "person_aware",
-    "guardian_aware",
-    "consent_sought",
-    "consent_notes",
-    "referrer_name",
-    "referrer_role",
-    "referrer_phone",
-    "referrer_email",
+    *REFERRAL_ANSWER_FIELDS,
     "submitted_at",
     "version",
     "created_by_id",
