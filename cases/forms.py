@@ -20,7 +20,7 @@ from core.forms import (
     text_field,
 )
 from partnership.models import CASE_WORKING_ROLES, Agency, User
-from referrals.forms import PersonChoiceField, classification_field, clearance_choices
+from referrals.forms import PersonChoiceField, classification_field, offer_clearances
 from referrals.models import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, EntryType
 
 
@@ -82,9 +82,7 @@ class CaseNoteForm(forms.Form):
 
     def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, initial={"classification": "1"}, prefix="note", **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
-        agency = user.agency.name if user.agency_id and user.agency else "your agency"
-        self.fields["originator_only"].help_text = f"Only people in {agency} will be able to read it."
+        offer_clearances(self, user, originator_help="Only people in {agency} will be able to read it.")
 
 
 class ExtendRequestForm(forms.Form):
@@ -148,7 +146,7 @@ class ContributionForm(forms.Form):
 
     def __init__(self, data: Any = None, files: Any = None, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, files, initial={"classification": "1"}, prefix="contribution", **kwargs)
-        cast(forms.ChoiceField, self.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+        offer_clearances(self, user)
 
 
 class ChronologyFilterForm(forms.Form):

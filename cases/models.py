@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from core.models import StoredFile, TimeStampedModel
 from referrals.models import ChronologyEntry, Outcome, Referral
 
 
@@ -100,15 +100,11 @@ def entry_document_path(instance: EntryDocument, filename: str) -> str:
     return f"entries/{instance.entry.referral_id}/{uuid.uuid4().hex}"
 
 
-class EntryDocument(models.Model):
+class EntryDocument(StoredFile):
     """A document returned with a contribution; readable exactly when its entry is."""
 
     entry = models.ForeignKey(ChronologyEntry, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=entry_document_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.original_name

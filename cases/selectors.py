@@ -12,7 +12,7 @@ from cases import permissions
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Case, EntryDocument, InformationRequest, RequestStatus
 from core.audit import record_event, record_list_read
-from core.errors import NotFound, ValidationError
+from core.errors import NotFound, ValidationError, id_or_not_found
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import User
@@ -41,10 +41,7 @@ def case_page_visible_to(*, viewer: User, cursor: str | None = None, page_size: 
 
 def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
     """Fetch, authorise and audit one case read; 404 for missing and not-yours alike."""
-    try:
-        pk = int(case_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(case_id)
     referral = (
         policy.with_read_basis(viewer, Referral.objects.filter(pk=pk, case__isnull=False))
         .select_related("case__panel", "case__owner", "subject", "owning_agency")
@@ -60,10 +57,7 @@ def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
 
 def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
     """A contribution's document: readable only when its entry is readable in full."""
-    try:
-        pk = int(document_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(document_id)
     document = EntryDocument.objects.select_related("entry__referral").filter(pk=pk).first()
     basis = policy.child_read_basis(viewer, document.entry) if document is not None else None
     if document is None or basis is None or not policy.reads_in_full(viewer, document.entry):
@@ -113,10 +107,7 @@ def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> Info
     what is asked and by when: then its ``case_readable`` is False and pages show nothing of the case
     (DESIGN.md rules 6 and 12). A read through break-glass is flagged.
     """
-    try:
-        pk = int(request_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(request_id)
     case_readable = Exists(policy.visible_for_detail(viewer, Referral.objects.filter(pk=OuterRef("case_id"))))
     request = (
         InformationRequest.objects.filter(pk=pk)

@@ -1,7 +1,7 @@
 """Writes for cases: opening one from screening, its lifecycle, information requests,
 contributions, case notes and chronology significance.
 
-One function per use case; each locks the row (``referrals.services.locked_row``), asks the
+One function per use case; each locks the row (``core.locking.locked_row``), asks the
 policy, validates everything, then writes, audits and queues its reminders.
 """
 
@@ -27,6 +27,7 @@ from cases.models import (
 from cases.permissions import Capability
 from core.audit import record_event
 from core.errors import InvalidTransition, ValidationError, check_version
+from core.locking import locked_row
 from core.models import AuditVerb
 from core.working_days import add_working_days
 from partnership.models import Agency, Panel, PartnershipSettings, User
@@ -36,7 +37,6 @@ from referrals.services import (
     add_entry,
     check_upload,
     locked_referral,
-    locked_row,
     next_reference,
     record_screening_decision,
     stored_document_name,

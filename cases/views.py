@@ -26,10 +26,11 @@ from core.errors import ConflictError, NotFound, ValidationError
 from core.web import (
     handle_action,
     handle_form,
-    redirect_with_refusal,
     redirect_with_success,
+    refusal_to,
     safe_return,
     stored_file_response,
+    success_to,
 )
 from partnership.web import SignedInRequest
 from referrals import forms as referral_forms
@@ -85,7 +86,7 @@ def screening_decision(request: SignedInRequest, referral_id: int) -> HttpRespon
         success=lambda decided: _decided(request, decided),
         render=lambda status: page(referral, status),
         conflict=stale,
-        refused=lambda exc: redirect_with_refusal(request, exc, referral_pages.screening_url(referral.pk)),
+        refused=refusal_to(request, referral_pages.screening_url(referral.pk)),
     )
 
 
@@ -191,9 +192,7 @@ def case_note(request: SignedInRequest, case_id: int) -> HttpResponseBase:
             classification=int(form.cleaned_data["classification"]),
             originator_only=form.cleaned_data["originator_only"],
         ),
-        success=lambda entry: redirect_with_success(
-            request, "Your note has been added to the chronology.", pages.case_url(case.pk, "notes")
-        ),
+        success=success_to(request, "Your note has been added to the chronology.", pages.case_url(case.pk, "notes")),
         render=lambda status: _render_case(request, case, note_form=form, status=status),
         refused=lambda exc: form.add_error(None, exc.message),
     )
@@ -249,7 +248,7 @@ def request_assign(request: SignedInRequest, request_id: int) -> HttpResponseBas
         ),
         success=assigned,
         render=lambda status: _render_request(request, info_request, assign_form=form, status=status),
-        refused=lambda exc: redirect_with_refusal(request, exc, back),
+        refused=refusal_to(request, back),
     )
 
 
@@ -274,7 +273,7 @@ def request_contribution(request: SignedInRequest, request_id: int) -> HttpRespo
             request, f"Your agency's contribution to {info_request.case.reference} has been returned.", back
         ),
         render=lambda status: _render_request(request, info_request, contribution_form=form, status=status),
-        refused=lambda exc: redirect_with_refusal(request, exc, back),
+        refused=refusal_to(request, back),
     )
 
 
@@ -329,7 +328,7 @@ def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBas
         render=lambda status: render(
             request, "cases/request_extend.html", {"info_request": info_request, "form": form}, status=status
         ),
-        refused=lambda exc: redirect_with_refusal(request, exc, back),
+        refused=refusal_to(request, back),
     )
 
 
