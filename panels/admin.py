@@ -38,22 +38,7 @@ class PanelForm(forms.ModelForm[Panel]):
 
     class Meta:
         model = Panel
-        fields = [
-            "name",
-            "is_active",
-            "chair",
-            "deputy_chair",
-            "cadence_weeks",
-            "first_meeting_at",
-            "meeting_duration_minutes",
-            "venue",
-            "call_link",
-            "quorum_requires_chair",
-            "quorum_required_kinds",
-            "quorum_min_agencies",
-            "notice_days_before",
-            "papers_days_before",
-        ]
+        fields = list(PANEL_KEYS)  # the form edits exactly the fields a panel's audit events record
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -26,7 +26,7 @@ from panels.models import (
     Rating,
 )
 from partnership.models import Agency, User
-from referrals.forms import clearance_choices
+from referrals.forms import offer_clearances
 
 __all__ = ["apply_service_errors"]
 
@@ -43,6 +43,17 @@ def _model_choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField[A
 
 def _person_label(user: User) -> str:
     return user.get_full_name() or user.username
+
+
+def _person_with_agency(user: User) -> str:
+    return f"{_person_label(user)} ({user.agency.name if user.agency else 'no agency'})"
+
+
+def _offer_people(form: forms.Form, name: str, people: Iterable[User], label: Any = _person_label) -> dict[str, User]:
+    """Offer the people as the choices of an optional field (empty: not named); the people by choice."""
+    people = list(people)
+    _choice_field(form, name).choices = [("", "Not named")] + [(str(p.pk), label(p)) for p in people]
+    return {str(p.pk): p for p in people}
 
 
 class TimeField(forms.CharField):
@@ -111,8 +122,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        _choice_field(self, "attendee").choices = [("", "Not named")] + [(str(p.pk), _person_label(p)) for p in people]
-        self._people = {str(p.pk): p for p in people}
+        self._people = _offer_people(self, "attendee", people)
 
     def chosen_attendee(self) -> User | None:
         return self._people.get(self.cleaned_data.get("attendee") or "")
@@ -158,7 +168,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        _choice_field(self, "classification").choices = clearance_choices(user.clearance_rank)
+        offer_clearances(self, user)
         self.fields["classification"].initial = "1"
 
 
@@ -175,12 +185,8 @@ class ActionForm(forms.Form):
 
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        people = list(people)
         _model_choice_field(self, "owner_agency").queryset = Agency.objects.filter(is_active=True).order_by("name")
-        _choice_field(self, "owner").choices = [("", "Not named")] + [
-            (str(p.pk), f"{_person_label(p)} ({p.agency.name if p.agency else 'no agency'})") for p in people
-        ]
-        self._people = {str(p.pk): p for p in people}
+        self._people = _offer_people(self, "owner", people, label=_person_with_agency)
 
     def chosen_owner(self) -> User | None:
         return self._people.get(self.cleaned_data.get("owner") or "")
@@ -236,7 +242,7 @@ class AssessmentForm(forms.Form):
         super().__init__(data, **kwargs)
         self.factors = list(factors)
         previous = initial_ratings or {}
-        _choice_field(self, "classification").choices = clearance_choices(user.clearance_rank)
+        offer_clearances(self, user)
         self.fields["classification"].initial = "1"
         for factor in self.factors:
             self.fields[f"rating_{factor.pk}"] = radios(

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -28,24 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import selectors as case_selectors
 from cases.models import Case
 from core.errors import NotFound
-from core.web import handle_action, handle_form, redirect_with_refusal, redirect_with_success
+from core.web import handle_action, handle_form, redirect_with_success, refusal_to, success_to
 from panels import forms, lifecycle, pages, selectors, services
-from panels.models import AssessmentFactor, ConsentStatus, MeetingStatus
+from panels.models import AssessmentFactor, ConsentStatus, Intervention, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from panels.pages import case_url, item_url, meeting_url
 from panels.permissions import PanelCapability, can, require
 from partnership.web import SignedInRequest
-
-
-def _then(request: SignedInRequest, message: str, url: str) -> Callable[[Any], HttpResponseBase]:
-    """On success: say ``message`` on the page at ``url``."""
-    return lambda _done: redirect_with_success(request, message, url)
-
-
-def _back(request: SignedInRequest, url: str) -> Callable[[Exception], HttpResponseBase]:
-    """On a refusal the form cannot show: say why on the page at ``url``."""
-    return lambda refusal: redirect_with_refusal(request, refusal, url)
-
 
 # --- The dashboard and schedules ------------------------------------------------------------------
 
@@ -124,8 +114,8 @@ def move_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
             scheduled_at=form.scheduled_at(),
             reason=form.cleaned_data["reason"],
         ),
-        success=_then(request, "The meeting has been moved.", back),
-        refused=_back(request, back),
+        success=success_to(request, "The meeting has been moved.", back),
+        refused=refusal_to(request, back),
         render=lambda status: render(
             request, "panels/meeting_move.html", {"meeting": meeting, "form": form}, status=status
         ),
@@ -145,8 +135,8 @@ def cancel_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBas
         action=lambda: services.cancel_meeting(
             actor=request.user, meeting_id=meeting.pk, reason=form.cleaned_data["reason"]
         ),
-        success=_then(request, "The meeting has been cancelled.", back),
-        refused=_back(request, back),
+        success=success_to(request, "The meeting has been cancelled.", back),
+        refused=refusal_to(request, back),
         render=lambda status: render(
             request, "panels/meeting_cancel.html", {"meeting": meeting, "form": form}, status=status
         ),
@@ -197,8 +187,8 @@ def add_to_agenda(request: SignedInRequest, meeting_id: int) -> HttpResponseBase
             case_id=int(form.cleaned_data["case"]),
             reason=form.cleaned_data["reason"],
         ),
-        success=_then(request, "The case has been added to the agenda.", meeting_url(meeting.pk, "agenda")),
-        refused=_back(request, meeting_url(meeting.pk)),
+        success=success_to(request, "The case has been added to the agenda.", meeting_url(meeting.pk, "agenda")),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
         render=lambda status: pages.render_meeting(request, meeting, bound={"add": form}, status=status),
     )
 
@@ -218,7 +208,7 @@ def move_item(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpRe
             actor=request.user, item_id=item.pk, direction=form.cleaned_data["direction"]
         ),
         success=lambda _moved: redirect(meeting_url(meeting.pk, f"item-{item.pk}")),
-        refused=_back(request, meeting_url(meeting.pk)),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
         render=lambda status: pages.render_meeting(request, meeting, status=status),
     )
 
@@ -264,7 +254,7 @@ def record_attendance(request: SignedInRequest, meeting_id: int, agency_id: int)
             attendee=form.chosen_attendee(),
         ),
         success=recorded,
-        refused=_back(request, meeting_url(meeting.pk)),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
         render=lambda status: pages.render_meeting(request, meeting, bound={prefix: form}, status=status),
     )
 
@@ -281,12 +271,12 @@ def override_quorum(request: SignedInRequest, meeting_id: int) -> HttpResponseBa
         action=lambda: services.override_quorum(
             actor=request.user, meeting_id=meeting.pk, reason=form.cleaned_data["reason"]
         ),
-        success=_then(
+        success=success_to(
             request,
             "The quorum override is recorded: the meeting may decide and sign its minutes.",
             meeting_url(meeting.pk, "attendance"),
         ),
-        refused=_back(request, meeting_url(meeting.pk, "attendance")),
+        refused=refusal_to(request, meeting_url(meeting.pk, "attendance")),
         render=lambda status: pages.render_meeting(request, meeting, bound={"override": form}, status=status),
     )
 
@@ -306,7 +296,7 @@ def declare_interest(request: SignedInRequest, meeting_id: int) -> HttpResponseB
             text=form.cleaned_data["text"],
             case_id=int(form.cleaned_data["case"]) if form.cleaned_data["case"] else None,
         ),
-        success=_then(
+        success=success_to(
             request, "Your declaration of interest has been recorded.", meeting_url(meeting.pk, "declarations")
         ),
         render=lambda status: pages.render_meeting(request, meeting, bound={"declaration": form}, status=status),
@@ -322,8 +312,8 @@ def add_addendum(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
         request,
         form,
         action=lambda: services.add_addendum(actor=request.user, meeting_id=meeting.pk, text=form.cleaned_data["text"]),
-        success=_then(request, "Your addendum has been added to the minutes.", meeting_url(meeting.pk, "addenda")),
-        refused=_back(request, meeting_url(meeting.pk)),
+        success=success_to(request, "Your addendum has been added to the minutes.", meeting_url(meeting.pk, "addenda")),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
         render=lambda status: pages.render_meeting(request, meeting, bound={"addendum": form}, status=status),
     )
 
@@ -342,8 +332,8 @@ def sign_minutes(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
         action=lambda: services.sign_minutes(
             actor=request.user, meeting_id=meeting.pk, minutes=form.cleaned_data["minutes"]
         ),
-        success=_then(request, "The meeting is closed and the minutes are signed.", meeting_url(meeting.pk)),
-        refused=_back(request, meeting_url(meeting.pk)),
+        success=success_to(request, "The meeting is closed and the minutes are signed.", meeting_url(meeting.pk)),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
         render=lambda status: render(
             request,
             "panels/meeting_sign.html",
@@ -379,8 +369,8 @@ def record_decision(request: SignedInRequest, meeting_id: int, item_id: int) -> 
         request,
         form,
         action=lambda: services.record_decision(actor=request.user, item_id=entry.item.pk, **form.cleaned_data),
-        success=_then(request, f"The decision on {entry.case.reference} has been recorded.", here),
-        refused=_back(request, here),
+        success=success_to(request, f"The decision on {entry.case.reference} has been recorded.", here),
+        refused=refusal_to(request, here),
         render=lambda status: pages.render_item(request, meeting, item_id, bound={"decision": form}, status=status),
     )
 
@@ -398,8 +388,8 @@ def defer_item(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpR
         action=lambda: services.defer_item(
             actor=request.user, item_id=entry.item.pk, reason=form.cleaned_data["reason"]
         ),
-        success=_then(request, f"{entry.case.reference} has been deferred.", meeting_url(meeting.pk, "agenda")),
-        refused=_back(request, item_url(meeting.pk, entry.item.pk)),
+        success=success_to(request, f"{entry.case.reference} has been deferred.", meeting_url(meeting.pk, "agenda")),
+        refused=refusal_to(request, item_url(meeting.pk, entry.item.pk)),
         render=lambda status: pages.render_item(request, meeting, item_id, bound={"defer": form}, status=status),
     )
 
@@ -423,7 +413,7 @@ def add_item_action(request: SignedInRequest, meeting_id: int, item_id: int) -> 
             due_date=form.cleaned_data["due_date"],
             meeting_id=meeting.pk,
         ),
-        success=_then(request, "The action has been added.", item_url(meeting.pk, entry.item.pk, "actions")),
+        success=success_to(request, "The action has been added.", item_url(meeting.pk, entry.item.pk, "actions")),
         render=lambda status: pages.render_item(request, meeting, item_id, bound={"action": form}, status=status),
     )
 
@@ -543,10 +533,18 @@ def activate_plan(request: SignedInRequest, case_id: int) -> HttpResponseBase:
         action=lambda: services.activate_support_plan(
             actor=request.user, case_id=case.pk, objectives=form.cleaned_data["objectives"]
         ),
-        success=_then(request, "The support plan is active.", case_url(case.pk, "plan")),
-        refused=_back(request, case_url(case.pk, "plan")),
+        success=success_to(request, "The support plan is active.", case_url(case.pk, "plan")),
+        refused=refusal_to(request, case_url(case.pk, "plan")),
         render=lambda status: pages.render_case(request, case, bound={"plan": form}, status=status),
     )
+
+
+def _intervention_page(
+    request: SignedInRequest, case: Case, form: Form, intervention: Intervention | None = None
+) -> Callable[[int], HttpResponse]:
+    """The page that adds an intervention to the plan, or (given one) updates it."""
+    context = {"case": case, "form": form, "intervention": intervention}
+    return lambda status: render(request, "panels/case_intervention.html", context, status=status)
 
 
 @login_required
@@ -567,13 +565,8 @@ def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponseBase
             starts_on=form.cleaned_data["starts_on"],
             ends_on=form.cleaned_data["ends_on"],
         ),
-        success=_then(request, "The intervention has been added to the plan.", case_url(case.pk, "plan")),
-        render=lambda status: render(
-            request,
-            "panels/case_intervention.html",
-            {"case": case, "form": form, "intervention": None},
-            status=status,
-        ),
+        success=success_to(request, "The intervention has been added to the plan.", case_url(case.pk, "plan")),
+        render=_intervention_page(request, case, form),
     )
 
 
@@ -595,14 +588,9 @@ def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpR
             status=form.cleaned_data["status"],
             progress_notes=form.cleaned_data["progress_notes"],
         ),
-        success=_then(request, "The intervention has been updated.", case_url(case.pk, "plan")),
-        refused=_back(request, reverse("panels:update_intervention", args=[intervention.pk])),
-        render=lambda status: render(
-            request,
-            "panels/case_intervention.html",
-            {"case": case, "form": form, "intervention": intervention},
-            status=status,
-        ),
+        success=success_to(request, "The intervention has been updated.", case_url(case.pk, "plan")),
+        refused=refusal_to(request, reverse("panels:update_intervention", args=[intervention.pk])),
+        render=_intervention_page(request, case, form, intervention),
     )
 
 
@@ -622,7 +610,7 @@ def add_case_action(request: SignedInRequest, case_id: int) -> HttpResponseBase:
             owner=form.chosen_owner(),
             due_date=form.cleaned_data["due_date"],
         ),
-        success=_then(request, "The action has been added.", case_url(case.pk, "actions")),
+        success=success_to(request, "The action has been added.", case_url(case.pk, "actions")),
         render=lambda status: pages.render_case(request, case, bound={"action": form}, status=status),
     )
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Case, InformationRequest
 from core.audit import record_event
-from core.errors import NotFound
+from core.errors import NotFound, id_or_not_found
 from core.models import AuditVerb
 from panels.models import (
     Action,
@@ -52,10 +52,7 @@ def meetings_for(*, viewer: User, upcoming_only: bool = False) -> QuerySet[Meeti
 
 
 def access_meeting(*, viewer: User, meeting_id: Any) -> Meeting:
-    try:
-        pk = int(meeting_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(meeting_id)
     meeting = meetings_for(viewer=viewer).filter(pk=pk).select_related("panel__chair", "signed_by").first()
     if meeting is None:
         raise NotFound("Not found.")
@@ -111,10 +108,7 @@ def agenda_for(*, viewer: User, meeting: Meeting, standing: Standing | None = No
 
 def access_panel(*, viewer: User, panel_id: Any) -> Panel:
     """A panel the viewer chairs or belongs to; the same 404 for missing and not-theirs."""
-    try:
-        pk = int(panel_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(panel_id)
     panel = panels_for(viewer=viewer).filter(pk=pk).first()
     if panel is None:
         raise NotFound("Not found.")
@@ -156,10 +150,7 @@ def readable_case_ids(viewer: User, case_ids: Iterable[int | None]) -> set[int]:
 
 def access_agenda_item(*, viewer: User, item_id: Any) -> AgendaItem:
     """An agenda item of a meeting the viewer may open, on a case they may read; else 404."""
-    try:
-        pk = int(item_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(item_id)
     item = (
         AgendaItem.objects.filter(pk=pk, meeting__in=meetings_for(viewer=viewer))
         .select_related("meeting__panel", "case")
@@ -172,10 +163,7 @@ def access_agenda_item(*, viewer: User, item_id: Any) -> AgendaItem:
 
 def access_action(*, viewer: User, action_id: Any) -> Action:
     """An action on a case the viewer may read; else 404."""
-    try:
-        pk = int(action_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(action_id)
     action = Action.objects.select_related("case", "owner_agency", "owner").filter(pk=pk).first()
     if action is None or not readable_case_ids(viewer, [action.case_id]):
         raise NotFound("Not found.")
@@ -183,10 +171,7 @@ def access_action(*, viewer: User, action_id: Any) -> Action:
 
 
 def access_intervention(*, viewer: User, intervention_id: Any) -> Intervention:
-    try:
-        pk = int(intervention_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("Not found.") from exc
+    pk = id_or_not_found(intervention_id)
     intervention = Intervention.objects.select_related("plan__case", "provider").filter(pk=pk).first()
     if intervention is None or not readable_case_ids(viewer, [intervention.plan.case_id]):
         raise NotFound("Not found.")

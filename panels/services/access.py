@@ -5,29 +5,19 @@ from __future__ import annotations
 
 from cases.models import Case
 from core.errors import NotFound
+from core.locking import locked_row
 from panels.models import AgendaItem, Meeting
 from partnership.models import User
 from sharing import policy
 
 
 def locked_meeting(meeting_id: int) -> Meeting:
-    meeting = Meeting.objects.select_for_update().select_related("panel").filter(pk=meeting_id).first()
-    if meeting is None:
-        raise NotFound("Not found.")
-    return meeting
+    return locked_row(Meeting, meeting_id, "panel")
 
 
 def locked_item(item_id: int) -> AgendaItem:
     """The item, its meeting and its case, locked together (a decision changes all three)."""
-    item = (
-        AgendaItem.objects.select_for_update()
-        .select_related("meeting__panel", "case__referral")
-        .filter(pk=item_id)
-        .first()
-    )
-    if item is None:
-        raise NotFound("Not found.")
-    return item
+    return locked_row(AgendaItem, item_id, "meeting__panel", "case__referral")
 
 
 def readable_case(actor: User, case_id: int, *, lock: bool = False) -> Case:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases.models import Case
 from core.audit import record_event
 from core.errors import NotFound, ValidationError
+from core.locking import locked_row
 from core.models import AuditVerb
 from panels import lifecycle, reminders
 from panels.models import Action, ActionStatus, Meeting
@@ -75,13 +76,8 @@ def add_action(
 
 @transaction.atomic
 def complete_action(*, actor: User, action_id: int) -> Action:
-    action = (
-        Action.objects.select_for_update(of=("self",))
-        .select_related("case__referral", "case__panel")
-        .filter(pk=action_id)
-        .first()
-    )
-    if action is None or not policy.can(actor, policy.Action.VIEW, action.case.referral):
+    action = locked_row(Action, action_id, "case__referral", "case__panel", lock_related=False)
+    if not policy.can(actor, policy.Action.VIEW, action.case.referral):
         raise NotFound("Not found.")
     require(actor, PanelCapability.COMPLETE_ACTION, action)
     lifecycle.check_action_transition(action, ActionStatus.DONE)

@@ -13,7 +13,8 @@ from cases import services as case_services
 from cases.lifecycle import SUPPORTED, check_case_transition
 from cases.models import Case, CaseStatus
 from core.audit import record_event
-from core.errors import InvalidTransition, NotFound, ValidationError
+from core.errors import InvalidTransition, ValidationError
+from core.locking import locked_row
 from core.models import AuditVerb
 from panels import lifecycle
 from panels.models import (
@@ -207,14 +208,7 @@ def add_intervention(
 @transaction.atomic
 def update_intervention(*, actor: User, intervention_id: int, status: str, progress_notes: str = "") -> Intervention:
     """Record an intervention's status and progress (the case owner or panel members)."""
-    intervention = (
-        Intervention.objects.select_for_update()
-        .select_related("plan__case__referral", "plan__case__panel")
-        .filter(pk=intervention_id)
-        .first()
-    )
-    if intervention is None:
-        raise NotFound("Not found.")
+    intervention = locked_row(Intervention, intervention_id, "plan__case__referral", "plan__case__panel")
     case = intervention.plan.case
     policy.require(actor, policy.Action.VIEW, case.referral)
     require(actor, PanelCapability.MANAGE_INTERVENTIONS, case)
