@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from partnership.models import Role
+from sharing import policy
 
 STATISTICS_READERS = frozenset({Role.PANEL_CHAIR, Role.PARTNERSHIP_ADMIN, Role.AUDITOR})
 
@@ -19,9 +20,4 @@ class Capability(StrEnum):
 
 def can_read_statistics(user: Any) -> bool:
     """An active, signed-in chair, partnership admin or auditor."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and STATISTICS_READERS.intersection(getattr(user, "roles", None) or ())
-    )
+    return policy.holds_any_role(user, STATISTICS_READERS)
