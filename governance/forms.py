@@ -1,4 +1,5 @@
-"""The audit search form: shape only (the selector checks the reference and the period)."""
+"""The auditors' forms, shape only: the trail search (the selector checks the reference and the
+period) and a break-glass review (the service decides)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from django import forms
 
-from core.forms import GovukDateField, text_field
+from core.forms import GovukDateField, long_text_field, radios, text_field
 from core.models import AuditVerb
+from governance.models import ReviewDecision
 from governance.selectors import TrailFilters, end_of_day, start_of_day
 from partnership.models import Agency
 
@@ -54,3 +56,19 @@ class AuditSearchForm(forms.Form):
             break_glass=True if data["break_glass"] else None,
             referral_ids=referral_ids,
         )
+
+
+class BreakGlassReviewForm(forms.Form):
+    """An auditor's decision on a break-glass opening: both answers are required."""
+
+    decision = radios(
+        "Was opening this record justified?",
+        ReviewDecision.choices,
+        required="Select whether the break-glass opening was justified",
+    )
+    note = long_text_field(
+        "Note",
+        max_length=5000,
+        required="Enter a note saying why you decided this",
+        help_text="Say what you checked and why you decided this. The note is kept in the audit trail.",
+    )

@@ -1,17 +1,27 @@
 """What auditors may do. Reading the trail is the auditor's role and nobody else's: partnership
-admins configure, case workers read case content, and neither reads the trail (DESIGN rule 8)."""
+admins configure, case workers read case content, and neither reads the trail (DESIGN rule 8).
+Reviewing a break-glass opening is reading the trail and deciding about it: an auditor, never
+about an opening of their own."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
+
+from core.errors import PermissionDenied
 from partnership.models import Role
 
 
 class Capability(StrEnum):
     READ_AUDIT_TRAIL = "read_audit_trail"
     EXPORT_AUDIT_TRAIL = "export_audit_trail"
+    REVIEW_BREAK_GLASS = "review_break_glass"
+
+
+TRAIL_REFUSAL = "Only auditors can read the audit trail."
+OWN_OPENING_REFUSAL = "You cannot review a break-glass opening of your own. Another auditor must review it."
 
 
 def can_read_audit_trail(user: Any) -> bool:
@@ -28,11 +38,34 @@ def can_export_audit_trail(user: Any) -> bool:
     return can_read_audit_trail(user)
 
 
+def can_review_break_glass(user: Any, opening: Any = None) -> bool:
+    """An auditor, about any opening but their own (``opening``: its audit event, when known)."""
+    if not can_read_audit_trail(user):
+        return False
+    return opening is None or opening.actor_id != user.pk
+
+
+def audit_trail_readers_q() -> Q:
+    """``can_read_audit_trail`` as a filter on users: who is reminded of the trail's queue."""
+    return Q(is_active=True, roles__contains=[Role.AUDITOR])
+
+
 PREDICATES = {
     Capability.READ_AUDIT_TRAIL: can_read_audit_trail,
     Capability.EXPORT_AUDIT_TRAIL: can_export_audit_trail,
 }
 
 
-def can(user: Any, capability: Capability) -> bool:
+def can(user: Any, capability: Capability, obj: Any = None) -> bool:
+    if capability is Capability.REVIEW_BREAK_GLASS:
+        return can_review_break_glass(user, obj)
     return PREDICATES[capability](user)
+
+
+def require(user: Any, capability: Capability, obj: Any = None) -> None:
+    """Refuse (403) anyone the capability does not allow, saying why."""
+    if can(user, capability, obj):
+        return
+    if can_read_audit_trail(user) and capability is Capability.REVIEW_BREAK_GLASS:
+        raise PermissionDenied(OWN_OPENING_REFUSAL)
+    raise PermissionDenied(TRAIL_REFUSAL)

@@ -7,6 +7,8 @@ app_name = "governance"
 urlpatterns = [
     path("audit/", views.audit_search, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),
+    path("break-glass/", views.break_glass_queue, name="break_glass"),
+    path("break-glass/<int:event_id>/", views.break_glass_opening, name="break_glass_opening"),
     path("records/<str:reference>/", views.record_access, name="record_access"),
     path("users/<path:username>/", views.user_activity, name="user_activity"),
 ]

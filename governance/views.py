@@ -1,6 +1,7 @@
-"""The auditors' pages: search the trail, export a search, a record's access report and a user's
-activity report. Each view parses its input, calls one selector (which checks the auditor role and
-audits the read) and renders. They show the trail, never a record's content (DESIGN rule 8)."""
+"""The auditors' pages: search the trail, export a search, a record's access report, a user's
+activity report, and the break-glass review queue. Each view parses its input, calls one selector
+(which checks the auditor role and audits the read) or service, and renders. They show the trail,
+never a record's content (DESIGN rule 8)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.errors import PermissionDenied, ValidationError
+from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.forms import apply_service_errors
 from core.models import AuditEvent
 from core.pagination import Page
-from governance import exports, selectors
-from governance.forms import AuditSearchForm
+from core.web import handle_form, redirect_with_refusal, redirect_with_success
+from governance import break_glass, exports, selectors, services
+from governance.forms import AuditSearchForm, BreakGlassReviewForm
+from governance.models import BreakGlassReview
 from governance.permissions import Capability, can
 from governance.records import object_type_label, verb_label
 from partnership.web import SignedInRequest
@@ -170,3 +175,53 @@ def user_activity(request: SignedInRequest, username: str) -> HttpResponse:
         **(_page_links(request, page) if page else {}),
     }
     return render(request, "governance/user_activity.html", context)
+
+
+# --- Break-glass review ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def break_glass_queue(request: SignedInRequest) -> HttpResponse:
+    """Openings waiting for review, oldest first (``?show=reviewed``: those reviewed, newest first)."""
+    _require_auditor(request)
+    reviewed = request.GET.get("show") == "reviewed"
+    queue = break_glass.break_glass_queue(
+        viewer=request.user, reviewed=reviewed, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+    )
+    context = {"queue": queue, "first_page": not request.GET.get("cursor"), **_page_links(request, queue.page)}
+    return render(request, "governance/break_glass_queue.html", context)
+
+
+@login_required
+def break_glass_opening(request: SignedInRequest, event_id: int) -> HttpResponseBase:
+    """One opening, what was read under it, and the auditor's decision (made here, once)."""
+    _require_auditor(request)
+    form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
+
+    def page(status: int) -> HttpResponse:
+        detail = break_glass.break_glass_opening(viewer=request.user, event_id=event_id)
+        context = {"detail": detail, "form": form, "reads": event_rows(detail.reads)}
+        return render(request, "governance/break_glass_opening.html", context, status=status)
+
+    def decide() -> BreakGlassReview:
+        data = form.cleaned_data
+        return services.review_break_glass_opening(
+            actor=request.user, event_id=event_id, decision=data["decision"], note=data["note"]
+        )
+
+    def conflict(exc: ConflictError) -> HttpResponseBase:
+        return redirect_with_refusal(request, exc, request.path)
+
+    return handle_form(
+        request,
+        form,
+        action=decide,
+        success=lambda review: redirect_with_success(
+            request,
+            f"You marked the opening {review.get_decision_display().lower()}.",
+            reverse("governance:break_glass"),
+        ),
+        render=page,
+        conflict=conflict,
+    )

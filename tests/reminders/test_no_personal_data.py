@@ -15,6 +15,7 @@ from cases import services as case_services
 from cases.models import Case, CaseStatus
 from core import notifications
 from core.models import Notification
+from governance import reminders as governance_reminders
 from panels import services as panel_services
 from partnership.models import Agency, Panel, PanelMembership, User
 from referrals.models import Referral, ReferralStatus
@@ -90,6 +91,7 @@ def _drive_every_kind() -> None:
     sharing_services.open_break_glass(
         actor=_user("probation.dv"), record=referral, reason="Urgent welfare concern raised out of hours"
     )
+    governance_reminders.sync_waiting_openings()  # beat's nightly re-check: the opening's review reminders
     own = Referral.objects.filter(created_by__username="school.sc").exclude(status=ReferralStatus.DRAFT).first()
     sharing_services.share_with_agency(
         actor=_user("school.sc"),
