@@ -18,7 +18,7 @@ from core.pagination import Page, keyset_page, page_size_of
 from partnership.models import User
 from referrals import permissions as referral_permissions
 from referrals.models import Referral
-from referrals.selectors import Chronology, chronology_for, read_event
+from referrals.selectors import Chronology, chronology_for, download_event, read_event
 from sharing import policy
 
 CASE_LABEL = "cases.case"
@@ -62,13 +62,7 @@ def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
     basis = policy.child_read_basis(viewer, document.entry) if document is not None else None
     if document is None or basis is None or not policy.reads_in_full(viewer, document.entry):
         raise NotFound("Not found.")
-    record_event(
-        actor=viewer,
-        verb=AuditVerb.DOWNLOADED,
-        obj=document,
-        details={"entry": document.entry_id},
-        break_glass=basis is policy.ReadBasis.BREAK_GLASS,
-    )
+    download_event(viewer, document, basis, {"entry": document.entry_id})
     return document
 
 

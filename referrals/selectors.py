@@ -95,6 +95,17 @@ def read_event(
     )
 
 
+def download_event(viewer: User, document: Model, basis: policy.ReadBasis, details: dict[str, Any]) -> None:
+    """Audit serving a document that ``viewer`` reads through ``basis`` (flagged under break-glass)."""
+    record_event(
+        actor=viewer,
+        verb=AuditVerb.DOWNLOADED,
+        obj=document,
+        details=details,
+        break_glass=basis is policy.ReadBasis.BREAK_GLASS,
+    )
+
+
 @dataclass
 class ReferralContents:
     """What a viewer may see inside a referral, and how much is withheld above their clearance."""
@@ -144,13 +155,7 @@ def access_attachment(*, viewer: User, attachment_id: Any) -> Attachment:
     basis = policy.child_read_basis(viewer, attachment) if attachment is not None else None
     if attachment is None or basis is None:
         raise NotFound("Not found.")
-    record_event(
-        actor=viewer,
-        verb=AuditVerb.DOWNLOADED,
-        obj=attachment,
-        details={"referral": attachment.referral_id},
-        break_glass=basis is policy.ReadBasis.BREAK_GLASS,
-    )
+    download_event(viewer, attachment, basis, {"referral": attachment.referral_id})
     return attachment
 
 
