@@ -49,11 +49,17 @@ def _person_with_agency(user: User) -> str:
     return f"{_person_label(user)} ({user.agency.name if user.agency else 'no agency'})"
 
 
-def _offer_people(form: forms.Form, name: str, people: Iterable[User], label: Any = _person_label) -> dict[str, User]:
-    """Offer the people as the choices of an optional field (empty: not named); the people by choice."""
-    people = list(people)
-    _choice_field(form, name).choices = [("", "Not named")] + [(str(p.pk), label(p)) for p in people]
-    return {str(p.pk): p for p in people}
+class ChoosesPerson(forms.Form):
+    """A form with an optional field that names one of the people it was given (empty: not named)."""
+
+    _people: dict[str, User]
+
+    def offer_people(self, name: str, people: Iterable[User], label: Any = _person_label) -> None:
+        self._people = {str(p.pk): p for p in people}
+        _choice_field(self, name).choices = [("", "Not named")] + [(pk, label(p)) for pk, p in self._people.items()]
+
+    def chosen_person(self, name: str) -> User | None:
+        return self._people.get(self.cleaned_data.get(name) or "")
 
 
 class TimeField(forms.CharField):
@@ -116,16 +122,13 @@ class AgendaAddForm(forms.Form):
         ]
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(ChoosesPerson):
     attendee = forms.ChoiceField(label="Attending", required=False)
     present = forms.ChoiceField(choices=[("yes", "Present"), ("no", "Absent")])
 
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self._people = _offer_people(self, "attendee", people)
-
-    def chosen_attendee(self) -> User | None:
-        return self._people.get(self.cleaned_data.get("attendee") or "")
+        self.offer_people("attendee", people)
 
 
 class DeclarationForm(forms.Form):
@@ -172,7 +175,7 @@ class DecisionForm(forms.Form):
         self.fields["classification"].initial = "1"
 
 
-class ActionForm(forms.Form):
+class ActionForm(ChoosesPerson):
     description = long_text_field("Action", max_length=5000, required="Describe the action")
     owner_agency = forms.ModelChoiceField(
         label="Owning agency",
@@ -186,10 +189,7 @@ class ActionForm(forms.Form):
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         _model_choice_field(self, "owner_agency").queryset = Agency.objects.filter(is_active=True).order_by("name")
-        self._people = _offer_people(self, "owner", people, label=_person_with_agency)
-
-    def chosen_owner(self) -> User | None:
-        return self._people.get(self.cleaned_data.get("owner") or "")
+        self.offer_people("owner", people, label=_person_with_agency)
 
 
 class SignMinutesForm(forms.Form):
