@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -462,10 +462,17 @@ def pending_change_requests(*, user: User) -> list[ChangeRequest]:
 # --- Second-admin approval --------------------------------------------------------------------
 
 
-def _locked_request(change_request: ChangeRequest) -> ChangeRequest:
-    return (
+def _locked_request(
+    actor: Any, change_request: ChangeRequest, refusal_of: Callable[[Any, ChangeRequest], str | None]
+) -> ChangeRequest:
+    """The request, locked, once ``refusal_of`` (a ``partnership.permissions`` check) has nothing against ``actor``."""
+    locked = (
         ChangeRequest.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=change_request.pk)
     )
+    refusal = refusal_of(actor, locked)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return locked
 
 
 def _stale(current: dict[str, Any], expected: dict[str, Any]) -> bool:
@@ -516,10 +523,7 @@ def _decision_details(change_request: ChangeRequest, note: str) -> dict[str, Any
 @transaction.atomic
 def approve_change_request(*, actor: Any, change_request: ChangeRequest, note: str = "") -> ChangeRequest:
     """A second partnership admin (not the one who asked, nor the one it is about) applies the change."""
-    locked = _locked_request(change_request)
-    refusal = permissions.approval_refusal(actor, locked)
-    if refusal:
-        raise PermissionDenied(refusal)
+    locked = _locked_request(actor, change_request, permissions.approval_refusal)
     target = _apply_approved(actor, locked)
     _decide(locked, actor=actor, status=ChangeRequestStatus.APPROVED, note=note)
     record_event(actor=actor, verb=AuditVerb.CHANGE_APPROVED, obj=target, details=_decision_details(locked, note))
@@ -529,10 +533,7 @@ def approve_change_request(*, actor: Any, change_request: ChangeRequest, note: s
 @transaction.atomic
 def reject_change_request(*, actor: Any, change_request: ChangeRequest, note: str = "") -> ChangeRequest:
     """Nothing changes. Any other admin may reject; the one who asked may withdraw."""
-    locked = _locked_request(change_request)
-    refusal = permissions.decision_refusal(actor, locked)
-    if refusal:
-        raise PermissionDenied(refusal)
+    locked = _locked_request(actor, change_request, permissions.decision_refusal)
     _decide(locked, actor=actor, status=ChangeRequestStatus.REJECTED, note=note)
     target: Model = locked.target_user if locked.target_user is not None else PartnershipSettings.current()
     record_event(actor=actor, verb=AuditVerb.CHANGE_REJECTED, obj=target, details=_decision_details(locked, note))

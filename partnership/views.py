@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from core.web import form_status
 from partnership import password_reset, two_factor
 from partnership.forms import SignInForm, TokenForm
 from partnership.middleware import stamp_new_session
@@ -49,10 +51,18 @@ class SignInView(auth_views.LoginView):
         return redirect(f"{reverse('two_factor')}?{urlencode({'next': self.get_success_url()})}")
 
 
-@never_cache
-@sensitive_post_parameters("token")
-@login_required
-@require_http_methods(["GET", "POST"])
+def _code_page(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A page that asks a signed-in person for a security code: never cached, the code kept out of error reports."""
+    return never_cache(sensitive_post_parameters("token")(login_required(require_http_methods(["GET", "POST"])(view))))
+
+
+def _verified(request: HttpRequest, device: Any) -> None:
+    """The second factor checked: the session is verified through ``device`` and gets a new key."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+@_code_page
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():  # type: ignore[union-attr]
@@ -63,8 +73,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
-            otp_login(request, device)
-            request.session.cycle_key()
+            _verified(request, device)
             return redirect(_safe_next(request))
         form.add_error("token", two_factor.refusal_message(user))  # type: ignore[arg-type]
     demo_code = two_factor.current_demo_code(user) if settings.CONVENE_DEMO_MODE else None  # type: ignore[arg-type]
@@ -72,14 +81,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         request,
         "registration/two_factor_verify.html",
         {"form": form, "next": _safe_next(request), "demo_code": demo_code},
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
-@never_cache
-@sensitive_post_parameters("token")
-@login_required
-@require_http_methods(["GET", "POST"])
+@_code_page
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if two_factor.confirmed_totp_device(user) is not None:  # type: ignore[arg-type]
@@ -89,8 +95,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_enrolment(device=device, token=form.cleaned_data["token"])
         if codes is not None:
-            otp_login(request, device)
-            request.session.cycle_key()
+            _verified(request, device)
             request.session["convene_new_recovery_codes"] = codes
             return redirect(_with_next("two_factor_recovery_codes", request))
         form.add_error(
@@ -105,7 +110,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "qr_data_uri": two_factor.qr_code_data_uri(device),
             "secret": two_factor.secret_for_manual_entry(device),
         },
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 
