@@ -24,6 +24,7 @@ from cases.permissions import Capability
 from core import views as core_views
 from core.errors import ConflictError, NotFound, ValidationError
 from core.web import (
+    form_page,
     handle_action,
     handle_form,
     redirect_with_success,
@@ -269,7 +270,7 @@ def request_contribution(request: SignedInRequest, request_id: int) -> HttpRespo
             releasable_summary=form.cleaned_data["releasable_summary"],
             documents=form.cleaned_data["documents"],
         ),
-        success=lambda entry: redirect_with_success(
+        success=success_to(
             request, f"Your agency's contribution to {info_request.case.reference} has been returned.", back
         ),
         render=lambda status: _render_request(request, info_request, contribution_form=form, status=status),
@@ -325,9 +326,7 @@ def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBas
             reason=form.cleaned_data["reason"],
         ),
         success=extended,
-        render=lambda status: render(
-            request, "cases/request_extend.html", {"info_request": info_request, "form": form}, status=status
-        ),
+        render=form_page(request, "cases/request_extend.html", {"info_request": info_request, "form": form}),
         refused=refusal_to(request, back),
     )
 

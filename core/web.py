@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -110,6 +110,11 @@ def success_to(request: HttpRequest, message: str, to: str) -> Callable[[Any], H
 def refusal_to(request: HttpRequest, to: str) -> Callable[[Exception], HttpResponseBase]:
     """A ``refused`` for ``handle_form``: say why on the page at ``to``."""
     return lambda refusal: redirect_with_refusal(request, refusal, to)
+
+
+def form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> Callable[[int], HttpResponseBase]:
+    """A ``render`` for ``handle_form``: the template with ``context`` (already built), at the status it is given."""
+    return lambda status: render(request, template, context, status=status)
 
 
 def form_status(form: Any, ok: int = 200) -> int:

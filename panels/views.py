@@ -11,12 +11,10 @@ and "not yours"), ``PermissionDenied`` the 403 page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -29,9 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import selectors as case_selectors
 from cases.models import Case
 from core.errors import NotFound
-from core.web import handle_action, handle_form, redirect_with_success, refusal_to, success_to
+from core.web import form_page, handle_action, handle_form, redirect_with_success, refusal_to, success_to
 from panels import forms, lifecycle, pages, selectors, services
-from panels.models import AssessmentFactor, ConsentStatus, Intervention, MeetingStatus
+from panels.models import AssessmentFactor, ConsentStatus, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from panels.pages import case_url, item_url, meeting_url
 from panels.permissions import PanelCapability, can, require
@@ -116,9 +114,7 @@ def move_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
         ),
         success=success_to(request, "The meeting has been moved.", back),
         refused=refusal_to(request, back),
-        render=lambda status: render(
-            request, "panels/meeting_move.html", {"meeting": meeting, "form": form}, status=status
-        ),
+        render=form_page(request, "panels/meeting_move.html", {"meeting": meeting, "form": form}),
     )
 
 
@@ -137,9 +133,7 @@ def cancel_meeting(request: SignedInRequest, meeting_id: int) -> HttpResponseBas
         ),
         success=success_to(request, "The meeting has been cancelled.", back),
         refused=refusal_to(request, back),
-        render=lambda status: render(
-            request, "panels/meeting_cancel.html", {"meeting": meeting, "form": form}, status=status
-        ),
+        render=form_page(request, "panels/meeting_cancel.html", {"meeting": meeting, "form": form}),
     )
 
 
@@ -477,9 +471,7 @@ def record_consent(request: SignedInRequest, case_id: int) -> HttpResponseBase:
         form,
         action=lambda: services.record_consent(actor=request.user, case_id=case.pk, **form.cleaned_data),
         success=lambda consent: _consent_recorded(request, case, consent.status),
-        render=lambda status: render(
-            request, "panels/case_consent.html", {"case": case, "record": record, "form": form}, status=status
-        ),
+        render=form_page(request, "panels/case_consent.html", {"case": case, "record": record, "form": form}),
     )
 
 
@@ -539,14 +531,6 @@ def activate_plan(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     )
 
 
-def _intervention_page(
-    request: SignedInRequest, case: Case, form: Form, intervention: Intervention | None = None
-) -> Callable[[int], HttpResponse]:
-    """The page that adds an intervention to the plan, or (given one) updates it."""
-    context = {"case": case, "form": form, "intervention": intervention}
-    return lambda status: render(request, "panels/case_intervention.html", context, status=status)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponseBase:
@@ -566,7 +550,7 @@ def add_intervention(request: SignedInRequest, case_id: int) -> HttpResponseBase
             ends_on=form.cleaned_data["ends_on"],
         ),
         success=success_to(request, "The intervention has been added to the plan.", case_url(case.pk, "plan")),
-        render=_intervention_page(request, case, form),
+        render=form_page(request, "panels/case_intervention.html", {"case": case, "form": form, "intervention": None}),
     )
 
 
@@ -590,7 +574,9 @@ def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpR
         ),
         success=success_to(request, "The intervention has been updated.", case_url(case.pk, "plan")),
         refused=refusal_to(request, reverse("panels:update_intervention", args=[intervention.pk])),
-        render=_intervention_page(request, case, form, intervention),
+        render=form_page(
+            request, "panels/case_intervention.html", {"case": case, "form": form, "intervention": intervention}
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from core.web import handle_action, handle_form, redirect_with_success, stored_file_response
+from core.web import form_page, handle_action, handle_form, redirect_with_success, stored_file_response, success_to
 from partnership.models import User
 from partnership.web import SignedInRequest
 from referrals import forms, intake_forms, pages, permissions, selectors, services
@@ -281,9 +281,7 @@ def share(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
         success=lambda created: redirect_with_success(
             request, f"{referral.reference} is now shared with {created.agency.name}.", _access_url(referral)
         ),
-        render=lambda status: render(
-            request, "referrals/referral_share.html", {"referral": referral, "form": form}, status=status
-        ),
+        render=form_page(request, "referrals/referral_share.html", {"referral": referral, "form": form}),
     )
 
 
@@ -343,7 +341,7 @@ def break_glass(request: SignedInRequest) -> HttpResponseBase:
         form,
         action=lambda: _open_break_glass(request.user, form.cleaned_data["reference"], form.cleaned_data["reason"]),
         success=lambda opened: _opened(request, *opened),
-        render=lambda status: render(request, "referrals/referral_break_glass.html", {"form": form}, status=status),
+        render=form_page(request, "referrals/referral_break_glass.html", {"form": form}),
     )
 
 
@@ -388,9 +386,7 @@ def screening_note(request: SignedInRequest, referral_id: int) -> HttpResponseBa
             deconfliction=deconfliction,
             originator_only=form.cleaned_data["originator_only"],
         ),
-        success=lambda entry: redirect_with_success(
-            request, SCREENING_SAVED[deconfliction], pages.screening_url(referral.pk, "record")
-        ),
+        success=success_to(request, SCREENING_SAVED[deconfliction], pages.screening_url(referral.pk, "record")),
         render=lambda status: pages.render_screening(request, referral, status=status, **posted),
     )
 
