@@ -72,3 +72,12 @@ class BreakGlassReviewForm(forms.Form):
         required="Enter a note saying why you decided this",
         help_text="Say what you checked and why you decided this. The note is kept in the audit trail.",
     )
+
+
+class SubjectAccessForm(forms.Form):
+    reference = text_field(
+        "Record reference",
+        20,
+        required="Enter the reference of one of the person's records",
+        help_text="The referral or case reference, for example REF-2026-000123 or CASE-2026-000045.",
+    )

@@ -1,26 +1,31 @@
 """What auditors may do. Reading the trail is the auditor's role and nobody else's: partnership
 admins configure, case workers read case content, and neither reads the trail (DESIGN rule 8).
 Reviewing a break-glass opening is reading the trail and deciding about it: an auditor, never
-about an opening of their own."""
+about an opening of their own. Producing a subject access bundle is a disclosure of everything
+held about a person: an auditor cleared to the highest level, so that nothing is left out."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from core.errors import PermissionDenied
-from partnership.models import Role
+from partnership.models import ClearanceLevel, Role
 
 
 class Capability(StrEnum):
     READ_AUDIT_TRAIL = "read_audit_trail"
     EXPORT_AUDIT_TRAIL = "export_audit_trail"
     REVIEW_BREAK_GLASS = "review_break_glass"
+    PRODUCE_SUBJECT_ACCESS = "produce_subject_access"
 
 
 TRAIL_REFUSAL = "Only auditors can read the audit trail."
+SUBJECT_ACCESS_REFUSAL = (
+    "Only an auditor cleared to the highest level can produce a subject access bundle, so that it is complete."
+)
 OWN_OPENING_REFUSAL = "You cannot review a break-glass opening of your own. Another auditor must review it."
 
 
@@ -45,6 +50,14 @@ def can_review_break_glass(user: Any, opening: Any = None) -> bool:
     return opening is None or opening.actor_id != user.pk
 
 
+def can_produce_subject_access(user: Any) -> bool:
+    """An auditor holding the highest clearance level configured: a bundle leaves nothing out."""
+    if not can_read_audit_trail(user):
+        return False
+    highest = ClearanceLevel.objects.aggregate(rank=Max("rank"))["rank"]
+    return highest is not None and user.clearance_rank >= highest
+
+
 def audit_trail_readers_q() -> Q:
     """``can_read_audit_trail`` as a filter on users: who is reminded of the trail's queue."""
     return Q(is_active=True, roles__contains=[Role.AUDITOR])
@@ -53,6 +66,7 @@ def audit_trail_readers_q() -> Q:
 PREDICATES = {
     Capability.READ_AUDIT_TRAIL: can_read_audit_trail,
     Capability.EXPORT_AUDIT_TRAIL: can_export_audit_trail,
+    Capability.PRODUCE_SUBJECT_ACCESS: can_produce_subject_access,
 }
 
 
@@ -68,4 +82,6 @@ def require(user: Any, capability: Capability, obj: Any = None) -> None:
         return
     if can_read_audit_trail(user) and capability is Capability.REVIEW_BREAK_GLASS:
         raise PermissionDenied(OWN_OPENING_REFUSAL)
+    if can_read_audit_trail(user) and capability is Capability.PRODUCE_SUBJECT_ACCESS:
+        raise PermissionDenied(SUBJECT_ACCESS_REFUSAL)
     raise PermissionDenied(TRAIL_REFUSAL)

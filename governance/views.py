@@ -1,7 +1,8 @@
 """The auditors' pages: search the trail, export a search, a record's access report, a user's
-activity report, and the break-glass review queue. Each view parses its input, calls one selector
-(which checks the auditor role and audits the read) or service, and renders. They show the trail,
-never a record's content (DESIGN rule 8)."""
+activity report, the break-glass review queue, and subject access. Each view parses its input,
+calls one selector (which checks the auditor role and audits the read) or service, and renders.
+They show the trail, never a record's content (DESIGN rule 8), except the subject access bundle:
+a disclosure an auditor cleared to the highest level produces, audited as an export."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -21,14 +22,16 @@ from core.forms import apply_service_errors
 from core.models import AuditEvent
 from core.pagination import Page
 from core.web import handle_form, redirect_with_refusal, redirect_with_success
-from governance import break_glass, exports, selectors, services
-from governance.forms import AuditSearchForm, BreakGlassReviewForm
+from governance import break_glass, exports, selectors, services, subject_access_exports
+from governance import subject_access as subject_access_reads
+from governance.forms import AuditSearchForm, BreakGlassReviewForm, SubjectAccessForm
 from governance.models import BreakGlassReview
-from governance.permissions import Capability, can
-from governance.records import object_type_label, verb_label
+from governance.permissions import Capability, can, require
+from governance.records import normalise_reference, object_type_label, verb_label
 from partnership.web import SignedInRequest
 
 PAGE_SIZE = 50
+BUNDLE_OUTPUTS = ("json", "pdf")
 
 
 def _require_auditor(request: SignedInRequest) -> None:
@@ -225,3 +228,57 @@ def break_glass_opening(request: SignedInRequest, event_id: int) -> HttpResponse
         render=page,
         conflict=conflict,
     )
+
+
+# --- Subject access ----------------------------------------------------------------------------------
+
+
+def _require_subject_access(request: SignedInRequest) -> None:
+    require(request.user, Capability.PRODUCE_SUBJECT_ACCESS)
+
+
+@login_required
+@require_GET
+def subject_access_start(request: SignedInRequest) -> HttpResponseBase:
+    """Find the person by one of their records' references."""
+    _require_subject_access(request)
+    form = SubjectAccessForm(request.GET or None)
+    if form.is_valid():
+        try:
+            reference = normalise_reference(form.cleaned_data["reference"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("governance:subject_access", reference)
+    status = 400 if form.errors else 200
+    return render(request, "governance/subject_access_start.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def subject_access(request: SignedInRequest, reference: str) -> HttpResponse:
+    """What is held about the person of one record, kind by kind, and the bundle's downloads."""
+    _require_subject_access(request)
+    summary = subject_access_reads.subject_access_summary(viewer=request.user, reference=reference)
+    held = [(kind, n) for kind, n in summary.counts.items() if n]
+    return render(request, "governance/subject_access.html", {"summary": summary, "held": held})
+
+
+@login_required
+@require_GET
+def subject_access_bundle(request: SignedInRequest, reference: str, output: str) -> HttpResponse:
+    """The bundle as JSON or PDF, produced now (audited as an export)."""
+    _require_subject_access(request)
+    if output not in BUNDLE_OUTPUTS:
+        raise Http404("No such format.")
+    bundle = subject_access_reads.produce_subject_access(viewer=request.user, reference=reference, output=output)
+    name = f"subject-access-{bundle.case_reference or bundle.reference}-{timezone.localtime().strftime('%Y%m%d-%H%M')}"
+    if output == "pdf":
+        body = subject_access_exports.bundle_pdf(bundle, reader=request.user.get_full_name() or request.user.username)
+        response = HttpResponse(body, content_type="application/pdf")
+    else:
+        response = HttpResponse(subject_access_exports.bundle_json(bundle), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{output}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
