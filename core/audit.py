@@ -1,5 +1,7 @@
-"""Writing the audit trail. Every write is one INSERT; the database trigger
-chains it. "From where" comes from the request context set by
+"""Writing the audit trail. Every write is one plain INSERT inside the caller's
+transaction (no lock, no read of the chain's head): it commits or rolls back with
+the change it records, and the sealer (``sharing.sealer``) chains it within seconds.
+"From where" comes from the request context set by
 ``sharing.middleware.AuditContextMiddleware`` (the system when there is none)."""
 
 from __future__ import annotations

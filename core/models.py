@@ -177,15 +177,27 @@ class AuditVerb(models.TextChoices):
     PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Password reset refused (too many requests)"
 
 
+AUDIT_SEQ_SEQUENCE = "sharing_auditevent_seq_seq"
+
+
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of who did what, when, from where and why.
 
-    ``seq``, ``prev_hash`` and ``hash`` are set by a database trigger that
-    serialises writers, so the chain cannot fork; another trigger refuses
-    UPDATE, DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
+    An append is a plain INSERT: ``seq`` comes from a sequence (the insertion order; a write that
+    rolls back leaves a hole) and the event is unsealed (``hash`` empty). The sealer
+    (``sharing.sealer``, every few seconds) chains committed events in ``seq`` order: ``prev_seq``
+    and ``prev_hash`` name the event before, ``hash`` covers both and the contents. A trigger
+    refuses UPDATE (but that one), DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
     """
 
-    seq = models.BigIntegerField(unique=True, editable=False, null=True)
+    seq = models.BigIntegerField(
+        unique=True,
+        editable=False,
+        null=True,
+        db_default=models.Func(
+            models.Value(AUDIT_SEQ_SEQUENCE), function="nextval", output_field=models.BigIntegerField()
+        ),
+    )
     occurred_at = models.DateTimeField(editable=False)
     actor_id = models.BigIntegerField(null=True, editable=False)
     actor_username = models.CharField(max_length=150, blank=True, editable=False)
@@ -198,6 +210,9 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True, editable=False)
     details = models.JSONField(default=dict, blank=True, editable=False)
     break_glass = models.BooleanField(default=False, editable=False)
+    prev_seq = models.BigIntegerField(
+        null=True, editable=False, help_text="The seq of the event before it in the chain, set by the sealer."
+    )
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -207,6 +222,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor_id", "occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["occurred_at"], name="audit_time_idx"),
+            models.Index(fields=["seq"], condition=models.Q(hash=""), name="audit_unsealed_idx"),
         ]
         db_table = "sharing_auditevent"
 

@@ -1,15 +1,17 @@
 """The audit trail's hash chain and its signed checkpoints (docs/adr/0012-audit-checkpoints.md).
 
-The trigger in sharing's migrations chains every event as it is written (``seq``, ``prev_hash``,
-``hash``). A chain alone cannot show that its newest events were deleted, nor that the whole chain
-was rewritten, so ``seal_checkpoint`` seals the head now and then: the head event's seq and hash and
+Writers append unsealed events; ``sharing.sealer`` chains them in ``seq`` order every few seconds
+(``prev_seq``, ``prev_hash``, ``hash``; docs/adr/0014-audit-sealer.md). A chain alone cannot show that
+its newest events were deleted, nor that the whole chain was rewritten, so ``seal_checkpoint`` runs
+the sealer, then seals the chain's head now and then: the head event's seq and hash and
 the number of events up to it, signed (HMAC-SHA256) with ``CONVENE_AUDIT_CHECKPOINT_KEY``, which
 lives in the environment and never in the database, and appended both to ``AuditCheckpoint`` and to
 ``CONVENE_AUDIT_CHECKPOINT_FILE`` outside the database.
 
 ``verify_trail`` checks the checkpoints (signatures, the table and the file agree), recomputes the
 chain from the last verified checkpoint (or the first event), checks every checkpoint in that range
-against the events, and records a signed ``AuditVerification`` so the next run starts there.
+against the events, and records a signed ``AuditVerification`` so the next run starts there. Events
+not yet sealed are counted, not walked; one below the sealed head is a problem.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import AuditEvent
 from sharing.models import AuditCheckpoint, AuditVerification
+from sharing.sealer import Sealed, seal_pending
 
-SEAL_LOCK_KEY = 8_315_042_118  # session advisory lock: one sealer at a time (the writers' lock is ...117)
+SEAL_LOCK_KEY = 8_315_042_118  # session advisory lock: one checkpoint sealer at a time
 _MIN_SEQ = -(2**63)
 _TAIL_BYTES = 8192
 SEAL_FIELDS = ("seq", "head_hash", "event_count", "created_at", "signature")
@@ -196,7 +201,7 @@ def _latest_signed_checkpoint() -> AuditCheckpoint | None:
 
 
 def _seal_head() -> AuditCheckpoint | None:
-    head = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    head = sealed_events().order_by("-seq").values_list("seq", "hash").first()
     if head is None or head[0] is None:
         return None
     head_seq, head_hash = head[0], head[1]
@@ -215,17 +220,28 @@ def _seal_head() -> AuditCheckpoint | None:
     )
 
 
-def seal_checkpoint() -> AuditCheckpoint | None:
-    """Seal the current head of the trail; None when it is empty or the head is already sealed.
+def sealed_events() -> QuerySet[AuditEvent]:
+    """The events in the chain (the others are waiting for the sealer)."""
+    return AuditEvent.objects.filter(seq__isnull=False).exclude(hash="")
 
-    The head is committed and nothing below it can still commit: writers take the chain's lock until
-    they commit, so seq order is commit order. Counting starts from the previous signed checkpoint.
+
+def seal_checkpoint() -> AuditCheckpoint | None:
+    """Chain what is pending, then seal the chain's head; None when it is empty or already sealed."""
+    return seal_and_checkpoint()[1]
+
+
+def seal_and_checkpoint() -> tuple[Sealed, AuditCheckpoint | None]:
+    """Run the sealer, then seal the chain's head into a checkpoint (None: empty, or already sealed).
+
+    The head is committed and nothing can join the chain below it: the sealer chains only up to a
+    fence no writer can still fill below. Counting starts from the previous signed checkpoint.
     After the commit, every signed checkpoint newer than the file's last line is appended to the file
     (so one lost to a crash between the two is written by the next run; a hole in the file is not
     filled: it is for ``verify_trail`` to report).
     """
     path = checkpoint_file()
     with _sealing_lock():
+        sealed = seal_pending()
         with transaction.atomic():
             checkpoint = _seal_head()
         last = _last_seq_in_file(path)
@@ -235,26 +251,36 @@ def seal_checkpoint() -> AuditCheckpoint | None:
         missing = [seal for seal in map(Seal.of, newer) if seal.signed]
         if missing:
             _append_to_file(path, missing)
-    return checkpoint
+    return sealed, checkpoint
 
 
 # --- walking the chain --------------------------------------------------------------------------------
 
+# An event names the one before it: prev_seq since the sealer (a rollback leaves a hole in seq), and
+# seq - 1 before it (the chain trigger numbered events without holes).
 _WALK = """
 SELECT seq, hash <> expected, prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s),
-       coalesce(prev_seq, %(start_seq)s)
+       coalesce(prev_seq, %(start_seq)s), named_prev
 FROM (
     SELECT e.seq, e.hash, e.prev_hash, sharing_audit_hash(e) AS expected,
+           coalesce(e.prev_seq, e.seq - 1) AS named_prev,
            lag(e.hash) OVER w AS prev_actual, lag(e.seq) OVER w AS prev_seq
-    FROM sharing_auditevent e WHERE {where} WINDOW w AS (ORDER BY e.seq)
+    FROM sharing_auditevent e WHERE {where} AND e.hash <> '' WINDOW w AS (ORDER BY e.seq)
 ) walk
 WHERE hash <> expected OR (seq > %(after)s AND (
     prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s)
-    OR seq <> coalesce(prev_seq, %(start_seq)s) + 1))
+    OR named_prev <> coalesce(prev_seq, %(start_seq)s)))
 ORDER BY seq
 """
-_COUNT_AFTER = "SELECT count(*) FROM sharing_auditevent e WHERE {where} AND e.seq > %(after)s"
-_NEWEST = "SELECT e.hash FROM sharing_auditevent e WHERE {where} ORDER BY e.seq DESC LIMIT 1"
+_COUNT_AFTER = "SELECT count(*) FROM sharing_auditevent e WHERE {where} AND e.hash <> '' AND e.seq > %(after)s"
+_NEWEST = "SELECT e.seq, e.hash FROM sharing_auditevent e WHERE {where} AND e.hash <> '' ORDER BY e.seq DESC LIMIT 1"
+# Unsealed events (through the partial index on them): how many wait above the head, and which sit below it.
+_UNSEALED = (
+    "SELECT count(*) FILTER (WHERE seq > %(head)s), "
+    "(array_agg(seq ORDER BY seq) FILTER (WHERE seq <= %(head)s))[1:20], "
+    "count(*) FILTER (WHERE seq <= %(head)s) "
+    "FROM sharing_auditevent WHERE hash = '' AND seq IS NOT NULL"
+)
 _COUNT_BETWEEN = (
     "SELECT width_bucket(e.seq, %(bounds)s::bigint[]), count(*) FROM sharing_auditevent e "
     "WHERE {where} AND e.seq <= %(last)s GROUP BY 1"
@@ -268,10 +294,12 @@ class Walk:
     checked: int = 0
     head: str = ""
     problems: list[ChainProblem] = field(default_factory=list)
+    unsealed: int = 0
 
 
 def _walk(anchor: Seal | None) -> Walk:
-    """Recompute every hash and link after ``anchor`` (from the first event when None)."""
+    """Recompute every hash and link after ``anchor`` (from the first event when None); count the
+    events still waiting for the sealer, and report any that sits below the chain's head."""
     params: dict[str, int | str]
     if anchor is None:
         where, params = "e.seq IS NOT NULL", {"after": _MIN_SEQ, "start_seq": 0, "start_hash": ""}
@@ -282,24 +310,36 @@ def _walk(anchor: Seal | None) -> Walk:
     walk = Walk(head=anchor.head_hash if anchor else "")
     with connection.cursor() as cursor:
         cursor.execute(_WALK.format(where=where), params)
-        for seq, modified, unlinked, prev_seq in cursor.fetchall():
+        for seq, modified, unlinked, prev_seq, named_prev in cursor.fetchall():
             if modified:
                 walk.problems.append(ChainProblem(seq, "contents do not match the hash (modified)"))
             if seq > after and unlinked:
                 walk.problems.append(ChainProblem(seq, "does not follow the previous event (deleted or reordered)"))
-            if seq > after and seq != prev_seq + 1:
+            if seq > after and named_prev != prev_seq:
                 walk.problems.append(ChainProblem(seq, f"sequence jumps from {prev_seq} (events deleted)"))
         cursor.execute(_COUNT_AFTER.format(where=where), params)
         walk.checked = cursor.fetchone()[0]
         cursor.execute(_NEWEST.format(where=where), params)
         newest = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM sharing_auditevent WHERE seq IS NULL")
-        unsequenced = cursor.fetchone()[0]
-    if newest is not None:
-        walk.head = newest[0]
-    if unsequenced:
-        walk.problems.append(ChainProblem(None, f"{unsequenced} event(s) have no sequence number (inserted)"))
+        if newest is not None:
+            walk.head = newest[1]
+        walk.problems += _unsealed(cursor, walk, head_seq=newest[0] if newest else after)
     return walk
+
+
+def _unsealed(cursor: Any, walk: Walk, *, head_seq: int) -> list[ChainProblem]:
+    """Count the unsealed events above the head into ``walk``; those below it (or without a seq) are
+    problems: the sealer never chains past a writer that can still commit below."""
+    cursor.execute("SELECT count(*) FROM sharing_auditevent WHERE seq IS NULL")
+    unsequenced = cursor.fetchone()[0]
+    cursor.execute(_UNSEALED, {"head": max(head_seq, 0)})
+    walk.unsealed, below, misplaced = cursor.fetchone()
+    problems = [ChainProblem(seq, "is not sealed but sits below the chain's head (inserted)") for seq in below or []]
+    if misplaced > len(problems):
+        problems.append(ChainProblem(None, f"{misplaced} unsealed event(s) below the chain's head (inserted)"))
+    if unsequenced:
+        problems.append(ChainProblem(None, f"{unsequenced} event(s) have no sequence number (inserted)"))
+    return problems
 
 
 def verify_chain() -> tuple[int, list[ChainProblem], str]:
@@ -364,7 +404,8 @@ def _counts_between(anchor: Seal | None, ordered: Sequence[Seal]) -> list[int]:
 @dataclass
 class Verification:
     """One run of ``verify_trail``. ``start`` is the verified checkpoint it started from (None: the first
-    event); ``checked`` counts the events after it; ``latest`` is the newest signed checkpoint."""
+    event); ``checked`` counts the sealed events after it; ``latest`` is the newest signed checkpoint;
+    ``unsealed`` counts the events above the chain's head still waiting for the sealer."""
 
     checked: int
     head: str
@@ -372,6 +413,7 @@ class Verification:
     start: Seal | None
     checkpoints: int
     latest: Seal | None
+    unsealed: int = 0
 
 
 def verify_trail(*, full: bool = False) -> Verification:
@@ -397,7 +439,7 @@ def verify_trail(*, full: bool = False) -> Verification:
     after = [seal for seal in trusted.values() if anchor is None or seal.seq > anchor.seq]
     problems += mark_problems + walk.problems + _checkpoint_events(anchor, after)
     latest = max(trusted.values(), key=lambda seal: seal.seq, default=None)
-    verification = Verification(walk.checked, walk.head, problems, anchor, len(trusted), latest)
+    verification = Verification(walk.checked, walk.head, problems, anchor, len(trusted), latest, walk.unsealed)
     if not problems:
         _mark_verified(verification, full=full, agreed=agreed)
     return verification

@@ -1,15 +1,20 @@
 """Celery tasks for the sharing machinery. Beat's schedule lives in the database
-(django-celery-beat); ``sharing/migrations/0003_schedule_tidy_expired_shares`` and
-``0009_schedule_audit_checkpoint`` register these."""
+(django-celery-beat); ``sharing/migrations/0003_schedule_tidy_expired_shares``,
+``0009_schedule_audit_checkpoint`` and ``0011_schedule_audit_sealer`` register these."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
-from sharing import chain, services
+from sharing import chain, sealer, services
 
 TIDY_EXPIRED_SHARES = "sharing.tasks.tidy_expired_shares"
 SEAL_AUDIT_CHECKPOINT = "sharing.tasks.seal_audit_checkpoint"
+SEAL_AUDIT_TRAIL = "sharing.tasks.seal_audit_trail"
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name=TIDY_EXPIRED_SHARES)
@@ -32,3 +37,18 @@ def seal_audit_checkpoint() -> int | None:
     """
     checkpoint = chain.seal_checkpoint()
     return checkpoint.seq if checkpoint is not None else None
+
+
+@shared_task(name=SEAL_AUDIT_TRAIL)
+def seal_audit_trail() -> int:
+    """Chain the audit events committed since the last run (beat, every few seconds).
+
+    Idempotent: an event is chained once; a run that finds a writer still running below the fence
+    leaves what follows it to the next run. An unsealed event below the chain's head is refused and
+    logged as critical (nothing more is chained until it has been looked into). Returns events chained.
+    """
+    try:
+        return sealer.seal_pending().events
+    except sealer.SealRefused:
+        logger.critical("The audit trail was not chained: an unsealed event sits below its head", exc_info=True)
+        raise

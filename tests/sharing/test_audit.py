@@ -19,6 +19,7 @@ from partnership.models import User
 from referrals import selectors
 from sharing import services as sharing_services
 from sharing.chain import verify_chain
+from sharing.sealer import seal_pending
 from tests.sharing import worlds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
@@ -50,6 +51,7 @@ def _populate() -> int:
     selectors.referral_page_visible_to(viewer=officer)
     selectors.search_referrals(viewer=teacher, query="Trail")
     sharing_services.revoke_share(actor=teacher, record=first, share_id=share.pk, reason="Done")
+    assert seal_pending().events == AuditEvent.objects.count(), "the sealer chains the module's own events"
     count = AuditEvent.objects.count()
     assert count >= 10
     return count
@@ -169,8 +171,9 @@ def test_reordered_events_are_detected() -> None:
 
 
 def test_the_command_exits_1_on_a_broken_chain() -> None:
+    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
     with _append_only_trigger_disabled():
-        _execute("DELETE FROM sharing_auditevent WHERE seq = 1")
+        _execute("DELETE FROM sharing_auditevent WHERE seq = %s", [first])
         with pytest.raises(CommandError) as raised:
             call_command("verify_audit_chain", stdout=io.StringIO(), stderr=io.StringIO())
     assert raised.value.returncode == 1
@@ -179,17 +182,24 @@ def test_the_command_exits_1_on_a_broken_chain() -> None:
 def test_sequential_writes_make_one_gapless_chain() -> None:
     record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=1)
     with contextlib.suppress(worlds.Rollback), transaction.atomic():
-        # A write that rolls back leaves no hole in the sequence.
+        # A write that rolls back leaves a hole in seq (a sequence, like an identity), not in the chain.
         record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=2)
+        rolled_back = AuditEvent.objects.get(object_type="test.thing", object_id="2").seq
         raise worlds.Rollback
     record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.thing", object_id=3)
-    events = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
-    seqs = [seq for seq, _, _ in events]
-    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    if seqs[0] == 1:
-        assert events[0][1] == ""
-    for (_, _, previous_hash), (_, prev_hash, _) in itertools.pairwise(events):
+    assert AuditEvent.objects.filter(hash="").count() == 2, "appended unsealed, chained by the sealer"
+    assert seal_pending().events == 2
+    events = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_seq", "prev_hash", "hash"))
+    seqs = [seq for seq, _, _, _ in events]
+    assert rolled_back not in seqs
+    assert seqs[-2:] == [rolled_back - 1, rolled_back + 1]
+    if events[0][1] == 0:
+        assert events[0][2] == ""
+    # Each event names the one before it in the chain, by seq and by hash: no event between is missing.
+    for (seq, _, _, previous_hash), (_, prev_seq, prev_hash, _) in itertools.pairwise(events):
+        assert prev_seq in (seq, None)
         assert prev_hash == previous_hash
-    assert len({h for _, _, h in events}) == len(events)
+    assert events[-1][1] == rolled_back - 1
+    assert len({h for _, _, _, h in events}) == len(events)
     checked, problems, _head = verify_chain()
     assert (checked, problems) == (len(events), [])

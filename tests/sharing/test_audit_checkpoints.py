@@ -25,6 +25,7 @@ from core.audit import record_event
 from core.models import AuditEvent, AuditVerb
 from sharing.chain import verify_chain
 from sharing.models import AuditCheckpoint, AuditVerification
+from sharing.sealer import seal_pending
 from sharing.tasks import seal_audit_checkpoint
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +83,8 @@ def _rechain_from(seq: int) -> None:
     """A forger who also recomputes every later link, so the chain on its own verifies again."""
     for (later,) in _execute("SELECT seq FROM sharing_auditevent WHERE seq >= %s ORDER BY seq", [seq]):
         _execute(
-            "UPDATE sharing_auditevent e SET prev_hash = coalesce("
-            "(SELECT p.hash FROM sharing_auditevent p WHERE p.seq = e.seq - 1), '') WHERE seq = %s",
+            "UPDATE sharing_auditevent e SET (prev_seq, prev_hash) = (SELECT p.seq, p.hash FROM"
+            " sharing_auditevent p WHERE p.seq < e.seq ORDER BY p.seq DESC LIMIT 1) WHERE seq = %s",
             [later],
         )
         _execute("UPDATE sharing_auditevent e SET hash = sharing_audit_hash(e) WHERE seq = %s", [later])
@@ -105,11 +106,14 @@ def _sealed_trail() -> int:
 
 def test_a_checkpoint_seals_the_head_in_the_database_and_in_the_file(checkpoint_file: Path) -> None:
     _append(EVENTS)
-    head = AuditEvent.objects.order_by("-seq").first()
-    assert head is not None
+    assert AuditEvent.objects.filter(hash="").count() == EVENTS, "appended unsealed"
 
     out = _seal()
 
+    assert not AuditEvent.objects.filter(hash="").exists(), "the command chains them before sealing the head"
+    assert f"Chained {EVENTS} event(s)." in out
+    head = AuditEvent.objects.order_by("-seq").first()
+    assert head is not None
     checkpoint = AuditCheckpoint.objects.get()
     assert (checkpoint.seq, checkpoint.head_hash, checkpoint.event_count) == (
         head.seq,
@@ -233,9 +237,9 @@ def test_an_event_inserted_without_a_sequence_number_is_detected() -> None:
     _sealed_trail()
     with _triggers_off():
         _execute(
-            "INSERT INTO sharing_auditevent (occurred_at, actor_username, agency_name, verb, object_type,"
+            "INSERT INTO sharing_auditevent (seq, occurred_at, actor_username, agency_name, verb, object_type,"
             " object_id, reason, details, break_glass, prev_hash, hash)"
-            " VALUES (now(), '', '', 'changed', 'test.thing', 'x', 'forged', '{}', false, '', '')"
+            " VALUES (NULL, now(), '', '', 'changed', 'test.thing', 'x', 'forged', '{}', false, '', '')"
         )
     code, _out, err = _verify()
     assert code == 1
@@ -462,6 +466,7 @@ def test_events_after_the_latest_checkpoint_are_verified_too() -> None:
     _sealed_trail()
     assert _verify()[0] == 0
     _append(4)
+    assert seal_pending().events == 4  # chained by the sealer, not yet under a checkpoint
     target = _seqs()[-2]
     with _triggers_off():
         _execute("UPDATE sharing_auditevent SET reason = 'nothing happened' WHERE seq = %s", [target])

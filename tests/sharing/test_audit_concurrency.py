@@ -1,21 +1,28 @@
-"""Concurrent audit writers are serialised by the database, so the hash chain cannot fork.
+"""Concurrent audit writers do not queue on each other, and the sealer still makes one chain of them:
+gap-free, in seq order, with no event skipped or chained out of order when transactions commit out of
+seq order (docs/adr/0014-audit-sealer.md).
 
-Its own module: a module-scoped world elsewhere holds the audit writers' lock for as long as it lives.
+Writers run in threads, each on its own connection, and commit: these tests use real transactions.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import random
 import threading
+from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from core.audit import record_event
 from core.models import AuditEvent, AuditVerb
+from sharing.chain import verify_chain
+from sharing.sealer import seal_pending
 from tests.sharing import worlds
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _execute(sql: str) -> None:
@@ -23,64 +30,126 @@ def _execute(sql: str) -> None:
         cursor.execute(sql)
 
 
-def test_concurrent_writers_are_serialised_and_leave_no_gap() -> None:
-    """Two transactions writing at once: the second waits for the first, so the chain cannot fork.
+def _write(label: str, number: int) -> int:
+    record_event(actor=None, verb=AuditVerb.CHANGED, object_type=label, object_id=number)
+    seq = AuditEvent.objects.get(object_type=label, object_id=str(number)).seq
+    assert seq is not None
+    return seq
 
-    Both writers run on their own connections and roll back, so nothing is committed. The test's own
-    transaction writes no audit event (it would hold the writers' lock until the test ends).
-    """
-    first_wrote = threading.Event()
-    release_first = threading.Event()
+
+def _in_thread(target: Callable[[], None]) -> threading.Thread:
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _assert_one_gap_free_chain() -> list[int]:
+    """Every event is sealed, each names the one before it, and the chain verifies. Returns the seqs."""
+    events = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_seq", "hash"))
+    assert events
+    assert all(hash_ for _, _, hash_ in events), "every committed event is sealed"
+    for (seq, _, _), (_, prev_seq, _) in itertools.pairwise(events):
+        assert prev_seq == seq, "each event names the one before it: none skipped, none out of order"
+    checked, problems, _head = verify_chain()
+    assert (checked, problems) == (len(events), [])
+    return [seq for seq, _, _ in events]
+
+
+def test_a_writer_does_not_wait_for_another_writers_uncommitted_event() -> None:
+    """The old chain trigger made the second writer queue until the first committed; now neither waits."""
+    first_wrote, release_first = threading.Event(), threading.Event()
     seen: dict[str, object] = {}
 
     def first_writer() -> None:
-        try:
-            with contextlib.suppress(worlds.Rollback), transaction.atomic():
-                record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.first", object_id=1)
-                seen["first"] = AuditEvent.objects.get(object_type="test.first").seq
-                first_wrote.set()
-                release_first.wait(10)
-                raise worlds.Rollback
-        finally:
-            connection.close()
+        with transaction.atomic():
+            seen["first"] = _write("test.first", 1)
+            first_wrote.set()
+            release_first.wait(10)
 
     def impatient_writer() -> None:
-        try:
-            first_wrote.wait(10)
-            with transaction.atomic():
-                _execute("SET LOCAL lock_timeout = '300ms'")
-                try:
-                    with transaction.atomic():
-                        record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.impatient", object_id=1)
-                except OperationalError as exc:
-                    seen["impatient"] = str(exc)
-                transaction.set_rollback(True)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            _execute("SET LOCAL lock_timeout = '300ms'")
+            seen["impatient"] = _write("test.impatient", 1)
 
-    def patient_writer() -> None:
-        try:
-            first_wrote.wait(10)
-            with contextlib.suppress(worlds.Rollback), transaction.atomic():
-                record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.patient", object_id=1)
-                seen["patient"] = AuditEvent.objects.get(object_type="test.patient").seq
-                raise worlds.Rollback
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=first_writer)
-    first.start()
+    first = _in_thread(first_writer)
     assert first_wrote.wait(10)
-    impatient = threading.Thread(target=impatient_writer)
-    impatient.start()
+    impatient = _in_thread(impatient_writer)
     impatient.join(10)
-    assert "lock timeout" in str(seen.get("impatient")), seen
-    patient = threading.Thread(target=patient_writer)
-    patient.start()
-    patient.join(0.5)
-    assert patient.is_alive(), "the second writer must wait while the first one's event is uncommitted"
+    assert not impatient.is_alive()
+    assert isinstance(seen.get("impatient"), int), seen  # no lock timeout: it did not wait
     release_first.set()
     first.join(10)
-    patient.join(10)
-    # The first writer rolled back, so the second takes the same place in the chain: no gap, no fork.
-    assert seen["patient"] == seen["first"]
+    assert seal_pending().events == 2
+    assert _assert_one_gap_free_chain()[-2:] == sorted([seen["first"], seen["impatient"]])  # type: ignore[type-var]
+
+
+def test_an_event_that_commits_late_with_a_lower_seq_is_neither_skipped_nor_chained_out_of_order() -> None:
+    late_wrote, release_late = threading.Event(), threading.Event()
+    seqs: dict[str, int] = {}
+
+    def late_writer() -> None:
+        with transaction.atomic():
+            seqs["late"] = _write("test.late", 1)
+            late_wrote.set()
+            release_late.wait(10)
+
+    late = _in_thread(late_writer)
+    assert late_wrote.wait(10)
+    early = _in_thread(lambda: seqs.__setitem__("early", _write("test.early", 1)))
+    early.join(10)
+    assert seqs["late"] < seqs["early"]
+    assert AuditEvent.objects.filter(seq=seqs["early"]).exists(), "the higher seq has committed"
+
+    # The lower seq is still in flight: the sealer waits for it, then leaves everything after it unsealed.
+    run = seal_pending(max_wait=0.2)
+    assert (run.events, run.waiting) == (0, True)
+    assert AuditEvent.objects.get(seq=seqs["early"]).hash == ""
+
+    release_late.set()
+    late.join(10)
+    assert seal_pending().events == 2
+    assert _assert_one_gap_free_chain()[-2:] == [seqs["late"], seqs["early"]]
+
+
+def test_many_writers_committing_out_of_order_while_the_sealer_runs_make_one_chain() -> None:
+    writers, rounds = 8, 6
+    committed: set[int] = set()
+    lock = threading.Lock()
+    done = threading.Event()
+    sealer_errors: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        chance = random.Random(number)
+        for round_ in range(rounds):
+            with contextlib.suppress(worlds.Rollback), transaction.atomic():
+                mine = [_write(f"test.writer{number}", round_ * 10 + event) for event in range(chance.randint(1, 3))]
+                threading.Event().wait(chance.uniform(0, 0.03))  # commit out of seq order
+                if chance.random() < 0.25:
+                    raise worlds.Rollback  # a hole in seq, never in the chain
+                with lock:
+                    committed.update(mine)
+
+    def sealer() -> None:
+        try:
+            while not done.is_set():
+                seal_pending(max_wait=0.05)
+        except BaseException as exc:  # reported by the test below
+            sealer_errors.append(exc)
+
+    running_sealer = _in_thread(sealer)
+    threads = [_in_thread(lambda n=n: writer(n)) for n in range(writers)]
+    for thread in threads:
+        thread.join(60)
+    done.set()
+    running_sealer.join(60)
+    assert not sealer_errors, sealer_errors
+
+    seal_pending()
+    chained = _assert_one_gap_free_chain()
+    assert set(chained) == committed, "exactly the committed events, each once"

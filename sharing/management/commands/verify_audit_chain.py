@@ -12,10 +12,11 @@ from sharing.chain import Verification, verify_trail
 class Command(BaseCommand):
     help = (
         "Verify the append-only audit trail: every checkpoint is signed with CONVENE_AUDIT_CHECKPOINT_KEY and "
-        "the database and the checkpoint file hold the same ones; every event from the last verified "
+        "the database and the checkpoint file hold the same ones; every sealed event from the last verified "
         "checkpoint (from the first event with --full) matches its hash and follows the previous one without "
-        "a gap; and every checkpoint still finds the event it sealed and as many events up to it. Exits 1 "
-        "and lists each problem otherwise."
+        "a gap; every checkpoint still finds the event it sealed and as many events up to it; and no event "
+        "waiting for the sealer sits below the chain's head (those above it are counted). Exits 1 and lists "
+        "each problem otherwise."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"OK: {verification.checked} events, head {verification.head or '(empty)'}{_sealed(verification)}"
+            + _unsealed(verification)
         )
 
 
@@ -44,3 +46,9 @@ def _sealed(verification: Verification) -> str:
         return ""
     start = f"event {verification.start.seq}" if verification.start else "the first event"
     return f"; from {start}, {verification.checkpoints} checkpoint(s), the latest at event {verification.latest.seq}"
+
+
+def _unsealed(verification: Verification) -> str:
+    if not verification.unsealed:
+        return ""
+    return f"; {verification.unsealed} newer event(s) not yet sealed (the sealer chains them within seconds)"
