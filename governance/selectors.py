@@ -271,6 +271,22 @@ def records_of_person(*, viewer: User, given_name: str, family_name: str) -> lis
     return [_match(row) for row in rows]
 
 
+def find_record(reference: str) -> RecordMatch:
+    """The referral a reference (REF-… or CASE-…) names; 404 for one that names nothing or is not one."""
+    try:
+        normalised = records.normalise_reference(reference)
+    except ValidationError as exc:
+        raise NotFound("Not found.") from exc
+    row = (
+        Referral.objects.filter(pk__in=records.referral_ids_for_reference(normalised))
+        .values("pk", "reference", "case__reference")
+        .first()
+    )
+    if row is None:
+        raise NotFound("Not found.")
+    return _match(row)
+
+
 @dataclass
 class PersonAccess:
     """One person's dealings with a record: how often they read or changed it, and when."""
@@ -323,18 +339,7 @@ def record_access_report(
     """Who read or changed anything about one record (the referral, its case and their parts), and
     when: a line per person and the events themselves. 404 for a reference that names nothing."""
     _require(viewer)
-    try:
-        normalised = records.normalise_reference(reference)
-    except ValidationError as exc:
-        raise NotFound("Not found.") from exc
-    row = (
-        Referral.objects.filter(pk__in=records.referral_ids_for_reference(normalised))
-        .values("pk", "reference", "case__reference")
-        .first()
-    )
-    if row is None:
-        raise NotFound("Not found.")
-    record = _match(row)
+    record = find_record(reference)
     about = AuditEvent.objects.filter(records.about_referrals(records.referral_ids_in([record.referral_id])))
     people = _people(about)
     page = _page(_trail(TrailFilters(referral_ids=(record.referral_id,))), cursor, page_size)

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from cases.models import Case, CaseTransition, Contribution, EntryDocument, InformationRequest
 from core.audit import record_event
-from core.errors import NotFound, ValidationError
 from core.models import AuditEvent, AuditVerb
 from governance import records
 from governance.permissions import Capability, require
+from governance.selectors import RecordMatch, find_record
 from panels.models import (
     Action,
     Addendum,
@@ -166,29 +166,6 @@ class Bundle:
 # --- Finding the person ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Subject:
-    referral_id: int
-    reference: str
-    case_reference: str
-
-
-def _subject(reference: str) -> Subject:
-    """The referral a reference names (404 for one that names nothing, or is not a reference)."""
-    try:
-        normalised = records.normalise_reference(reference)
-    except ValidationError as exc:
-        raise NotFound("Not found.") from exc
-    row = (
-        Referral.objects.filter(pk__in=records.referral_ids_for_reference(normalised))
-        .values("pk", "reference", "case__reference")
-        .first()
-    )
-    if row is None:
-        raise NotFound("Not found.")
-    return Subject(row["pk"], row["reference"] or "", row["case__reference"] or "")
-
-
 def _rows_of(section: Section, referral_id: int) -> Any:
     condition = Q()
     for path in section.referral:
@@ -206,7 +183,7 @@ def _possible_matches(referral_id: int) -> list[str]:
 
 @dataclass
 class Summary:
-    subject: Subject
+    subject: RecordMatch
     counts: dict[str, int]
     access_events: int
     possible_matches: list[str]
@@ -219,7 +196,7 @@ def _about(referral_id: int) -> Any:
 def subject_access_summary(*, viewer: User, reference: str) -> Summary:
     """How much is held about the person of one record, kind by kind (no content); the look is audited."""
     require(viewer, Capability.PRODUCE_SUBJECT_ACCESS)
-    subject = _subject(reference)
+    subject = find_record(reference)
     counts = {s.label: _rows_of(s, subject.referral_id).count() for s in SECTIONS}
     summary = Summary(subject, counts, _about(subject.referral_id).count(), _possible_matches(subject.referral_id))
     record_event(
@@ -326,7 +303,7 @@ def produce_subject_access(*, viewer: User, reference: str, output: str) -> Bund
     """Everything held about the person of one record, each item with its originating agency and
     classification, and who accessed it. Audited as an export of the referral (``output``: json or pdf)."""
     require(viewer, Capability.PRODUCE_SUBJECT_ACCESS)
-    subject = _subject(reference)
+    subject = find_record(reference)
     found: list[tuple[Section, Model]] = []
     for section in SECTIONS:
         rows = _rows_of(section, subject.referral_id).annotate(
