@@ -11,14 +11,15 @@ from django import forms
 from cases.models import Case, CaseStatus
 from core.forms import (
     GovukCheckboxSelectMultiple,
-    GovukDateField,
     MultipleFileField,
     MultipleFileInput,
     VersionedForm,
+    date_field,
     long_text_field,
     radios,
     text_field,
 )
+from partnership.forms import active_agencies
 from partnership.models import CASE_WORKING_ROLES, Agency, User
 from referrals.forms import PersonChoiceField, classification_field, offer_clearances
 from referrals.models import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, EntryType
@@ -54,9 +55,9 @@ class RequestInformationForm(forms.Form):
         required="Enter what you are asking for",
         help_text="Each agency sees the same question.",
     )
-    due_date = GovukDateField(
-        label="When do you need the answers by?",
-        name_in_errors="The due date",
+    due_date = date_field(
+        "When do you need the answers by?",
+        "The due date",
         future_only=True,
         required=False,
         help_text="Filled in with the partnership's usual time to answer. For example, 27 3 2026.",
@@ -65,8 +66,7 @@ class RequestInformationForm(forms.Form):
     def __init__(self, data: Any = None, *, default_due: dt.date, **kwargs: Any) -> None:
         super().__init__(data, initial={"due_date": default_due}, prefix="request", **kwargs)
         cast(forms.MultipleChoiceField, self.fields["agencies"]).choices = [
-            (str(pk), name)
-            for pk, name in Agency.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+            (str(pk), name) for pk, name in active_agencies().values_list("pk", "name")
         ]
 
     def agency_ids(self) -> list[int]:
@@ -86,9 +86,9 @@ class CaseNoteForm(forms.Form):
 
 
 class ExtendRequestForm(forms.Form):
-    due_date = GovukDateField(
-        label="What is the new due date?",
-        name_in_errors="The new due date",
+    due_date = date_field(
+        "What is the new due date?",
+        "The new due date",
         future_only=True,
         help_text="It must be later than the current due date. For example, 27 3 2026.",
     )

@@ -108,6 +108,11 @@ class GovukDateField(forms.Field):
         return value
 
 
+def date_field(label: str, name_in_errors: str, *, required: bool = True, **kwargs: Any) -> GovukDateField:
+    """A date answer; its error messages start with ``name_in_errors`` ("The due date must ...")."""
+    return GovukDateField(label=label, name_in_errors=name_in_errors, required=required, **kwargs)
+
+
 def text_field(label: str, max_length: int, *, required: str = "", **kwargs: Any) -> forms.CharField:
     """A text answer with GOV.UK error messages."""
     messages = {"max_length": f"{label.split(' (')[0]} must be {max_length} characters or fewer"}

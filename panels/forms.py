@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import Case
-from core.forms import GovukDateField, apply_service_errors, long_text_field, radios, text_field
+from core.forms import apply_service_errors, date_field, long_text_field, radios, text_field
 from panels.models import (
     AssessmentFactor,
     ConsentGiver,
@@ -25,7 +25,8 @@ from panels.models import (
     InterventionType,
     Rating,
 )
-from partnership.models import Agency, User
+from partnership.forms import agency_field
+from partnership.models import User
 from referrals.forms import offer_clearances
 
 __all__ = ["apply_service_errors"]
@@ -35,10 +36,6 @@ TIME_HINT = "Use the 24-hour clock, for example 14:30."
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
-
-
-def _model_choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
-    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
 def _person_label(user: User) -> str:
@@ -83,7 +80,7 @@ class TimeField(forms.CharField):
 class WhenForm(forms.Form):
     """A meeting's date and time (and the reason for the change)."""
 
-    date = GovukDateField(label="Date", name_in_errors="The date", future_only=True)
+    date = date_field("Date", "The date", future_only=True)
     time = TimeField(label="Time")
     reason = long_text_field("Reason", max_length=2000, required="Enter the reason")
 
@@ -151,9 +148,9 @@ class DecisionForm(forms.Form):
     dissent = long_text_field(
         "Dissent (optional)", max_length=5000, help_text="Record any agency that disagreed, and why."
     )
-    next_review_date = GovukDateField(
-        label="Next review date",
-        name_in_errors="The next review date",
+    next_review_date = date_field(
+        "Next review date",
+        "The next review date",
         future_only=True,
         required=False,
         help_text="Needed when the case is adopted or support continues. For example, 27 3 2027.",
@@ -177,18 +174,17 @@ class DecisionForm(forms.Form):
 
 class ActionForm(ChoosesPerson):
     description = long_text_field("Action", max_length=5000, required="Describe the action")
-    owner_agency = forms.ModelChoiceField(
-        label="Owning agency",
-        queryset=Agency.objects.none(),
+    owner_agency = agency_field(
+        "Owning agency",
         empty_label="Choose an agency",
-        error_messages={"required": "Choose the agency that owns the action", "invalid_choice": "Choose an agency"},
+        required="Choose the agency that owns the action",
+        invalid="Choose an agency",
     )
     owner = forms.ChoiceField(label="Owner (optional)", required=False)
-    due_date = GovukDateField(label="Due date", name_in_errors="The due date", future_only=True)
+    due_date = date_field("Due date", "The due date", future_only=True)
 
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        _model_choice_field(self, "owner_agency").queryset = Agency.objects.filter(is_active=True).order_by("name")
         self.offer_people("owner", people, label=_person_with_agency)
 
 
@@ -280,20 +276,11 @@ class PlanActivateForm(forms.Form):
 
 
 class InterventionForm(forms.Form):
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        queryset=Agency.objects.none(),
-        empty_label="Choose the provider",
-        error_messages={"required": "Choose the provider", "invalid_choice": "Choose the provider"},
-    )
+    provider = agency_field("Provider", empty_label="Choose the provider", required="Choose the provider")
     kind = radios("Type of intervention", InterventionType.choices, required="Choose the type of intervention")
     description = long_text_field("Description (optional)", max_length=5000)
-    starts_on = GovukDateField(label="Start date (optional)", name_in_errors="The start date", required=False)
-    ends_on = GovukDateField(label="End date (optional)", name_in_errors="The end date", required=False)
-
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        _model_choice_field(self, "provider").queryset = Agency.objects.filter(is_active=True).order_by("name")
+    starts_on = date_field("Start date (optional)", "The start date", required=False)
+    ends_on = date_field("End date (optional)", "The end date", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,6 +4,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
+
+from partnership.models import Agency
 
 
 class SignInForm(AuthenticationForm):
@@ -28,3 +31,17 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return "".join(self.cleaned_data["token"].split())
+
+
+def active_agencies() -> QuerySet[Agency]:
+    return Agency.objects.filter(is_active=True).order_by("name")
+
+
+def agency_field(label: str, *, empty_label: str, required: str, invalid: str = "") -> forms.ModelChoiceField[Agency]:
+    """A choice of one active agency, by name; ``required`` and ``invalid`` are its error messages."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=active_agencies(),
+        empty_label=empty_label,
+        error_messages={"required": required, "invalid_choice": invalid or required},
+    )

@@ -13,13 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.forms import (
-    GovukDateField,
     VersionedForm,
+    date_field,
     long_text_field,
     radios,
     text_field,
 )
-from partnership.models import Agency, ClearanceLevel, Panel, User
+from partnership.forms import active_agencies, agency_field
+from partnership.models import ClearanceLevel, Panel, User
 from referrals import permissions
 from referrals.models import (
     Rag,
@@ -57,11 +58,11 @@ def clearance_names() -> dict[int, str]:
 
 
 class ShareForm(forms.Form):
-    agency = forms.ModelChoiceField(
-        label="Agency to share with",
-        queryset=Agency.objects.none(),
+    agency = agency_field(
+        "Agency to share with",
         empty_label="Choose an agency",
-        error_messages={"required": "Select an agency", "invalid_choice": "Select an agency from the list"},
+        required="Select an agency",
+        invalid="Select an agency from the list",
     )
     reason = long_text_field(
         "Why are you sharing this referral?",
@@ -69,9 +70,9 @@ class ShareForm(forms.Form):
         required="Enter why you are sharing this referral",
         help_text="This is recorded in the audit trail and shown to people who manage access.",
     )
-    expires_at = GovukDateField(
-        label="When should their access end? (optional)",
-        name_in_errors="The end date",
+    expires_at = date_field(
+        "When should their access end? (optional)",
+        "The end date",
         future_only=True,
         required=False,
         help_text="Access ends at the end of that day. Leave blank to share until you revoke it.",
@@ -79,10 +80,8 @@ class ShareForm(forms.Form):
 
     def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        agencies = Agency.objects.filter(is_active=True).order_by("name")
-        if user.agency_id is not None:
-            agencies = agencies.exclude(pk=user.agency_id)
-        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies
+        if user.agency_id is not None:  # not with their own agency
+            cast(forms.ModelChoiceField, self.fields["agency"]).queryset = active_agencies().exclude(pk=user.agency_id)
 
     def expiry(self) -> dt.datetime | None:
         day = self.cleaned_data.get("expires_at")

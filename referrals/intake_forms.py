@@ -19,8 +19,8 @@ from core.forms import (
     MAX_AGE,
     YES_NO,
     GovukCheckboxSelectMultiple,
-    GovukDateField,
     TelInput,
+    date_field,
     long_text_field,
     radios,
     text_field,
@@ -135,9 +135,9 @@ class DateOfBirthForm(StepForm):
     title = "What is the person's date of birth?"
     person_fields = ("date_of_birth", "approximate_age")
 
-    date_of_birth = GovukDateField(
-        label="What is the person's date of birth?",
-        name_in_errors="Date of birth",
+    date_of_birth = date_field(
+        "What is the person's date of birth?",
+        "Date of birth",
         past_only=True,
         required=False,
         help_text="For example, 27 3 2008",
