@@ -15,116 +15,99 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 
-from django.db import transaction
 from django.utils import timezone
 
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import InformationRequest
 from core.models import Reminder
 from core.notifications import (
-    Due,
-    ReminderKind,
+    Wording,
     at_london,
-    london_date,
+    cancel_reminders,
+    link_to,
     next_working_day,
-    register_kind,
-    sync_reminders,
+    register_kinds,
+    resync_each,
+    still_due_while,
+    sync_moments,
     timing,
     working_days_before,
 )
-from referrals.models import Referral
-from referrals.reminders import link_to, spoc_ids
-from sharing.reminders import About
+from sharing.reminders import About, spoc_ids
 
 REQUEST_DUE_SOON = "request_due_soon"
 REQUEST_OVERDUE = "request_overdue"
 REQUEST_KINDS = (REQUEST_DUE_SOON, REQUEST_OVERDUE)
 RECHECK_OVERDUE_DAYS = 7
+MIDNIGHT = dt.time(0, 0)
 
 
-def _date_of(moment: dt.datetime | None) -> dt.date | None:
-    return london_date(moment) if moment else None
+def due_date_moments(due_date: dt.date, *, soon: str, overdue: str, soon_working_days: int) -> dict[str, dt.datetime]:
+    """When a due date is reminded of: ``soon`` at 09:00 ``soon_working_days`` working days before it, and
+    ``overdue`` on the first working day after it."""
+    return {
+        soon: at_london(working_days_before(due_date, soon_working_days)),
+        overdue: at_london(next_working_day(due_date)),
+    }
 
 
 # --- information requests ----------------------------------------------------------------------
 
-
-def _case_referrals(request_ids: Collection[int]) -> dict[int, Referral]:
-    rows = InformationRequest.objects.filter(pk__in=list(request_ids)).select_related("case__referral")
-    return {r.pk: r.case.referral for r in rows}
-
-
 # A request's reminders are about its case: only those who may read the case's referral hear
 # (a SPOC below the case's classification is not told of it, nor its reference).
-ABOUT_REQUEST = About(records_of=_case_referrals)
-
-
-def request_moments(due_date: dt.date) -> dict[str, dt.datetime]:
-    return {
-        REQUEST_DUE_SOON: at_london(working_days_before(due_date, timing("request_due_soon_working_days", 2))),
-        REQUEST_OVERDUE: at_london(next_working_day(due_date)),
-    }
+ABOUT_REQUEST = About.through(InformationRequest, "case__referral")
 
 
 def sync_request(request: InformationRequest) -> None:
     """An open request reminds the agency's SPOCs and the assignee as the due date nears and passes."""
-    wanted = []
-    if request.status in REQUEST_OPEN:
-        candidates = set(spoc_ids(request.agency_id))
-        if request.assigned_to_id:
-            candidates.add(request.assigned_to_id)
-        event_at = at_london(request.due_date, dt.time(0, 0))
-        reference = request.case.reference
-        link = link_to("cases:request", request.pk)
-        wanted = [
-            Due(kind, pk, at, event_at, link, reference)
-            for kind, at in request_moments(request.due_date).items()
-            for pk in ABOUT_REQUEST.readers(request, candidates)
-        ]
-    sync_reminders(obj=request, kinds=REQUEST_KINDS, wanted=wanted)
+    if request.status not in REQUEST_OPEN:
+        cancel_reminders(obj=request, kinds=REQUEST_KINDS)
+        return
+    candidates = set(spoc_ids(request.agency_id))
+    if request.assigned_to_id:
+        candidates.add(request.assigned_to_id)
+    sync_moments(
+        obj=request,
+        kinds=REQUEST_KINDS,
+        moments=due_date_moments(
+            request.due_date,
+            soon=REQUEST_DUE_SOON,
+            overdue=REQUEST_OVERDUE,
+            soon_working_days=timing("request_due_soon_working_days", 2),
+        ),
+        recipients=ABOUT_REQUEST.readers(request, candidates),
+        event_at=at_london(request.due_date, MIDNIGHT),
+        link=link_to("cases:request", request.pk),
+        reference=request.case.reference,
+    )
 
 
 def _request_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    due = dict(
-        InformationRequest.objects.filter(pk__in={r.object_id for r in reminders}, status__in=REQUEST_OPEN).values_list(
-            "pk", "due_date"
-        )
-    )
-    return {r.pk for r in reminders if r.object_id in due and due[r.object_id] == _date_of(r.event_at)}
+    open_requests = InformationRequest.objects.filter(status__in=REQUEST_OPEN)
+    return still_due_while(reminders, open_requests, "due_date", by_day=True)
 
 
-register_kind(
-    ReminderKind(
-        code=REQUEST_DUE_SOON,
-        label="Information request due soon",
-        description="An information request to your agency, or assigned to you, is due within two working days.",
-        headline="An information request for case {reference} is due on {when}",
-        still_due=_request_still_due,
-        may_tell=ABOUT_REQUEST.may_tell,
-    )
-)
-register_kind(
-    ReminderKind(
-        code=REQUEST_OVERDUE,
-        label="Information request overdue",
-        description="An information request to your agency, or assigned to you, has passed its due date.",
-        headline="An information request for case {reference} was due on {when} and is overdue",
-        still_due=_request_still_due,
-        may_tell=ABOUT_REQUEST.may_tell,
-    )
+register_kinds(
+    {
+        REQUEST_DUE_SOON: Wording(
+            label="Information request due soon",
+            description="An information request to your agency, or assigned to you, is due within two working days.",
+            headline="An information request for case {reference} is due on {when}",
+        ),
+        REQUEST_OVERDUE: Wording(
+            label="Information request overdue",
+            description="An information request to your agency, or assigned to you, has passed its due date.",
+            headline="An information request for case {reference} was due on {when} and is overdue",
+        ),
+    },
+    still_due=_request_still_due,
+    may_tell=ABOUT_REQUEST.may_tell,
 )
 
 
 def sync_open_requests() -> int:
     """Re-state the reminders of every open request due from a week ago on (idempotent): a safety net for
     records written before a kind existed. Long-overdue requests are left alone rather than flooding inboxes."""
-    count = 0
     recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
     requests = InformationRequest.objects.filter(status__in=REQUEST_OPEN, due_date__gte=recent)
-    for pk in requests.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            request = InformationRequest.objects.select_for_update().select_related("case").filter(pk=pk).first()
-            if request is not None:
-                sync_request(request)
-                count += 1
-    return count
+    return resync_each(requests, sync_request, lock=InformationRequest.objects.select_related("case"))

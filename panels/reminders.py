@@ -28,25 +28,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from cases.reminders import RECHECK_OVERDUE_DAYS
+from cases.reminders import MIDNIGHT, RECHECK_OVERDUE_DAYS, due_date_moments
 from core.models import Reminder
 from core.notifications import (
-    Due,
     ReminderKind,
+    Wording,
     at_london,
-    london_date,
-    next_working_day,
+    cancel_reminders,
+    day_of,
+    link_to,
     register_kind,
-    sync_reminders,
+    register_kinds,
+    resync_each,
+    still_due_while,
+    sync_moments,
     timing,
     working_days_before,
 )
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
 from partnership.models import User
-from referrals.models import Referral
-from referrals.reminders import ABOUT_REFERRAL, link_to, spoc_ids
-from sharing.reminders import About
+from referrals.reminders import ABOUT_REFERRAL
+from sharing.reminders import About, spoc_ids
 
 MEETING_NOTICE = "meeting_notice"
 MEETING_PAPERS = "meeting_papers"
@@ -59,16 +62,11 @@ POST_EXIT_REVIEW_DUE = "post_exit_review_due"
 
 UNDER_REVIEW = (CaseStatus.ADOPTED, CaseStatus.SUPPORT_ACTIVE)
 AWAITING_POST_EXIT = (CaseStatus.EXITED, CaseStatus.REVIEWED_6_MONTHS)
-MIDNIGHT = dt.time(0, 0)
 
 
 def _active(ids: Iterable[int | None]) -> set[int]:
     wanted = {pk for pk in ids if pk}
     return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)) if wanted else set()
-
-
-def _date_of(moment: dt.datetime | None) -> dt.date | None:
-    return london_date(moment) if moment else None
 
 
 # --- meetings -----------------------------------------------------------------------------------
@@ -108,121 +106,104 @@ def sync_meetings(meetings: Iterable[Meeting]) -> None:
     now = timezone.now()
     recipients_by_panel: dict[int, list[int]] = {}
     for meeting in meetings:
-        wanted = []
-        if meeting.status == MeetingStatus.SCHEDULED and meeting.scheduled_at > now:
-            panel = meeting.panel
-            if panel.pk not in recipients_by_panel:  # every meeting of a panel has the same people
-                recipients_by_panel[panel.pk] = meeting_recipients(meeting)
-            link = link_to("panels:meeting", meeting.pk)
-            # Calendar days on London's clock: a week before a 10:00 meeting is 10:00, across a clock change too.
-            local = meeting.scheduled_at.astimezone(LONDON)
-            moments = {
+        if meeting.status != MeetingStatus.SCHEDULED or meeting.scheduled_at <= now:
+            cancel_reminders(obj=meeting, kinds=MEETING_KINDS)
+            continue
+        panel = meeting.panel
+        if panel.pk not in recipients_by_panel:  # every meeting of a panel has the same people
+            recipients_by_panel[panel.pk] = meeting_recipients(meeting)
+        # Calendar days on London's clock: a week before a 10:00 meeting is 10:00, across a clock change too.
+        local = meeting.scheduled_at.astimezone(LONDON)
+        sync_moments(
+            obj=meeting,
+            kinds=MEETING_KINDS,
+            moments={
                 MEETING_NOTICE: local - dt.timedelta(days=panel.notice_days_before),
                 MEETING_PAPERS: local - dt.timedelta(days=panel.papers_days_before),
-            }
-            wanted = [
-                Due(kind, pk, at, meeting.scheduled_at, link)
-                for kind, at in moments.items()
-                for pk in recipients_by_panel[panel.pk]
-            ]
-        sync_reminders(obj=meeting, kinds=MEETING_KINDS, wanted=wanted)
+            },
+            recipients=recipients_by_panel[panel.pk],
+            event_at=meeting.scheduled_at,
+            link=link_to("panels:meeting", meeting.pk),
+        )
 
 
 def _meeting_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    when = dict(
-        Meeting.objects.filter(
-            pk__in={r.object_id for r in reminders}, status=MeetingStatus.SCHEDULED, scheduled_at__gt=now
-        ).values_list("pk", "scheduled_at")
-    )
-    return {r.pk for r in reminders if r.object_id in when and when[r.object_id] == r.event_at}
+    ahead = Meeting.objects.filter(status=MeetingStatus.SCHEDULED, scheduled_at__gt=now)
+    return still_due_while(reminders, ahead, "scheduled_at")
 
 
-register_kind(
-    ReminderKind(
-        code=MEETING_NOTICE,
-        label="Panel meeting notice",
-        description="A meeting of a panel you sit on is coming up (by default a week before).",
-        headline="A panel meeting is coming up on {when}",
-        show_time=True,
-        still_due=_meeting_still_due,
-        may_tell=_may_open_meeting,
-    )
-)
-register_kind(
-    ReminderKind(
-        code=MEETING_PAPERS,
-        label="Panel papers ready",
-        description="The agenda and papers for a meeting are ready to read (by default the day before).",
-        headline="Papers are ready for the panel meeting on {when}",
-        show_time=True,
-        still_due=_meeting_still_due,
-        may_tell=_may_open_meeting,
-    )
+register_kinds(
+    {
+        MEETING_NOTICE: Wording(
+            label="Panel meeting notice",
+            description="A meeting of a panel you sit on is coming up (by default a week before).",
+            headline="A panel meeting is coming up on {when}",
+        ),
+        MEETING_PAPERS: Wording(
+            label="Panel papers ready",
+            description="The agenda and papers for a meeting are ready to read (by default the day before).",
+            headline="Papers are ready for the panel meeting on {when}",
+        ),
+    },
+    still_due=_meeting_still_due,
+    may_tell=_may_open_meeting,
+    show_time=True,
 )
 
 
 # --- actions --------------------------------------------------------------------------------------
 
-
-def _action_referrals(action_ids: Collection[int]) -> dict[int, Referral]:
-    rows = Action.objects.filter(pk__in=list(action_ids)).select_related("case__referral")
-    return {a.pk: a.case.referral for a in rows}
-
-
 # An action's reminders are about its case: an owner, or an owning agency, that may not read the
 # case is not told of it.
-ABOUT_ACTION = About(records_of=_action_referrals)
+ABOUT_ACTION = About.through(Action, "case__referral")
 
 
 def sync_action(action: Action) -> None:
     """An open action reminds its owner, or the owning agency's SPOCs, as the due date nears and passes."""
-    wanted = []
-    if action.status == ActionStatus.OPEN:
-        # The owner, when they may read the case; else the owning agency's SPOCs who may.
-        recipients = ABOUT_ACTION.readers(action, _active([action.owner_id])) or ABOUT_ACTION.readers(
-            action, spoc_ids(action.owner_agency_id)
-        )
-        event_at = at_london(action.due_date, MIDNIGHT)
-        moments = {
-            ACTION_DUE_SOON: at_london(working_days_before(action.due_date, timing("action_due_soon_working_days", 2))),
-            ACTION_OVERDUE: at_london(next_working_day(action.due_date)),
-        }
-        reference = Case.objects.filter(pk=action.case_id).values_list("reference", flat=True).first() or ""
-        link = link_to("panels:case", action.case_id)
-        wanted = [
-            Due(kind, pk, at, event_at, link, reference) for kind, at in moments.items() for pk in sorted(recipients)
-        ]
-    sync_reminders(obj=action, kinds=ACTION_KINDS, wanted=wanted)
+    if action.status != ActionStatus.OPEN:
+        cancel_reminders(obj=action, kinds=ACTION_KINDS)
+        return
+    # The owner, when they may read the case; else the owning agency's SPOCs who may.
+    recipients = ABOUT_ACTION.readers(action, _active([action.owner_id])) or ABOUT_ACTION.readers(
+        action, spoc_ids(action.owner_agency_id)
+    )
+    reference = Case.objects.filter(pk=action.case_id).values_list("reference", flat=True).first() or ""
+    sync_moments(
+        obj=action,
+        kinds=ACTION_KINDS,
+        moments=due_date_moments(
+            action.due_date,
+            soon=ACTION_DUE_SOON,
+            overdue=ACTION_OVERDUE,
+            soon_working_days=timing("action_due_soon_working_days", 2),
+        ),
+        recipients=recipients,
+        event_at=at_london(action.due_date, MIDNIGHT),
+        link=link_to("panels:case", action.case_id),
+        reference=reference,
+    )
 
 
 def _action_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    due = dict(
-        Action.objects.filter(pk__in={r.object_id for r in reminders}, status=ActionStatus.OPEN).values_list(
-            "pk", "due_date"
-        )
-    )
-    return {r.pk for r in reminders if r.object_id in due and due[r.object_id] == _date_of(r.event_at)}
+    open_actions = Action.objects.filter(status=ActionStatus.OPEN)
+    return still_due_while(reminders, open_actions, "due_date", by_day=True)
 
 
-register_kind(
-    ReminderKind(
-        code=ACTION_DUE_SOON,
-        label="Panel action due soon",
-        description="An action you or your agency own is due within two working days.",
-        headline="A panel action for case {reference} is due on {when}",
-        still_due=_action_still_due,
-        may_tell=ABOUT_ACTION.may_tell,
-    )
-)
-register_kind(
-    ReminderKind(
-        code=ACTION_OVERDUE,
-        label="Panel action overdue",
-        description="An action you or your agency own has passed its due date.",
-        headline="A panel action for case {reference} was due on {when} and is overdue",
-        still_due=_action_still_due,
-        may_tell=ABOUT_ACTION.may_tell,
-    )
+register_kinds(
+    {
+        ACTION_DUE_SOON: Wording(
+            label="Panel action due soon",
+            description="An action you or your agency own is due within two working days.",
+            headline="A panel action for case {reference} is due on {when}",
+        ),
+        ACTION_OVERDUE: Wording(
+            label="Panel action overdue",
+            description="An action you or your agency own has passed its due date.",
+            headline="A panel action for case {reference} was due on {when} and is overdue",
+        ),
+    },
+    still_due=_action_still_due,
+    may_tell=ABOUT_ACTION.may_tell,
 )
 
 
@@ -240,14 +221,9 @@ def next_review_dates(case_ids: Iterable[int]) -> dict[int, dt.date]:
     return {case_id: day for case_id, day in rows if day is not None}
 
 
-def _review_referrals(review_ids: Collection[int]) -> dict[int, Referral]:
-    rows = PostExitReview.objects.filter(pk__in=list(review_ids)).select_related("case__referral")
-    return {r.pk: r.case.referral for r in rows}
-
-
 # A post-exit review's reminders are about its case (a case's own reminders are about its referral,
 # which shares the case's id: ``ABOUT_REFERRAL``).
-ABOUT_POST_EXIT_REVIEW = About(records_of=_review_referrals)
+ABOUT_POST_EXIT_REVIEW = About.through(PostExitReview, "case__referral")
 
 
 def sync_case(case_id: int) -> None:
@@ -256,24 +232,36 @@ def sync_case(case_id: int) -> None:
     case = Case.objects.select_related("panel").get(pk=case_id)
     people = ABOUT_REFERRAL.readers(case, {case.panel.chair_id, case.owner_id})
     review_date = next_review_dates([case.pk]).get(case.pk) if case.status in UNDER_REVIEW else None
-    wanted = []
     if review_date is not None and review_date > timezone.localdate():
         at = at_london(working_days_before(review_date, timing("case_review_working_days", 5)))
-        link = link_to("panels:case", case.pk)
-        wanted = [Due(CASE_REVIEW_DUE, pk, at, at_london(review_date, MIDNIGHT), link, case.reference) for pk in people]
-    sync_reminders(obj=case, kinds=[CASE_REVIEW_DUE], wanted=wanted)
+        _sync_review(case, CASE_REVIEW_DUE, case=case, at=at, due_on=review_date, people=people)
+    else:
+        cancel_reminders(obj=case, kinds=[CASE_REVIEW_DUE])
     for review in PostExitReview.objects.filter(case=case):
         sync_post_exit_review(review, case=case, people=people)
 
 
 def sync_post_exit_review(review: PostExitReview, *, case: Case, people: Sequence[int]) -> None:
-    wanted = []
     if review.completed_at is None and case.status in AWAITING_POST_EXIT:
         at = at_london(working_days_before(review.due_on, timing("post_exit_review_working_days", 10)))
-        link = link_to("panels:case", case.pk)
-        event_at = at_london(review.due_on, MIDNIGHT)
-        wanted = [Due(POST_EXIT_REVIEW_DUE, pk, at, event_at, link, case.reference) for pk in people]
-    sync_reminders(obj=review, kinds=[POST_EXIT_REVIEW_DUE], wanted=wanted)
+        _sync_review(review, POST_EXIT_REVIEW_DUE, case=case, at=at, due_on=review.due_on, people=people)
+    else:
+        cancel_reminders(obj=review, kinds=[POST_EXIT_REVIEW_DUE])
+
+
+def _sync_review(
+    obj: Case | PostExitReview, kind: str, *, case: Case, at: dt.datetime, due_on: dt.date, people: Sequence[int]
+) -> None:
+    """A review of ``case`` due on ``due_on``, reminded of at ``at`` to ``people`` (those who may read the case)."""
+    sync_moments(
+        obj=obj,
+        kinds=[kind],
+        moments={kind: at},
+        recipients=people,
+        event_at=at_london(due_on, MIDNIGHT),
+        link=link_to("panels:case", case.pk),
+        reference=case.reference,
+    )
 
 
 def _case_review_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
@@ -283,16 +271,12 @@ def _case_review_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> C
         )
     )
     dates = next_review_dates(ids)
-    return {r.pk for r in reminders if dates.get(r.object_id) == _date_of(r.event_at)}
+    return {r.pk for r in reminders if dates.get(r.object_id) == day_of(r.event_at)}
 
 
 def _post_exit_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    due = dict(
-        PostExitReview.objects.filter(
-            pk__in={r.object_id for r in reminders}, completed_at__isnull=True, case__status__in=AWAITING_POST_EXIT
-        ).values_list("pk", "due_on")
-    )
-    return {r.pk for r in reminders if r.object_id in due and due[r.object_id] == _date_of(r.event_at)}
+    awaiting = PostExitReview.objects.filter(completed_at__isnull=True, case__status__in=AWAITING_POST_EXIT)
+    return still_due_while(reminders, awaiting, "due_on", by_day=True)
 
 
 register_kind(
@@ -328,23 +312,13 @@ def sync_open_reminders() -> int:
     by_panel: dict[int, list[int]] = defaultdict(list)
     for pk, panel_id in upcoming.values_list("pk", "panel_id"):
         by_panel[panel_id].append(pk)
-    for ids in by_panel.values():
+    for ids in by_panel.values():  # a panel's meetings together: they share their recipients
         with transaction.atomic():
             meetings = list(Meeting.objects.select_for_update().select_related("panel").filter(pk__in=ids))
             sync_meetings(meetings)
             count += len(meetings)
     recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
-    actions = Action.objects.filter(status=ActionStatus.OPEN, due_date__gte=recent)
-    for pk in actions.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            action = Action.objects.select_for_update().filter(pk=pk).first()
-            if action is not None:
-                sync_action(action)
-                count += 1
-    cases = Case.objects.filter(status__in=(*UNDER_REVIEW, *AWAITING_POST_EXIT)).values_list("pk", flat=True)
-    for pk in cases.iterator():
-        with transaction.atomic():
-            if Case.objects.select_for_update().filter(pk=pk).exists():
-                sync_case(pk)
-                count += 1
+    count += resync_each(Action.objects.filter(status=ActionStatus.OPEN, due_date__gte=recent), sync_action)
+    cases = Case.objects.filter(status__in=(*UNDER_REVIEW, *AWAITING_POST_EXIT))
+    count += resync_each(cases, lambda case: sync_case(case.pk))
     return count

@@ -21,12 +21,21 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
 
 from core.models import Reminder
-from core.notifications import Due, ReminderKind, alert_now, register_kind, sync_reminders, timing
+from core.notifications import (
+    Due,
+    ReminderKind,
+    alert_now,
+    link_to,
+    register_kind,
+    still_due_while,
+    sync_reminders,
+    timing,
+)
 from partnership.models import User
 from sharing import policy
 from sharing.models import BreakGlass, Share, ShareableModel
@@ -50,6 +59,17 @@ class About:
     """
 
     records_of: RecordsOf
+
+    @classmethod
+    def through(cls, model: type[Model], path: str) -> About:
+        """About the record each ``model`` object leads to along ``path`` (``"case__referral"``), in one query."""
+        record_of = attrgetter(path.replace("__", "."))
+
+        def records_of(ids: Collection[int]) -> dict[int, ShareableModel]:
+            rows = model._default_manager.filter(pk__in=list(ids)).select_related(path)
+            return {row.pk: record_of(row) for row in rows}
+
+        return cls(records_of=records_of)
 
     def readers(self, obj: Model, candidates: Iterable[int]) -> list[int]:
         """Those of ``candidates`` who may read what ``obj`` is about (when queueing its reminders)."""
@@ -76,11 +96,9 @@ class About:
         }
 
 
-def _link(url_name: str, *args: object) -> str:
-    try:
-        return reverse(url_name, args=args)
-    except NoReverseMatch:
-        return ""
+def spoc_ids(agency_id: int) -> list[int]:
+    """The active SPOCs of an agency: whom its reminders go to when no one person is named."""
+    return list(User.objects.filter(policy.agency_spocs_q(agency_id), is_active=True).values_list("pk", flat=True))
 
 
 # --- break-glass ---------------------------------------------------------------------------------
@@ -113,7 +131,7 @@ def break_glass_used(opening: BreakGlass) -> None:
     told = {pk for pk, _ in _break_glass_audience({opening.pk: actor.agency_id}, roles_of)}
     # Auditors go to the opening in the audit screens; a SPOC is told (no link: the record is not
     # theirs to open), and follows it up in the agency.
-    audit_link = _link("admin:sharing_breakglass_change", opening.pk)
+    audit_link = link_to("admin:sharing_breakglass_change", opening.pk)
     links = {pk: audit_link if policy.is_auditor(roles_of[pk]) else "" for pk in sorted(told)}
     alert_now(obj=opening, kind=BREAK_GLASS, links=links)
 
@@ -172,21 +190,14 @@ def sync_share(share: Share, record: ShareableModel | None = None) -> None:
         made = share.created_at or share.expires_at
         if at > made and ABOUT_SHARE.readers(share, [share.granted_by_id]):
             reference = str(getattr(record, "reference", "") or "") if record is not None else ""
-            link = _link(f"{share.content_type.app_label}:detail", share.object_id)
+            link = link_to(f"{share.content_type.app_label}:detail", share.object_id)
             wanted = [Due(SHARE_EXPIRING, share.granted_by_id, at, share.expires_at, link, reference[:32])]
     sync_reminders(obj=share, kinds=[SHARE_EXPIRING], wanted=wanted)
 
 
 def _share_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    expiry = dict(
-        Share.objects.filter(
-            pk__in={r.object_id for r in reminders},
-            revoked_at__isnull=True,
-            lapsed_at__isnull=True,
-            expires_at__gt=now,
-        ).values_list("pk", "expires_at")
-    )
-    return {r.pk for r in reminders if r.object_id in expiry and expiry[r.object_id] == r.event_at}
+    running = Share.objects.filter(revoked_at__isnull=True, lapsed_at__isnull=True, expires_at__gt=now)
+    return still_due_while(reminders, running, "expires_at")
 
 
 register_kind(

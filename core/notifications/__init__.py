@@ -3,9 +3,11 @@ reminder outbox, the sweep that sends it, and email preferences.
 
 Nothing domain-specific lives here. Each app says "who gets which reminder
 when" in its own ``reminders.py``: it registers its kinds with
-:func:`register_kind` (with a check that the thing is still due) and, inside the
-transaction of each event, calls :func:`sync_reminders` with the reminders its
-objects should now have. The sweep (:func:`send_due_reminders`, run by Celery
+:func:`register_kind` or, for kinds about the same event, :func:`register_kinds`
+(with a check that the thing is still due, often :func:`still_due_while`) and,
+inside the transaction of each event, calls :func:`sync_moments` (or
+:func:`sync_reminders`) with the reminders its objects should now have;
+:func:`resync_each` re-states them nightly. The sweep (:func:`send_due_reminders`, run by Celery
 beat every minute and by ``manage.py send_due_reminders``) sends what is due.
 
 No personal data ever leaves through here: a reminder's text is built from its
@@ -32,12 +34,25 @@ from core.notifications.kinds import (
     MayTell,
     ReminderKind,
     StillDue,
+    Wording,
+    day_of,
     mandatory_kinds,
     register_kind,
+    register_kinds,
     reminder_kinds,
+    still_due_while,
     timing,
 )
-from core.notifications.outbox import Due, SyncResult, alert_now, cancel_reminders, sync_reminders
+from core.notifications.outbox import (
+    Due,
+    SyncResult,
+    alert_now,
+    cancel_reminders,
+    link_to,
+    resync_each,
+    sync_moments,
+    sync_reminders,
+)
 from core.notifications.preferences import email_preferences, set_email_preferences
 from core.notifications.sweep import (
     DEFAULT_BATCH_SIZE,
@@ -65,12 +80,15 @@ __all__ = [
     "StillDue",
     "SweepReport",
     "SyncResult",
+    "Wording",
     "alert_now",
     "at_london",
     "build_email",
     "cancel_reminders",
+    "day_of",
     "due_reminders",
     "email_preferences",
+    "link_to",
     "london_date",
     "mandatory_kinds",
     "mark_all_read",
@@ -78,9 +96,13 @@ __all__ = [
     "next_working_day",
     "notify",
     "register_kind",
+    "register_kinds",
     "reminder_kinds",
+    "resync_each",
     "send_due_reminders",
     "set_email_preferences",
+    "still_due_while",
+    "sync_moments",
     "sync_reminders",
     "timing",
     "unread_count",

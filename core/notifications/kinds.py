@@ -6,14 +6,16 @@ Each app declares its kinds in its own ``reminders.py`` with :func:`register_kin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.module_loading import autodiscover_modules
 
 from core.models import Reminder
-from core.working_days import format_moment
+from core.working_days import format_moment, london_date
 
 StillDue = Callable[[Sequence[Reminder], dt.datetime], Collection[int]]
 MayTell = Callable[[Sequence[Reminder]], Collection[int]]
@@ -59,6 +61,51 @@ def register_kind(kind: ReminderKind) -> ReminderKind:
     """Add ``kind`` to the registry (a later registration of the same code replaces it)."""
     _KINDS[kind.code] = kind
     return kind
+
+
+class Wording(NamedTuple):
+    """What a kind is called and is for (the preferences page), and the headline of each of its reminders."""
+
+    label: str
+    description: str
+    headline: str
+
+
+def register_kinds(
+    wordings: Mapping[str, Wording], *, still_due: StillDue, may_tell: MayTell, show_time: bool = False
+) -> None:
+    """Register a kind for each code of ``wordings``: kinds about the same event, checked the same two ways."""
+    for code, wording in wordings.items():
+        register_kind(
+            ReminderKind(
+                code=code,
+                label=wording.label,
+                description=wording.description,
+                headline=wording.headline,
+                still_due=still_due,
+                may_tell=may_tell,
+                show_time=show_time,
+            )
+        )
+
+
+def day_of(moment: dt.datetime | None) -> dt.date | None:
+    """The London date of ``moment`` (None for none)."""
+    return london_date(moment) if moment else None
+
+
+def still_due_while(
+    reminders: Sequence[Reminder], current: QuerySet[Any], field: str, *, by_day: bool = False
+) -> set[int]:
+    """The ids of ``reminders`` whose object is still among ``current`` with its ``field`` still the event the
+    reminder was written for: its ``event_at``, or with ``by_day`` (a date field) that moment's London date.
+    One query."""
+    events = dict(current.filter(pk__in={r.object_id for r in reminders}).values_list("pk", field))
+    return {
+        r.pk
+        for r in reminders
+        if r.object_id in events and events[r.object_id] == (day_of(r.event_at) if by_day else r.event_at)
+    }
 
 
 def reminder_kinds() -> dict[str, ReminderKind]:

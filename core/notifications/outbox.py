@@ -7,16 +7,19 @@ reminder exists exactly when the event that wants it committed; the sweep
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core.models import Notification, Reminder, ReminderStatus
 from core.notifications.kinds import reminder_kinds
 
+M = TypeVar("M", bound=models.Model)
 Key = tuple[str, int, dt.datetime]
 # (pk, kind, recipient id, due at, status) of a reminder already written.
 Existing = tuple[int, str, int, dt.datetime, str]
@@ -130,9 +133,50 @@ def sync_reminders(*, obj: models.Model, kinds: Iterable[str], wanted: Iterable[
     return result
 
 
+def sync_moments(
+    *,
+    obj: models.Model,
+    kinds: Iterable[str],
+    moments: Mapping[str, dt.datetime],
+    recipients: Collection[int],
+    event_at: dt.datetime | None,
+    link: str = "",
+    reference: str = "",
+) -> SyncResult:
+    """Make ``obj``'s reminders of ``kinds`` one for each of ``recipients`` at each kind's moment in ``moments``
+    (a kind missing from ``moments`` has none), all about the same event, link and reference."""
+    wanted = [Due(kind, pk, at, event_at, link, reference) for kind, at in moments.items() for pk in recipients]
+    return sync_reminders(obj=obj, kinds=kinds, wanted=wanted)
+
+
 def cancel_reminders(*, obj: models.Model, kinds: Iterable[str]) -> int:
     """Cancel every pending reminder of ``kinds`` for ``obj``; how many were cancelled."""
     return sync_reminders(obj=obj, kinds=kinds, wanted=[]).cancelled
+
+
+def resync_each(
+    pending: models.QuerySet[M], sync: Callable[[M], object], *, lock: models.QuerySet[M] | None = None
+) -> int:
+    """Re-state the reminders of every record of ``pending`` with ``sync`` (the nightly safety net), each record
+    locked in its own transaction as its services lock it (``select_for_update`` on ``lock``, by default
+    ``pending``'s model); one gone in between is skipped. How many were re-stated."""
+    lockable = lock if lock is not None else pending.model._default_manager.all()
+    count = 0
+    for pk in pending.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            record = lockable.select_for_update().filter(pk=pk).first()
+            if record is not None:
+                sync(record)
+                count += 1
+    return count
+
+
+def link_to(url_name: str, *args: object) -> str:
+    """The path a reminder links to (empty when the page does not exist)."""
+    try:
+        return reverse(url_name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def alert_now(*, obj: models.Model, kind: str, links: Mapping[int, str], reference: str = "") -> list[Reminder]:
