@@ -10,6 +10,7 @@ lower ``seq`` is neither skipped nor chained out of order. Beat runs it every fe
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
@@ -46,17 +47,21 @@ def _seal_batch(batch: int, max_wait: float) -> int:
         raise
 
 
-def seal_pending(*, batch: int = SEAL_BATCH, max_wait: float = MAX_WAIT_SECONDS) -> Sealed:
-    """Chain every committed unsealed event, ``batch`` at a time (each batch commits on its own).
+def seal_pending(
+    *, batch: int = SEAL_BATCH, max_wait: float = MAX_WAIT_SECONDS, max_seconds: float | None = None
+) -> Sealed:
+    """Chain every committed unsealed event, ``batch`` at a time (each batch commits on its own), or
+    stop after the batch that goes past ``max_seconds`` (the next run goes on from there).
 
     Needs READ COMMITTED. Inside a transaction that wrote events itself, those are sealed with it
     (its own locks are not waited for). Raises ``SealRefused`` for an unsealed event below the head.
     """
     sealed = 0
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     while True:
         count = _seal_batch(batch, max_wait)
         if count < 0:
             return Sealed(sealed, waiting=True)
         sealed += count
-        if count < batch:
+        if count < batch or (deadline is not None and time.monotonic() > deadline):
             return Sealed(sealed, waiting=False)

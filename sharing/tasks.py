@@ -14,6 +14,8 @@ TIDY_EXPIRED_SHARES = "sharing.tasks.tidy_expired_shares"
 SEAL_AUDIT_CHECKPOINT = "sharing.tasks.seal_audit_checkpoint"
 SEAL_AUDIT_TRAIL = "sharing.tasks.seal_audit_trail"
 
+SEAL_BUDGET_SECONDS = 20.0  # a run stops chaining after this; the next one (3 s later) goes on
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,7 +50,7 @@ def seal_audit_trail() -> int:
     logged as critical (nothing more is chained until it has been looked into). Returns events chained.
     """
     try:
-        return sealer.seal_pending().events
+        return sealer.seal_pending(max_seconds=SEAL_BUDGET_SECONDS).events
     except sealer.SealRefused:
         logger.critical("The audit trail was not chained: an unsealed event sits below its head", exc_info=True)
         raise

@@ -94,6 +94,13 @@ def test_the_sealer_chains_in_batches() -> None:
     assert _command("verify_audit_chain", "--full")[0] == 0
 
 
+def test_a_run_past_its_time_budget_leaves_the_rest_to_the_next() -> None:
+    _append(5)
+    assert seal_pending(batch=2, max_seconds=0).events == 2
+    assert AuditEvent.objects.filter(hash="").count() == 3
+    assert seal_pending(batch=2).events == 3
+
+
 def test_an_unsealed_event_below_the_head_is_refused_by_the_sealer_and_reported_by_the_verifier(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
