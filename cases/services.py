@@ -35,6 +35,7 @@ from referrals import permissions as referral_permissions
 from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
 from referrals.services import (
     add_entry,
+    add_note,
     check_upload,
     locked_referral,
     next_reference,
@@ -403,21 +404,15 @@ def add_case_note(
     permissions.require(actor, Capability.ADD_CASE_NOTE, referral)
     if referral.is_draft:
         raise InvalidTransition("Notes can only be added to submitted referrals.")
-    if not text.strip():
-        raise ValidationError({"text": ["Enter the note"]})
-    rank = validate_classification(actor, classification)
-    entry = add_entry(
+    return add_note(
         actor=actor,
         referral=referral,
         entry_type=EntryType.CASE_NOTE,
         title="Case note",
-        body=text.strip(),
-        classification=rank,
+        text=text,
+        classification=classification,
         originator_only=originator_only,
     )
-    touch_referral(referral)
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
-    return entry
 
 
 @transaction.atomic

@@ -508,9 +508,7 @@ def record_assessment(request: SignedInRequest, case_id: int) -> HttpResponseBas
             f"Version {assessment.version} of the assessment has been recorded.",
             case_url(case.pk, "assessment"),
         ),
-        render=lambda status: render(
-            request, "panels/case_assessment.html", {"case": case, "record": record, "form": form}, status=status
-        ),
+        render=form_page(request, "panels/case_assessment.html", {"case": case, "record": record, "form": form}),
     )
 
 

@@ -381,6 +381,35 @@ def add_entry(
     return entry
 
 
+def add_note(
+    *,
+    actor: User,
+    referral: Referral,
+    entry_type: str,
+    title: str,
+    text: str,
+    classification: int,
+    originator_only: bool,
+) -> ChronologyEntry:
+    """A note someone writes on the chronology, once the caller has locked the referral and asked the
+    policy: it needs text and a classification within the author's clearance, and is audited."""
+    if not text.strip():
+        raise ValidationError({"text": ["Enter the note"]})
+    rank = validate_classification(actor, classification)
+    entry = add_entry(
+        actor=actor,
+        referral=referral,
+        entry_type=entry_type,
+        title=title,
+        body=text.strip(),
+        classification=rank,
+        originator_only=originator_only,
+    )
+    touch_referral(referral)
+    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
+    return entry
+
+
 def touch_referral(referral: Referral) -> None:
     """Move the referral to the top of everyone's lists."""
     referral.change_seq = sharing.next_change_seq()
@@ -414,21 +443,15 @@ def record_screening_note(
     """A screening note, or a deconfliction check (by default originator-only)."""
     referral = locked_referral(referral_id)
     _require_screener(actor, referral)
-    if not text.strip():
-        raise ValidationError({"text": ["Enter the note"]})
-    rank = validate_classification(actor, classification)
-    entry = add_entry(
+    return add_note(
         actor=actor,
         referral=referral,
         entry_type=EntryType.DECONFLICTION if deconfliction else EntryType.SCREENING_NOTE,
         title="Deconfliction" if deconfliction else "Screening note",
-        body=text.strip(),
-        classification=rank,
+        text=text,
+        classification=classification,
         originator_only=deconfliction if originator_only is None else originator_only,
     )
-    touch_referral(referral)
-    record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"referral": referral.pk})
-    return entry
 
 
 @transaction.atomic
