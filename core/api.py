@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -87,6 +88,36 @@ def cursor_page_response(
     )
 
 
+def list_page(
+    request: Request,
+    page_for: Callable[..., Page[Any]],
+    serializer: type[serializers.BaseSerializer[Any]],
+    *filters: str,
+) -> Response:
+    """``GET`` of a cursor-paginated list: the page ``page_for`` (a selector that shows the viewer only what
+    they may see) returns for the caller's ``cursor``, ``page_size`` and ``filters`` query parameters."""
+    params = request.query_params
+    page = page_for(
+        viewer=request.user,
+        cursor=params.get("cursor"),
+        page_size=params.get("page_size"),
+        **{name: params.get(name) for name in filters},
+    )
+    return cursor_page_response(request, page, serializer)
+
+
+def validated(serializer: type[serializers.BaseSerializer[Any]], request: Request) -> Any:
+    """The request body checked by ``serializer``: its validated data (a 400 with field messages otherwise)."""
+    incoming = serializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def created(serializer: type[serializers.BaseSerializer[Any]], record: Any) -> Response:
+    """A 201 with the new ``record``."""
+    return Response(serializer(record).data, status=status.HTTP_201_CREATED)
+
+
 class SchemaAccess(permissions.BasePermission):
     """The OpenAPI schema and its reference page: public where ``CONVENE_API_SCHEMA_PUBLIC`` (local, test),
     otherwise (production) only for a signed-in user or a token holder."""
@@ -142,3 +173,10 @@ def with_etag(response: Response, version: int) -> Response:
     """The record's version as its ETag, for the next update's ``If-Match``."""
     response["ETag"] = f'"{version}"'
     return response
+
+
+def versioned(
+    serializer: type[serializers.BaseSerializer[Any]], record: Any, status_code: int = status.HTTP_200_OK
+) -> Response:
+    """``record`` with its version as the ETag (what an update of it must send as ``If-Match``)."""
+    return with_etag(Response(serializer(record).data, status=status_code), record.version)

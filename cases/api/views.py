@@ -24,11 +24,12 @@ from cases.api.serializers import (
 from core.api import (
     CURSOR_PARAMS,
     PRECONDITION_RESPONSES,
-    cursor_page_response,
     cursor_page_schema,
     if_match_parameter,
+    list_page,
     required_version,
-    with_etag,
+    validated,
+    versioned,
 )
 from core.errors import ValidationError
 from partnership.api.authentication import AuthenticatedRequest
@@ -45,12 +46,7 @@ class CaseListView(APIView):
         summary="Cases the caller may see, newest change first",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        page = selectors.case_page_visible_to(
-            viewer=request.user,
-            cursor=request.query_params.get("cursor"),
-            page_size=request.query_params.get("page_size"),
-        )
-        return cursor_page_response(request, page, CaseSerializer)
+        return list_page(request, selectors.case_page_visible_to, CaseSerializer)
 
 
 class CaseDetailView(APIView):
@@ -60,7 +56,7 @@ class CaseDetailView(APIView):
     )
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id)
-        return with_etag(Response(CaseSerializer(case).data), case.version)
+        return versioned(CaseSerializer, case)
 
 
 class CaseTransitionView(APIView):
@@ -72,17 +68,15 @@ class CaseTransitionView(APIView):
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        incoming = CaseTransitionSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        data = validated(CaseTransitionSerializer, request)
         services.transition_case(
             actor=request.user,
             case_id=case_id,
-            to_status=incoming.validated_data["status"],
-            reason=incoming.validated_data["reason"],
+            to_status=data["status"],
+            reason=data["reason"],
             expected_version=required_version(request, "case"),
         )
-        case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        return with_etag(Response(CaseSerializer(case).data), case.version)
+        return versioned(CaseSerializer, selectors.access_case(viewer=request.user, case_id=case_id, audit=False))
 
 
 class ChronologyView(APIView):
@@ -114,9 +108,7 @@ class ScreeningDecisionView(APIView):
     )
     def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
-        incoming = ScreeningDecisionSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data: dict[str, Any] = incoming.validated_data
+        data: dict[str, Any] = validated(ScreeningDecisionSerializer, request)
         panel = Panel.objects.filter(pk=data["panel"]).first() if data.get("panel") else None
         if data.get("panel") and panel is None:
             raise ValidationError({"panel": ["There is no panel with that id."]})
@@ -134,7 +126,7 @@ class ScreeningDecisionView(APIView):
             expected_version=required_version(request, "referral"),
         )
         referral = referral_selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
-        return with_etag(Response(ReferralSerializer(referral).data), referral.version)
+        return versioned(ReferralSerializer, referral)
 
 
 class CaseInformationRequestsView(APIView):
@@ -152,16 +144,15 @@ class CaseInformationRequestsView(APIView):
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        incoming = InformationRequestCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        created = services.request_information(
+        data = validated(InformationRequestCreateSerializer, request)
+        requests = services.request_information(
             actor=request.user,
             case_id=case_id,
-            agency_ids=incoming.validated_data["agencies"],
-            question=incoming.validated_data["question"],
-            due_date=incoming.validated_data.get("due_date"),
+            agency_ids=data["agencies"],
+            question=data["question"],
+            due_date=data.get("due_date"),
         )
-        return Response(InformationRequestSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(InformationRequestSerializer(requests, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class AgencyInformationRequestsView(APIView):
@@ -182,14 +173,13 @@ class ContributionView(APIView):
         summary="Return a contribution to an information request (the agency's SPOC or assignee)",
     )
     def post(self, request: AuthenticatedRequest, request_id: int) -> Response:
-        incoming = ContributionCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        data = validated(ContributionCreateSerializer, request)
         entry = services.return_contribution(
             actor=request.user,
             request_id=request_id,
-            text=incoming.validated_data["text"],
-            classification=incoming.validated_data["classification"],
-            releasable_summary=incoming.validated_data["releasable_summary"],
+            text=data["text"],
+            classification=data["classification"],
+            releasable_summary=data["releasable_summary"],
             documents=request.FILES.getlist("documents") if hasattr(request, "FILES") else None,
         )
         return Response({"entry": entry.pk}, status=status.HTTP_201_CREATED)

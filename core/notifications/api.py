@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.api import CURSOR_PARAMS, cursor_page_schema, list_page
 from core.models import Notification
 from core.notifications.inbox import notification_page_for
 
@@ -39,12 +39,7 @@ class NotificationListView(APIView):
         summary="The caller's in-app notifications, newest first",
     )
     def get(self, request: Request) -> Response:
-        page = notification_page_for(
-            viewer=request.user,
-            cursor=request.query_params.get("cursor"),
-            page_size=request.query_params.get("page_size"),
-        )
-        return cursor_page_response(request, page, NotificationSerializer)
+        return list_page(request, notification_page_for, NotificationSerializer)
 
 
 urlpatterns = [

@@ -24,6 +24,16 @@ from partnership.api.serializers import AgencyRefSerializer
 from partnership.models import Panel, User
 
 
+def _active_user_named(username: str) -> User | None:
+    """The active user ``username`` names; None for a blank one (a field that names nobody)."""
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise serializers.ValidationError("There is no active user with that username.")
+    return user
+
+
 class PersonRefSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
 
@@ -164,12 +174,7 @@ class AttendanceCreateSerializer(serializers.Serializer):
 
     def validate_attendee(self, value: str) -> User | None:
         """The attendee's username, as the active user it names (blank: nobody named)."""
-        if not value:
-            return None
-        attendee = User.objects.filter(username=value, is_active=True).first()
-        if attendee is None:
-            raise serializers.ValidationError("There is no active user with that username.")
-        return attendee
+        return _active_user_named(value)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -218,12 +223,7 @@ class ActionCreateSerializer(serializers.Serializer):
 
     def validate_owner(self, value: str) -> User | None:
         """The owner's username, as the active user it names (blank: no named owner)."""
-        if not value:
-            return None
-        owner = User.objects.filter(username=value, is_active=True).first()
-        if owner is None:
-            raise serializers.ValidationError("There is no active user with that username.")
-        return owner
+        return _active_user_named(value)
 
 
 class InterventionSerializer(serializers.ModelSerializer):

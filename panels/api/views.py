@@ -6,11 +6,11 @@ bad input is a 400 with field messages; a move the meeting's state refuses is a 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
+from core.api import created, validated
 from panels import selectors, services
 from panels.api.serializers import (
     ActionCreateSerializer,
@@ -32,13 +32,21 @@ from panels.api.serializers import (
     ReasonSerializer,
     SupportPlanSerializer,
 )
-from panels.models import ConsentPurpose, ConsentStatus
+from panels.models import ConsentPurpose, ConsentStatus, Meeting
 from panels.permissions import PanelCapability, require
 from partnership.api.authentication import AuthenticatedRequest
 
 
-def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
+def _meeting(request: AuthenticatedRequest, meeting_id: int, may: PanelCapability | None = None) -> Meeting:
+    """The meeting (404 when the caller may not open it); 403 when they may open it but not do ``may``."""
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    if may is not None:
+        require(request.user, may, meeting.panel)
+    return meeting
+
+
+def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
+    meeting = _meeting(request, meeting_id)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
     return {"meeting": meeting.pk, "items": record.items, "withheld": record.agenda.withheld}
 
@@ -65,10 +73,9 @@ class PanelMeetingsView(APIView):
     def post(self, request: AuthenticatedRequest, panel_id: int) -> Response:
         panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
         require(request.user, PanelCapability.MANAGE_MEETING, panel)
-        incoming = MeetingCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        meeting = services.add_meeting(actor=request.user, panel=panel, **incoming.validated_data)
-        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+        data = validated(MeetingCreateSerializer, request)
+        meeting = services.add_meeting(actor=request.user, panel=panel, **data)
+        return created(MeetingSerializer, meeting)
 
 
 class MeetingDetailView(APIView):
@@ -84,7 +91,7 @@ class MeetingDetailView(APIView):
         summary="One meeting: when, where, state, attendance and quorum",
     )
     def get(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        meeting = _meeting(request, meeting_id)
         record = selectors.meeting_record(viewer=request.user, meeting=meeting)
         attendance = [
             {
@@ -118,16 +125,13 @@ class MeetingAgendaView(APIView):
         summary="The chair adds a case they may read to the agenda, saying why; 409 when the meeting is closed",
     )
     def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-        require(request.user, PanelCapability.ADD_TO_AGENDA, meeting.panel)
-        incoming = AgendaAddSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
+        meeting = _meeting(request, meeting_id, may=PanelCapability.ADD_TO_AGENDA)
+        data = validated(AgendaAddSerializer, request)
         item = services.add_to_agenda(
             actor=request.user, meeting_id=meeting.pk, case_id=data["case"], reason=data["reason"]
         )
         entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item.pk)
-        return Response(AgendaItemSerializer(entry).data, status=status.HTTP_201_CREATED)
+        return created(AgendaItemSerializer, entry)
 
 
 class MeetingStartView(APIView):
@@ -138,7 +142,7 @@ class MeetingStartView(APIView):
         summary="The chair starts the meeting; 409 before its day (London), or when it is cancelled or closed",
     )
     def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        meeting = _meeting(request, meeting_id)
         meeting = services.start_meeting(actor=request.user, meeting_id=meeting.pk)
         return Response(MeetingSerializer(meeting).data)
 
@@ -151,11 +155,8 @@ class MeetingAttendanceView(APIView):
         summary="The chair records whether an agency attended, and who for it; 409 when the minutes are signed",
     )
     def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-        require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
-        incoming = AttendanceCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
+        meeting = _meeting(request, meeting_id, may=PanelCapability.RECORD_ATTENDANCE)
+        data = validated(AttendanceCreateSerializer, request)
         row = services.record_attendance(
             actor=request.user,
             meeting_id=meeting.pk,
@@ -174,13 +175,9 @@ class QuorumOverrideView(APIView):
         summary="The chair lets a meeting that is not quorate decide, saying why; 409 when it is quorate or closed",
     )
     def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-        require(request.user, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
-        incoming = ReasonSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        meeting = services.override_quorum(
-            actor=request.user, meeting_id=meeting.pk, reason=incoming.validated_data["reason"]
-        )
+        meeting = _meeting(request, meeting_id, may=PanelCapability.OVERRIDE_QUORUM)
+        data = validated(ReasonSerializer, request)
+        meeting = services.override_quorum(actor=request.user, meeting_id=meeting.pk, reason=data["reason"])
         return Response(QuorumSerializer(services.quorum(meeting)).data)
 
 
@@ -191,7 +188,7 @@ class BuildAgendaView(APIView):
         summary="Add every due case to the agenda (the chair); 409 when the minutes are signed",
     )
     def post(self, request: AuthenticatedRequest, meeting_id: int) -> Response:
-        meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+        meeting = _meeting(request, meeting_id)
         services.build_agenda(actor=request.user, meeting_id=meeting.pk)
         return Response(AgendaSerializer(_agenda(request, meeting.pk)).data)
 
@@ -207,10 +204,9 @@ class AgendaItemDecisionView(APIView):
     )
     def post(self, request: AuthenticatedRequest, item_id: int) -> Response:
         item = selectors.access_agenda_item(viewer=request.user, item_id=item_id)
-        incoming = DecisionCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        discussion = services.record_decision(actor=request.user, item_id=item.pk, **incoming.validated_data)
-        return Response(DecisionSerializer(discussion).data, status=status.HTTP_201_CREATED)
+        data = validated(DecisionCreateSerializer, request)
+        discussion = services.record_decision(actor=request.user, item_id=item.pk, **data)
+        return created(DecisionSerializer, discussion)
 
 
 class CaseActionsView(APIView):
@@ -226,9 +222,7 @@ class CaseActionsView(APIView):
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        incoming = ActionCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
+        data = validated(ActionCreateSerializer, request)
         action = services.add_action(
             actor=request.user,
             case_id=case.pk,
@@ -239,7 +233,7 @@ class CaseActionsView(APIView):
             meeting_id=data["meeting"],
         )
         action = selectors.access_action(viewer=request.user, action_id=action.pk)
-        return Response(ActionSerializer(action).data, status=status.HTTP_201_CREATED)
+        return created(ActionSerializer, action)
 
 
 class CompleteActionView(APIView):
@@ -279,7 +273,6 @@ class CaseConsentView(APIView):
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-        incoming = ConsentCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        record = services.record_consent(actor=request.user, case_id=case.pk, **incoming.validated_data)
-        return Response(ConsentSerializer(record).data, status=status.HTTP_201_CREATED)
+        data = validated(ConsentCreateSerializer, request)
+        record = services.record_consent(actor=request.user, case_id=case.pk, **data)
+        return created(ConsentSerializer, record)

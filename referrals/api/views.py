@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema, with_etag
+from core.api import CURSOR_PARAMS, created, cursor_page_schema, list_page, validated, versioned
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Agency
 from referrals import selectors, services
@@ -33,19 +33,11 @@ class ReferralListView(APIView):
         summary="Referrals the caller may see, newest change first",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        page = selectors.referral_page_visible_to(
-            viewer=request.user,
-            cursor=request.query_params.get("cursor"),
-            page_size=request.query_params.get("page_size"),
-            status=request.query_params.get("status"),
-        )
-        return cursor_page_response(request, page, ReferralSerializer)
+        return list_page(request, selectors.referral_page_visible_to, ReferralSerializer, "status")
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}, summary="Submit a referral")
     def post(self, request: AuthenticatedRequest) -> Response:
-        incoming = ReferralCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = dict(validated(ReferralCreateSerializer, request))
         referral = services.create_referral(
             actor=request.user,
             subject=data.pop("subject"),
@@ -54,7 +46,7 @@ class ReferralListView(APIView):
             **data,
         )
         referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
-        return with_etag(Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED), referral.version)
+        return versioned(ReferralSerializer, referral, status.HTTP_201_CREATED)
 
 
 class ReferralDetailView(APIView):
@@ -64,26 +56,25 @@ class ReferralDetailView(APIView):
     )
     def get(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
-        return with_etag(Response(ReferralSerializer(referral).data), referral.version)
+        return versioned(ReferralSerializer, referral)
 
 
 class ReferralShareListView(APIView):
     @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share with an agency")
     def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
-        incoming = ShareCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        agency = Agency.objects.filter(pk=incoming.validated_data["agency"]).first()
+        data = validated(ShareCreateSerializer, request)
+        agency = Agency.objects.filter(pk=data["agency"]).first()
         if agency is None:
             raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
         share = services.share_referral(
             actor=request.user,
             referral_id=referral.pk,
             agency=agency,
-            reason=incoming.validated_data["reason"],
-            expires_at=incoming.validated_data.get("expires_at"),
+            reason=data["reason"],
+            expires_at=data.get("expires_at"),
         )
-        return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+        return created(ShareSerializer, share)
 
 
 class ReferralShareDetailView(APIView):
