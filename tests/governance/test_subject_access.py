@@ -15,6 +15,7 @@ from django.db.models import Model, Q
 from django.test import Client
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.models import Case
 from core.models import AuditEvent, AuditVerb
 from governance.subject_access import NOT_ABOUT_THE_PERSON, covered_models
@@ -28,6 +29,7 @@ from tests.partnership.factories import AuditorUserFactory, clearance
 pytestmark = pytest.mark.django_db
 
 START = "/governance/subject-access/"
+BUNDLE_QUERIES = 32
 
 
 def urls(reference: str) -> list[str]:
@@ -225,3 +227,21 @@ def test_anonymous_visitors_are_sent_to_sign_in(tw: TrailWorld) -> None:
         response = Client().get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/account/sign-in/")
+
+
+def test_the_bundle_costs_the_same_whatever_the_number_of_items(
+    tw: TrailWorld, signed_in: Any, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(tw.auditor)
+    url = f"{START}{tw.case.reference}/bundle.json"
+    client.get(url)
+    # The session, the user and their device; the highest clearance; the referral; one query a
+    # section (22); the people, agencies and clearance names; the access log; the audit of the export.
+    with django_assert_num_queries(BUNDLE_QUERIES):
+        before = len(json.loads(client.get(url).content)["items"])
+    for n in range(3):
+        case_services.add_case_note(
+            actor=tw.w.chair, referral_id=tw.referral.pk, text=f"A note about progress, number {n}", classification=1
+        )
+    with django_assert_num_queries(BUNDLE_QUERIES):
+        assert len(json.loads(client.get(url).content)["items"]) == before + 3
