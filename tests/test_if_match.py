@@ -13,9 +13,9 @@ from django.test import Client
 from cases.models import Case, CaseStatus
 from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
-from tests.cases.factories import World
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.world import Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ SCREEN_TO_NFA = {"decision": "no_further_action", "rationale": "Below the thresh
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
+def world() -> Partnership:
+    return Partnership()
 
 
 def _post(client: Client, url: str, data: dict[str, Any], user: Any, **headers: str) -> Any:
@@ -40,7 +40,7 @@ def _etag(client: Client, url: str, user: Any) -> str:
 # --- Case transitions ----------------------------------------------------------------------------------
 
 
-def test_a_transition_without_if_match_is_428_and_changes_nothing(client: Client, world: World) -> None:
+def test_a_transition_without_if_match_is_428_and_changes_nothing(client: Client, world: Partnership) -> None:
     case = world.case()
     response = _post(
         client, f"/api/v1/cases/{case.pk}/transitions/", {"status": "discussed", "reason": "Panel"}, world.chair
@@ -53,7 +53,7 @@ def test_a_transition_without_if_match_is_428_and_changes_nothing(client: Client
 
 
 @pytest.mark.parametrize("header", ["", "  ", "*"])
-def test_an_empty_or_wildcard_if_match_is_428(client: Client, world: World, header: str) -> None:
+def test_an_empty_or_wildcard_if_match_is_428(client: Client, world: Partnership, header: str) -> None:
     case = world.case()
     url = f"/api/v1/cases/{case.pk}/transitions/"
     response = _post(client, url, {"status": "discussed", "reason": "Panel"}, world.chair, HTTP_IF_MATCH=header)
@@ -61,7 +61,7 @@ def test_an_empty_or_wildcard_if_match_is_428(client: Client, world: World, head
     assert Case.objects.get(pk=case.pk).version == case.version
 
 
-def test_an_if_match_that_is_not_a_version_is_400(client: Client, world: World) -> None:
+def test_an_if_match_that_is_not_a_version_is_400(client: Client, world: Partnership) -> None:
     case = world.case()
     url = f"/api/v1/cases/{case.pk}/transitions/"
     response = _post(client, url, {"status": "discussed", "reason": "Panel"}, world.chair, HTTP_IF_MATCH='"abc"')
@@ -69,7 +69,7 @@ def test_an_if_match_that_is_not_a_version_is_400(client: Client, world: World) 
     assert "If-Match" in response.json()
 
 
-def test_a_transition_with_the_current_etag_applies_and_a_stale_one_is_412(client: Client, world: World) -> None:
+def test_a_transition_with_the_current_etag_applies_and_a_stale_one_is_412(client: Client, world: Partnership) -> None:
     case = world.case()
     url = f"/api/v1/cases/{case.pk}/transitions/"
     etag = _etag(client, f"/api/v1/cases/{case.pk}/", world.chair)
@@ -86,7 +86,7 @@ def test_a_transition_with_the_current_etag_applies_and_a_stale_one_is_412(clien
     assert weak.status_code == 200, weak.content
 
 
-def test_someone_who_may_not_see_the_case_gets_404_not_428(client: Client, world: World) -> None:
+def test_someone_who_may_not_see_the_case_gets_404_not_428(client: Client, world: Partnership) -> None:
     case = world.case()
     outsider = UserFactory(agency=AgencyFactory(name="Housing"), clearance=clearance(3), roles=[Role.PANEL_CHAIR])
     response = _post(client, f"/api/v1/cases/{case.pk}/transitions/", {"status": "discussed", "reason": "x"}, outsider)
@@ -97,7 +97,7 @@ def test_someone_who_may_not_see_the_case_gets_404_not_428(client: Client, world
 # --- The screening decision ----------------------------------------------------------------------------
 
 
-def test_a_screening_decision_without_if_match_is_428_and_changes_nothing(client: Client, world: World) -> None:
+def test_a_screening_decision_without_if_match_is_428_and_changes_nothing(client: Client, world: Partnership) -> None:
     referral = world.referral()
     response = _post(client, f"/api/v1/referrals/{referral.pk}/screening-decision/", SCREEN_TO_NFA, world.officer)
     assert response.status_code == 428
@@ -106,7 +106,7 @@ def test_a_screening_decision_without_if_match_is_428_and_changes_nothing(client
     assert (after.status, after.version) == (ReferralStatus.SUBMITTED, referral.version)
 
 
-def test_a_screening_decision_with_the_referrals_etag_applies(client: Client, world: World) -> None:
+def test_a_screening_decision_with_the_referrals_etag_applies(client: Client, world: Partnership) -> None:
     referral = world.referral()
     etag = _etag(client, f"/api/v1/referrals/{referral.pk}/", world.officer)
     assert etag == f'"{referral.version}"'
@@ -117,7 +117,7 @@ def test_a_screening_decision_with_the_referrals_etag_applies(client: Client, wo
     assert response["ETag"] == f'"{Referral.objects.get(pk=referral.pk).version}"'
 
 
-def test_a_screening_decision_with_a_stale_etag_is_412(client: Client, world: World) -> None:
+def test_a_screening_decision_with_a_stale_etag_is_412(client: Client, world: Partnership) -> None:
     referral = world.referral()
     url = f"/api/v1/referrals/{referral.pk}/screening-decision/"
     response = _post(client, url, SCREEN_TO_NFA, world.officer, HTTP_IF_MATCH=f'"{referral.version - 1}"')
@@ -128,7 +128,7 @@ def test_a_screening_decision_with_a_stale_etag_is_412(client: Client, world: Wo
 # --- Creation needs no If-Match ------------------------------------------------------------------------
 
 
-def test_creating_a_referral_needs_no_if_match_and_answers_its_etag(client: Client, world: World) -> None:
+def test_creating_a_referral_needs_no_if_match_and_answers_its_etag(client: Client, world: Partnership) -> None:
     body = {
         "subject": {"given_name": "Sam", "family_name": "Example", "date_of_birth": "2009-05-01"},
         "concerns": "Watching extremist material at school.",
@@ -139,7 +139,7 @@ def test_creating_a_referral_needs_no_if_match_and_answers_its_etag(client: Clie
     assert response["ETag"] == f'"{Referral.objects.get(pk=response.json()["id"]).version}"'
 
 
-def test_a_share_and_an_information_request_need_no_if_match(client: Client, world: World) -> None:
+def test_a_share_and_an_information_request_need_no_if_match(client: Client, world: Partnership) -> None:
     case = world.case()
     share = _post(
         client, f"/api/v1/referrals/{case.pk}/shares/", {"agency": world.health.pk, "reason": "Known"}, world.chair

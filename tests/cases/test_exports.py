@@ -16,8 +16,8 @@ from cases import services as case_services
 from cases.exports import _csv_cell, csv_cell
 from core.models import AuditEvent, AuditVerb
 from governance.exports import trail_csv
-from tests.cases.factories import World
 from tests.conftest import sign_in_verified
+from tests.world import Partnership
 
 FORMULAS = [
     "=1+1",
@@ -67,7 +67,7 @@ def _rows(content: str) -> list[dict[str, str]]:
 @pytest.mark.django_db
 def test_the_chronology_csv_quotes_a_hidden_formula(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    world = World()
+    world = Partnership()
     case = world.case()
     for text in ('\ufeff=HYPERLINK("http://x")', "\u200b  =1+1", "\x01=cmd"):  # notes are stripped
         case_services.add_case_note(actor=world.chair, referral_id=case.pk, text=text, classification=1)

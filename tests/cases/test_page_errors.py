@@ -17,15 +17,15 @@ from django.test import Client
 from cases import services as case_services
 from cases.models import InformationRequest, RequestStatus
 from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
-from tests.cases.factories import World
 from tests.conftest import sign_in_verified
+from tests.world import Partnership
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def w(db: Any) -> World:
-    return World()
+def w(db: Any) -> Partnership:
+    return Partnership()
 
 
 def _client(user: Any) -> Client:
@@ -43,7 +43,7 @@ def _decision(version: int) -> dict[str, Any]:
     return {"decision-version": version, "decision-decision": "no_further_action", "decision-rationale": "No concern"}
 
 
-def test_a_decision_made_on_a_page_opened_before_someone_else_decided_is_refused(w: World) -> None:
+def test_a_decision_made_on_a_page_opened_before_someone_else_decided_is_refused(w: Partnership) -> None:
     referral = w.referral()
     stale_version = Referral.objects.get(pk=referral.pk).version
     case_services.screen_referral(
@@ -59,7 +59,7 @@ def test_a_decision_made_on_a_page_opened_before_someone_else_decided_is_refused
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SIGNPOSTED
 
 
-def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w: World) -> None:
+def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w: Partnership) -> None:
     case = w.case()
     [info_request] = case_services.request_information(
         actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
@@ -89,7 +89,7 @@ def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w
     assert InformationRequest.objects.get(pk=info_request.pk).due_date == info_request.due_date
 
 
-def test_chasing_a_closed_request_is_refused_with_a_message(w: World) -> None:
+def test_chasing_a_closed_request_is_refused_with_a_message(w: Partnership) -> None:
     case = w.case()
     [info_request] = case_services.request_information(
         actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
@@ -102,7 +102,7 @@ def test_chasing_a_closed_request_is_refused_with_a_message(w: World) -> None:
 
 
 @pytest.mark.parametrize("path", ["cases/{case}/chronology/export/xlsx/", "{case}/chronology/export/html/"])
-def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: World, path: str) -> None:
+def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: Partnership, path: str) -> None:
     case = w.case()
     response = _client(w.chair).get("/referrals/" + path.format(case=case.pk))
     assert response.status_code == 404
@@ -117,7 +117,7 @@ def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: World, path: str)
         "/referrals/999999/chronology/",
     ],
 )
-def test_a_missing_record_is_the_404_page(w: World, path: str) -> None:
+def test_a_missing_record_is_the_404_page(w: Partnership, path: str) -> None:
     response = _client(w.chair).get(path)
     assert response.status_code == 404
     assert b"<html" in response.content.lower()  # the page, not a bare error

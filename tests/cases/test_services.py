@@ -9,15 +9,15 @@ from cases.models import CaseStatus
 from core.errors import ConflictError, InvalidTransition, PermissionDenied
 from referrals.lifecycle import REFERRAL_TRANSITIONS
 from referrals.models import ReferralStatus
-from tests.cases.factories import make_world
 from tests.partnership.api_helpers import token_headers
+from tests.world import Partnership
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return make_world()
+    return Partnership()
 
 
 def test_screening_to_panel_opens_a_case_owned_by_the_coordinator(world):

@@ -18,19 +18,19 @@ from cases.models import Case, CaseStatus
 from panels import services
 from panels.models import Action, ActionStatus, AgendaItem, Discussion
 from partnership.models import User
-from tests.panels.worlds import PanelWorld
 from tests.partnership.api_helpers import token_headers
+from tests.world import PanelSitting
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pw(db: Any) -> PanelWorld:
-    return PanelWorld()
+def pw(db: Any) -> PanelSitting:
+    return PanelSitting()
 
 
 @pytest.fixture
-def cases(pw: PanelWorld) -> dict[str, Case]:
+def cases(pw: PanelSitting) -> dict[str, Case]:
     open_case = pw.case(given_name="Opencase", family_name="Everyone", date_of_birth=dt.date(2010, 1, 1))
     secret = pw.case(classification=2, given_name="Secretcase", family_name="Security")
     pw.build()
@@ -50,7 +50,7 @@ class Api:
 
 
 @pytest.fixture
-def api(client: Client, pw: PanelWorld) -> Any:
+def api(client: Client, pw: PanelSitting) -> Any:
     return lambda name: Api(client, pw.user(name))
 
 
@@ -58,7 +58,7 @@ def future(days: int = 42) -> str:
     return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
 
 
-def test_panels_lists_only_the_callers_panels(pw: PanelWorld, api: Any) -> None:
+def test_panels_lists_only_the_callers_panels(pw: PanelSitting, api: Any) -> None:
     body = api("chair").get("panels/").json()
     assert [p["id"] for p in body] == [pw.panel.pk]
     panel = body[0]
@@ -74,7 +74,7 @@ def test_panels_lists_only_the_callers_panels(pw: PanelWorld, api: Any) -> None:
     assert Client().get("/api/v1/panels/").status_code in (401, 403)
 
 
-def test_meetings_and_meeting_detail(pw: PanelWorld, api: Any) -> None:
+def test_meetings_and_meeting_detail(pw: PanelSitting, api: Any) -> None:
     meetings = api("member").get(f"panels/{pw.panel.pk}/meetings/").json()
     assert [m["id"] for m in meetings] == [pw.meeting.pk]
     assert meetings[0]["status"] == "scheduled"
@@ -90,7 +90,7 @@ def test_meetings_and_meeting_detail(pw: PanelWorld, api: Any) -> None:
 
 
 def test_agenda_shows_what_the_caller_may_read_and_counts_the_rest(
-    pw: PanelWorld, cases: dict[str, Case], api: Any
+    pw: PanelSitting, cases: dict[str, Case], api: Any
 ) -> None:
     member = api("member").get(f"meetings/{pw.meeting.pk}/agenda/").json()
     assert member["withheld"] == 0
@@ -109,7 +109,7 @@ def test_agenda_shows_what_the_caller_may_read_and_counts_the_rest(
         assert api(reader).get(f"meetings/{pw.meeting.pk}/agenda/").status_code == 404
 
 
-def test_build_agenda(pw: PanelWorld, api: Any) -> None:
+def test_build_agenda(pw: PanelSitting, api: Any) -> None:
     case = pw.case()
     assert api("member").post(f"meetings/{pw.meeting.pk}/agenda/build/").status_code == 403
     assert api("outsider").post(f"meetings/{pw.meeting.pk}/agenda/build/").status_code == 404
@@ -119,7 +119,7 @@ def test_build_agenda(pw: PanelWorld, api: Any) -> None:
     assert [i["case"]["id"] for i in response.json()["items"]] == [case.pk]
 
 
-def test_decisions(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
+def test_decisions(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
     item = AgendaItem.objects.get(meeting=pw.meeting, case=cases["open"])
     secret_item = AgendaItem.objects.get(meeting=pw.meeting, case=cases["secret"])
     path = f"agenda-items/{item.pk}/decision/"
@@ -160,7 +160,7 @@ def test_decisions(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
     assert Discussion.objects.count() == 2
 
 
-def test_actions(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
+def test_actions(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
     case = cases["open"]
     path = f"cases/{case.pk}/actions/"
     action = {"description": "Call the family", "owner_agency": pw.w.health.pk, "due_date": future(7)}
@@ -201,7 +201,7 @@ def test_actions(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
     assert api("member").post("actions/999999/complete/").status_code == 404
 
 
-def test_support_plan_and_consent(pw: PanelWorld, cases: dict[str, Case], api: Any) -> None:
+def test_support_plan_and_consent(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
     case = cases["open"]
     plan = api("member").get(f"cases/{case.pk}/support-plan/").json()
     assert plan == {
@@ -246,7 +246,7 @@ def test_support_plan_and_consent(pw: PanelWorld, cases: dict[str, Case], api: A
     assert api("junior").get(f"cases/{cases['secret'].pk}/support-plan/").status_code == 404
 
 
-def test_errors_are_json(pw: PanelWorld, api: Any) -> None:
+def test_errors_are_json(pw: PanelSitting, api: Any) -> None:
     response = api("chair").client.post(
         f"/api/v1/cases/{pw.case().pk}/consent/",
         data="{not json",

@@ -1,6 +1,6 @@
 """The panel capability matrix: who x capability x expected (DESIGN.md rule 11).
 
-One world for the module (rolled back at the end): the panel of ``tests.panels.worlds.PanelWorld``
+One world for the module (rolled back at the end): the panel of ``tests.world.PanelSitting``
 (council chair; police, council, health and school member agencies) with one case on today's
 agenda, owned by a council practitioner who holds no panel role, and one action on it owned by
 health. Around it, one person per row:
@@ -36,7 +36,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.models import Case
 from core.errors import NotFound, PermissionDenied
 from panels import permissions, services
@@ -44,10 +43,8 @@ from panels.models import Action, AgendaItem, Meeting
 from panels.permissions import PanelCapability as Cap
 from partnership.models import AgencyKind, Panel, PanelMembership, Role, User
 from sharing import services as sharing_services
-from tests.panels.worlds import PanelWorld
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
-from tests.referrals.factories import submitted_referral
 from tests.sharing import worlds
+from tests.world import PanelSitting, chair_of_another_panel, new_agency, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -134,19 +131,10 @@ class MatrixWorld:
 
 
 def _build() -> MatrixWorld:
-    pw = PanelWorld()
+    pw = PanelSitting()
     w = pw.w
-    owner = UserFactory(agency=w.council, clearance=clearance(2), roles=[Role.PRACTITIONER])
-    referral = submitted_referral(w.teacher, classification=1, given_name="Zqmatrix")
-    case_services.screen_referral(
-        actor=w.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=pw.panel,
-        case_owner=owner,
-    )
-    case = Case.objects.get(pk=referral.pk)
+    owner = new_user(w.council, 2, Role.PRACTITIONER)
+    case = w.case(author=w.teacher, owner=owner, given_name="Zqmatrix")
     pw.build()
     action = services.add_action(
         actor=pw.chair,
@@ -155,20 +143,19 @@ def _build() -> MatrixWorld:
         owner_agency_id=w.health.pk,
         due_date=timezone.localdate() + dt.timedelta(days=7),
     )
-    deputy = UserFactory(agency=w.police, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+    deputy = new_user(w.police, 2, Role.PANEL_CHAIR)
     Panel.objects.filter(pk=pw.panel.pk).update(deputy_chair=deputy)
-    other_chair = UserFactory(agency=w.health, clearance=clearance(2), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER])
-    Panel.objects.create(name="Southshire Channel Panel", chair=other_chair, first_meeting_at=timezone.now())
-    named = UserFactory(agency=w.school, clearance=clearance(1), roles=[Role.PRACTITIONER])
-    unnamed = UserFactory(agency=w.school, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
+    other_chair = chair_of_another_panel(w.health)
+    named = new_user(w.school, 1, Role.PRACTITIONER)
+    unnamed = new_user(w.school, 1, Role.PANEL_MEMBER)
     PanelMembership.objects.get(panel=pw.panel, agency=w.school).representatives.add(named)
     sharing_services.share_with_agency(
         actor=pw.chair, record=case.referral, agency=pw.probation, reason="Probation supervises the person"
     )
     # Fire joins the panel after the agenda was built: it holds no grant on the case.
-    fire = AgencyFactory(name="Fire", kind=AgencyKind.FIRE_AND_RESCUE)
-    PanelMembership.objects.create(panel=pw.panel, agency=fire)
-    fire_member = UserFactory(agency=fire, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
+    fire = new_agency("Fire", AgencyKind.FIRE_AND_RESCUE)
+    pw.join_panel(fire)
+    fire_member = new_user(fire, 2, Role.PANEL_MEMBER)
     sharing_services.open_break_glass(
         actor=fire_member, record=case.referral, reason="Urgent fire-safety concern at the person's home"
     )

@@ -29,8 +29,8 @@ from core.models import AuditEvent, AuditVerb
 from panels import services
 from panels.models import AgendaItem, Attendance, Discussion, Meeting, MeetingStatus
 from partnership.models import AgencyKind, Panel, Role
-from tests.panels.worlds import Api, PanelWorld
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.world import Api, PanelSitting, chair_of_another_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,11 @@ NOT_THE_CHAIR = ("member", "health_practitioner", "other_chair")
 NOT_ON_THE_PANEL = ("outsider", "admin", "auditor")
 
 
-class ContractWorld(PanelWorld):
+class ContractWorld(PanelSitting):
     def __init__(self) -> None:
         super().__init__()
         self.health_practitioner = self.w.health_baseline
-        self.other_chair = UserFactory(
-            agency=self.w.health, clearance=clearance(2), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER]
-        )
-        Panel.objects.create(name="Southshire Channel Panel", chair=self.other_chair, first_meeting_at=timezone.now())
+        self.other_chair = chair_of_another_panel(self.health)
 
     def api(self, name: str) -> Api:
         return Api(self.user(name))

@@ -22,8 +22,7 @@ from core.models import AuditEvent
 from panels import services
 from panels.models import AgendaItem, Discussion, Meeting
 from referrals.models import ChronologyEntry
-from tests.cases.factories import World, make_world
-from tests.panels.worlds import hold_quorate, join_panel, meeting_today
+from tests.world import Partnership, hold_quorate, meeting_today
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +30,11 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @pytest.fixture
-def world(db: Any) -> World:
-    return join_panel(make_world())
+def world(db: Any) -> Partnership:
+    return Partnership().join_panel()
 
 
-def _on_started_meeting(world: World, case: Case) -> AgendaItem:
+def _on_started_meeting(world: Partnership, case: Case) -> AgendaItem:
     """The case on the agenda of a meeting held today, started and quorate."""
     meeting: Meeting = meeting_today(world.panel, world.chair)
     services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
@@ -69,7 +68,7 @@ NEXT_REVIEW = {"next_review_date": timezone.localdate() + dt.timedelta(weeks=6)}
     ],
 )
 def test_a_decision_the_case_state_does_not_allow_leaves_nothing_behind(
-    world: World, status: str, decision: str, extra: dict[str, Any], message: str
+    world: Partnership, status: str, decision: str, extra: dict[str, Any], message: str
 ) -> None:
     case = world.case()
     Case.objects.filter(pk=case.pk).update(status=status)
@@ -86,7 +85,7 @@ def test_a_decision_the_case_state_does_not_allow_leaves_nothing_behind(
     assert Case.objects.get(pk=case.pk).status == status
 
 
-def test_an_allowed_decision_still_records_the_discussion_the_move_and_the_trail(world: World) -> None:
+def test_an_allowed_decision_still_records_the_discussion_the_move_and_the_trail(world: Partnership) -> None:
     case = world.case()
     item = _on_started_meeting(world, case)
     discussions, entries, transitions, events = _trail(case)
@@ -102,7 +101,7 @@ def test_an_allowed_decision_still_records_the_discussion_the_move_and_the_trail
     assert after[3] > events
 
 
-def test_a_second_decision_on_the_same_item_is_refused_without_writing(world: World) -> None:
+def test_a_second_decision_on_the_same_item_is_refused_without_writing(world: Partnership) -> None:
     case = world.case()
     item = _on_started_meeting(world, case)
     services.record_decision(actor=world.chair, item_id=item.pk, decision="adopt", **NEXT_REVIEW)

@@ -27,8 +27,8 @@ from panels.models import AssessmentFactor
 from panels.pack_pdf import render_pack_pdf
 from partnership.models import User
 from referrals.models import ChronologyEntry
-from tests.panels.worlds import PanelWorld, client_for
 from tests.sharing import rules
+from tests.world import PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def _significant(entry: ChronologyEntry) -> None:
 
 class PackWorld:
     def __init__(self) -> None:
-        pw = self.pw = PanelWorld()
+        pw = self.pw = PanelSitting()
         w = pw.w
         self.readers = {"health_sc": pw.member, "police_bl": pw.police_member}
         self.records: dict[int, rules.Record] = {}

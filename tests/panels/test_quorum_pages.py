@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.models import AuditEvent, AuditVerb
 from panels import services
 from panels.models import Discussion, Meeting, MeetingStatus
-from tests.panels.worlds import PanelWorld, client_for
+from tests.world import PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,11 @@ def _decision(day: dt.date) -> dict[str, str]:
 
 
 @pytest.fixture
-def pw(db: Any) -> PanelWorld:
-    return PanelWorld()
+def pw(db: Any) -> PanelSitting:
+    return PanelSitting()
 
 
-def test_the_start_button_waits_for_the_meetings_day(pw: PanelWorld) -> None:
+def test_the_start_button_waits_for_the_meetings_day(pw: PanelSitting) -> None:
     later = services.add_meeting(
         actor=pw.chair, panel=pw.panel, scheduled_at=timezone.now() + dt.timedelta(days=2), reason="Extra"
     )
@@ -49,7 +49,7 @@ def test_the_start_button_waits_for_the_meetings_day(pw: PanelWorld) -> None:
     assert "Start the meeting" in chair.get(f"/panels/meetings/{pw.meeting.pk}/").content.decode()
 
 
-def test_not_quorate_the_chair_is_warned_and_cannot_decide_or_sign_until_the_override(pw: PanelWorld) -> None:
+def test_not_quorate_the_chair_is_warned_and_cannot_decide_or_sign_until_the_override(pw: PanelSitting) -> None:
     case = pw.case()
     pw.build()
     pw.start()
@@ -97,7 +97,7 @@ def test_not_quorate_the_chair_is_warned_and_cannot_decide_or_sign_until_the_ove
     assert Meeting.objects.get(pk=m).is_sealed
 
 
-def test_quorate_the_chair_decides_without_any_warning(pw: PanelWorld) -> None:
+def test_quorate_the_chair_decides_without_any_warning(pw: PanelSitting) -> None:
     case = pw.case()
     pw.build()
     pw.start()

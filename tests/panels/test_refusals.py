@@ -19,26 +19,22 @@ from django.utils import timezone
 from core.errors import PermissionDenied
 from panels import services
 from panels.models import Action, Addendum, Assessment, AssessmentFactor, Declaration, Discussion
-from partnership.models import AgencyKind, Panel, PanelMembership, Role, User
+from partnership.models import AgencyKind, PanelMembership, Role, User
 from sharing import services as sharing_services
-from tests.panels.worlds import Api, PanelWorld, client_for
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.world import Api, PanelSitting, chair_of_another_panel, client_for
 
 pytestmark = pytest.mark.django_db
 
 
-class RefusalWorld(PanelWorld):
+class RefusalWorld(PanelSitting):
     def __init__(self) -> None:
         super().__init__()
         w = self.w
         # Baseline practitioners of member agencies, with no panel role.
         self.health_bl = w.health_baseline
-        self.police_bl = UserFactory(agency=w.police, clearance=clearance(1), roles=[Role.PRACTITIONER])
-        self.council_bl = UserFactory(agency=w.council, clearance=clearance(1), roles=[Role.PRACTITIONER])
-        self.other_chair = UserFactory(
-            agency=w.health, clearance=clearance(2), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER]
-        )
-        Panel.objects.create(name="Southshire Channel Panel", chair=self.other_chair, first_meeting_at=timezone.now())
+        self.people(police_bl=(w.police, 1, Role.PRACTITIONER), council_bl=(w.council, 1, Role.PRACTITIONER))
+        self.other_chair = chair_of_another_panel(w.health)
         self.open_case = self.case(given_name="Zqopen")
         self.build()
 

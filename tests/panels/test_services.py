@@ -12,16 +12,15 @@ from core.errors import InvalidTransition, PermissionDenied, ValidationError
 from panels import selectors, services
 from panels.models import AgendaItem, AssessmentFactor, ItemKind, Meeting, MeetingStatus, PostExitReview
 from partnership.models import Role
-from tests.cases.factories import make_world
-from tests.panels.worlds import hold_quorate, join_panel, meeting_today
 from tests.partnership.factories import UserFactory, clearance
+from tests.world import Partnership, hold_quorate, meeting_today
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    return join_panel(make_world())
+    return Partnership().join_panel()
 
 
 def test_meetings_follow_the_cadence_and_moved_or_cancelled_ones_are_not_recreated(world):
@@ -116,23 +115,10 @@ def test_adopt_with_consent_then_exit_and_two_post_exit_reviews(world):
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ADOPTED
     with pytest.raises(InvalidTransition, match="consent"):
         services.activate_support_plan(actor=world.chair, case_id=case.pk, objectives="Mentoring")
+    consent = {"actor": world.chair, "case_id": case.pk, "purpose": "channel_support", "status": "given"}
     with pytest.raises(ValidationError, match="parent or guardian"):
-        services.record_consent(
-            actor=world.chair,
-            case_id=case.pk,
-            purpose="channel_support",
-            status="given",
-            given_by="person",
-            method="written",
-        )
-    services.record_consent(
-        actor=world.chair,
-        case_id=case.pk,
-        purpose="channel_support",
-        status="given",
-        given_by="parent_guardian",
-        method="written",
-    )
+        services.record_consent(**consent, given_by="person", method="written")
+    services.record_consent(**consent, given_by="parent_guardian", method="written")
     services.activate_support_plan(actor=world.chair, case_id=case.pk, objectives="Mentoring")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.SUPPORT_ACTIVE
     services.sign_minutes(actor=world.chair, meeting_id=meeting.pk)

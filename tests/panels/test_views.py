@@ -37,14 +37,14 @@ from panels.models import (
     PlanStatus,
 )
 from partnership.models import User
-from tests.panels.worlds import PanelWorld, client_for
+from tests.world import PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pw(db: Any) -> PanelWorld:
-    return PanelWorld()
+def pw(db: Any) -> PanelSitting:
+    return PanelSitting()
 
 
 def future(days: int = 42) -> dt.date:
@@ -69,7 +69,7 @@ READERS = ["chair", "member", "outsider", "admin", "auditor"]
 
 
 @pytest.fixture
-def on_agenda(pw: PanelWorld) -> dict[str, Any]:
+def on_agenda(pw: PanelSitting) -> dict[str, Any]:
     open_case = pw.case(given_name="Opencase", family_name="Everyone")
     secret = pw.case(classification=2, given_name="Secretcase", family_name="Security")
     pw.build()
@@ -93,7 +93,7 @@ PAGES = {
 }
 
 
-def page_url(pw: PanelWorld, name: str, case: Case) -> str:
+def page_url(pw: PanelSitting, name: str, case: Case) -> str:
     m = pw.meeting.pk
     return {
         "schedule": f"/panels/{pw.panel.pk}/meetings/",
@@ -112,7 +112,7 @@ def page_url(pw: PanelWorld, name: str, case: Case) -> str:
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_who_may_open_each_page(pw: PanelWorld, on_agenda: dict[str, Any], page: str) -> None:
+def test_who_may_open_each_page(pw: PanelSitting, on_agenda: dict[str, Any], page: str) -> None:
     url = page_url(pw, page, on_agenda["open"])
     for reader, expected in zip(READERS, PAGES[page], strict=True):
         response = client_for(pw.user(reader)).get(url)
@@ -127,7 +127,7 @@ def test_who_may_open_each_page(pw: PanelWorld, on_agenda: dict[str, Any], page:
 
 @pytest.mark.parametrize("page", ["item", "case", "assessment", "intervention"])
 def test_a_member_below_the_case_clearance_gets_404_for_its_pages(
-    pw: PanelWorld, on_agenda: dict[str, Any], page: str
+    pw: PanelSitting, on_agenda: dict[str, Any], page: str
 ) -> None:
     secret = on_agenda["secret"]
     assert client_for(pw.member).get(page_url(pw, page, secret)).status_code == 200
@@ -137,7 +137,7 @@ def test_a_member_below_the_case_clearance_gets_404_for_its_pages(
 
 
 def test_the_meeting_page_withholds_cases_above_the_readers_clearance(
-    pw: PanelWorld, on_agenda: dict[str, Any]
+    pw: PanelSitting, on_agenda: dict[str, Any]
 ) -> None:
     junior = client_for(pw.junior).get(f"/panels/meetings/{pw.meeting.pk}/").content.decode()
     assert on_agenda["open"].reference in junior
@@ -149,7 +149,7 @@ def test_the_meeting_page_withholds_cases_above_the_readers_clearance(
     assert "cases you cannot read" not in member
 
 
-def test_the_dashboard_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_the_dashboard_for_each_reader(pw: PanelSitting, on_agenda: dict[str, Any]) -> None:
     chair = client_for(pw.chair).get("/panels/").content.decode()
     assert "Next meeting" in chair
     assert "Agenda readiness" in chair
@@ -172,7 +172,9 @@ def test_the_dashboard_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]
 # --- Who may change things --------------------------------------------------------------------------
 
 
-def test_members_cannot_run_the_meeting_and_outsiders_do_not_see_it(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_members_cannot_run_the_meeting_and_outsiders_do_not_see_it(
+    pw: PanelSitting, on_agenda: dict[str, Any]
+) -> None:
     m = pw.meeting.pk
     item = pw.item(on_agenda["open"])
     posts = [
@@ -207,7 +209,7 @@ def test_members_cannot_run_the_meeting_and_outsiders_do_not_see_it(pw: PanelWor
     assert Meeting.objects.get(pk=m).status == MeetingStatus.IN_PROGRESS
 
 
-def test_case_forms_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_case_forms_for_each_reader(pw: PanelSitting, on_agenda: dict[str, Any]) -> None:
     case = on_agenda["open"]
     consent = {"purpose": "channel_support", "status": "given", "given_by": "parent_guardian", "method": "written"}
     action = {
@@ -241,7 +243,7 @@ def test_case_forms_for_each_reader(pw: PanelWorld, on_agenda: dict[str, Any]) -
 # --- The chair runs a meeting through the pages ------------------------------------------------------
 
 
-def test_the_chair_runs_a_meeting(pw: PanelWorld) -> None:
+def test_the_chair_runs_a_meeting(pw: PanelSitting) -> None:
     case = pw.case(given_name="Callum", family_name="Reid", date_of_birth=dt.date(2010, 5, 17))
     other = pw.case(given_name="Amira", family_name="Haddad")
     chair = client_for(pw.chair)
@@ -373,7 +375,7 @@ def test_the_chair_runs_a_meeting(pw: PanelWorld) -> None:
     assert "Agreed to adopt; mentoring offered." in page  # the member reads the outcome
 
 
-def test_schedule_add_move_and_cancel(pw: PanelWorld) -> None:
+def test_schedule_add_move_and_cancel(pw: PanelSitting) -> None:
     chair = client_for(pw.chair)
     url = f"/panels/{pw.panel.pk}/meetings/"
     response = chair.post(url, {"add-reason": "", "add-time": "25:99", **date_fields("add-date", future(2))})
@@ -402,7 +404,7 @@ def test_schedule_add_move_and_cancel(pw: PanelWorld) -> None:
 
 
 def test_assessment_form_groups_factors_and_versions_show_what_changed(
-    pw: PanelWorld, on_agenda: dict[str, Any]
+    pw: PanelSitting, on_agenda: dict[str, Any]
 ) -> None:
     case = on_agenda["open"]
     member = client_for(pw.member)
@@ -426,7 +428,7 @@ def test_assessment_form_groups_factors_and_versions_show_what_changed(
     assert "1 version is withheld at a higher classification" in junior
 
 
-def test_interventions_are_added_and_updated(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_interventions_are_added_and_updated(pw: PanelSitting, on_agenda: dict[str, Any]) -> None:
     case = on_agenda["open"]
     chair = client_for(pw.chair)
     response = chair.post(
@@ -455,7 +457,7 @@ def test_interventions_are_added_and_updated(pw: PanelWorld, on_agenda: dict[str
     assert "Engaging well" in chair.get(f"/panels/cases/{case.pk}/").content.decode()
 
 
-def test_consent_withdrawal_is_prominent(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_consent_withdrawal_is_prominent(pw: PanelSitting, on_agenda: dict[str, Any]) -> None:
     case = on_agenda["open"]
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.SUPPORT_ACTIVE)
     chair = client_for(pw.chair)
@@ -486,7 +488,7 @@ PACK_QUERIES = 21
 PACK_PDF_QUERIES = 20
 
 
-def _many(pw: PanelWorld, n: int) -> None:
+def _many(pw: PanelSitting, n: int) -> None:
     """``n`` cases on the agenda, each with a note, two assessment versions and an intervention."""
     ratings = {f.pk: (1, "evidence") for f in AssessmentFactor.objects.filter(is_active=True)}
     for i in range(n):
@@ -505,34 +507,38 @@ def _many(pw: PanelWorld, n: int) -> None:
     )
 
 
+def _second_request(client: Any, url: str, queries: int, django_assert_num_queries: Any) -> Any:
+    """The page asked for twice, the second time in exactly ``queries`` queries."""
+    client.get(url)
+    with django_assert_num_queries(queries):
+        return client.get(url)
+
+
 @pytest.mark.parametrize("cases", [3, 12])
-def test_meeting_page_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+def test_meeting_page_query_count_is_pinned(pw: PanelSitting, cases: int, django_assert_num_queries: Any) -> None:
     _many(pw, cases)
-    client = client_for(pw.chair)
-    client.get(f"/panels/meetings/{pw.meeting.pk}/")
-    with django_assert_num_queries(MEETING_QUERIES):
-        response = client.get(f"/panels/meetings/{pw.meeting.pk}/")
+    response = _second_request(
+        client_for(pw.chair), f"/panels/meetings/{pw.meeting.pk}/", MEETING_QUERIES, django_assert_num_queries
+    )
     assert response.content.decode().count(f'href="/panels/meetings/{pw.meeting.pk}/items/') == cases
 
 
 @pytest.mark.parametrize("cases", [3, 12])
-def test_item_page_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+def test_item_page_query_count_is_pinned(pw: PanelSitting, cases: int, django_assert_num_queries: Any) -> None:
     _many(pw, cases)
     item = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").first()
-    client = client_for(pw.chair)
-    client.get(f"/panels/meetings/{pw.meeting.pk}/items/{item.pk}/")
-    with django_assert_num_queries(ITEM_QUERIES):
-        response = client.get(f"/panels/meetings/{pw.meeting.pk}/items/{item.pk}/")
+    url = f"/panels/meetings/{pw.meeting.pk}/items/{item.pk}/"
+    response = _second_request(client_for(pw.chair), url, ITEM_QUERIES, django_assert_num_queries)
     assert "Adopt" in response.content.decode()
 
 
 @pytest.mark.parametrize("cases", [3, 12])
-def test_pack_query_count_is_pinned(pw: PanelWorld, cases: int, django_assert_num_queries: Any) -> None:
+def test_pack_query_count_is_pinned(pw: PanelSitting, cases: int, django_assert_num_queries: Any) -> None:
     _many(pw, cases)
     client = client_for(pw.member)
-    client.get(f"/panels/meetings/{pw.meeting.pk}/pack/")
-    with django_assert_num_queries(PACK_QUERIES):
-        response = client.get(f"/panels/meetings/{pw.meeting.pk}/pack/")
+    response = _second_request(
+        client, f"/panels/meetings/{pw.meeting.pk}/pack/", PACK_QUERIES, django_assert_num_queries
+    )
     assert response.content.decode().count('<h2 class="govuk-heading-m" id="case-') == cases
     with django_assert_num_queries(PACK_PDF_QUERIES):
         pdf = client.get(f"/panels/meetings/{pw.meeting.pk}/pack.pdf")
@@ -553,7 +559,7 @@ def _inflate(raw: bytes) -> bytes:
         return data
 
 
-def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelWorld, on_agenda: dict[str, Any]) -> None:
+def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelSitting, on_agenda: dict[str, Any]) -> None:
     client = client_for(pw.member)
     before = AuditEvent.objects.filter(verb=AuditVerb.EXPORTED, actor_id=pw.member.pk).count()
     response = client.get(f"/panels/meetings/{pw.meeting.pk}/pack.pdf")
@@ -610,7 +616,7 @@ def _panel_form(chair: User, agency_id: int, representatives: list[int]) -> dict
     }
 
 
-def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelWorld) -> None:
+def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelSitting) -> None:
     from partnership.models import Panel
 
     client = client_for(pw.admin)

@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 
 from panels import services
-from tests.panels.worlds import Api, PanelWorld, client_for
+from tests.world import Api, PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
 
 
-class WithheldWorld(PanelWorld):
+class WithheldWorld(PanelSitting):
     """Two cases on today's agenda: one at Baseline, one at Security Check (rank 2). The Baseline case
     has a decision recorded at rank 2."""
 

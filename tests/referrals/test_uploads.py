@@ -17,10 +17,10 @@ from core.models import AuditEvent, AuditVerb
 from referrals import services
 from referrals.models import Attachment
 from referrals.services import stored_document_name
-from tests.cases.factories import World
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
 from tests.referrals.factories import draft_referral
+from tests.world import Partnership
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = (
@@ -164,7 +164,7 @@ def test_a_refused_upload_writes_nothing(author: Any) -> None:
 
 
 def test_contribution_documents_take_the_sniffed_extension_and_are_audited(db: Any) -> None:
-    world = World()
+    world = Partnership()
     case = world.case()
     [info_request] = case_services.request_information(
         actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="What do you know?"

@@ -23,10 +23,10 @@ from core.models import AuditEvent, AuditVerb
 from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, Referral, ReferralStatus
 from sharing import services as sharing_services
-from tests.cases.factories import World, make_world
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
+from tests.world import Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,11 @@ READ_ONLY = re.escape("Break-glass gives reading only.")
 
 
 @pytest.fixture
-def world() -> World:
-    return make_world()
+def world() -> Partnership:
+    return Partnership()
 
 
-def _chair_of_another_panel(world: World) -> object:
+def _chair_of_another_panel(world: Partnership) -> object:
     """A chair in the police (who read every referral they screen) of a panel the case is not on."""
     chair = UserFactory(agency=world.police, clearance=clearance(3), roles=[Role.PANEL_CHAIR])
     soon = timezone.now() + dt.timedelta(days=3)
@@ -47,7 +47,7 @@ def _chair_of_another_panel(world: World) -> object:
     return chair
 
 
-def test_a_chair_of_another_panel_cannot_move_the_case_or_run_its_requests(world: World, client: Client) -> None:
+def test_a_chair_of_another_panel_cannot_move_the_case_or_run_its_requests(world: Partnership, client: Client) -> None:
     case = world.case()
     [request] = case_services.request_information(
         actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Known?"
@@ -75,7 +75,7 @@ def test_a_chair_of_another_panel_cannot_move_the_case_or_run_its_requests(world
     case_services.transition_case(actor=world.chair, case_id=case.pk, to_status="discussed", reason="At panel")
 
 
-def test_a_deputy_chair_of_the_cases_panel_may_move_it(world: World) -> None:
+def test_a_deputy_chair_of_the_cases_panel_may_move_it(world: Partnership) -> None:
     case = world.case()
     deputy = UserFactory(agency=world.council, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
     Panel.objects.filter(pk=world.panel.pk).update(deputy_chair=deputy)
@@ -93,7 +93,9 @@ def test_a_deputy_chair_of_the_cases_panel_may_move_it(world: World) -> None:
     ],
     ids=["school practitioner", "health chair", "council SPOC", "inactive council practitioner"],
 )
-def test_the_api_cannot_name_a_case_owner_outside_the_local_authority(world: World, client: Client, owner) -> None:
+def test_the_api_cannot_name_a_case_owner_outside_the_local_authority(
+    world: Partnership, client: Client, owner
+) -> None:
     referral = world.referral()
     version = Referral.objects.get(pk=referral.pk).version
     response = client.post(
@@ -114,7 +116,7 @@ def test_the_api_cannot_name_a_case_owner_outside_the_local_authority(world: Wor
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SUBMITTED
 
 
-def test_an_adult_services_practitioner_may_own_a_case(world: World) -> None:
+def test_an_adult_services_practitioner_may_own_a_case(world: Partnership) -> None:
     adults = AgencyFactory(kind=AgencyKind.ADULT_SERVICES)
     owner = UserFactory(agency=adults, clearance=clearance(1), roles=[Role.PRACTITIONER])
     referral = world.referral()
@@ -129,13 +131,13 @@ def test_an_adult_services_practitioner_may_own_a_case(world: World) -> None:
     assert Case.objects.get(pk=referral.pk).owner == owner
 
 
-def _break_glass_reader(world: World, case: Case) -> object:
+def _break_glass_reader(world: Partnership, case: Case) -> object:
     reader = UserFactory(agency=AgencyFactory(), clearance=clearance(3), roles=[Role.PRACTITIONER])
     sharing_services.open_break_glass(actor=reader, record=Referral.objects.get(pk=case.pk), reason=REASON)
     return reader
 
 
-def test_a_break_glass_reader_cannot_add_a_case_note_or_mark_significance(world: World, client: Client) -> None:
+def test_a_break_glass_reader_cannot_add_a_case_note_or_mark_significance(world: Partnership, client: Client) -> None:
     case = world.case()
     note = case_services.add_case_note(actor=world.chair, referral_id=case.pk, text="Chair's note", classification=1)
     reader = _break_glass_reader(world, case)
@@ -156,7 +158,7 @@ def test_a_break_glass_reader_cannot_add_a_case_note_or_mark_significance(world:
     assert not ChronologyEntry.objects.get(pk=note.pk).significant
 
 
-def test_a_case_chronology_read_through_break_glass_is_flagged(world: World, client: Client) -> None:
+def test_a_case_chronology_read_through_break_glass_is_flagged(world: Partnership, client: Client) -> None:
     case = world.case()
     reader = _break_glass_reader(world, case)
     assert client.get(f"/api/v1/cases/{case.pk}/chronology/", **token_headers(reader)).status_code == 200
