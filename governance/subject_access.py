@@ -147,6 +147,16 @@ class AccessLine:
     break_glass: bool
 
 
+@dataclass(frozen=True)
+class Document:
+    """An uploaded document among the items (an attachment, a contribution's document): its file."""
+
+    model: str
+    id: Any
+    original_name: str
+    file: FieldFile
+
+
 @dataclass
 class Bundle:
     reference: str
@@ -155,6 +165,7 @@ class Bundle:
     produced_by: str
     items: list[Item] = field(default_factory=list)
     access_log: list[AccessLine] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {section.label: 0 for section in SECTIONS}
@@ -299,9 +310,14 @@ def _access_log(referral_id: int) -> list[AccessLine]:
     ]
 
 
+def _document(row: Any) -> Document:
+    return Document(model=row._meta.label_lower, id=row.pk, original_name=row.original_name, file=row.file)
+
+
 def produce_subject_access(*, viewer: User, reference: str, output: str) -> Bundle:
     """Everything held about the person of one record, each item with its originating agency and
-    classification, and who accessed it. Audited as an export of the referral (``output``: json or pdf)."""
+        classification, and who accessed it, and the uploaded documents among them. Audited as an export of
+    the referral (``output``: json, pdf or zip)."""
     require(viewer, Capability.PRODUCE_SUBJECT_ACCESS)
     subject = find_record(reference)
     found: list[tuple[Section, Model]] = []
@@ -318,6 +334,7 @@ def produce_subject_access(*, viewer: User, reference: str, output: str) -> Bund
         produced_by=viewer.username,
         items=[_item(section, row, names) for section, row in found],
         access_log=_access_log(subject.referral_id),
+        documents=[_document(row) for _, row in found if isinstance(getattr(row, "file", None), FieldFile)],
     )
     record_event(
         actor=viewer,

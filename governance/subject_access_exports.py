@@ -1,4 +1,5 @@
-"""A subject access bundle as JSON (machine-readable) and as a PDF for the person.
+"""A subject access bundle as JSON (machine-readable), as a PDF for the person, and as a ZIP of both
+with the uploaded documents themselves.
 
 Both say, for every item, the agency it came from and its classification, so information
 governance can consult each originating controller before release."""
@@ -6,7 +7,10 @@ governance can consult each originating controller before release."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import re
+import zipfile
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -84,3 +88,28 @@ def bundle_pdf(bundle: Bundle, *, reader: str) -> bytes:
         widths=[30, 30, 35, 45, 34],
     )
     return document.render()
+
+
+def _document_name(model: str, pk: Any, original_name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original_name).strip("._") or "document"
+    return f"documents/{model.replace('.', '-')}-{pk}-{safe}"
+
+
+def bundle_zip(bundle: Bundle, *, reader: str) -> bytes:
+    """``bundle.json``, ``bundle.pdf`` and each document under ``documents/`` (its item's model and id
+    first, so the JSON's item can be found); a file missing from storage is listed in ``missing.txt``."""
+    buffer = io.BytesIO()
+    missing = []
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bundle.json", bundle_json(bundle))
+        archive.writestr("bundle.pdf", bundle_pdf(bundle, reader=reader))
+        for document in bundle.documents:
+            name = _document_name(document.model, document.id, document.original_name)
+            try:
+                with document.file.open("rb") as handle:
+                    archive.writestr(name, handle.read())
+            except OSError:
+                missing.append(f"{document.model} {document.id}: {document.original_name}")
+        if missing:
+            archive.writestr("missing.txt", "Documents missing from storage:\n" + "\n".join(missing) + "\n")
+    return buffer.getvalue()

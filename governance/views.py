@@ -31,7 +31,7 @@ from governance.records import normalise_reference, object_type_label, verb_labe
 from partnership.web import SignedInRequest
 
 PAGE_SIZE = 50
-BUNDLE_OUTPUTS = ("json", "pdf")
+BUNDLE_OUTPUTS = ("json", "pdf", "zip")
 
 
 def _require_auditor(request: SignedInRequest) -> None:
@@ -267,9 +267,15 @@ def subject_access_bundle(request: SignedInRequest, reference: str, output: str)
         raise Http404("No such format.")
     bundle = subject_access_reads.produce_subject_access(viewer=request.user, reference=reference, output=output)
     name = f"subject-access-{bundle.case_reference or bundle.reference}-{timezone.localtime().strftime('%Y%m%d-%H%M')}"
+    reader = request.user.get_full_name() or request.user.username
     if output == "pdf":
-        body = subject_access_exports.bundle_pdf(bundle, reader=request.user.get_full_name() or request.user.username)
-        response = HttpResponse(body, content_type="application/pdf")
+        response = HttpResponse(
+            subject_access_exports.bundle_pdf(bundle, reader=reader), content_type="application/pdf"
+        )
+    elif output == "zip":
+        response = HttpResponse(
+            subject_access_exports.bundle_zip(bundle, reader=reader), content_type="application/zip"
+        )
     else:
         response = HttpResponse(subject_access_exports.bundle_json(bundle), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{name}.{output}"'

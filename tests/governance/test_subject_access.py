@@ -5,7 +5,9 @@ accessed it, as JSON and as a PDF; production is audited. Everyone else is refus
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -23,7 +25,7 @@ from panels import services as panel_services
 from partnership.models import Agency, User
 from referrals.models import Person
 from tests.conftest import sign_in_verified
-from tests.governance.conftest import BREAK_GLASS_REASON, CONCERNS, CONTRIBUTION_TEXT, TrailWorld
+from tests.governance.conftest import BREAK_GLASS_REASON, CONCERNS, CONTRIBUTION_TEXT, PDF, TrailWorld
 from tests.partnership.factories import AuditorUserFactory, clearance
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,7 @@ def urls(reference: str) -> list[str]:
         f"{START}{reference}/",
         f"{START}{reference}/bundle.json",
         f"{START}{reference}/bundle.pdf",
+        f"{START}{reference}/bundle.zip",
     ]
 
 
@@ -245,3 +248,23 @@ def test_the_bundle_costs_the_same_whatever_the_number_of_items(
         )
     with django_assert_num_queries(BUNDLE_QUERIES):
         assert len(json.loads(client.get(url).content)["items"]) == before + 3
+
+
+def test_the_zip_holds_the_bundle_and_the_documents_themselves(tw: TrailWorld, signed_in: Any) -> None:
+    response = signed_in(tw.auditor).get(f"{START}{tw.case.reference}/bundle.zip")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = set(archive.namelist())
+        assert {"bundle.json", "bundle.pdf"} <= names
+        documents = {name: archive.read(name) for name in names if name.startswith("documents/")}
+        bundle = json.loads(archive.read("bundle.json"))
+    assert set(documents) == {
+        f"documents/referrals-attachment-{tw.attachment.pk}-{tw.attachment.original_name}",
+        f"documents/cases-entrydocument-{tw.document.pk}-letter.pdf",
+    }
+    assert documents[f"documents/cases-entrydocument-{tw.document.pk}-letter.pdf"] == PDF
+    assert "missing.txt" not in names
+    assert bundle["subject_access"]["case_reference"] == tw.case.reference
+    produced = AuditEvent.objects.get(verb=AuditVerb.EXPORTED, actor_id=tw.auditor.pk)
+    assert produced.details["subject_access"] == "zip"
