@@ -95,10 +95,6 @@ class ExtendRequestForm(forms.Form):
     reason = text_field("Reason (optional)", 2000)
 
 
-class CloseRequestForm(forms.Form):
-    reason = text_field("Reason (optional)", 2000)
-
-
 class AssignRequestForm(forms.Form):
     assignee = PersonChoiceField(
         label="Who in your agency will answer?",

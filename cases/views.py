@@ -23,6 +23,7 @@ from cases.models import Case, CaseStatus, InformationRequest
 from cases.permissions import Capability
 from core import views as core_views
 from core.errors import ConflictError, NotFound, ValidationError
+from core.forms import posted_reason
 from core.web import (
     form_page,
     handle_action,
@@ -294,8 +295,7 @@ def request_chase(request: SignedInRequest, request_id: int) -> HttpResponseBase
 @require_POST
 def request_close(request: SignedInRequest, request_id: int) -> HttpResponseBase:
     info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
-    form = forms.CloseRequestForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    reason = posted_reason(request.POST)
     return handle_action(
         request,
         action=lambda: services.close_request(actor=request.user, request_id=info_request.pk, reason=reason),

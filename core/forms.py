@@ -127,6 +127,18 @@ def long_text_field(label: str, *, max_length: int = 20000, required: str = "", 
     return text_field(label, max_length, required=required, widget=forms.Textarea, **kwargs)
 
 
+class OptionalReasonForm(forms.Form):
+    """The reason a button may carry (revoking a share, closing a request)."""
+
+    reason = text_field("Reason (optional)", 2000)
+
+
+def posted_reason(data: Any) -> str:
+    """The reason posted with a button; empty when none (or one too long) was given."""
+    form = OptionalReasonForm(data)
+    return str(form.cleaned_data["reason"]) if form.is_valid() else ""
+
+
 def radios(label: str, choices: Any, *, required: str = "", **kwargs: Any) -> forms.ChoiceField:
     messages = {"invalid_choice": required or "Select one of the options"}
     if required:

@@ -90,10 +90,6 @@ class ShareForm(forms.Form):
         return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
-class RevokeShareForm(forms.Form):
-    reason = text_field("Reason (optional)", 2000)
-
-
 class BreakGlassForm(forms.Form):
     reference = text_field(
         "Referral reference",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.forms import posted_reason
 from core.web import form_page, handle_action, handle_form, redirect_with_success, stored_file_response, success_to
 from partnership.models import User
 from partnership.web import SignedInRequest
@@ -289,8 +290,7 @@ def share(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
 @require_POST
 def revoke_share(request: SignedInRequest, referral_id: int, share_id: int) -> HttpResponseBase:
     referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
-    form = forms.RevokeShareForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    reason = posted_reason(request.POST)
     return handle_action(
         request,
         action=lambda: services.revoke_referral_share(
