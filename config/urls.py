@@ -5,15 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import health
 from partnership import views as partnership_views
 
-api_v1 = [
-    path("", include("partnership.api.urls")),
-    path("", include("referrals.api.urls")),
-    path("", include("cases.api.urls")),
-    path("", include("panels.api.urls")),
-    path("", include("core.notifications.api")),
-    path("", include("governance.api.urls")),
-    path("", include("reports.api.urls")),
-]
+# Each app's API, side by side under /api/v1/.
+API_URLCONFS = (
+    "partnership.api.urls",
+    "referrals.api.urls",
+    "cases.api.urls",
+    "panels.api.urls",
+    "core.notifications.api",
+    "governance.api.urls",
+    "reports.api.urls",
+)
+api_v1 = [path("", include(urlconf)) for urlconf in API_URLCONFS]
 
 urlpatterns = [
     path("", partnership_views.home, name="home"),

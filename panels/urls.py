@@ -1,36 +1,47 @@
-from django.urls import path
+from django.urls import include, path
 
 from panels import views
 
 app_name = "panels"
 
+# Paths below /panels/meetings/<id>/ (and its agenda items) and /panels/cases/<id>/.
+item_patterns = [
+    path("", views.meeting_item, name="meeting_item"),
+    path("decision/", views.record_decision, name="record_decision"),
+    path("defer/", views.defer_item, name="defer_item"),
+    path("actions/", views.add_item_action, name="add_item_action"),
+]
+meeting_patterns = [
+    path("", views.meeting_detail, name="meeting"),
+    path("move/", views.move_meeting, name="move_meeting"),
+    path("cancel/", views.cancel_meeting, name="cancel_meeting"),
+    path("start/", views.start_meeting, name="start_meeting"),
+    path("agenda/build/", views.build_agenda, name="build_agenda"),
+    path("agenda/add/", views.add_to_agenda, name="add_to_agenda"),
+    path("agenda/<int:item_id>/move/", views.move_item, name="move_item"),
+    path("attendance/<int:agency_id>/", views.record_attendance, name="attendance"),
+    path("quorum-override/", views.override_quorum, name="override_quorum"),
+    path("declarations/", views.declare_interest, name="declare_interest"),
+    path("items/<int:item_id>/", include(item_patterns)),
+    path("sign/", views.sign_minutes, name="sign_minutes"),
+    path("addenda/", views.add_addendum, name="add_addendum"),
+    path("pack/", views.pack, name="pack"),
+    path("pack.pdf", views.pack_pdf, name="pack_pdf"),
+]
+case_patterns = [
+    path("", views.case_detail, name="case"),
+    path("consent/", views.record_consent, name="record_consent"),
+    path("assessment/", views.record_assessment, name="record_assessment"),
+    path("plan/activate/", views.activate_plan, name="activate_plan"),
+    path("interventions/new/", views.add_intervention, name="add_intervention"),
+    path("actions/", views.add_case_action, name="add_case_action"),
+]
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<int:panel_id>/meetings/", views.schedule, name="schedule"),
-    path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
-    path("meetings/<int:meeting_id>/move/", views.move_meeting, name="move_meeting"),
-    path("meetings/<int:meeting_id>/cancel/", views.cancel_meeting, name="cancel_meeting"),
-    path("meetings/<int:meeting_id>/start/", views.start_meeting, name="start_meeting"),
-    path("meetings/<int:meeting_id>/agenda/build/", views.build_agenda, name="build_agenda"),
-    path("meetings/<int:meeting_id>/agenda/add/", views.add_to_agenda, name="add_to_agenda"),
-    path("meetings/<int:meeting_id>/agenda/<int:item_id>/move/", views.move_item, name="move_item"),
-    path("meetings/<int:meeting_id>/attendance/<int:agency_id>/", views.record_attendance, name="attendance"),
-    path("meetings/<int:meeting_id>/quorum-override/", views.override_quorum, name="override_quorum"),
-    path("meetings/<int:meeting_id>/declarations/", views.declare_interest, name="declare_interest"),
-    path("meetings/<int:meeting_id>/items/<int:item_id>/", views.meeting_item, name="meeting_item"),
-    path("meetings/<int:meeting_id>/items/<int:item_id>/decision/", views.record_decision, name="record_decision"),
-    path("meetings/<int:meeting_id>/items/<int:item_id>/defer/", views.defer_item, name="defer_item"),
-    path("meetings/<int:meeting_id>/items/<int:item_id>/actions/", views.add_item_action, name="add_item_action"),
-    path("meetings/<int:meeting_id>/sign/", views.sign_minutes, name="sign_minutes"),
-    path("meetings/<int:meeting_id>/addenda/", views.add_addendum, name="add_addendum"),
-    path("meetings/<int:meeting_id>/pack/", views.pack, name="pack"),
-    path("meetings/<int:meeting_id>/pack.pdf", views.pack_pdf, name="pack_pdf"),
-    path("cases/<int:case_id>/", views.case_detail, name="case"),
-    path("cases/<int:case_id>/consent/", views.record_consent, name="record_consent"),
-    path("cases/<int:case_id>/assessment/", views.record_assessment, name="record_assessment"),
-    path("cases/<int:case_id>/plan/activate/", views.activate_plan, name="activate_plan"),
-    path("cases/<int:case_id>/interventions/new/", views.add_intervention, name="add_intervention"),
-    path("cases/<int:case_id>/actions/", views.add_case_action, name="add_case_action"),
+    path("meetings/<int:meeting_id>/", include(meeting_patterns)),
+    path("cases/<int:case_id>/", include(case_patterns)),
     path("interventions/<int:intervention_id>/", views.update_intervention, name="update_intervention"),
     path("actions/<int:action_id>/complete/", views.complete_action, name="complete_action"),
 ]
