@@ -21,6 +21,7 @@ from sharing import services as sharing_services
 from sharing.chain import verify_chain
 from sharing.sealer import seal_pending
 from tests.sharing import worlds
+from tests.sharing.audit_commands import run_command
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -58,12 +59,7 @@ def _populate() -> int:
 
 
 def _verify() -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit_chain", stdout=out, stderr=err)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command("verify_audit_chain")
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
@@ -27,6 +26,7 @@ from sharing.chain import verify_chain
 from sharing.models import AuditCheckpoint, AuditVerification
 from sharing.sealer import seal_pending
 from sharing.tasks import seal_audit_checkpoint
+from tests.sharing.audit_commands import run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -56,12 +56,7 @@ def _seal() -> str:
 
 
 def _verify(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit_chain", *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command("verify_audit_chain", *args)
 
 
 def _execute(sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
@@ -163,11 +158,16 @@ def test_checkpoints_are_append_only() -> None:
             attempt()
 
 
-def test_beat_seals_a_checkpoint_every_five_minutes() -> None:
-    task = PeriodicTask.objects.get(task="sharing.tasks.seal_audit_checkpoint")
+@pytest.mark.parametrize(
+    ("task_name", "every"),
+    [("sharing.tasks.seal_audit_checkpoint", (5, "minutes")), ("sharing.tasks.seal_audit_trail", (3, "seconds"))],
+    ids=["checkpoint-every-five-minutes", "sealer-every-three-seconds"],
+)
+def test_beat_runs_the_checkpoint_and_the_sealer(task_name: str, every: tuple[int, str]) -> None:
+    task = PeriodicTask.objects.get(task=task_name)
     assert task.enabled
     assert task.interval is not None
-    assert (task.interval.every, task.interval.period) == (5, "minutes")
+    assert (task.interval.every, task.interval.period) == every
 
 
 def test_the_task_seals_the_head() -> None:

@@ -49,6 +49,26 @@ def _in_thread(target: Callable[[], None]) -> threading.Thread:
     return thread
 
 
+class HeldOpen:
+    """A writer in its own thread that appends one event and keeps its transaction open until released."""
+
+    def __init__(self, label: str) -> None:
+        self.seq = 0
+        self._wrote, self._release = threading.Event(), threading.Event()
+        self._thread = _in_thread(lambda: self._write(label))
+        assert self._wrote.wait(10)
+
+    def _write(self, label: str) -> None:
+        with transaction.atomic():
+            self.seq = _write(label, 1)
+            self._wrote.set()
+            self._release.wait(10)
+
+    def commit(self) -> None:
+        self._release.set()
+        self._thread.join(10)
+
+
 def _assert_one_gap_free_chain() -> list[int]:
     """Every event is sealed, each names the one before it, and the chain verifies. Returns the seqs."""
     events = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_seq", "hash"))
@@ -63,44 +83,26 @@ def _assert_one_gap_free_chain() -> list[int]:
 
 def test_a_writer_does_not_wait_for_another_writers_uncommitted_event() -> None:
     """The old chain trigger made the second writer queue until the first committed; now neither waits."""
-    first_wrote, release_first = threading.Event(), threading.Event()
     seen: dict[str, object] = {}
-
-    def first_writer() -> None:
-        with transaction.atomic():
-            seen["first"] = _write("test.first", 1)
-            first_wrote.set()
-            release_first.wait(10)
 
     def impatient_writer() -> None:
         with transaction.atomic():
             _execute("SET LOCAL lock_timeout = '300ms'")
             seen["impatient"] = _write("test.impatient", 1)
 
-    first = _in_thread(first_writer)
-    assert first_wrote.wait(10)
+    first = HeldOpen("test.first")
     impatient = _in_thread(impatient_writer)
     impatient.join(10)
     assert not impatient.is_alive()
     assert isinstance(seen.get("impatient"), int), seen  # no lock timeout: it did not wait
-    release_first.set()
-    first.join(10)
+    first.commit()
     assert seal_pending().events == 2
-    assert _assert_one_gap_free_chain()[-2:] == sorted([seen["first"], seen["impatient"]])  # type: ignore[type-var]
+    assert _assert_one_gap_free_chain()[-2:] == sorted([first.seq, seen["impatient"]])  # type: ignore[type-var]
 
 
 def test_an_event_that_commits_late_with_a_lower_seq_is_neither_skipped_nor_chained_out_of_order() -> None:
-    late_wrote, release_late = threading.Event(), threading.Event()
-    seqs: dict[str, int] = {}
-
-    def late_writer() -> None:
-        with transaction.atomic():
-            seqs["late"] = _write("test.late", 1)
-            late_wrote.set()
-            release_late.wait(10)
-
-    late = _in_thread(late_writer)
-    assert late_wrote.wait(10)
+    late = HeldOpen("test.late")
+    seqs: dict[str, int] = {"late": late.seq}
     early = _in_thread(lambda: seqs.__setitem__("early", _write("test.early", 1)))
     early.join(10)
     assert seqs["late"] < seqs["early"]
@@ -111,8 +113,7 @@ def test_an_event_that_commits_late_with_a_lower_seq_is_neither_skipped_nor_chai
     assert (run.events, run.waiting) == (0, True)
     assert AuditEvent.objects.get(seq=seqs["early"]).hash == ""
 
-    release_late.set()
-    late.join(10)
+    late.commit()
     assert seal_pending().events == 2
     assert _assert_one_gap_free_chain()[-2:] == [seqs["late"], seqs["early"]]
 

@@ -4,22 +4,19 @@ and reported by the verifier; the database lets through no UPDATE but the sealer
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django_celery_beat.models import PeriodicTask
 
 from core.audit import record_event
 from core.models import AuditEvent, AuditVerb
 from sharing.sealer import SealRefused, seal_pending
 from sharing.tasks import seal_audit_trail
+from tests.sharing.audit_commands import run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -45,15 +42,6 @@ def _append(count: int) -> None:
 def _execute(sql: str, params: list[object] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
-
-
-def _command(name: str, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(name, *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
 
 
 def _a_free_seq_below_the_head() -> int:
@@ -82,7 +70,7 @@ def test_verification_counts_the_events_not_yet_sealed() -> None:
     _append(3)
     seal_pending()
     _append(2)
-    code, out, err = _command("verify_audit_chain")
+    code, out, err = run_command("verify_audit_chain")
     assert (code, err) == (0, "")
     assert "; 2 newer event(s) not yet sealed" in out
 
@@ -91,7 +79,7 @@ def test_the_sealer_chains_in_batches() -> None:
     _append(7)
     assert seal_pending(batch=3).events == 7
     assert not AuditEvent.objects.filter(hash="").exists()
-    assert _command("verify_audit_chain", "--full")[0] == 0
+    assert run_command("verify_audit_chain", "--full")[0] == 0
 
 
 def test_a_run_past_its_time_budget_leaves_the_rest_to_the_next() -> None:
@@ -112,13 +100,13 @@ def test_an_unsealed_event_below_the_head_is_refused_by_the_sealer_and_reported_
     with pytest.raises(SealRefused, match=str(free)):
         seal_pending()
     assert AuditEvent.objects.filter(hash="").count() == 2, "nothing more is chained"
-    code, _out, err = _command("audit_checkpoint")
+    code, _out, err = run_command("audit_checkpoint")
     assert code == 1
     assert "Refused to chain the audit trail" in err
     with caplog.at_level(logging.CRITICAL, logger="sharing.tasks"), pytest.raises(SealRefused):
         seal_audit_trail()
     assert "not chained" in caplog.text
-    code, _out, err = _command("verify_audit_chain")
+    code, _out, err = run_command("verify_audit_chain")
     assert code == 1
     assert f"event {free}: is not sealed but sits below the chain's head (inserted)" in err
 
@@ -148,13 +136,6 @@ def test_the_sealer_refuses_a_snapshot_older_than_its_statements() -> None:
         other.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with pytest.raises(psycopg.Error, match="READ COMMITTED"):
             other.execute("SELECT sharing_audit_seal(10, 0)")
-
-
-def test_beat_runs_the_sealer_every_few_seconds() -> None:
-    task = PeriodicTask.objects.get(task="sharing.tasks.seal_audit_trail")
-    assert task.enabled
-    assert task.interval is not None
-    assert (task.interval.every, task.interval.period) == (3, "seconds")
 
 
 def test_the_task_chains_what_is_pending() -> None:

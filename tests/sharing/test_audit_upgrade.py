@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
@@ -22,6 +21,7 @@ from core.models import AuditEvent, AuditVerb
 from sharing import chain
 from sharing.models import AuditCheckpoint
 from tests.sharing import worlds
+from tests.sharing.audit_commands import run_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,12 +56,7 @@ def _write_the_old_way(count: int, *, start: int = 0) -> None:
 
 
 def _verify(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit_chain", *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
+    return run_command("verify_audit_chain", *args)
 
 
 def _legacy_rows() -> list[tuple[Any, ...]]:
