@@ -10,8 +10,11 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.forms import BaseForm, BoundField
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from core.forms import DATE_PARTS
 
 register = template.Library()
 
@@ -128,3 +131,33 @@ def pagination(
         if url
     ]
     return {"label": label, "links": links, "unit": unit}
+
+
+@register.filter
+def date_boxes(field: BoundField) -> list[dict[str, Any]]:
+    """The Day, Month and Year boxes of a bound ``core.forms.GovukDateField``, in order: part (the name's
+    suffix), label, width (of GOV.UK's width classes), value, and error (whether to highlight the box)."""
+    value = field.value()
+    values = [*(value if isinstance(value, list | tuple) else ()), "", "", ""]
+    error_parts = getattr(field.field.widget, "error_parts", DATE_PARTS)
+    return [
+        {
+            "part": part,
+            "label": part.capitalize(),
+            "width": 4 if part == "year" else 2,
+            "value": "" if values[index] is None else values[index],
+            "error": bool(field.errors) and part in error_parts,
+        }
+        for index, part in enumerate(DATE_PARTS)
+    ]
+
+
+@register.filter
+def error_links(form: BaseForm) -> list[dict[str, str]]:
+    """A form's errors as includes/_error_summary_list.html's rows (text, href): an error of no field links
+    to the form's first visible field (or the main content), a field's error to its input."""
+    visible = form.visible_fields()
+    first = (visible[0].id_for_label if visible else "") or "main-content"
+    links = [{"text": str(error), "href": f"#{first}"} for error in form.non_field_errors()]
+    links += [{"text": str(error), "href": f"#{field.id_for_label}"} for field in form for error in field.errors]
+    return links
