@@ -29,7 +29,6 @@ a visibility check.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import time
@@ -38,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from _setup import ROOT  # noqa: F401 - sets Django up first
+from _common import HOST, api_client, load, pct, totp_device, verified_client  # sets Django up first
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -47,27 +46,15 @@ from django.urls import Resolver404, resolve
 
 from partnership.demo import DEMO_AGENCIES
 from partnership.models import Agency, User
-from partnership.services import issue_api_token
 from referrals.models import Referral, ReferralStatus
 from sharing import policy
 
 API_URL = "/api/v1/referrals/"
 PAGE_URL = "/referrals/caseload/"
-HOST = "localhost"
 TARGET_REQUEST_P95_MS = 50.0
 TARGET_QUERY_P95_MS = 5.0
 TARGET_DEEP_RATIO = 1.5
 TARGET_QUERIES = 4
-
-
-def load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 @dataclass
@@ -178,26 +165,6 @@ def deep_url_page(client: Client, first_url: str, hops: int) -> str | None:
     return url
 
 
-def sign_in_page(user: User) -> Client | None:
-    """A browser session with two-factor verified, as after the real sign-in (TOTP codes cannot be replayed,
-    so the bench does not go through the forms)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from partnership.middleware import LAST_SEEN, LOGIN_AT
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return None
-    client = Client(SERVER_NAME=HOST)
-    client.force_login(user, backend="partnership.backends.PartnershipBackend")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[LOGIN_AT] = session[LAST_SEEN] = int(time.time())
-    session.save()
-    return client
-
-
 def ensure_data(referrals: int, batch_size: int, seed: int) -> None:
     names = [d.name for d in DEMO_AGENCIES]
     if Agency.objects.filter(name__in=names).count() < len(names):
@@ -234,8 +201,7 @@ def measure_user(username: str, args: argparse.Namespace, rows: list[Row], notes
     user = User.objects.select_related("agency", "clearance").get(username=username)
     visible = policy.visible_grants(user, Referral).count()
     label = f"{username} (rank {user.clearance_rank})"
-    key = issue_api_token(user=user, name="bench/caseload.py").key
-    api = Client(SERVER_NAME=HOST, HTTP_AUTHORIZATION=f"Token {key}")
+    api = api_client(user, "bench/caseload.py")
 
     def measured(surface: str, size: int | str, page: str, url: str, client: Client, first: Row | None) -> Row:
         times, timer, queries = series(client, url, args.requests)
@@ -274,10 +240,11 @@ def measure_user(username: str, args: argparse.Namespace, rows: list[Row], notes
     if not page_available:
         notes.append(f"page: not available yet ({PAGE_URL} does not resolve)")
     else:
-        browser = sign_in_page(user)
-        if browser is None:
+        device = totp_device(user, create=False)  # only a user who set up two-factor signs in
+        if device is None:
             notes.append(f"page: could not sign in as {username}")
         else:
+            browser = verified_client(user, device)
             shown = {size: page_rows(browser, f"{PAGE_URL}?page_size={size}") for size in (10, 100)}
             sizes: list[int | str] = [10, 100]
             if shown[10] == shown[100]:

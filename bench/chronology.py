@@ -31,25 +31,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
-import os
 import statistics
 import time
 
-from _setup import ROOT  # noqa: F401 - sets Django up first
+from _common import api_client, load, pct, referred_to_panel, series, user, verified_client  # sets Django up first
 from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, EntryDocument
 from partnership import services as partnership_services
 from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
-from referrals import selectors, services
+from referrals import selectors
 from referrals.models import ChronologyEntry, EntryType
 
-HOST = "localhost"
 PREFIX = "Bench chronology"
 PANEL = f"{PREFIX} panel"
 AGENCIES = (
@@ -83,15 +78,6 @@ ENTRY_TYPES = (
     EntryType.CONSENT,
     EntryType.RAG_REVIEW,
 )
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-def user(username: str) -> User:
-    return User.objects.select_related("agency", "clearance").get(username=username)
 
 
 def ensure_people() -> dict[str, Agency]:
@@ -135,29 +121,15 @@ def ensure_case(entries: int) -> Case:
     print(f"Seeding one case and {entries} entries from {len(agencies)} agencies ...", flush=True)
     chair, officer, referrer = user("bchron.council.2"), user("bchron.police.3"), user("bchron.school.1")
     panel = Panel.objects.create(name=PANEL, chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=30))
-    draft = services.start_referral(actor=referrer)
-    services.update_draft(
-        actor=referrer,
-        referral_id=draft.pk,
-        expected_version=None,
-        changes={
-            "given_name": "Bench",
-            "family_name": "Chronology",
-            "date_of_birth": dt.date(2009, 6, 1),
-            "concerns": "Sharing extremist material with classmates. " * 5,
-            "ideology": "mixed",
-            "urgency": "priority",
-        },
-    )
-    referral = services.submit_referral(actor=referrer, referral_id=draft.pk)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold.",
-        panel=panel,
-        case_owner=chair,
-    )
+    person = {
+        "given_name": "Bench",
+        "family_name": "Chronology",
+        "date_of_birth": dt.date(2009, 6, 1),
+        "concerns": "Sharing extremist material with classmates. " * 5,
+        "ideology": "mixed",
+        "urgency": "priority",
+    }
+    referral = referred_to_panel(referrer=referrer, person=person, officer=officer, panel=panel, chair=chair)
     case_services.request_information(
         actor=chair,
         case_id=referral.pk,
@@ -210,47 +182,6 @@ def ensure_case(entries: int) -> Case:
     return Case.objects.get(pk=referral.pk)
 
 
-def verified_client(reader: User) -> Client:
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from partnership.middleware import LAST_SEEN, LOGIN_AT
-
-    device = TOTPDevice.objects.filter(user=reader, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=reader, name="bench", confirmed=True)
-    client = Client(SERVER_NAME=HOST)
-    client.force_login(reader, backend="partnership.backends.PartnershipBackend")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[LOGIN_AT] = session[LAST_SEEN] = int(time.time())
-    session.save()
-    return client
-
-
-def api_client(reader: User) -> Client:
-    key = partnership_services.issue_api_token(user=reader, name="bench/chronology.py").key
-    return Client(SERVER_NAME=HOST, HTTP_AUTHORIZATION=f"Token {key}")
-
-
-def series(client: Client, url: str, n: int) -> tuple[list[float], list[float], int, int]:
-    for _ in range(3):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    queries = len(captured.captured_queries)
-    times, cpu = [], []
-    size = 0
-    for _ in range(n):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        size = len(response.content)
-    return times, cpu, queries, size
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=500, help="chronology entries on the case (default 500)")
@@ -260,11 +191,9 @@ def main() -> None:
     case = ensure_case(args.entries)
     total = ChronologyEntry.objects.filter(referral_id=case.pk).count()
     agencies = ChronologyEntry.objects.filter(referral_id=case.pk).values("owning_agency").distinct().count()
-    one, five, _ = os.getloadavg()
     print(
         f"\nChronology of {case.reference}: {total} entries from {agencies} agencies; {args.requests} requests "
-        f"per series; load average {one:.2f} (1 min), {five:.2f} (5 min); "
-        f"PostgreSQL {connection.pg_version // 10000}.\n"
+        f"per series; {load()}; PostgreSQL {connection.pg_version // 10000}.\n"
     )
     header = (
         f"{'reader':<30} {'what':<5} {'shown':>5} {'summ':>4} {'held':>4} "
@@ -278,7 +207,7 @@ def main() -> None:
         shown = len(chronology.items)
         summaries = sum(1 for item in chronology.items if not item.full)
         page = verified_client(reader)
-        api = api_client(reader)
+        api = api_client(reader, "bench/chronology.py")
         base = f"/referrals/cases/{case.pk}/chronology/"
         for what, client, url in (
             ("page", page, base),
@@ -286,11 +215,11 @@ def main() -> None:
             ("csv", page, f"{base}export/csv/"),
             ("pdf", page, f"{base}export/pdf/"),
         ):
-            times, cpu, queries, size = series(client, url, args.requests)
+            measured = series(client, url, args.requests)
             print(
                 f"{label:<30} {what:<5} {shown:>5} {summaries:>4} {chronology.withheld:>4} "
-                f"{statistics.median(times):>8.1f} {pct(times, 0.95):>8.1f} {statistics.median(cpu):>8.1f} "
-                f"{queries:>7}  {size / 1024:.0f} KiB"
+                f"{statistics.median(measured.times):>8.1f} {pct(measured.times, 0.95):>8.1f} "
+                f"{statistics.median(measured.cpu):>8.1f} {measured.queries:>7}  {len(measured.body) / 1024:.0f} KiB"
             )
     print(
         "\nWhole requests in-process (session, two-factor and audit middleware, the selector, the template, "

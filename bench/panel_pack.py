@@ -29,17 +29,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import os
 import re
 import statistics
 import time
 
-from _setup import ROOT  # noqa: F401 - sets Django up first
+from _common import load, pct, referred_to_panel, series, user, verified_client  # sets Django up first
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services as case_services
@@ -47,21 +44,10 @@ from cases.models import Case
 from panels import services
 from panels.models import Action, AgendaItem, AssessmentFactor, Meeting
 from partnership.models import Agency, Panel, PanelMembership, User
-from referrals import services as referral_services
 
 PANEL = "Bench Channel Panel"
-HOST = "localhost"
 READERS = ("chair", "health.sc", "police.bl")
 REFERRERS = ("school.sc", "health.sc", "council.bl", "school.bl", "probation.sc")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-def user(username: str) -> User:
-    return User.objects.select_related("agency", "clearance").get(username=username)
 
 
 def _ratings(level: int) -> dict[int, tuple[int, str]]:
@@ -72,31 +58,17 @@ def seed_case(panel: Panel, number: int) -> Case:
     author = user(REFERRERS[number % len(REFERRERS)])
     chair, officer, spoc = user("chair"), user("police.dv"), user("health.spoc")
     classification = min(author.clearance_rank, 1 + number % 2)
-    draft = referral_services.start_referral(actor=author)
-    referral_services.update_draft(
-        actor=author,
-        referral_id=draft.pk,
-        expected_version=None,
-        changes={
-            "given_name": f"Bench{number}",
-            "family_name": "Person",
-            "date_of_birth": dt.date(2008, 1 + number % 12, 1 + number % 28),
-            "postcode": "NS1 1AA",
-            "concerns": f"Concerns about bench person {number}: extremist material shared online. " * 4,
-            "ideology": "mixed",
-            "urgency": "priority",
-            "classification": classification,
-        },
-    )
-    referral = referral_services.submit_referral(actor=author, referral_id=draft.pk)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold.",
-        panel=panel,
-        case_owner=chair,
-    )
+    person = {
+        "given_name": f"Bench{number}",
+        "family_name": "Person",
+        "date_of_birth": dt.date(2008, 1 + number % 12, 1 + number % 28),
+        "postcode": "NS1 1AA",
+        "concerns": f"Concerns about bench person {number}: extremist material shared online. " * 4,
+        "ideology": "mixed",
+        "urgency": "priority",
+        "classification": classification,
+    }
+    referral = referred_to_panel(referrer=author, person=person, officer=officer, panel=panel, chair=chair)
     case = Case.objects.get(pk=referral.pk)
     [request] = case_services.request_information(
         actor=chair, case_id=case.pk, agency_ids=[spoc.agency_id], question="Is the person known to you?"
@@ -192,41 +164,6 @@ def ensure_data(cases: int) -> Meeting:
     return meeting
 
 
-def verified_client(reader: User) -> Client:
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from partnership.middleware import LAST_SEEN, LOGIN_AT
-
-    device = TOTPDevice.objects.filter(user=reader, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=reader, name="bench", confirmed=True)
-    client = Client(SERVER_NAME=HOST)
-    client.force_login(reader, backend="partnership.backends.PartnershipBackend")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[LOGIN_AT] = session[LAST_SEEN] = int(time.time())
-    session.save()
-    return client
-
-
-def series(client: Client, url: str, n: int) -> tuple[list[float], int, bytes]:
-    for _ in range(3):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    queries = len(captured.captured_queries)
-    times = []
-    body = b""
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        body = response.content
-    return times, queries, body
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=20, help="cases on the measured meeting's agenda (default 20)")
@@ -234,10 +171,9 @@ def main() -> None:
     args = parser.parse_args()
 
     meeting = ensure_data(args.cases)
-    one, five, _ = os.getloadavg()
     print(
         f"\nPanel pack for a {meeting.items.count()}-case meeting; {args.requests} requests per series; "
-        f"load average {one:.2f} (1 min), {five:.2f} (5 min); PostgreSQL {connection.pg_version // 10000}.\n"
+        f"{load()}; PostgreSQL {connection.pg_version // 10000}.\n"
     )
     header = f"{'reader':<26} {'format':<5} {'cases':>5} {'held':>4} {'p50 ms':>8} {'p95 ms':>8} {'mean':>8} {'queries':>7}  size"
     print(header)
@@ -250,7 +186,8 @@ def main() -> None:
             ("html", f"/panels/meetings/{meeting.pk}/pack/"),
             ("pdf", f"/panels/meetings/{meeting.pk}/pack.pdf"),
         ):
-            times, queries, body = series(client, url, args.requests)
+            measured = series(client, url, args.requests)
+            times, body = measured.times, measured.body
             html = client.get(f"/panels/meetings/{meeting.pk}/pack/").content.decode()
             shown = len(re.findall(r'<h2 class="govuk-heading-m" id="case-', html))
             held = re.search(r"(\d+) agenda items? (?:is|are) on cases you cannot read", html)
@@ -261,7 +198,7 @@ def main() -> None:
                 size = f"{len(body) / 1024:.0f} KiB"
             print(
                 f"{label:<26} {fmt:<5} {shown:>5} {held.group(1) if held else 0:>4} {statistics.median(times):>8.1f} "
-                f"{pct(times, 0.95):>8.1f} {statistics.fmean(times):>8.1f} {queries:>7}  {size}"
+                f"{pct(times, 0.95):>8.1f} {statistics.fmean(times):>8.1f} {measured.queries:>7}  {size}"
             )
     print(
         "\nWhole requests in-process (session, two-factor and audit middleware, the selector, the template or the "
