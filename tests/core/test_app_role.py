@@ -47,6 +47,9 @@ def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unp
         " details, break_glass, prev_hash, hash) VALUES (now(), '', '', 'changed', 'test.record', '2', '', '{}', false, '', '')"
     )
     assert app_role.execute("SELECT count(*) FROM sharing_auditevent").fetchone()[0] == before + 1
+    # The sealer runs as the app role (beat's worker): it chains through the database's SECURITY DEFINER function.
+    assert app_role.execute("SELECT sharing_audit_seal(1000, 1)").fetchone()[0] >= 1
+    assert app_role.execute("SELECT count(*) FROM sharing_auditevent WHERE hash = ''").fetchone()[0] == 0
     refused = {
         "update": "UPDATE sharing_auditevent SET reason = 'rewritten'",
         "delete": "DELETE FROM sharing_auditevent",
