@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -66,7 +67,22 @@ def keyset_page(grants: Any, *, cursor: str | None, size: int) -> tuple[list[Any
             if direction == "n"
             else grants.filter(sort_key__gt=key).order_by("sort_key")
         )
-    rows = list(grants[: size + 1])
+    return page_beyond(
+        grants,
+        size=size,
+        direction=direction,
+        from_cursor=key is not None,
+        cursor_to=lambda d, row: encode_cursor(d, row.sort_key),
+    )
+
+
+def page_beyond(
+    rows_qs: Any, *, size: int, direction: str, from_cursor: bool, cursor_to: Callable[[str, Any], str]
+) -> tuple[list[Any], str | None, str | None]:
+    """One page of ``rows_qs`` (already past the cursor, in reading order for ``direction``), in display order,
+    and the cursors around it: ``cursor_to(direction, row)`` encodes one. ``from_cursor``: the page was asked
+    for with a cursor (the first page has no previous one)."""
+    rows = list(rows_qs[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
     if direction == "p":
@@ -74,7 +90,7 @@ def keyset_page(grants: Any, *, cursor: str | None, size: int) -> tuple[list[Any
     next_cursor = previous_cursor = None
     if rows:
         if (direction == "n" and has_more) or direction == "p":
-            next_cursor = encode_cursor("n", rows[-1].sort_key)
-        if key is not None and (direction == "n" or has_more):
-            previous_cursor = encode_cursor("p", rows[0].sort_key)
+            next_cursor = cursor_to("n", rows[-1])
+        if from_cursor and (direction == "n" or has_more):
+            previous_cursor = cursor_to("p", rows[0])
     return rows, next_cursor, previous_cursor

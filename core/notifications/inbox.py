@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.errors import ValidationError
 from core.models import Notification
-from core.pagination import Page, page_size_of
+from core.pagination import Page, page_beyond, page_size_of
 
 
 def notify(*, recipients: Iterable[Any], kind: str, title: str, link: str = "") -> list[Notification]:
@@ -95,15 +95,7 @@ def notification_page_for(*, viewer: Any, cursor: str | None = None, page_size: 
     """
     size = page_size_of(page_size)
     direction, from_cursor, rows_qs = _after(Notification.objects.filter(recipient_id=viewer.pk), cursor)
-    rows = list(rows_qs[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if direction == "p":
-        rows.reverse()
-    next_cursor = previous_cursor = None
-    if rows:
-        if (direction == "n" and has_more) or direction == "p":
-            next_cursor = _encode("n", _key(rows[-1]))
-        if from_cursor and (direction == "n" or has_more):
-            previous_cursor = _encode("p", _key(rows[0]))
+    rows, next_cursor, previous_cursor = page_beyond(
+        rows_qs, size=size, direction=direction, from_cursor=from_cursor, cursor_to=lambda d, row: _encode(d, _key(row))
+    )
     return Page(results=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
