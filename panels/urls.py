@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from panels import views
 
@@ -11,7 +11,7 @@ item_patterns = [
     path("defer/", views.defer_item, name="defer_item"),
     path("actions/", views.add_item_action, name="add_item_action"),
 ]
-meeting_patterns = [
+meeting_patterns: list[URLPattern | URLResolver] = [
     path("", views.meeting_detail, name="meeting"),
     path("move/", views.move_meeting, name="move_meeting"),
     path("cancel/", views.cancel_meeting, name="cancel_meeting"),

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from referrals import views
 
@@ -18,7 +18,7 @@ screening_patterns = [
     path("notes/", views.screening_note, name="screening_note"),
     path("rag/", views.screening_rag, name="screening_rag"),
 ]
-referral_patterns = [
+referral_patterns: list[URLPattern | URLResolver] = [
     path("", views.detail, name="detail"),
     path("draft/", include(draft_patterns)),
     path("submit/", views.submit, name="submit"),
