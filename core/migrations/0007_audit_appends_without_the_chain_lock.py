@@ -101,6 +101,9 @@ BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'sharing_audit_seal needs READ COMMITTED (each step reads what committed before it)';
   END IF;
+  IF (SELECT seqcache FROM pg_sequence WHERE seqrelid = '{SEQUENCE}'::regclass) <> 1 THEN
+    RAISE EXCEPTION 'the audit seq sequence must not cache values (CACHE 1): a cached seq escapes the fence';
+  END IF;
   PERFORM pg_advisory_xact_lock({SEAL_LOCK_KEY});
   -- 1. The fence: every seq up to it was taken by a transaction that holds a write lock on the table
   --    now (an INSERT locks the table before its defaults take a seq, and keeps the lock until it ends).

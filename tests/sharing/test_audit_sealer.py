@@ -138,6 +138,14 @@ def test_the_sealer_refuses_a_snapshot_older_than_its_statements() -> None:
             other.execute("SELECT sharing_audit_seal(10, 0)")
 
 
+def test_the_sealer_refuses_a_sequence_that_caches_values() -> None:
+    """A backend's cached seq is taken before the fence and used after it: it could land below the head."""
+    _append(1)
+    _execute("ALTER SEQUENCE sharing_auditevent_seq_seq CACHE 10")
+    with pytest.raises(DatabaseError, match="CACHE 1"):
+        seal_pending()
+
+
 def test_the_task_chains_what_is_pending() -> None:
     _append(2)
     assert seal_audit_trail() == 2
