@@ -13,9 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case as CaseWhen
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from cases.models import Case
 from core.audit import record_event
 from core.errors import NotFound
 from core.models import AuditEvent, AuditVerb
@@ -73,10 +76,12 @@ def overdue_from(opened_at: dt.datetime) -> dt.datetime:
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """An opening as the queue shows it: who, which record, when, why, how long it has waited."""
+    """An opening as the queue shows it: who, which record (its case reference once it is a case),
+    when, why, how long it has waited."""
 
     event: AuditEvent
     reference: str
+    referral_reference: str
     record_type: str
     age: int
     overdue: bool
@@ -94,9 +99,11 @@ class ReviewQueue:
 
 def _entry(event: Any, today: dt.date, cutoff: dt.datetime) -> QueueEntry:
     review = event.break_glass_review if _has_review(event) else None
+    case_reference, own_reference = getattr(event, "case_reference", "") or "", getattr(event, "reference", "") or ""
     return QueueEntry(
         event=event,
-        reference=getattr(event, "reference", "") or "",
+        reference=case_reference or own_reference,
+        referral_reference=own_reference if case_reference and own_reference != case_reference else "",
         record_type=records.object_type_label(event.object_type),
         age=age_in_working_days(event.occurred_at, today),
         overdue=review is None and event.occurred_at < cutoff,
@@ -111,8 +118,18 @@ def _has_review(event: AuditEvent) -> bool:
         return False
 
 
+def _case_reference() -> Subquery:
+    """The case reference of an opening of a referral or its case (they share one id), else null."""
+    case = Case.objects.filter(pk=Cast(OuterRef("object_id"), output_field=BigIntegerField()))
+    return Subquery(case.values("reference")[:1], output_field=CharField())
+
+
 def _with_reviews(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-    return events.annotate(reference=records.reference_expression()).select_related("break_glass_review__reviewed_by")
+    of_a_case = Q(object_id__regex=r"^[0-9]{1,18}$", object_type__in=records.REFERRAL_TYPES + records.CASE_TYPES)
+    return events.annotate(
+        reference=records.reference_expression(),
+        case_reference=CaseWhen(When(of_a_case, then=_case_reference()), default=Value("")),
+    ).select_related("break_glass_review__reviewed_by")
 
 
 def break_glass_queue(

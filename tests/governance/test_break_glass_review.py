@@ -88,7 +88,7 @@ def test_the_auditor_sees_the_queue_and_the_opening(tw: TrailWorld, signed_in: A
     page = text_of(client.get(QUEUE))
     assert tw.outsider.username in page
     assert "Housing" in page
-    assert tw.referral.reference in page
+    assert f"{tw.case.reference} referral {tw.referral.reference}" in page  # the case it has become, and the referral
     assert "Urgent safeguarding call from the duty desk" in page
     assert CONCERNS not in page  # the trail, never the record's content
 
@@ -115,6 +115,7 @@ def test_everyone_else_is_refused_and_told_nothing(tw: TrailWorld, signed_in: An
         response = client.get(url)
         assert response.status_code == 403, url
         assert tw.referral.reference not in text_of(response)
+        assert tw.case.reference not in text_of(response)
         assert "duty desk" not in text_of(response)
     assert review(client, event, decision="justified", note=NOTE).status_code == 403
     assert not BreakGlassReview.objects.exists()
