@@ -187,6 +187,15 @@ class ActionForm(ChoosesPerson):
         super().__init__(data, **kwargs)
         self.offer_people("owner", people, label=_person_with_agency)
 
+    def action(self) -> dict[str, Any]:
+        """The action as ``panels.services.add_action`` takes it."""
+        return {
+            "description": self.cleaned_data["description"],
+            "owner_agency_id": self.cleaned_data["owner_agency"].pk,
+            "owner": self.chosen_person("owner"),
+            "due_date": self.cleaned_data["due_date"],
+        }
+
 
 class SignMinutesForm(forms.Form):
     minutes = long_text_field(

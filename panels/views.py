@@ -399,13 +399,7 @@ def add_item_action(request: SignedInRequest, meeting_id: int, item_id: int) -> 
         request,
         form,
         action=lambda: services.add_action(
-            actor=request.user,
-            case_id=entry.case.pk,
-            description=form.cleaned_data["description"],
-            owner_agency_id=form.cleaned_data["owner_agency"].pk,
-            owner=form.chosen_person("owner"),
-            due_date=form.cleaned_data["due_date"],
-            meeting_id=meeting.pk,
+            actor=request.user, case_id=entry.case.pk, meeting_id=meeting.pk, **form.action()
         ),
         success=success_to(request, "The action has been added.", item_url(meeting.pk, entry.item.pk, "actions")),
         render=lambda status: pages.render_item(request, meeting, item_id, bound={"action": form}, status=status),
@@ -586,14 +580,7 @@ def add_case_action(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     return handle_form(
         request,
         form,
-        action=lambda: services.add_action(
-            actor=request.user,
-            case_id=case.pk,
-            description=form.cleaned_data["description"],
-            owner_agency_id=form.cleaned_data["owner_agency"].pk,
-            owner=form.chosen_person("owner"),
-            due_date=form.cleaned_data["due_date"],
-        ),
+        action=lambda: services.add_action(actor=request.user, case_id=case.pk, **form.action()),
         success=success_to(request, "The action has been added.", case_url(case.pk, "actions")),
         render=lambda status: pages.render_case(request, case, bound={"action": form}, status=status),
     )
