@@ -27,9 +27,8 @@ from core.models import AuditEvent, AuditVerb
 from partnership.models import Role
 from referrals import services
 from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
-from tests.cases.factories import World
-from tests.conftest import sign_in_verified
-from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
+from tests.partnership.factories import AgencyFactory
+from tests.world import Partnership, client_for, new_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -44,27 +43,24 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-class CaseWorld(World):
-    """The case factories' partnership, plus another agency, the admin, the auditor and more readers."""
+class CaseWorld(Partnership):
+    """The standard partnership, plus another agency, the admin, the auditor and more readers."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.housing = AgencyFactory(name="Housing")
-        self.outsider = UserFactory(agency=self.housing, clearance=clearance(3), roles=[Role.PRACTITIONER, Role.SPOC])
-        self.admin = AdminUserFactory(clearance=clearance(3))
-        self.auditor = AuditorUserFactory(clearance=clearance(3))
-        self.police_baseline = UserFactory(agency=self.police, clearance=clearance(1), roles=[Role.SCREENING_OFFICER])
-        self.sc_teacher = UserFactory(agency=self.school, clearance=clearance(2), roles=[Role.PRACTITIONER])
-        self.health_worker = UserFactory(agency=self.health, clearance=clearance(2), roles=[Role.PRACTITIONER])
-        self.health_dv = UserFactory(agency=self.health, clearance=clearance(3), roles=[Role.PRACTITIONER])
+        self.housing = new_agency("Housing")
+        self.people(
+            outsider=(self.housing, 3, Role.PRACTITIONER, Role.SPOC),
+            admin=(None, 3, Role.PARTNERSHIP_ADMIN),
+            auditor=(None, 3, Role.AUDITOR),
+            police_baseline=(self.police, 1, Role.SCREENING_OFFICER),
+            sc_teacher=(self.school, 2, Role.PRACTITIONER),
+            health_worker=(self.health, 2, Role.PRACTITIONER),
+            health_dv=(self.health, 3, Role.PRACTITIONER),
+        )
 
     def request(self, case: Case, *agencies: Any, question: str = "What do you know?") -> list[InformationRequest]:
-        return case_services.request_information(
-            actor=self.chair,
-            case_id=case.pk,
-            agency_ids=[a.pk for a in agencies or (self.health,)],
-            question=question,
-        )
+        return self.ask(case, *agencies, question=question)
 
     def contribution(self, info_request: InformationRequest, **kwargs: Any) -> ChronologyEntry:
         values = {"text": SC_TEXT, "classification": 2, "releasable_summary": SUMMARY, **kwargs}
@@ -74,10 +70,6 @@ class CaseWorld(World):
 @pytest.fixture
 def w(db: Any) -> CaseWorld:
     return CaseWorld()
-
-
-def client_for(user: Any) -> Client:
-    return sign_in_verified(Client(), user)
 
 
 def error_summary(response: Any) -> list[tuple[str, str]]:
@@ -331,15 +323,7 @@ def test_a_case_above_your_clearance_does_not_exist_for_you(w: CaseWorld) -> Non
         },
     )
     referral = services.submit_referral(actor=w.sc_teacher, referral_id=draft.pk)
-    case_services.screen_referral(
-        actor=w.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Threshold",
-        panel=w.panel,
-        case_owner=w.chair,
-    )
-    [info_request] = w.request(Case.objects.get(pk=referral.pk))
+    [info_request] = w.request(w.screen(referral, rationale="Threshold"))
     for url in (
         f"/referrals/cases/{referral.pk}/",
         f"/referrals/cases/{referral.pk}/chronology/",

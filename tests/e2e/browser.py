@@ -1,14 +1,105 @@
-"""Helpers for browser journeys: axe-core checks and asset sanity checks."""
+"""Helpers for browser journeys: pages, signing in, axe-core checks and asset sanity checks."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django_otp.oath import TOTP, totp
+from playwright.sync_api import expect
+
+from partnership.models import User
+from tests.partnership.factories import PASSWORD, enrol_totp
 
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
+CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
+
+
+@dataclass
+class PageProblems:
+    """What the browser complained about while a test ran."""
+
+    console_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_assets: list[str] = field(default_factory=list)
+
+    def on_console(self, message: Any) -> None:
+        text = message.text
+        if CSP_MESSAGE.search(text):
+            self.csp_violations.append(text)
+        elif message.type == "error" and not text.startswith("Failed to load resource"):
+            # Failed loads are judged by on_response: a 4xx page is often expected, a 4xx asset never.
+            self.console_errors.append(text)
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.failed_assets.append(f"{response.status} {response.url}")
+
+    def assert_clean(self) -> None:
+        problems = {
+            "CSP violations": self.csp_violations,
+            "console errors": self.console_errors,
+            "uncaught page errors": self.page_errors,
+            "failed assets": self.failed_assets,
+        }
+        found = {name: items for name, items in problems.items() if items}
+        assert not found, "The browser reported problems:\n" + json.dumps(found, indent=2)
+
+    def watch(self, page: Any) -> None:
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("response", self.on_response)
+
+
+@contextlib.contextmanager
+def new_page(browser: Any, live_server: Any, problems: PageProblems | None = None) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies) on the live server, watched for ``problems``."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    if problems is not None:
+        problems.watch(page)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _unused_code(device: Any) -> str:
+    """A code for a time step this device has not accepted yet: a second sign-in within the same
+    30 seconds uses the next step, which the device allows (tolerance 1), since a code is never reused."""
+    device.refresh_from_db()
+    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits).t()
+    drift = max(0, device.last_t + 1 - now_t)
+    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)).zfill(6)
+
+
+def sign_in(page: Any, user: User) -> None:
+    """Sign in through the pages: password, then a code from the user's authenticator."""
+    device = user.totpdevice_set.first() or enrol_totp(user)
+    page.goto("/account/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Security code").fill(_unused_code(device))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+
+
+def heading(page: Any) -> Any:
+    return page.get_by_role("heading", level=1)
+
+
+def banner(page: Any) -> Any:
+    return page.locator(".govuk-notification-banner").first
 
 
 def _format_violations(violations: list[dict[str, Any]]) -> str:

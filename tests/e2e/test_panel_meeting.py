@@ -16,29 +16,14 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseStatus
 from panels.models import Meeting, MeetingStatus
-from partnership.models import User
-from tests.e2e.browser import assert_accessible, assert_styled
-from tests.e2e.conftest import PageProblems
-from tests.panels.test_views import PanelWorld
-from tests.partnership.factories import PASSWORD, enrol_totp
+from tests.e2e.browser import PageProblems, assert_accessible, assert_styled, banner, new_page, sign_in
+from tests.world import PanelSitting
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Any, user: User) -> None:
-    device = enrol_totp(user)
-    page.goto("/account/sign-in/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Security code").fill(str(totp(device.bin_key)).zfill(6))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
 
 
 def fill_date(page: Any, field_id: str, day: dt.date) -> None:
@@ -47,14 +32,10 @@ def fill_date(page: Any, field_id: str, day: dt.date) -> None:
     page.locator(f"#{field_id}_year").fill(str(day.year))
 
 
-def banner(page: Any) -> Any:
-    return page.locator(".govuk-notification-banner").first
-
-
 def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     page: Any, browser: Any, live_server: Any, page_problems: PageProblems
 ) -> None:
-    world = PanelWorld()
+    world = PanelSitting()
     case = world.case(given_name="Callum", family_name="Reid", date_of_birth=dt.date(2011, 5, 17))
     meeting = world.meeting
     review = timezone.localdate() + dt.timedelta(weeks=6)
@@ -150,13 +131,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     assert Meeting.objects.get(pk=meeting.pk).status == MeetingStatus.CLOSED
 
     # A health panel member signs in (another agency) and reads the outcome.
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
-    member = context.new_page()
-    member.on("console", page_problems.on_console)
-    member.on("pageerror", lambda error: page_problems.page_errors.append(str(error)))
-    member.on("response", page_problems.on_response)
-    try:
+    with new_page(browser, live_server, page_problems) as member:
         sign_in(member, world.member)
         member.get_by_role("link", name="Panels").first.click()
         expect(member.get_by_role("heading", level=1)).to_have_text("Panels")
@@ -177,5 +152,3 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
         expect(member.locator("#actions ~ table").first).to_contain_text("Arrange the first mentoring session")
         expect(member.get_by_role("button", name=re.compile("Mark as done"))).to_have_count(1)
         assert_accessible(member, "member reads the case")
-    finally:
-        context.close()

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from partnership.models import Role, User
+from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
-from tests.e2e.browser import assert_accessible, assert_styled
-from tests.partnership.factories import PASSWORD, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance, enrol_totp
+from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, sign_in
+from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 
 pytestmark = pytest.mark.e2e
 
@@ -26,21 +25,6 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def sign_in(page: Any, user: User) -> None:
-    device = enrol_totp(user)
-    page.goto("/account/sign-in/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Security code").fill(str(totp(device.bin_key)).zfill(6))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
-
-
-def heading(page: Any) -> Any:
-    return page.get_by_role("heading", level=1)
 
 
 def save_and_continue(page: Any) -> None:
@@ -220,9 +204,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     detail_url = page.url
 
     # Someone in an unrelated agency gets "Page not found", with nothing of the referral on it.
-    other = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    try:
-        other_page = other.new_page()
+    with new_page(browser, live_server) as other_page:
         sign_in(other_page, outsider)
         response = other_page.goto(detail_url)
         assert response.status == 404
@@ -232,8 +214,6 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
         other_page.goto("/referrals/caseload/")
         expect(other_page.get_by_role("main")).not_to_contain_text(referral.reference)
         assert_accessible(other_page, "caseload for another agency")
-    finally:
-        other.close()
 
 
 def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_server: Any) -> None:
@@ -279,9 +259,7 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
     screener = UserFactory(agency=police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
     nurse = UserFactory(agency=health, clearance=clearance(3), roles=[Role.PRACTITIONER])
     for user, check in ((screener, "screening"), (nurse, "break-glass")):
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-        try:
-            other = context.new_page()
+        with new_page(browser, live_server) as other:
             sign_in(other, user)
             if check == "screening":
                 other.goto("/referrals/screening/")
@@ -304,5 +282,3 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
                 expect(heading(other)).to_have_text("Morgan Example")
                 expect(other.locator(".govuk-warning-text")).to_contain_text("break-glass access until")
                 assert_accessible(other, "referral page through break-glass")
-        finally:
-            context.close()

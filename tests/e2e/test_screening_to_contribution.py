@@ -19,15 +19,14 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import TOTP, totp
 from playwright.sync_api import expect
 
 from cases import services as case_services
 from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
-from partnership.models import AgencyKind, Panel, Role, User
+from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, EntryType
-from tests.e2e.browser import assert_accessible, assert_styled
-from tests.partnership.factories import PASSWORD, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance, enrol_totp
+from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, sign_in
+from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 
 pytestmark = pytest.mark.e2e
@@ -42,37 +41,9 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def _unused_code(device: Any) -> str:
-    """A code for a time step this device has not accepted yet: a second sign-in within the same
-    30 seconds uses the next step, which the device allows (tolerance 1), since a code is never reused."""
-    device.refresh_from_db()
-    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits).t()
-    drift = max(0, device.last_t + 1 - now_t)
-    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)).zfill(6)
-
-
-def sign_in(page: Any, user: User) -> None:
-    device = user.totpdevice_set.first() or enrol_totp(user)
-    page.goto("/account/sign-in/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Security code").fill(_unused_code(device))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
-
-
 def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).not_to_have_text("Your work")
-
-
-def heading(page: Any) -> Any:
-    return page.get_by_role("heading", level=1)
-
-
-def banner(page: Any) -> Any:
-    return page.locator(".govuk-notification-banner").first
 
 
 def nav(page: Any, label: str) -> None:
@@ -270,9 +241,9 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
 def test_the_other_pages_are_accessible(page: Any, live_server: Any) -> None:
     """Extending a request (with an error), the outcomes report (with an error), a referral's chronology
     before any case, and the decided screening page, checked with axe."""
-    from tests.cases.factories import World
+    from tests.world import Partnership
 
-    w = World()
+    w = Partnership()
     case = w.case(given_name="Robin", family_name="Example")
     referral = w.referral(given_name="Alex", family_name="Early")
     [info_request] = case_services.request_information(

@@ -19,11 +19,9 @@ from partnership.models import Role, User
 from referrals import selectors as referral_selectors
 from referrals.models import Attachment, ChronologyEntry, Referral
 from sharing import services as sharing_services
-from tests.cases.factories import World
-from tests.conftest import sign_in_verified
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AdminUserFactory, AgencyFactory, AuditorUserFactory, UserFactory, clearance
 from tests.sharing.worlds import kept_for_the_module, submit
+from tests.world import Partnership, client_for, new_admin, new_agency, new_auditor, new_user
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CONCERNS = "Sharing extremist material with classmates."
@@ -37,7 +35,7 @@ class TrailWorld:
     contribution with a document, reads of each, an old-style ``referrals.case`` event and a
     break-glass opening; ``other`` (Noah Other's referral) is noise that must never match."""
 
-    w: World
+    w: Partnership
     auditor: User
     admin: User
     outsider: User
@@ -51,25 +49,15 @@ class TrailWorld:
 
 
 def build_trail_world() -> TrailWorld:
-    w = World()
-    housing = AgencyFactory(name="Housing")
-    outsider = UserFactory(agency=housing, clearance=clearance(3), roles=[Role.PRACTITIONER])
+    w = Partnership()
+    housing = new_agency("Housing")
+    outsider = new_user(housing, 3, Role.PRACTITIONER)
     referral, attachment = submit(
         w.teacher, given_name="Amira", family_name="Khan", classification=1, attachment_classification=1
     )
     assert attachment is not None
-    case_services.screen_referral(
-        actor=w.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=w.panel,
-        case_owner=w.chair,
-    )
-    case = Case.objects.get(pk=referral.pk)
-    (request,) = case_services.request_information(
-        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="What do you know?"
-    )
+    case = w.screen(referral)
+    (request,) = w.ask(case)
     contribution = case_services.return_contribution(
         actor=w.health_spoc,
         request_id=request.pk,
@@ -87,8 +75,8 @@ def build_trail_world() -> TrailWorld:
     other, _ = submit(w.teacher, given_name="Noah", family_name="Other", classification=1)
     return TrailWorld(
         w=w,
-        auditor=AuditorUserFactory(clearance=clearance(3)),
-        admin=AdminUserFactory(clearance=clearance(3)),
+        auditor=new_auditor(3),
+        admin=new_admin(3),
         outsider=outsider,
         case=case,
         referral=Referral.objects.get(pk=referral.pk),
@@ -126,7 +114,4 @@ def api() -> Any:
 
 @pytest.fixture
 def signed_in() -> Any:
-    def for_user(user: User) -> Client:
-        return sign_in_verified(Client(), user)
-
-    return for_user
+    return client_for

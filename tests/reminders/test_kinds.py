@@ -89,9 +89,7 @@ def test_screening_reminder_is_cancelled_when_the_referral_is_screened(world):
 
 def _request(world, due: dt.date) -> InformationRequest:
     case = world.case()
-    [request] = case_services.request_information(
-        actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Known to you?", due_date=due
-    )
+    [request] = world.ask(case, question="Known to you?", due_date=due)
     return request
 
 
@@ -229,13 +227,7 @@ def test_meeting_times_are_shown_in_london_time_across_the_clock_change(world):
 def _case_health_may_read(world) -> Case:
     """A case Health was asked about, so Health reads it (DESIGN.md rule 5)."""
     case = world.case()
-    case_services.request_information(
-        actor=world.chair,
-        case_id=case.pk,
-        agency_ids=[world.health.pk],
-        question="Known?",
-        due_date=dt.date(2027, 2, 1),
-    )
+    world.ask(case, question="Known?", due_date=dt.date(2027, 2, 1))
     return case
 
 
@@ -274,22 +266,13 @@ def test_action_reminders_go_to_the_named_owner(world):
 # --- case reviews and post-exit reviews ---------------------------------------------------------------
 
 
-def _case_owned_by(world, owner) -> Case:
-    referral = world.referral()
-    case_services.screen_referral(
-        actor=world.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=world.panel,
-        case_owner=owner,
-    )
-    return Case.objects.get(pk=referral.pk)
-
-
-def _decide(world, case: Case, when: dt.datetime, **decision) -> None:
-    meeting = panel_services.add_meeting(actor=world.chair, panel=world.panel, scheduled_at=when, reason="Review")
-    panel_services.add_to_agenda(actor=world.chair, meeting_id=meeting.pk, case_id=case.pk, reason="Due")
+def _decide(world, case: Case, when: dt.datetime, *, reason: str = "Review", built: bool = False, **decision) -> None:
+    """A meeting at ``when`` with the case on its agenda (added, or ``built`` from what is due) decides."""
+    meeting = panel_services.add_meeting(actor=world.chair, panel=world.panel, scheduled_at=when, reason=reason)
+    if built:
+        panel_services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
+    else:
+        panel_services.add_to_agenda(actor=world.chair, meeting_id=meeting.pk, case_id=case.pk, reason="Due")
     panel_services.start_meeting(actor=world.chair, meeting_id=meeting.pk)
     panel_services.override_quorum(
         actor=world.chair, meeting_id=meeting.pk, reason="Attendance is not what this test is about"
@@ -300,7 +283,7 @@ def _decide(world, case: Case, when: dt.datetime, **decision) -> None:
 
 def test_case_review_due_goes_to_the_case_owner_and_the_chair_and_follows_the_latest_decision(world):
     with travel(T0):
-        case = _case_owned_by(world, world.council_worker)
+        case = world.case(owner=world.council_worker)
         _decide(world, case, T0, decision="adopt", next_review_date=dt.date(2027, 2, 1))
     # Five working days before Monday 1 February 2027.
     assert_sent_once(london(2027, 1, 25, 9), CASE_REVIEW_DUE, world.council_worker, world.chair)
@@ -314,11 +297,17 @@ def test_case_review_due_goes_to_the_case_owner_and_the_chair_and_follows_the_la
     assert_sent_once(london(2027, 3, 15, 9), CASE_REVIEW_DUE, world.council_worker, world.chair)
 
 
-def test_exit_cancels_the_case_review_and_schedules_both_post_exit_reviews(world):
+def _exited(world) -> Case:
+    """A case the council worker owns, adopted and then exited at T0."""
     with travel(T0):
-        case = _case_owned_by(world, world.council_worker)
+        case = world.case(owner=world.council_worker)
         _decide(world, case, T0, decision="adopt", next_review_date=dt.date(2027, 2, 1))
         _decide(world, case, T0 + dt.timedelta(hours=1), decision="exit", exit_reason="EXIT-RISK")
+    return case
+
+
+def test_exit_cancels_the_case_review_and_schedules_both_post_exit_reviews(world):
+    case = _exited(world)
     assert not pending(CASE_REVIEW_DUE)
     reviews = {r.stage: r.due_on for r in PostExitReview.objects.filter(case=case)}
     assert reviews == {6: dt.date(2027, 6, 14), 12: dt.date(2027, 12, 14)}
@@ -332,23 +321,19 @@ def test_exit_cancels_the_case_review_and_schedules_both_post_exit_reviews(world
 
 
 def test_a_held_post_exit_review_is_not_reminded_and_closing_the_case_stops_the_rest(world):
-    with travel(T0):
-        case = _case_owned_by(world, world.council_worker)
-        _decide(world, case, T0, decision="adopt", next_review_date=dt.date(2027, 2, 1))
-        _decide(world, case, T0 + dt.timedelta(hours=1), decision="exit", exit_reason="EXIT-RISK")
+    case = _exited(world)
     sweep(london(2027, 5, 28, 9))
     assert emailed(POST_EXIT_REVIEW_DUE) == addresses(world.chair, world.council_worker)
     with travel(london(2027, 6, 14, 10)):  # the 6-month review is held when due
-        meeting = panel_services.add_meeting(
-            actor=world.chair, panel=world.panel, scheduled_at=london(2027, 6, 14, 11), reason="Post-exit review"
+        _decide(
+            world,
+            case,
+            london(2027, 6, 14, 11),
+            reason="Post-exit review",
+            built=True,
+            decision="reviewed",
+            notes="Settled",
         )
-        panel_services.build_agenda(actor=world.chair, meeting_id=meeting.pk)
-        panel_services.start_meeting(actor=world.chair, meeting_id=meeting.pk)
-        panel_services.override_quorum(
-            actor=world.chair, meeting_id=meeting.pk, reason="Attendance is not what this test is about"
-        )
-        item = meeting.items.get(case=case)
-        panel_services.record_decision(actor=world.chair, item_id=item.pk, decision="reviewed", notes="Settled")
     six, _twelve = PostExitReview.objects.filter(case=case).order_by("stage")
     assert Reminder.objects.filter(object_id=six.pk, kind=POST_EXIT_REVIEW_DUE).exclude(status="sent").count() == 0
     assert len(pending(POST_EXIT_REVIEW_DUE)) == 2  # the 12-month review is still ahead

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from cases import services as case_services
 from cases import tasks as case_tasks
 from cases.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from core.models import Reminder, ReminderStatus
@@ -25,13 +24,7 @@ def test_nightly_recheck_restores_missing_reminders_once_and_never_resends(world
     with travel(T0):
         referral = world.referral()
         case = world.case()
-        case_services.request_information(
-            actor=world.chair,
-            case_id=case.pk,
-            agency_ids=[world.health.pk],
-            question="Q",
-            due_date=dt.date(2026, 12, 29),
-        )
+        world.ask(case, question="Q", due_date=dt.date(2026, 12, 29))
     # As if written before these kinds existed.
     Reminder.objects.filter(kind__in=[SCREENING_AT_RISK, REQUEST_DUE_SOON, REQUEST_OVERDUE]).delete()
     with travel(T0 + dt.timedelta(hours=12)):

@@ -11,7 +11,6 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from cases import services as case_services
 from cases.models import Case, CaseStatus
 from core import notifications
 from core.models import Notification
@@ -24,6 +23,7 @@ from tests.referrals.factories import submitted_referral
 from tests.reminders.helpers import T0, sweep, travel
 from tests.reminders.personal_data import date_formats, leaks, personal_data
 from tests.reminders.readers import may_read, told_by_email, told_in_app, unreadable_mentions
+from tests.world import ask, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +43,10 @@ def _drive_every_kind() -> None:
     gathering = list(Case.objects.filter(status=CaseStatus.INFORMATION_GATHERING).order_by("pk"))
     assert len(gathering) >= 1
     case = gathering[0]
-    case_services.request_information(
-        actor=chair,
-        case_id=case.pk,
-        agency_ids=[probation.pk],
+    ask(
+        chair,
+        case,
+        probation,
         question="Any supervision history we should know?",
         due_date=T0.date() + dt.timedelta(days=14),
     )
@@ -110,19 +110,17 @@ def _drive_the_rule_12_reproductions() -> dict[str, Referral]:
     dv = submitted_referral(_user("school.dv"), classification=3)
     own = submitted_referral(_user("council.sc"), originator_only=True)
     dv_case_referral = submitted_referral(_user("school.dv"), classification=3)
-    case_services.screen_referral(
-        actor=_user("police.dv"),
-        referral_id=dv_case_referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
+    refer_to_panel(
+        dv_case_referral,
+        officer=_user("police.dv"),
         panel=Panel.objects.get(name="Northshire Channel Panel"),
-        case_owner=_user("council.dv"),
+        owner=_user("council.dv"),
     )
     probation = Agency.objects.get(users__username="probation.spoc")
-    case_services.request_information(
-        actor=_user("council.dv"),
-        case_id=dv_case_referral.pk,
-        agency_ids=[probation.pk],
+    ask(
+        _user("council.dv"),
+        dv_case_referral.pk,
+        probation,
         question="Any supervision history we should know?",
         due_date=T0.date() + dt.timedelta(days=14),
     )

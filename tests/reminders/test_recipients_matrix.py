@@ -38,7 +38,7 @@ from referrals.reminders import SCREENING_AT_RISK
 from sharing import services as sharing_services
 from sharing.reminders import BREAK_GLASS, SHARE_EXPIRING
 from tests.conftest import sign_in_verified
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.partnership.factories import clearance
 from tests.referrals.factories import submitted_referral
 from tests.reminders.helpers import T0, london, pending, sweep, travel
 from tests.reminders.readers import told_by_email, told_in_app, unreadable_mentions
@@ -54,12 +54,11 @@ def w(world):
     """The reminders world, plus a Developed Vetting referrer, a DV chair (so DV cases can be run)
     and a housing agency that reads nothing unless something is shared with it."""
     with travel(T0):
-        world.dv_teacher = UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.PRACTITIONER])
-        world.sc_teacher = UserFactory(agency=world.school, clearance=clearance(2), roles=[Role.PRACTITIONER])
+        world.people(dv_teacher=(world.school, 3, Role.PRACTITIONER), sc_teacher=(world.school, 2, Role.PRACTITIONER))
         User.objects.filter(pk=world.chair.pk).update(clearance=clearance(3))
         world.chair.refresh_from_db()
-        world.housing = AgencyFactory(name="Housing", kind=AgencyKind.HOUSING)
-        world.housing_spoc = UserFactory(agency=world.housing, clearance=clearance(2), roles=[Role.SPOC])
+        world.agencies(housing=("Housing", AgencyKind.HOUSING))
+        world.people(housing_spoc=(world.housing, 2, Role.SPOC))
     return world
 
 
@@ -170,22 +169,11 @@ def test_screening_reminders_are_checked_again_when_sent(w, change, still_told):
 
 
 def _case(w, classification: int, owner: User | None = None) -> Case:
-    referral = submitted_referral(w.dv_teacher, classification=classification)
-    case_services.screen_referral(
-        actor=w.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=w.panel,
-        case_owner=owner or w.council_worker,
-    )
-    return Case.objects.get(pk=referral.pk)
+    return w.case(author=w.dv_teacher, owner=owner or w.council_worker, classification=classification)
 
 
 def _request_to_health(w, case: Case, *, assign: bool):
-    [request] = case_services.request_information(
-        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known?", due_date=dt.date(2027, 1, 12)
-    )
+    [request] = w.ask(case, question="Known?", due_date=dt.date(2027, 1, 12))
     if assign:
         case_services.assign_request(actor=w.health_spoc, request_id=request.pk, assignee=w.health_baseline)
     return request

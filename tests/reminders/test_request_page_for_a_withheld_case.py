@@ -9,14 +9,13 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from cases import services as case_services
 from cases.models import Case, InformationRequest, RequestStatus
 from core.models import AuditEvent, AuditVerb
 from partnership.models import Role, User
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import UserFactory, clearance
-from tests.referrals.factories import submitted_referral
 from tests.reminders.helpers import T0, travel
+from tests.world import new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,25 +26,11 @@ QUESTION = "Is the family known to your service?"
 def dv_request(world) -> InformationRequest:
     """A Developed Vetting case, with an information request to Health (whose SPOC holds Security Check)."""
     with travel(T0):
-        dv_teacher = UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.PRACTITIONER])
+        dv_teacher = new_user(world.school, 3, Role.PRACTITIONER)
         User.objects.filter(pk=world.chair.pk).update(clearance=clearance(3))
         world.chair.refresh_from_db()
-        referral = submitted_referral(dv_teacher, classification=3, family_name="Withheldperson")
-        case_services.screen_referral(
-            actor=world.officer,
-            referral_id=referral.pk,
-            decision="refer_to_panel",
-            rationale="Meets threshold",
-            panel=world.panel,
-            case_owner=world.chair,
-        )
-        [request] = case_services.request_information(
-            actor=world.chair,
-            case_id=referral.pk,
-            agency_ids=[world.health.pk],
-            question=QUESTION,
-            due_date=dt.date(2027, 1, 12),
-        )
+        case = world.case(author=dv_teacher, classification=3, family_name="Withheldperson")
+        [request] = world.ask(case, question=QUESTION, due_date=dt.date(2027, 1, 12))
     return request
 
 
@@ -94,13 +79,7 @@ def test_the_spoc_cannot_assign_or_answer_a_request_on_a_case_withheld_from_them
 def test_on_a_case_they_may_read_the_spoc_still_sees_it_all(world):
     with travel(T0):
         case = world.case()
-        [request] = case_services.request_information(
-            actor=world.chair,
-            case_id=case.pk,
-            agency_ids=[world.health.pk],
-            question=QUESTION,
-            due_date=dt.date(2027, 1, 12),
-        )
+        [request] = world.ask(case, question=QUESTION, due_date=dt.date(2027, 1, 12))
     page = _page(world.health_spoc, request).content.decode()
     assert case.reference in page
     assert 'name="assign-assignee"' in page

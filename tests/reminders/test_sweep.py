@@ -14,7 +14,6 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.reminders import REQUEST_DUE_SOON, REQUEST_OVERDUE
 from core import notifications
 from core.models import AttemptOutcome, DeliveryAttempt, Notification, NotificationPreference, Reminder, ReminderStatus
@@ -29,9 +28,7 @@ pytestmark = pytest.mark.django_db
 def _request(world, due=dt.date(2026, 12, 29)):
     with travel(T0):
         case = world.case()
-        [request] = case_services.request_information(
-            actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Q", due_date=due
-        )
+        [request] = world.ask(case, question="Q", due_date=due)
     return request
 
 
