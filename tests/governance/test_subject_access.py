@@ -23,7 +23,7 @@ from core.models import AuditEvent, AuditVerb
 from governance.subject_access import NOT_ABOUT_THE_PERSON, covered_models
 from panels import services as panel_services
 from partnership.models import Agency, User
-from referrals.models import Person
+from referrals.models import Person, PossibleMatch
 from tests.conftest import sign_in_verified
 from tests.governance.conftest import BREAK_GLASS_REASON, CONCERNS, CONTRIBUTION_TEXT, PDF, TrailWorld
 from tests.partnership.factories import AuditorUserFactory, clearance
@@ -268,3 +268,15 @@ def test_the_zip_holds_the_bundle_and_the_documents_themselves(tw: TrailWorld, s
     assert bundle["subject_access"]["case_reference"] == tw.case.reference
     produced = AuditEvent.objects.get(verb=AuditVerb.EXPORTED, actor_id=tw.auditor.pk)
     assert produced.details["subject_access"] == "zip"
+
+
+def test_a_possible_duplicate_is_offered_but_its_records_stay_out_of_the_bundle(tw: TrailWorld, signed_in: Any) -> None:
+    PossibleMatch.objects.create(referral=tw.other, matched=tw.referral, reasons=["same date of birth"])
+    client = signed_in(tw.auditor)
+    page = client.get(f"{START}{tw.case.reference}/").content.decode()
+    assert f'href="{START}{tw.other.reference}/"' in page
+    bundle = bundle_of(client, tw.case.reference)
+    (link,) = [item for item in bundle["items"] if item["model"] == "referrals.possiblematch"]
+    assert (link["fields"]["referral"], link["fields"]["matched"]) == (tw.other.pk, tw.referral.pk)
+    assert "Noah" not in json.dumps(bundle)
+    assert not [item for item in bundle["items"] if item["model"] == "referrals.referral" and item["id"] == tw.other.pk]
