@@ -29,6 +29,7 @@ from sharing.models import Share, ShareBasis
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing.capability_rules import Actor
+from tests.world import refer_to_panel
 
 CLASSIFICATION = 2  # every member holds Developed Vetting: clearance is not what these tests are about
 
@@ -101,14 +102,7 @@ def build() -> World:
     soon = timezone.now() + dt.timedelta(days=3)
     panel = Panel.objects.create(name="Capability panel", chair=chair, first_meeting_at=soon)
     referral = submitted_referral(author, given_name="Robin", family_name="Capable", classification=CLASSIFICATION)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold",
-        panel=panel,
-        case_owner=owner,
-    )
+    refer_to_panel(referral, officer=officer, panel=panel, owner=owner, rationale="Meets the threshold")
     case = Case.objects.select_related("referral").get(pk=referral.pk)
     PanelMembership.objects.create(panel=panel, agency=agencies["member_agency"])
     sharing_services.grant_by_event(

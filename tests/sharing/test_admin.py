@@ -14,11 +14,10 @@ from tests.partnership.factories import (
     AdminUserFactory,
     AgencyFactory,
     AuditorUserFactory,
-    PoliceAgencyFactory,
     UserFactory,
-    clearance,
 )
 from tests.sharing import worlds
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +26,13 @@ SCREENS = ("/admin/core/auditevent/", "/admin/sharing/share/", "/admin/sharing/b
 
 @pytest.fixture
 def trail() -> tuple[Share, BreakGlass]:
-    PoliceAgencyFactory()
-    author = UserFactory(clearance=clearance(2))
+    new_police()
+    author = new_user(new_agency(), 2)
     referral, _ = worlds.submit(author, given_name="Ad", family_name="Min", classification=1)
     share = sharing_services.share_with_agency(
         actor=author, record=referral, agency=AgencyFactory(), reason="For admin"
     )
-    nurse = UserFactory(agency=AgencyFactory(), clearance=clearance(2))
+    nurse = new_user(new_agency(), 2)
     opening = sharing_services.open_break_glass(actor=nurse, record=referral, reason="An emergency tonight")
     return share, opening
 

@@ -20,13 +20,12 @@ from sharing import services as sharing_services
 from sharing.models import BreakGlass
 from tests.partnership.factories import (
     AdminUserFactory,
-    AgencyFactory,
     AuditorUserFactory,
-    PoliceAgencyFactory,
     UserFactory,
     clearance,
 )
 from tests.sharing import worlds
+from tests.world import new_agency, new_auditor, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +48,9 @@ class World:
 @pytest.fixture
 def world(tmp_path: object) -> World:
     with override_settings(MEDIA_ROOT=str(tmp_path)):
-        PoliceAgencyFactory()
-        school = AgencyFactory()
-        health = AgencyFactory()
-        author = UserFactory(agency=school, clearance=clearance(3), roles=[Role.PRACTITIONER])
+        new_police()
+        school, health = new_agency(), new_agency()
+        author = new_user(school, 3, Role.PRACTITIONER)
         referral, attachment = worlds.submit(
             author, given_name="Jo", family_name="Glass", classification=2, attachment_classification=2
         )
@@ -61,10 +59,10 @@ def world(tmp_path: object) -> World:
             school=school,
             health=health,
             author=author,
-            nurse=UserFactory(agency=health, clearance=clearance(2), roles=[Role.PRACTITIONER]),
-            nurse_spoc=UserFactory(agency=health, clearance=clearance(2), roles=[Role.SPOC]),
-            other_spoc=UserFactory(agency=school, clearance=clearance(2), roles=[Role.SPOC]),
-            auditor=AuditorUserFactory(),
+            nurse=new_user(health, 2, Role.PRACTITIONER),
+            nurse_spoc=new_user(health, 2, Role.SPOC),
+            other_spoc=new_user(school, 2, Role.SPOC),
+            auditor=new_auditor(),
             referral=referral,
             attachment=attachment,
         )
@@ -163,24 +161,24 @@ def test_ten_characters_are_enough(world: World) -> None:
     ids=["admin", "auditor", "admin-in-an-agency", "auditor-in-an-agency", "superuser"],
 )
 def test_admins_auditors_and_superusers_cannot_break_glass(client: Client, world: World, make: object) -> None:
-    actor = make(world)  # type: ignore[operator]
+    _cannot_break_glass(client, world, make(world))  # type: ignore[operator]
+
+
+def test_clearance_still_applies(client: Client, world: World) -> None:
+    _cannot_break_glass(client, world, new_user(world.health, 1))
+
+
+def _cannot_break_glass(client: Client, world: World, actor: User) -> None:
+    """The opening is refused as if the record did not exist, leaves nothing, and opens nothing."""
     with pytest.raises(NotFound):
         sharing_services.open_break_glass(actor=actor, record=world.referral, reason=REASON)
     assert not BreakGlass.objects.exists()
     assert _detail(client, actor, world.referral) == 404
 
 
-def test_clearance_still_applies(client: Client, world: World) -> None:
-    junior = UserFactory(agency=world.health, clearance=clearance(1))
-    with pytest.raises(NotFound):
-        sharing_services.open_break_glass(actor=junior, record=world.referral, reason=REASON)
-    assert not BreakGlass.objects.exists()
-    assert _detail(client, junior, world.referral) == 404
-
-
 def test_a_stale_opening_does_not_outlive_a_lower_clearance(client: Client, world: World) -> None:
     """Even a break-glass row for a record above the user's clearance grants nothing."""
-    junior = UserFactory(agency=world.health, clearance=clearance(1))
+    junior = new_user(world.health, 1)
     sharing_services.open_break_glass(actor=world.nurse, record=world.referral, reason=REASON)
     BreakGlass.objects.update(user=junior)
     assert _detail(client, junior, world.referral) == 404

@@ -31,6 +31,7 @@ from sharing.models import Share
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
+from tests.world import refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +72,7 @@ def _build(tmp_path: Any, settings: Any) -> World:
         author, given_name="Jo", family_name="Glass", classification=1, attachment_classification=1
     )
     assert attachment is not None
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Threshold",
-        panel=panel,
-        case_owner=owner,
-    )
-    case = Case.objects.get(pk=referral.pk)
+    case = refer_to_panel(referral, officer=officer, panel=panel, owner=owner, rationale="Threshold")
     [request] = case_services.request_information(actor=owner, case_id=case.pk, agency_ids=[fire.pk], question="Known?")
     fire_spoc = UserFactory(agency=fire, clearance=clearance(3), roles=[Role.SPOC])
     entry = case_services.return_contribution(

@@ -42,6 +42,7 @@ from sharing import policy
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
+from tests.world import refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -108,15 +109,7 @@ def _build_case(requested: frozenset[str]) -> tuple[dict[str, Any], Case, rules.
     chair = UserFactory(agency=agencies["council"], clearance=clearance(3), roles=[Role.PANEL_CHAIR])
     panel = Panel.objects.create(name="Hypo panel", chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=3))
     referral = submitted_referral(teacher, classification=1)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=panel,
-        case_owner=chair,
-    )
-    case = Case.objects.get(pk=referral.pk)
+    case = refer_to_panel(referral, officer=officer, panel=panel, owner=chair)
     if requested:
         case_services.request_information(
             actor=chair, case_id=case.pk, agency_ids=[agencies[a].pk for a in sorted(requested)], question="Anything?"

@@ -48,6 +48,7 @@ from referrals.models import ChronologyEntry
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
+from tests.world import refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -179,15 +180,7 @@ def _build() -> World:
         deconfliction=True,
     )
     assert kinds["deconfliction"].originator_only, "a deconfliction check is originator-only by default"
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets threshold",
-        panel=panel,
-        case_owner=chair,
-    )
-    case = Case.objects.get(pk=referral.pk)
+    case = refer_to_panel(referral, officer=officer, panel=panel, owner=chair)
     requests = case_services.request_information(
         actor=chair,
         case_id=case.pk,

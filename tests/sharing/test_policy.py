@@ -16,8 +16,9 @@ from referrals import permissions as referral_permissions
 from referrals import selectors
 from referrals.models import Attachment, Referral
 from sharing import policy
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import AgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,8 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    police = PoliceAgencyFactory()
-    school = AgencyFactory()
-    author = UserFactory(agency=school, clearance=clearance(2))
+    police, school = new_police(), new_agency()
+    author = new_user(school, 2)
     referral, _ = worlds.submit(author, given_name="Pat", family_name="Policy", classification=2)
     return World(police, school, author, referral)
 

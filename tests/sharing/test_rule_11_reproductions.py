@@ -9,12 +9,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
@@ -26,7 +24,7 @@ from sharing import services as sharing_services
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
-from tests.world import Partnership
+from tests.world import Partnership, new_agency, new_panel, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +39,8 @@ def world() -> Partnership:
 
 def _chair_of_another_panel(world: Partnership) -> object:
     """A chair in the police (who read every referral they screen) of a panel the case is not on."""
-    chair = UserFactory(agency=world.police, clearance=clearance(3), roles=[Role.PANEL_CHAIR])
-    soon = timezone.now() + dt.timedelta(days=3)
-    Panel.objects.create(name="Another panel", chair=chair, first_meeting_at=soon)
+    chair = new_user(world.police, 3, Role.PANEL_CHAIR)
+    new_panel(chair, "Another panel")
     return chair
 
 
@@ -117,18 +114,9 @@ def test_the_api_cannot_name_a_case_owner_outside_the_local_authority(
 
 
 def test_an_adult_services_practitioner_may_own_a_case(world: Partnership) -> None:
-    adults = AgencyFactory(kind=AgencyKind.ADULT_SERVICES)
-    owner = UserFactory(agency=adults, clearance=clearance(1), roles=[Role.PRACTITIONER])
-    referral = world.referral()
-    case_services.screen_referral(
-        actor=world.officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold",
-        panel=world.panel,
-        case_owner=owner,
-    )
-    assert Case.objects.get(pk=referral.pk).owner == owner
+    owner = new_user(new_agency(kind=AgencyKind.ADULT_SERVICES), 1, Role.PRACTITIONER)
+    case = world.screen(world.referral(), owner=owner, rationale="Meets the threshold")
+    assert Case.objects.get(pk=case.pk).owner == owner
 
 
 def _break_glass_reader(world: Partnership, case: Case) -> object:

@@ -16,15 +16,15 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from guardian.shortcuts import get_perms
 
-from cases import services as case_services
 from core.models import AuditEvent, AuditVerb
-from partnership.models import Agency, AgencyKind, Panel, Role, User
+from partnership.models import Agency, AgencyKind, Role, User
 from referrals.models import Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing import tasks
 from sharing.models import Share, ShareBasis
 from tests.partnership.factories import AdminUserFactory, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
+from tests.world import new_agency, new_panel, new_police, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,8 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    police = PoliceAgencyFactory()
-    school = AgencyFactory()
-    health = AgencyFactory()
-    author = UserFactory(agency=school, clearance=clearance(2), roles=[Role.PRACTITIONER])
-    reader = UserFactory(agency=health, clearance=clearance(2), roles=[Role.PRACTITIONER])
+    police, school, health = new_police(), new_agency(), new_agency()
+    author, reader = new_user(school, 2, Role.PRACTITIONER), new_user(health, 2, Role.PRACTITIONER)
     referral, _ = worlds.submit(author, given_name="Sam", family_name="Sharer", classification=2)
     return World(police, school, health, author, reader, referral)
 
@@ -222,21 +219,12 @@ def test_the_chair_of_the_cases_panel_may_share_and_a_chair_of_another_panel_may
     client: Client, world: World
 ) -> None:
     """DESIGN.md rule 11: "panel chair" is the chair of the panel the case belongs to, not anyone holding the role."""
-    council = AgencyFactory(kind=AgencyKind.CHILDRENS_SERVICES)
-    chair = UserFactory(agency=council, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
-    other_chair = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
-    officer = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.SCREENING_OFFICER])
-    soon = timezone.now() + dt.timedelta(days=3)
-    panel = Panel.objects.create(name="Rule 11 panel", chair=chair, first_meeting_at=soon)
-    Panel.objects.create(name="Another panel", chair=other_chair, first_meeting_at=soon)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=world.referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold",
-        panel=panel,
-        case_owner=chair,
-    )
+    chair = new_user(new_agency(kind=AgencyKind.CHILDRENS_SERVICES), 2, Role.PANEL_CHAIR)
+    other_chair = new_user(world.police, 2, Role.PANEL_CHAIR)
+    officer = new_user(world.police, 2, Role.SCREENING_OFFICER)
+    panel = new_panel(chair, "Rule 11 panel")
+    new_panel(other_chair, "Another panel")
+    refer_to_panel(world.referral, officer=officer, panel=panel, owner=chair, rationale="Meets the threshold")
     # The other panel's chair reads the referral (their agency screens referrals) but may not share it.
     assert _reads(client, other_chair, world.referral)
     refused = _share(client, other_chair, world.referral, agency=world.health.pk, reason="Not my panel")
