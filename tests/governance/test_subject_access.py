@@ -32,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 START = "/governance/subject-access/"
 BUNDLE_QUERIES = 32
+SUMMARY_QUERIES = 31
 
 
 def urls(reference: str) -> list[str]:
@@ -280,3 +281,21 @@ def test_a_possible_duplicate_is_offered_but_its_records_stay_out_of_the_bundle(
     assert (link["fields"]["referral"], link["fields"]["matched"]) == (tw.other.pk, tw.referral.pk)
     assert "Noah" not in json.dumps(bundle)
     assert not [item for item in bundle["items"] if item["model"] == "referrals.referral" and item["id"] == tw.other.pk]
+
+
+def test_the_person_page_costs_a_fixed_number_of_queries(
+    tw: TrailWorld, signed_in: Any, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(tw.auditor)
+    url = f"{START}{tw.case.reference}/"
+    client.get(url)
+    # The session, the user and their device; the highest clearance; the referral; a count a kind
+    # of record (22); the access events; the possible duplicates' links (their references only when
+    # there are some); the audit of the look; the navigation's unread count.
+    with django_assert_num_queries(SUMMARY_QUERIES):
+        assert client.get(url).status_code == 200
+    case_services.add_case_note(
+        actor=tw.w.chair, referral_id=tw.referral.pk, text="Another note about progress", classification=1
+    )
+    with django_assert_num_queries(SUMMARY_QUERIES):
+        assert client.get(url).status_code == 200
