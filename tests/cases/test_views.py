@@ -27,13 +27,13 @@ from core.models import AuditEvent, AuditVerb
 from partnership.models import Role
 from referrals import services
 from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
+from tests.pages import PDF, error_summary, text_of
 from tests.partnership.factories import AgencyFactory
 from tests.world import Partnership, client_for, new_agency
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SC_TEXT = "Known to the crisis team since 2024; two admissions under section 2."
 SUMMARY = "Health services have been involved; details are held at Security Check."
 
@@ -72,23 +72,8 @@ def w(db: Any) -> CaseWorld:
     return CaseWorld()
 
 
-def error_summary(response: Any) -> list[tuple[str, str]]:
-    """(href, text) of each link in the GOV.UK error summary."""
-    html = response.content.decode()
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert summary, "no error summary on the page"
-    return [
-        (href, re.sub(r"\s+", " ", text).strip())
-        for href, text in re.findall(r'<a href="([^"]*)">(.*?)</a>', summary.group(0), re.S)
-    ]
-
-
 def date_fields(prefix: str, day: dt.date) -> dict[str, str]:
     return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
-
-
-def text_of(response: Any) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 # --- Screening -----------------------------------------------------------------------------------------

@@ -15,11 +15,10 @@ from playwright.sync_api import expect
 from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
 from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, sign_in
+from tests.pages import PDF
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 
 pytestmark = pytest.mark.e2e
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)

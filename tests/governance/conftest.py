@@ -19,11 +19,11 @@ from partnership.models import Role, User
 from referrals import selectors as referral_selectors
 from referrals.models import Attachment, ChronologyEntry, Referral
 from sharing import services as sharing_services
+from tests.pages import PDF
 from tests.partnership.api_helpers import token_headers
 from tests.sharing.worlds import kept_for_the_module, submit
 from tests.world import Partnership, client_for, new_admin, new_agency, new_auditor, new_user
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CONCERNS = "Sharing extremist material with classmates."
 CONTRIBUTION_TEXT = "Known to the school nurse since the spring term."
 BREAK_GLASS_REASON = '=HYPERLINK("http://evil.example/","Urgent safeguarding call from the duty desk")'

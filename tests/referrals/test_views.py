@@ -23,6 +23,7 @@ from referrals.models import Attachment, PossibleMatch, Referral, ReferralStatus
 from sharing import services as sharing_services
 from sharing.models import Share, ShareBasis
 from tests.conftest import sign_in_verified
+from tests.pages import EXE, PDF, PNG, error_summary
 from tests.partnership.factories import (
     AdminUserFactory,
     AgencyFactory,
@@ -35,12 +36,6 @@ from tests.referrals.factories import draft_referral, submitted_referral
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 CONFLICT = "Someone changed this referral since you opened it"
 
 
@@ -83,17 +78,6 @@ def step_url(referral_id: int, step: str) -> str:
 
 def post_step(client: Client, referral_id: int, step: str, data: dict[str, Any], **extra: Any) -> Any:
     return client.post(step_url(referral_id, step), {"version": version_of(referral_id), **data}, **extra)
-
-
-def error_summary(response: Any) -> list[tuple[str, str]]:
-    """(href, text) of each link in the GOV.UK error summary."""
-    html = response.content.decode()
-    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, re.S)
-    assert summary, "no error summary on the page"
-    return [
-        (href, re.sub(r"\s+", " ", text).strip())
-        for href, text in re.findall(r'<a href="([^"]*)">(.*?)</a>', summary.group(0), re.S)
-    ]
 
 
 # --- The journey -----------------------------------------------------------------------------------

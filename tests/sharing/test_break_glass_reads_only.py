@@ -28,6 +28,7 @@ from referrals import services as referral_services
 from referrals.models import Attachment, ChronologyEntry, Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing.models import Share
+from tests.pages import PDF
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
@@ -35,7 +36,6 @@ from tests.world import refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 REASON = "Called by A&E about an immediate risk tonight"
 READ_ONLY = "Break-glass gives reading only."
 

@@ -21,7 +21,6 @@ oracle below, never from ``sharing.policy``. Each example is rolled back.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,15 +33,15 @@ from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import Case
 from core.errors import NotFound
-from partnership.models import AgencyKind, Panel, Role
+from partnership.models import Role
 from referrals import selectors
 from referrals import services as referral_services
 from referrals.models import ChronologyEntry, EntryType
 from sharing import policy
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
-from tests.world import refer_to_panel
+from tests.world import new_panel, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -96,18 +95,11 @@ def expected(person: rules.Person, entry: ChronologyEntry) -> str:
 
 
 def _build_case(requested: frozenset[str]) -> tuple[dict[str, Any], Case, rules.Record, dict[str, Any]]:
-    agencies = {
-        "school": AgencyFactory(name="Hypo school"),
-        "police": PoliceAgencyFactory(name="Hypo police"),
-        "council": AgencyFactory(name="Hypo council", kind=AgencyKind.CHILDRENS_SERVICES),
-        "health": AgencyFactory(name="Hypo health", kind=AgencyKind.HEALTH),
-        "housing": AgencyFactory(name="Hypo housing"),
-        "probation": AgencyFactory(name="Hypo probation"),
-    }
-    teacher = UserFactory(agency=agencies["school"], clearance=clearance(1), roles=[Role.PRACTITIONER])
-    officer = UserFactory(agency=agencies["police"], clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
-    chair = UserFactory(agency=agencies["council"], clearance=clearance(3), roles=[Role.PANEL_CHAIR])
-    panel = Panel.objects.create(name="Hypo panel", chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=3))
+    agencies = worlds.chronology_agencies("Hypo", police="Hypo police")
+    teacher = new_user(agencies["school"], 1, Role.PRACTITIONER)
+    officer = new_user(agencies["police"], 3, Role.SCREENING_OFFICER)
+    chair = new_user(agencies["council"], 3, Role.PANEL_CHAIR)
+    panel = new_panel(chair, "Hypo panel")
     referral = submitted_referral(teacher, classification=1)
     case = refer_to_panel(referral, officer=officer, panel=panel, owner=chair)
     if requested:

@@ -42,13 +42,12 @@ from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import Case
 from core.errors import NotFound
-from partnership.models import Agency, AgencyKind, Panel, Role, User
+from partnership.models import Agency, Role
 from referrals import services as referral_services
 from referrals.models import ChronologyEntry
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
-from tests.world import refer_to_panel
+from tests.world import new_panel, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -96,20 +95,13 @@ class EntryFacts:
 
 
 @dataclass
-class Member:
-    user: User
-    headers: dict[str, str]
-    facts: rules.Person
-
-
-@dataclass
 class World:
     agencies: dict[str, Agency]
     case: Case
     record: rules.Record
     kinds: dict[str, EntryFacts]
     entries: list[EntryFacts]  # every entry of the chronology, ours and the automatic ones
-    members: dict[tuple[str, int, str], Member] = field(default_factory=dict)
+    members: dict[tuple[str, int, str], worlds.Member] = field(default_factory=dict)
     observed: dict[tuple[str, int, str], Observation] = field(default_factory=dict)
 
 
@@ -143,29 +135,14 @@ def _facts(entry: ChronologyEntry) -> EntryFacts:
     )
 
 
-def _member(agency: Agency, rank: int, role: str) -> Member:
-    user = UserFactory(agency=agency, clearance=clearance(rank), roles=[role])
-    facts = rules.Person(pk=user.pk, agency=agency.pk, rank=rank, roles=frozenset([role]))
-    return Member(user=user, headers=worlds.headers_for(user), facts=facts)
-
-
 def _build() -> World:
-    agencies = {
-        "school": AgencyFactory(name="Chrono school"),
-        "police": PoliceAgencyFactory(name="Chrono police Prevent"),
-        "council": AgencyFactory(name="Chrono council", kind=AgencyKind.CHILDRENS_SERVICES),
-        "health": AgencyFactory(name="Chrono health", kind=AgencyKind.HEALTH),
-        "housing": AgencyFactory(name="Chrono housing"),
-        "probation": AgencyFactory(name="Chrono probation"),
-    }
-    teacher = UserFactory(agency=agencies["school"], clearance=clearance(1), roles=[Role.PRACTITIONER])
-    officer = UserFactory(agency=agencies["police"], clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
-    chair = UserFactory(agency=agencies["council"], clearance=clearance(3), roles=[Role.PANEL_CHAIR, Role.PRACTITIONER])
-    health_spoc = UserFactory(agency=agencies["health"], clearance=clearance(3), roles=[Role.SPOC])
-    housing_spoc = UserFactory(agency=agencies["housing"], clearance=clearance(3), roles=[Role.SPOC])
-    panel = Panel.objects.create(
-        name="Chrono panel", chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=3)
-    )
+    agencies = worlds.chronology_agencies("Chrono", police="Chrono police Prevent")
+    teacher = new_user(agencies["school"], 1, Role.PRACTITIONER)
+    officer = new_user(agencies["police"], 3, Role.SCREENING_OFFICER)
+    chair = new_user(agencies["council"], 3, Role.PANEL_CHAIR, Role.PRACTITIONER)
+    health_spoc = new_user(agencies["health"], 3, Role.SPOC)
+    housing_spoc = new_user(agencies["housing"], 3, Role.SPOC)
+    panel = new_panel(chair, "Chrono panel")
 
     referral = submitted_referral(teacher, classification=1)
     kinds: dict[str, ChronologyEntry] = {}
@@ -238,7 +215,7 @@ def _build() -> World:
     for name, agency in agencies.items():
         for rank in RANKS:
             for role in ROLES:
-                world.members[(name, rank, role)] = _member(agency, rank, role)
+                world.members[(name, rank, role)] = worlds.member(agency, rank, role)
     return world
 
 
@@ -270,7 +247,7 @@ class Observation:
     filtered: dict[tuple[int, str], View] = field(default_factory=dict)
 
 
-def _api(client: Client, member: Member, case_id: int, query: str = "") -> View:
+def _api(client: Client, member: worlds.Member, case_id: int, query: str = "") -> View:
     response = client.get(f"/api/v1/cases/{case_id}/chronology/{query}", **member.headers)
     assert response.status_code in (200, 404), f"answered {response.status_code}: denied must be 404, never 403"
     if response.status_code != 200:
@@ -279,7 +256,7 @@ def _api(client: Client, member: Member, case_id: int, query: str = "") -> View:
     return View(status=200, raw=response.content, entries=body["entries"], withheld=body["withheld"])
 
 
-def _export(member: Member, world: World) -> View:
+def _export(member: worlds.Member, world: World) -> View:
     try:
         case = case_selectors.access_case(viewer=member.user, case_id=world.case.pk, audit=False)
     except NotFound:

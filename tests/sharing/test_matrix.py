@@ -37,7 +37,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from core.models import AuditEvent, AuditVerb
-from partnership.models import Agency, Role, User
+from partnership.models import Agency, Role
 from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
 from tests.conftest import sign_in_verified
@@ -65,13 +65,6 @@ SURFACES = ("api_detail", "api_list", "search", "download", "policy_can")
 
 
 @dataclass
-class Member:
-    user: User
-    headers: dict[str, str]
-    facts: rules.Person
-
-
-@dataclass
 class Case:
     referral: Referral
     attachment: Attachment
@@ -82,14 +75,7 @@ class Case:
 class World:
     agencies: dict[str, Agency]
     cases: dict[str, Case]
-    members: dict[tuple[str | None, str, str], Member] = field(default_factory=dict)
-
-
-def _member(agency: Agency | None, rank: int, role: str) -> Member:
-    roles = [] if role == "superuser" else [role]
-    user = UserFactory(agency=agency, clearance=clearance(rank), roles=roles, is_superuser=role == "superuser")
-    facts = rules.Person(pk=user.pk, agency=agency.pk if agency else None, rank=rank, roles=frozenset(roles))
-    return Member(user=user, headers=worlds.headers_for(user), facts=facts)
+    members: dict[tuple[str | None, str, str], worlds.Member] = field(default_factory=dict)
 
 
 def _build(build_at: dt.datetime) -> World:
@@ -141,10 +127,10 @@ def _build(build_at: dt.datetime) -> World:
     for relation, agency in agencies.items():
         for band, rank in CLEARANCES.items():
             for role in ROLES:
-                world.members[(relation, band, role)] = _member(agency, rank, role)
+                world.members[(relation, band, role)] = worlds.member(agency, rank, role)
     for band, rank in CLEARANCES.items():
         for role in AGENCYLESS_ROLES:
-            world.members[(None, band, role)] = _member(None, rank, role)
+            world.members[(None, band, role)] = worlds.member(None, rank, role)
     return world
 
 
@@ -158,7 +144,7 @@ def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest
         yield built
 
 
-def _observe(client: Client, member: Member, world: World) -> dict[tuple[str, str], bool]:
+def _observe(client: Client, member: worlds.Member, world: World) -> dict[tuple[str, str], bool]:
     """What the member gets through every surface, for each referral: True when it is there for them."""
     user = member.user
     listed = worlds.api_list_ids(client, member.headers)
@@ -184,7 +170,7 @@ def _observe(client: Client, member: Member, world: World) -> dict[tuple[str, st
     return observed
 
 
-def _expected(member: Member, world: World) -> dict[tuple[str, str], bool]:
+def _expected(member: worlds.Member, world: World) -> dict[tuple[str, str], bool]:
     now = timezone.now()
     return {
         (variant, surface): rules.may_read(member.facts, case.facts, now)

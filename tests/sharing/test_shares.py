@@ -126,20 +126,10 @@ def test_tidy_expired_shares_removes_the_grant_row_and_audits_once(world: World)
 
 def test_tidying_one_lapsed_share_keeps_the_agencys_other_live_share(world: World) -> None:
     now = timezone.now()
-    sharing_services.share_with_agency(
-        actor=world.author,
-        record=world.referral,
-        agency=world.health,
-        reason="Short",
-        expires_at=now + dt.timedelta(hours=1),
-    )
-    sharing_services.share_with_agency(
-        actor=world.author,
-        record=world.referral,
-        agency=world.health,
-        reason="Long",
-        expires_at=now + dt.timedelta(days=30),
-    )
+    for reason, lasts in (("Short", dt.timedelta(hours=1)), ("Long", dt.timedelta(days=30))):
+        sharing_services.share_with_agency(
+            actor=world.author, record=world.referral, agency=world.health, reason=reason, expires_at=now + lasts
+        )
     with time_machine.travel(now + dt.timedelta(hours=2), tick=False):
         assert worlds.policy_can_view(world.reader, world.referral)
         assert sharing_services.tidy_expired_shares() == 1

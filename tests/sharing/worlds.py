@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,12 +14,15 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from core.errors import NotFound
-from partnership.models import User
+from partnership.models import Agency, AgencyKind, User
 from referrals import selectors
 from referrals import services as referral_services
 from referrals.models import Attachment, Referral
 from sharing import policy
 from tests.partnership.api_helpers import token_headers
+from tests.partnership.factories import UserFactory, clearance
+from tests.sharing import rules
+from tests.world import new_agency, new_police
 
 REFERRAL_PAGE = "/referrals/{pk}/"
 
@@ -83,6 +87,36 @@ def submit(
     return referral, attachment
 
 
+@dataclass
+class Member:
+    """Someone in a permission matrix: the user, their API headers, and what the rules know of them."""
+
+    user: User
+    headers: dict[str, str]
+    facts: rules.Person
+
+
+def member(agency: Agency | None, rank: int, role: str) -> Member:
+    """A member of ``agency`` (or of none) cleared to ``rank`` in ``role`` ("superuser": no role, a superuser)."""
+    roles = [] if role == "superuser" else [role]
+    user = UserFactory(agency=agency, clearance=clearance(rank), roles=roles, is_superuser=role == "superuser")
+    facts = rules.Person(pk=user.pk, agency=agency.pk if agency else None, rank=rank, roles=frozenset(roles))
+    return Member(user=user, headers=headers_for(user), facts=facts)
+
+
+def chronology_agencies(prefix: str, police: str) -> dict[str, Agency]:
+    """The six agencies of a chronology world: a school refers, ``police`` screen, the council owns the
+    case, health and housing may be asked, probation never is."""
+    return {
+        "school": new_agency(f"{prefix} school"),
+        "police": new_police(police),
+        "council": new_agency(f"{prefix} council", AgencyKind.CHILDRENS_SERVICES),
+        "health": new_agency(f"{prefix} health", AgencyKind.HEALTH),
+        "housing": new_agency(f"{prefix} housing"),
+        "probation": new_agency(f"{prefix} probation"),
+    }
+
+
 class Rollback(Exception):
     """Raised to throw away everything a block wrote."""
 
@@ -141,20 +175,21 @@ def search_ids(viewer: User, query: str) -> list[int]:
     return [r.pk for r in selectors.search_referrals(viewer=viewer, query=query)]
 
 
-def can_download(viewer: User, attachment_id: int) -> bool:
+def _found(access: Any, **lookup: Any) -> bool:
+    """Whether the selector ``access`` finds the record for the viewer (not: NotFound)."""
     try:
-        selectors.access_attachment(viewer=viewer, attachment_id=attachment_id)
+        access(**lookup)
     except NotFound:
         return False
     return True
+
+
+def can_download(viewer: User, attachment_id: int) -> bool:
+    return _found(selectors.access_attachment, viewer=viewer, attachment_id=attachment_id)
 
 
 def can_open(viewer: User, referral_id: int) -> bool:
-    try:
-        selectors.access_referral(viewer=viewer, referral_id=referral_id)
-    except NotFound:
-        return False
-    return True
+    return _found(selectors.access_referral, viewer=viewer, referral_id=referral_id)
 
 
 def policy_can_view(viewer: User, referral: Referral) -> bool:
