@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from cases import lifecycle, permissions, reminders
+from cases import events, lifecycle, permissions, reminders
 from cases.lifecycle import check_case_transition, check_request_transition
 from cases.models import (
     Case,
@@ -232,6 +232,7 @@ def request_information(
         )
         record_event(actor=actor, verb=AuditVerb.CREATED, obj=request, details={"agency": agency.pk})
         reminders.sync_request(request)
+        events.request_sent(request, actor=actor)
         created.append(request)
     touch_referral(case.referral)
     return created
@@ -252,6 +253,7 @@ def assign_request(*, actor: User, request_id: int, assignee: User) -> Informati
     request.status = RequestStatus.ASSIGNED
     request.save(update_fields=["assigned_to", "status", "updated_at"])
     reminders.sync_request(request)
+    events.request_assigned(request, actor=actor)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"assigned_to": assignee.pk})
     return request
 
@@ -284,6 +286,7 @@ def return_contribution(
         releasable_summary=releasable_summary.strip() if rank > 1 else "",
     )
     Contribution.objects.create(entry=entry, information_request=request)
+    events.contribution_returned(entry, actor=actor)
     _save_contribution_documents(actor, entry, request, checked)
     request.status = RequestStatus.RETURNED
     request.returned_at = timezone.now()

@@ -18,7 +18,7 @@ from core.locking import locked_row
 from core.models import AuditVerb
 from core.working_days import due_at_end_of_working_day
 from partnership.models import Agency, ClearanceLevel, PartnershipSettings, User
-from referrals import matching, permissions, reminders
+from referrals import events, matching, permissions, reminders
 from referrals.lifecycle import check_transition
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
@@ -237,6 +237,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
         ignore_conflicts=True,
     )
     reminders.sync_referral(referral)
+    events.referral_submitted(referral, actor=actor)
     record_event(actor=actor, verb=AuditVerb.SUBMITTED, obj=referral, details={"reference": referral.reference})
     return referral
 

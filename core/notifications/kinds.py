@@ -1,7 +1,7 @@
 """The registry of reminder kinds, and the partnership's settings about them.
 
 Each app declares its kinds in its own ``reminders.py`` with :func:`register_kind`;
-:func:`reminder_kinds` imports every installed app's ``reminders`` module once."""
+:func:`reminder_kinds` imports every installed app's ``reminders`` and ``events`` modules once."""
 
 from __future__ import annotations
 
@@ -109,10 +109,10 @@ def still_due_while(
 
 
 def reminder_kinds() -> dict[str, ReminderKind]:
-    """Every registered kind, by label, after importing each installed app's ``reminders`` module once."""
+    """Every registered kind, by label, after importing each installed app's ``reminders`` and ``events`` modules once."""
     global _discovered
     if not _discovered:
-        autodiscover_modules("reminders")
+        autodiscover_modules("reminders", "events")
         _discovered = True
     return dict(sorted(_KINDS.items(), key=lambda item: item[1].label))
 

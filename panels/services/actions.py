@@ -12,7 +12,7 @@ from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.locking import locked_row
 from core.models import AuditVerb
-from panels import lifecycle, reminders
+from panels import events, lifecycle, reminders
 from panels.models import Action, ActionStatus, Meeting
 from panels.permissions import PanelCapability, require
 from panels.services.access import readable_case
@@ -70,6 +70,7 @@ def add_action(
         created_by=actor,
     )
     reminders.sync_action(action)
+    events.action_assigned(action, actor=actor)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=action, details={"case": case.pk})
     return action
 

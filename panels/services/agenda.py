@@ -14,7 +14,7 @@ from cases.models import Case
 from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.models import AuditVerb
-from panels import lifecycle
+from panels import events, lifecycle
 from panels.models import AgendaItem, ConsentPurpose, ConsentStatus, ItemKind, Meeting, PostExitReview
 from panels.permissions import PanelCapability, reads_case, require
 from panels.services.access import locked_item, locked_meeting
@@ -117,6 +117,7 @@ def build_agenda(*, actor: User | None, meeting_id: int) -> list[AgendaItem]:
         )
         grant_panel_agencies(actor=actor, case=candidate.case, panel=meeting.panel)
     if added:
+        events.papers_ready(meeting, actor=actor)
         record_event(
             actor=actor, verb=AuditVerb.CHANGED, obj=meeting, details={"agenda_added": [i.case_id for i in added]}
         )

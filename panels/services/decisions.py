@@ -15,7 +15,7 @@ from cases.models import Case, CaseStatus
 from core.audit import record_event
 from core.errors import ValidationError
 from core.models import AuditVerb
-from panels import lifecycle, reminders
+from panels import events, lifecycle, reminders
 from panels.models import AgendaItem, Decision, Discussion, ExitReason, PlanStatus, PostExitReview, SupportPlan
 from panels.permissions import PanelCapability, require
 from panels.services.access import locked_item
@@ -137,6 +137,7 @@ def record_decision(
         _move_case(actor=actor, case=case, to=move.to, reason=reason, outcome=outcome)
     _add_to_chronology(actor=actor, discussion=discussion)
     reminders.sync_case(case.pk)
+    events.decision_recorded(discussion, actor=actor)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=discussion, details={"decision": decision, "case": case.pk})
     return discussion
 

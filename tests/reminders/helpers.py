@@ -28,6 +28,13 @@ def sweep(at: dt.datetime) -> notifications.SweepReport:
         return notifications.send_due_reminders()
 
 
+def settle(at: dt.datetime = T0) -> None:
+    """Deliver the event notifications that setting up the world told (a referral to screen, a request
+    received) and forget their emails, so that a test sees only the reminders it is about."""
+    sweep(at)
+    mail.outbox.clear()
+
+
 def emails(kind: str | None = None) -> list[mail.EmailMessage]:
     return [m for m in mail.outbox if kind is None or m.extra_headers.get("X-Convene-Kind") == kind]
 

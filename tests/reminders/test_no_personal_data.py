@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from cases import services as case_services
 from cases.models import Case, CaseStatus
 from core import notifications
 from core.models import Notification
@@ -43,13 +44,14 @@ def _drive_every_kind() -> None:
     gathering = list(Case.objects.filter(status=CaseStatus.INFORMATION_GATHERING).order_by("pk"))
     assert len(gathering) >= 1
     case = gathering[0]
-    ask(
+    [request] = ask(
         chair,
         case,
         probation,
         question="Any supervision history we should know?",
         due_date=T0.date() + dt.timedelta(days=14),
     )
+    case_services.assign_request(actor=_user("probation.spoc"), request_id=request.pk, assignee=_user("probation.sc"))
     panel_services.add_action(
         actor=chair,
         case_id=case.pk,
@@ -59,6 +61,8 @@ def _drive_every_kind() -> None:
     )
     # Adopted with a review date, at one meeting; a second case adopted then exited (post-exit reviews).
     decided = list(Case.objects.filter(status__in=[CaseStatus.INFORMATION_GATHERING, CaseStatus.DISCUSSED]))
+    # Owned by a council worker rather than the chair, so its owner hears of the decisions.
+    Case.objects.filter(pk__in=[c.pk for c in decided]).update(owner=_user("council.sc"))
     first = panel_services.add_meeting(actor=chair, panel=panel, scheduled_at=T0, reason="Extra demo meeting")
     for c in decided:
         panel_services.add_to_agenda(actor=chair, meeting_id=first.pk, case_id=c.pk, reason="Ready to decide")

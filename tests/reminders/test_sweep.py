@@ -20,7 +20,7 @@ from core.models import AttemptOutcome, DeliveryAttempt, Notification, Notificat
 from core.tasks import send_due_reminders as sweep_task
 from sharing.reminders import BREAK_GLASS
 from tests.partnership.factories import AuditorUserFactory, UserFactory
-from tests.reminders.helpers import T0, emailed, london, make_due_reminders, sweep, travel
+from tests.reminders.helpers import T0, emailed, london, make_due_reminders, settle, sweep, travel
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def _request(world, due=dt.date(2026, 12, 29)):
     with travel(T0):
         case = world.case()
         [request] = world.ask(case, question="Q", due_date=due)
+    settle()
     return request
 
 
@@ -91,7 +92,8 @@ def test_a_failing_email_server_is_retried_later_and_nothing_is_half_sent(world)
         assert reminder.status == ReminderStatus.PENDING
         assert reminder.failures == 1
         assert reminder.retry_at == london(2027, 1, 4, 9, 2)
-        assert not Notification.objects.exists()  # rolled back with the failed send
+        # Rolled back with the failed send.
+        assert not Notification.objects.filter(kind__in=[REQUEST_DUE_SOON, REQUEST_OVERDUE]).exists()
         assert sweep(london(2027, 1, 4, 9, 1)).sent == 0  # not before retry_at
         assert Reminder.objects.get(kind=REQUEST_DUE_SOON).failures == 1
     # The server is back: the next sweep after retry_at sends each once.

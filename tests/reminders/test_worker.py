@@ -19,6 +19,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from core.models import DeliveryAttempt, Notification, Reminder, ReminderStatus
 from partnership.models import Role
+from referrals.events import REFERRAL_TO_SCREEN
 from referrals.reminders import SCREENING_AT_RISK
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
@@ -155,8 +156,10 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
         assert response.status_code == 201, response.content
     assert published == [], "nothing on the request path publishes to the broker"
     assert connecting == [], "nothing on the request path connects to the broker"
-    due = list(Reminder.objects.filter(kind=SCREENING_AT_RISK, due_at__lte=timezone.now()).values_list("pk", flat=True))
-    assert len(due) == 50 * len(officers)
+    # Each submission's screening clock warning, and its news to the officers that it waits for them.
+    kinds = [SCREENING_AT_RISK, REFERRAL_TO_SCREEN]
+    due = list(Reminder.objects.filter(kind__in=kinds, due_at__lte=timezone.now()).values_list("pk", flat=True))
+    assert len(due) == 2 * 50 * len(officers)
 
     # Redis is back: two ticks of beat's every-minute sweep.
     monkeypatch.undo()
@@ -168,7 +171,7 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
     wait_for(lambda: worker.queued() == 0, timeout=60, what="both sweeps to finish")
     took = time.monotonic() - began
     assert worker.emailed() == Counter(dict.fromkeys(due, 1))
-    assert Counter(Notification.objects.values_list("recipient_id", flat=True)) == Counter({o.pk: 50 for o in officers})
+    assert Counter(Notification.objects.values_list("recipient_id", flat=True)) == Counter({o.pk: 2 * 50 for o in officers})
     with capsys.disabled():
         print(
             f"\n  broker down: 50 submissions, slowest {max(timings) * 1000:.0f} ms, "

@@ -1,0 +1,108 @@
+"""Who is told what has just happened, for panels.
+
+- Panel decision recorded: the case owner, when they may read the case.
+- Panel action assigned: the action's owner, or the owning agency's SPOCs when it names no one,
+  those who may read the case; not delivered once the action is done.
+- Meeting papers ready: when the agenda is built, the chair and deputy and each member agency's
+  representatives (or its SPOCs), those who may open the meeting; not delivered once the meeting
+  is cancelled or past.
+
+Never the person whose event it is. Each function is called, in one line, by the service that makes
+the change, inside its transaction (``core.notifications.events``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+
+from core.models import Reminder
+from core.notifications import Wording, link_to
+from core.notifications.events import happened, register_event_kinds, still_among, tell_now
+from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus
+from panels.reminders import ABOUT_ACTION, _may_open_meeting, meeting_recipients
+from partnership.models import User
+from sharing.reminders import About, spoc_ids
+
+DECISION_RECORDED = "decision_recorded"
+ACTION_ASSIGNED = "action_assigned"
+PAPERS_READY = "papers_ready"
+
+# A decision is told of as its case is: only to those who may read the case's referral.
+ABOUT_DECISION = About.through(Discussion, "referral")
+
+
+def decision_recorded(discussion: Discussion, *, actor: User) -> None:
+    """Tell the case owner, when they may read the case, that the panel decided on it."""
+    case = discussion.item.case
+    tell_now(
+        obj=discussion,
+        kind=DECISION_RECORDED,
+        recipients=ABOUT_DECISION.readers(discussion, [case.owner_id] if case.owner_id else []),
+        actor=actor,
+        link=link_to("panels:case", case.pk),
+        reference=case.reference,
+    )
+
+
+def action_assigned(action: Action, *, actor: User) -> None:
+    """Tell the action's owner, or the owning agency's SPOCs when it names no one, who may read the case."""
+    candidates = [action.owner_id] if action.owner_id else spoc_ids(action.owner_agency_id)
+    tell_now(
+        obj=action,
+        kind=ACTION_ASSIGNED,
+        recipients=ABOUT_ACTION.readers(action, candidates),
+        actor=actor,
+        link=link_to("panels:case", action.case_id),
+        reference=action.case.reference,
+    )
+
+
+def papers_ready(meeting: Meeting, *, actor: User | None) -> None:
+    """Tell the meeting's people who may open it that its agenda, and so its pack, is ready to read."""
+    tell_now(
+        obj=meeting,
+        kind=PAPERS_READY,
+        recipients=meeting_recipients(meeting),
+        actor=actor,
+        link=link_to("panels:meeting", meeting.pk),
+        event_at=meeting.scheduled_at,
+    )
+
+
+def _meeting_ahead(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
+    return still_among(Meeting.objects.filter(status=MeetingStatus.SCHEDULED, scheduled_at__gt=now))(reminders, now)
+
+
+register_event_kinds(
+    {
+        DECISION_RECORDED: Wording(
+            label="Panel decision recorded",
+            description="The panel recorded a decision on a case you own.",
+            headline="The panel recorded a decision on case {reference} on {when}",
+        ),
+    },
+    still_due=happened,
+    may_tell=ABOUT_DECISION.may_tell,
+)
+register_event_kinds(
+    {
+        ACTION_ASSIGNED: Wording(
+            label="Panel action assigned",
+            description="The panel gave you, or your agency, an action on a case.",
+            headline="A panel action for case {reference} was given to you on {when}",
+        ),
+    },
+    still_due=still_among(Action.objects.filter(status=ActionStatus.OPEN)),
+    may_tell=ABOUT_ACTION.may_tell,
+)
+register_event_kinds(
+    {
+        PAPERS_READY: Wording(
+            label="Panel agenda and papers built",
+            description="The agenda of a meeting you are invited to was built: its papers can be read.",
+            headline="The agenda and papers for the panel meeting on {when} are ready to read",
+        ),
+    },
+    still_due=_meeting_ahead,
+    may_tell=_may_open_meeting,
+)
