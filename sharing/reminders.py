@@ -129,9 +129,9 @@ def break_glass_used(opening: BreakGlass) -> None:
     )
     roles_of = dict(candidates)
     told = {pk for pk, _ in _break_glass_audience({opening.pk: actor.agency_id}, roles_of)}
-    # Auditors go to the opening in the audit screens; a SPOC is told (no link: the record is not
-    # theirs to open), and follows it up in the agency.
-    audit_link = link_to("admin:sharing_breakglass_change", opening.pk)
+    # Auditors go to the break-glass review queue, where every opening waits for their review; a SPOC
+    # is told (no link: the record is not theirs to open), and follows it up in the agency.
+    audit_link = link_to("governance:break_glass")
     links = {pk: audit_link if policy.is_auditor(roles_of[pk]) else "" for pk in sorted(told)}
     alert_now(obj=opening, kind=BREAK_GLASS, links=links)
 
