@@ -171,7 +171,9 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
     wait_for(lambda: worker.queued() == 0, timeout=60, what="both sweeps to finish")
     took = time.monotonic() - began
     assert worker.emailed() == Counter(dict.fromkeys(due, 1))
-    assert Counter(Notification.objects.values_list("recipient_id", flat=True)) == Counter({o.pk: 2 * 50 for o in officers})
+    assert Counter(Notification.objects.values_list("recipient_id", flat=True)) == Counter(
+        {o.pk: 2 * 50 for o in officers}
+    )
     with capsys.disabled():
         print(
             f"\n  broker down: 50 submissions, slowest {max(timings) * 1000:.0f} ms, "
