@@ -2,40 +2,23 @@
 (the referrals task keeps the screening clocks)."""
 
 from django.db import migrations
-from django.utils import timezone
 
-NAME = "Re-check information request reminders"
-REFERRALS_TASK = "Re-check referral and request reminders"
+from core.migrations._beat import Scheduled, schedules
 
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    cron, _ = CrontabSchedule.objects.get_or_create(
-        minute="25", hour="2", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Europe/London"
+schedule, unschedule = schedules(
+    Scheduled(
+        name="Re-check information request reminders",
+        task="cases.tasks.sync_open_requests",
+        crontab={"minute": "25", "hour": "2"},
+        description="Keeps the reminders of open information requests in step (idempotent).",
     )
-    PeriodicTask.objects.update_or_create(
-        name=NAME,
-        defaults={
-            "task": "cases.tasks.sync_open_requests",
-            "crontab": cron,
-            "interval": None,
-            "enabled": True,
-            "description": "Keeps the reminders of open information requests in step (idempotent).",
-        },
-    )
-    PeriodicTask.objects.filter(name=REFERRALS_TASK).update(
-        description="Keeps the reminders of referrals awaiting screening in step (idempotent)."
-    )
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+)
 
 
-def unschedule(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    PeriodicTask.objects.filter(name=NAME).delete()
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+def describe_referrals_task(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name="Re-check referral and request reminders"
+    ).update(description="Keeps the reminders of referrals awaiting screening in step (idempotent).")
 
 
 class Migration(migrations.Migration):
@@ -45,4 +28,7 @@ class Migration(migrations.Migration):
         ("cases", "0002_contributions_link_requests"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [
+        migrations.RunPython(describe_referrals_task, migrations.RunPython.noop),
+        migrations.RunPython(schedule, unschedule),
+    ]
