@@ -102,3 +102,13 @@ def test_a_trail_chained_by_the_old_trigger_stays_verifiable_and_the_sealer_carr
     for args in (["--full"], []):
         code, _out, err = _verify(*args)
         assert (code, err) == (0, ""), err
+
+    # Deletion under the old numbering is still told: an old event names seq - 1 as the one before it.
+    target = seqs[len(seqs) // 2]
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("DELETE FROM sharing_auditevent WHERE seq = %s", [target])
+        cursor.execute("SET session_replication_role = DEFAULT")
+    code, _out, err = _verify("--full")
+    assert code == 1
+    assert f"event {target + 1}: sequence jumps from {target - 1} (events deleted)" in err
