@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -23,6 +24,21 @@ def error_summary(response: Any) -> list[tuple[str, str]]:
         (href, re.sub(r"\s+", " ", text).strip())
         for href, text in re.findall(r'<a href="([^"]*)">(.*?)</a>', summary.group(0), re.S)
     ]
+
+
+def assert_sign_in_needed(*urls: str) -> None:
+    """Each page sends a visitor who has not signed in to the sign-in page."""
+    from django.test import Client
+
+    for url in urls:
+        response = Client().get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/account/sign-in/"), url
+
+
+def date_fields(prefix: str, day: dt.date) -> dict[str, str]:
+    """A GOV.UK date input's three fields for ``day``."""
+    return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
 
 
 def text_of(response: Any) -> str:

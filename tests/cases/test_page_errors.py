@@ -12,13 +12,11 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from cases import services as case_services
-from cases.models import InformationRequest, RequestStatus
+from cases.models import Case, InformationRequest, RequestStatus
 from referrals.models import ChronologyEntry, EntryType, Referral, ReferralStatus
-from tests.conftest import sign_in_verified
-from tests.world import Partnership
+from tests.world import Partnership, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def w(db: Any) -> Partnership:
     return Partnership()
-
-
-def _client(user: Any) -> Client:
-    return sign_in_verified(Client(), user)
 
 
 def _banners(response: Any) -> str:
@@ -50,25 +44,29 @@ def test_a_decision_made_on_a_page_opened_before_someone_else_decided_is_refused
         actor=w.officer, referral_id=referral.pk, decision="signpost", signposted_to="mental_health", rationale="MH"
     )
     url = f"/referrals/{referral.pk}/screening/decision/"
-    response = _client(w.officer).post(url, _decision(stale_version))
+    response = client_for(w.officer).post(url, _decision(stale_version))
     assert response.status_code == 302
     assert response["Location"] == f"/referrals/{referral.pk}/screening/"
-    page = _client(w.officer).post(url, _decision(stale_version), follow=True)
+    page = client_for(w.officer).post(url, _decision(stale_version), follow=True)
     assert "already been decided" in _banners(page)
     # The first decision stands.
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SIGNPOSTED
 
 
-def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w: Partnership) -> None:
+def _closed_request(w: Partnership, **reason: str) -> tuple[Case, InformationRequest]:
+    """A case, and the request the chair sent health about it and then closed."""
     case = w.case()
-    [info_request] = case_services.request_information(
-        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
-    )
-    case_services.close_request(actor=w.chair, request_id=info_request.pk, reason="Not needed")
+    [info_request] = w.ask(case, question="Known to you?")
+    case_services.close_request(actor=w.chair, request_id=info_request.pk, **reason)
+    return case, info_request
+
+
+def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w: Partnership) -> None:
+    case, info_request = _closed_request(w, reason="Not needed")
     base = f"/referrals/requests/{info_request.pk}"
 
     before = ChronologyEntry.objects.filter(referral=case.referral, entry_type=EntryType.CONTRIBUTION).count()
-    response = _client(w.health_spoc).post(
+    response = client_for(w.health_spoc).post(
         f"{base}/contribution/",
         {"contribution-text": "We know them", "contribution-classification": "1"},
         follow=True,
@@ -79,7 +77,7 @@ def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w
     assert InformationRequest.objects.get(pk=info_request.pk).status == RequestStatus.CLOSED
 
     later = info_request.due_date + dt.timedelta(days=14)
-    response = _client(w.chair).post(
+    response = client_for(w.chair).post(
         f"{base}/extend/",
         {"due_date_day": later.day, "due_date_month": later.month, "due_date_year": later.year},
         follow=True,
@@ -90,12 +88,8 @@ def test_a_closed_request_cannot_be_answered_or_extended_and_the_page_says_why(w
 
 
 def test_chasing_a_closed_request_is_refused_with_a_message(w: Partnership) -> None:
-    case = w.case()
-    [info_request] = case_services.request_information(
-        actor=w.chair, case_id=case.pk, agency_ids=[w.health.pk], question="Known to you?"
-    )
-    case_services.close_request(actor=w.chair, request_id=info_request.pk)
-    response = _client(w.chair).post(f"/referrals/requests/{info_request.pk}/chase/", follow=True)
+    case, info_request = _closed_request(w)
+    response = client_for(w.chair).post(f"/referrals/requests/{info_request.pk}/chase/", follow=True)
     assert response.redirect_chain == [(f"/referrals/cases/{case.pk}/#requests", 302)]
     assert "closed" in _banners(response)
     assert InformationRequest.objects.get(pk=info_request.pk).chase_count == 0
@@ -104,7 +98,7 @@ def test_chasing_a_closed_request_is_refused_with_a_message(w: Partnership) -> N
 @pytest.mark.parametrize("path", ["cases/{case}/chronology/export/xlsx/", "{case}/chronology/export/html/"])
 def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: Partnership, path: str) -> None:
     case = w.case()
-    response = _client(w.chair).get("/referrals/" + path.format(case=case.pk))
+    response = client_for(w.chair).get("/referrals/" + path.format(case=case.pk))
     assert response.status_code == 404
 
 
@@ -118,6 +112,6 @@ def test_an_export_in_a_format_that_does_not_exist_is_a_404(w: Partnership, path
     ],
 )
 def test_a_missing_record_is_the_404_page(w: Partnership, path: str) -> None:
-    response = _client(w.chair).get(path)
+    response = client_for(w.chair).get(path)
     assert response.status_code == 404
     assert b"<html" in response.content.lower()  # the page, not a bare error

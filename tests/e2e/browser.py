@@ -94,6 +94,12 @@ def sign_in(page: Any, user: User) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
 
 
+def shows_error(page: Any, message: str, label: str) -> None:
+    """The page's error summary says ``message``, and the page showing it is accessible."""
+    expect(page.locator(".govuk-error-summary")).to_contain_text(message)
+    assert_accessible(page, label)
+
+
 def heading(page: Any) -> Any:
     return page.get_by_role("heading", level=1)
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
-from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, sign_in
+from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, shows_error, sign_in
 from tests.pages import PDF
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 
@@ -78,8 +78,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     page.get_by_label("Month").fill("2")
     page.get_by_label("Year").fill("2010")
     save_and_continue(page)
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Date of birth must be a real date")
-    assert_accessible(page, "date of birth with an error")
+    shows_error(page, "Date of birth must be a real date", "date of birth with an error")
     page.get_by_label("Day").fill("14")
     page.get_by_label("Month").fill("3")
     save_and_continue(page)
@@ -129,8 +128,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     page.get_by_label("Priority").check()
     page.get_by_role("group", name="Is anyone at immediate risk of harm?").get_by_label("Yes").check()
     save_and_continue(page)
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Describe the risk")
-    assert_accessible(page, "urgency and risk with an error")
+    shows_error(page, "Describe the risk", "urgency and risk with an error")
     page.get_by_label("If yes, describe the risk").fill("Talked about hurting a classmate.")
     save_and_continue(page)
 
@@ -233,8 +231,7 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
     expect(heading(page)).to_have_text("Share with another agency")
     assert_accessible(page, "share")
     page.get_by_role("button", name="Share referral").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Select an agency")
-    assert_accessible(page, "share with errors")
+    shows_error(page, "Select an agency", "share with errors")
     page.get_by_label("Agency to share with").select_option(label="Northshire Health")
     page.get_by_label("Why are you sharing this referral?").fill("Health input needed for the panel")
     page.get_by_role("button", name="Share referral").click()
@@ -272,10 +269,7 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
                 other.get_by_label("Referral reference").fill("REF-1999-000001")
                 other.get_by_label("Why do you need to open this referral now?").fill("Admitted to A&E tonight")
                 other.get_by_role("button", name="Open the referral").click()
-                expect(other.locator(".govuk-error-summary")).to_contain_text(
-                    "No referral you can open with that reference"
-                )
-                assert_accessible(other, "break-glass with an error")
+                shows_error(other, "No referral you can open with that reference", "break-glass with an error")
                 other.get_by_label("Referral reference").fill(referral.reference)
                 other.get_by_role("button", name="Open the referral").click()
                 expect(heading(other)).to_have_text("Morgan Example")

@@ -25,7 +25,7 @@ from cases import services as case_services
 from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
 from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, EntryType
-from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, sign_in
+from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, shows_error, sign_in
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 
@@ -136,8 +136,7 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     expect(heading(page)).to_have_text("Jordan Testperson")
     assert_accessible(page, "case page for the coordinator")
     page.get_by_role("button", name="Send the requests").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Select one or more agencies")
-    assert_accessible(page, "request form with errors")
+    shows_error(page, "Select one or more agencies", "request form with errors")
     asking = page.get_by_role("group", name="Which agencies are you asking?")
     asking.get_by_label("Northshire Health", exact=True).check()
     asking.get_by_label("Northshire Housing", exact=True).check()
@@ -170,10 +169,11 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
         "Security Check"
     ).check()
     page.get_by_role("button", name="Return the contribution").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Above Baseline, give a summary that readers with Baseline clearance can see"
+    shows_error(
+        page,
+        "Above Baseline, give a summary that readers with Baseline clearance can see",
+        "contribution with an error",
     )
-    assert_accessible(page, "contribution with an error")
     page.get_by_label("Summary for readers with Baseline clearance").fill(SUMMARY)
     document = tmp_path / "health-letter.pdf"
     document.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
@@ -259,8 +259,7 @@ def test_the_other_pages_are_accessible(page: Any, live_server: Any) -> None:
     page.get_by_role("button", name="Show the counts").click()
     expect(page.get_by_role("table").last).to_contain_text("Accepted, waiting for the panel")
     page.goto("/referrals/reports/outcomes/?period=2026-07")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose a year or a quarter from the list")
-    assert_accessible(page, "partnership statistics with an error")
+    shows_error(page, "Choose a year or a quarter from the list", "partnership statistics with an error")
 
     page.goto(f"/referrals/cases/{case.pk}/")
     page.get_by_role("link", name="Extend the request to Health").click()
@@ -268,8 +267,7 @@ def test_the_other_pages_are_accessible(page: Any, live_server: Any) -> None:
     assert_accessible(page, "extend a request")
     page.get_by_role("button", name="Extend the request").click()
     # The current due date is filled in: sending it unchanged is an error.
-    expect(page.locator(".govuk-error-summary")).to_contain_text("The new due date must be later than the current one")
-    assert_accessible(page, "extend a request with an error")
+    shows_error(page, "The new due date must be later than the current one", "extend a request with an error")
     page.goto(f"/referrals/requests/{info_request.pk}/")
     expect(heading(page)).to_have_text("Information request to Health")
     assert_accessible(page, "information request for the coordinator")

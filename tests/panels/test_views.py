@@ -37,6 +37,7 @@ from panels.models import (
     PlanStatus,
 )
 from partnership.models import User
+from tests.pages import date_fields
 from tests.world import PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
@@ -49,10 +50,6 @@ def pw(db: Any) -> PanelSitting:
 
 def future(days: int = 42) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
-
-
-def date_fields(prefix: str, day: dt.date) -> dict[str, str]:
-    return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
 
 
 def ratings_post(level: int = 1) -> dict[str, str]:

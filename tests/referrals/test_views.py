@@ -23,7 +23,7 @@ from referrals.models import Attachment, PossibleMatch, Referral, ReferralStatus
 from sharing import services as sharing_services
 from sharing.models import Share, ShareBasis
 from tests.conftest import sign_in_verified
-from tests.pages import EXE, PDF, PNG, error_summary
+from tests.pages import EXE, PDF, PNG, assert_sign_in_needed, error_summary
 from tests.partnership.factories import (
     AdminUserFactory,
     AgencyFactory,
@@ -72,6 +72,18 @@ def version_of(referral_id: int) -> int:
     return Referral.objects.get(pk=referral_id).version
 
 
+def refused_step(client: Client, referral_id: int, step: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Post a step the page must refuse (400): the links of its error summary."""
+    response = post_step(client, referral_id, step, data)
+    assert response.status_code == 400
+    return error_summary(response)
+
+
+def born(day: str, month: str, year: str) -> dict[str, str]:
+    """The date-of-birth step's answer, as typed (it may be no real date)."""
+    return {"date_of_birth_day": day, "date_of_birth_month": month, "date_of_birth_year": year}
+
+
 def step_url(referral_id: int, step: str) -> str:
     return f"/referrals/{referral_id}/draft/{step}/"
 
@@ -112,20 +124,10 @@ def test_practitioner_refers_a_person_from_start_to_confirmation(world: dict[str
     assert response.status_code == 302
     assert response["Location"] == step_url(referral.pk, "date-of-birth")
 
-    response = post_step(
-        client,
-        referral.pk,
-        "date-of-birth",
-        {"date_of_birth_day": "31", "date_of_birth_month": "2", "date_of_birth_year": "2010"},
-    )
-    assert response.status_code == 400
-    assert error_summary(response) == [("#id_date_of_birth_day", "Date of birth must be a real date")]
-    response = post_step(
-        client,
-        referral.pk,
-        "date-of-birth",
-        {"date_of_birth_day": "14", "date_of_birth_month": "3", "date_of_birth_year": "2010"},
-    )
+    assert refused_step(client, referral.pk, "date-of-birth", born("31", "2", "2010")) == [
+        ("#id_date_of_birth_day", "Date of birth must be a real date")
+    ]
+    response = post_step(client, referral.pk, "date-of-birth", born("14", "3", "2010"))
     assert response["Location"] == step_url(referral.pk, "about")
 
     steps = [
@@ -288,9 +290,9 @@ def test_approximate_age_instead_of_a_date_of_birth(world: dict[str, Any]) -> No
 def test_conditional_risk_details_are_required_when_there_is_a_risk(world: dict[str, Any]) -> None:
     draft = draft_referral(world["author"])
     client = client_for(world["author"])
-    response = post_step(client, draft.pk, "urgency-and-risk", {"urgency": "urgent", "immediate_risk": "yes"})
-    assert response.status_code == 400
-    assert error_summary(response) == [("#id_immediate_risk_details", "Describe the risk")]
+    assert refused_step(client, draft.pk, "urgency-and-risk", {"urgency": "urgent", "immediate_risk": "yes"}) == [
+        ("#id_immediate_risk_details", "Describe the risk")
+    ]
     response = post_step(
         client,
         draft.pk,
@@ -329,9 +331,9 @@ def test_classification_offers_only_levels_up_to_your_own(world: dict[str, Any])
 def test_identifiers_rows(world: dict[str, Any]) -> None:
     draft = draft_referral(world["author"])
     client = client_for(world["author"])
-    response = post_step(client, draft.pk, "identifiers", {"kind_1": "", "value_1": "123"})
-    assert response.status_code == 400
-    assert error_summary(response) == [("#id_kind_1", "Select the type of reference 1")]
+    assert refused_step(client, draft.pk, "identifiers", {"kind_1": "", "value_1": "123"}) == [
+        ("#id_kind_1", "Select the type of reference 1")
+    ]
     response = post_step(
         client, draft.pk, "identifiers", {"kind_1": "nhs_number", "value_1": "485 777 3456", "add_row": "1"}
     )
@@ -808,7 +810,7 @@ def test_break_glass_refusals_all_look_the_same(world: dict[str, Any], case: str
 
 
 def test_pages_need_sign_in(db: Any) -> None:
-    for url in (
+    assert_sign_in_needed(
         "/referrals/new/",
         "/referrals/mine/",
         "/referrals/caseload/",
@@ -817,7 +819,4 @@ def test_pages_need_sign_in(db: Any) -> None:
         "/referrals/break-glass/",
         "/referrals/1/",
         "/referrals/attachments/1/download/",
-    ):
-        response = Client().get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith("/account/sign-in/"), url
+    )

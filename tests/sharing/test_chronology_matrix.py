@@ -28,6 +28,7 @@ from ``sharing.policy``. Each reader's observations are made once and cached.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ from referrals import services as referral_services
 from referrals.models import ChronologyEntry
 from tests.referrals.factories import submitted_referral
 from tests.sharing import rules, worlds
-from tests.world import new_panel, new_user, refer_to_panel
+from tests.world import ask, new_panel, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -146,24 +147,14 @@ def _build() -> World:
 
     referral = submitted_referral(teacher, classification=1)
     kinds: dict[str, ChronologyEntry] = {}
-    kinds["screening_note"] = referral_services.record_screening_note(
-        actor=officer, referral_id=referral.pk, text="BODY screening note: known to school.", classification=2
-    )
-    kinds["deconfliction"] = referral_services.record_screening_note(
-        actor=officer,
-        referral_id=referral.pk,
-        text="BODY deconfliction: no live operation.",
-        classification=2,
-        deconfliction=True,
+    screening_note = functools.partial(referral_services.record_screening_note, actor=officer, referral_id=referral.pk)
+    kinds["screening_note"] = screening_note(text="BODY screening note: known to school.", classification=2)
+    kinds["deconfliction"] = screening_note(
+        text="BODY deconfliction: no live operation.", classification=2, deconfliction=True
     )
     assert kinds["deconfliction"].originator_only, "a deconfliction check is originator-only by default"
     case = refer_to_panel(referral, officer=officer, panel=panel, owner=chair)
-    requests = case_services.request_information(
-        actor=chair,
-        case_id=case.pk,
-        agency_ids=[agencies["health"].pk, agencies["housing"].pk],
-        question="What do you know?",
-    )
+    requests = ask(chair, case, agencies["health"], agencies["housing"])
     by_agency = {r.agency_id: r for r in requests}
     kinds["contribution_summary"] = case_services.return_contribution(
         actor=health_spoc,
@@ -178,16 +169,11 @@ def _build() -> World:
         text="BODY housing contribution: tenancy stable.",
         classification=1,
     )
+    case_note = functools.partial(case_services.add_case_note, actor=chair, referral_id=referral.pk)
     for rank in RANKS:
-        kinds[f"case_note_{rank}"] = case_services.add_case_note(
-            actor=chair, referral_id=referral.pk, text=f"BODY case note at rank {rank}.", classification=rank
-        )
-    kinds["case_note_originator_only"] = case_services.add_case_note(
-        actor=chair,
-        referral_id=referral.pk,
-        text="BODY originator-only case note.",
-        classification=1,
-        originator_only=True,
+        kinds[f"case_note_{rank}"] = case_note(text=f"BODY case note at rank {rank}.", classification=rank)
+    kinds["case_note_originator_only"] = case_note(
+        text="BODY originator-only case note.", classification=1, originator_only=True
     )
     for kind, entry in kinds.items():
         assert entry.owning_agency_id == agencies[AUTHOR_AGENCY[kind]].pk, kind

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -22,8 +20,9 @@ from referrals.models import Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing import tasks
 from sharing.models import Share, ShareBasis
-from tests.partnership.factories import AdminUserFactory, AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import AdminUserFactory, AgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
+from tests.threads import at_once
 from tests.world import new_agency, new_panel, new_police, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
@@ -320,34 +319,23 @@ def test_sharing_an_originator_only_referral_grants_nothing_outside_the_agency(c
 
 @pytest.mark.django_db(transaction=True)
 def test_five_identical_concurrent_share_requests_make_one_share() -> None:
-    police = PoliceAgencyFactory()
-    school = AgencyFactory()
-    health = AgencyFactory()
-    del police
-    author = UserFactory(agency=school, clearance=clearance(2), roles=[Role.PRACTITIONER])
+    new_police()
+    school, health = new_agency(), new_agency()
+    author = new_user(school, 2, Role.PRACTITIONER)
     referral, _ = worlds.submit(author, given_name="Sam", family_name="Sharer", classification=2)
     headers = worlds.headers_for(author)
-    start = threading.Barrier(5)
     statuses: list[int] = []
 
     def post() -> None:
-        try:
-            start.wait()
-            response = Client().post(
-                f"/api/v1/referrals/{referral.pk}/shares/",
-                {"agency": health.pk, "reason": "Health visitor involved"},
-                content_type="application/json",
-                **headers,
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+        response = Client().post(
+            f"/api/v1/referrals/{referral.pk}/shares/",
+            {"agency": health.pk, "reason": "Health visitor involved"},
+            content_type="application/json",
+            **headers,
+        )
+        statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=post) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(5, post) == []
     assert statuses == [201] * 5
     shares = Share.objects.filter(object_id=referral.pk, agency=health, basis=ShareBasis.EXPLICIT)
     assert shares.count() == 1
