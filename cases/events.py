@@ -15,17 +15,18 @@ from collections.abc import Collection
 
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Contribution, InformationRequest
-from referrals.models import ChronologyEntry
 from cases.reminders import ABOUT_REQUEST
-from core.notifications import Wording, link_to
-from core.notifications.events import happened, register_event_kinds, still_among, still_theirs, tell_now
+from core.notifications import link_to
+from core.notifications.events import EventKind, happened, register_event_kinds, still_among, still_theirs, tell_now
 from partnership.models import User
+from referrals.models import ChronologyEntry
 from sharing.reminders import About, spoc_ids
 
 REQUEST_RECEIVED = "request_received"
 REQUEST_ASSIGNED = "request_assigned"
 CONTRIBUTION_RECEIVED = "contribution_received"
 
+OPEN_REQUESTS = InformationRequest.objects.filter(status__in=REQUEST_OPEN)
 # A contribution is told of as its request is: only to those who may read the case it answers for.
 ABOUT_CONTRIBUTION = About.through(Contribution, "information_request__case__referral")
 
@@ -68,34 +69,26 @@ def contribution_returned(entry: ChronologyEntry, *, actor: User) -> None:
 
 register_event_kinds(
     {
-        REQUEST_RECEIVED: Wording(
-            label="Information request received",
-            description="Another agency asked yours what it knows about a case.",
-            headline="Your agency was asked for information for case {reference} on {when}",
+        REQUEST_RECEIVED: EventKind(
+            "Information request received",
+            "Another agency asked yours what it knows about a case.",
+            "Your agency was asked for information for case {reference} on {when}",
+            still_due=still_among(OPEN_REQUESTS),
+            may_tell=ABOUT_REQUEST.may_tell,
         ),
-    },
-    still_due=still_among(InformationRequest.objects.filter(status__in=REQUEST_OPEN)),
-    may_tell=ABOUT_REQUEST.may_tell,
-)
-register_event_kinds(
-    {
-        REQUEST_ASSIGNED: Wording(
-            label="Information request assigned to you",
-            description="An information request to your agency was assigned to you to answer.",
-            headline="An information request for case {reference} was assigned to you on {when}",
+        REQUEST_ASSIGNED: EventKind(
+            "Information request assigned to you",
+            "An information request to your agency was assigned to you to answer.",
+            "An information request for case {reference} was assigned to you on {when}",
+            still_due=still_theirs(OPEN_REQUESTS, "assigned_to_id"),
+            may_tell=ABOUT_REQUEST.may_tell,
         ),
-    },
-    still_due=still_theirs(InformationRequest.objects.filter(status__in=REQUEST_OPEN), "assigned_to_id"),
-    may_tell=ABOUT_REQUEST.may_tell,
-)
-register_event_kinds(
-    {
-        CONTRIBUTION_RECEIVED: Wording(
-            label="Contribution received",
-            description="An agency answered an information request you made, or one for a case you own.",
-            headline="An agency answered an information request for case {reference} on {when}",
+        CONTRIBUTION_RECEIVED: EventKind(
+            "Contribution received",
+            "An agency answered an information request you made, or one for a case you own.",
+            "An agency answered an information request for case {reference} on {when}",
+            still_due=happened,
+            may_tell=ABOUT_CONTRIBUTION.may_tell,
         ),
-    },
-    still_due=happened,
-    may_tell=ABOUT_CONTRIBUTION.may_tell,
+    }
 )

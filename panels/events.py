@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 
 from core.models import Reminder
-from core.notifications import Wording, link_to
-from core.notifications.events import happened, register_event_kinds, still_among, tell_now
+from core.notifications import link_to
+from core.notifications.events import EventKind, happened, register_event_kinds, still_among, tell_now
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus
 from panels.reminders import ABOUT_ACTION, _may_open_meeting, meeting_recipients
 from partnership.models import User
@@ -75,34 +75,26 @@ def _meeting_ahead(reminders: Sequence[Reminder], now: dt.datetime) -> Collectio
 
 register_event_kinds(
     {
-        DECISION_RECORDED: Wording(
-            label="Panel decision recorded",
-            description="The panel recorded a decision on a case you own.",
-            headline="The panel recorded a decision on case {reference} on {when}",
+        DECISION_RECORDED: EventKind(
+            "Panel decision recorded",
+            "The panel recorded a decision on a case you own.",
+            "The panel recorded a decision on case {reference} on {when}",
+            still_due=happened,
+            may_tell=ABOUT_DECISION.may_tell,
         ),
-    },
-    still_due=happened,
-    may_tell=ABOUT_DECISION.may_tell,
-)
-register_event_kinds(
-    {
-        ACTION_ASSIGNED: Wording(
-            label="Panel action assigned",
-            description="The panel gave you, or your agency, an action on a case.",
-            headline="A panel action for case {reference} was given to you on {when}",
+        ACTION_ASSIGNED: EventKind(
+            "Panel action assigned",
+            "The panel gave you, or your agency, an action on a case.",
+            "A panel action for case {reference} was given to you on {when}",
+            still_due=still_among(Action.objects.filter(status=ActionStatus.OPEN)),
+            may_tell=ABOUT_ACTION.may_tell,
         ),
-    },
-    still_due=still_among(Action.objects.filter(status=ActionStatus.OPEN)),
-    may_tell=ABOUT_ACTION.may_tell,
-)
-register_event_kinds(
-    {
-        PAPERS_READY: Wording(
-            label="Panel agenda and papers built",
-            description="The agenda of a meeting you are invited to was built: its papers can be read.",
-            headline="The agenda and papers for the panel meeting on {when} are ready to read",
+        PAPERS_READY: EventKind(
+            "Panel agenda and papers built",
+            "The agenda of a meeting you are invited to was built: its papers can be read.",
+            "The agenda and papers for the panel meeting on {when} are ready to read",
+            still_due=_meeting_ahead,
+            may_tell=_may_open_meeting,
         ),
-    },
-    still_due=_meeting_ahead,
-    may_tell=_may_open_meeting,
+    }
 )

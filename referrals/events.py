@@ -8,8 +8,8 @@ Each function is called, in one line, by the service that makes the change, insi
 
 from __future__ import annotations
 
-from core.notifications import Wording, link_to
-from core.notifications.events import register_event_kinds, still_among, tell_now
+from core.notifications import link_to
+from core.notifications.events import EventKind, register_event_kinds, still_among, tell_now
 from partnership.models import User
 from referrals import permissions
 from referrals.models import Referral
@@ -33,12 +33,12 @@ def referral_submitted(referral: Referral, *, actor: User | None) -> None:
 
 register_event_kinds(
     {
-        REFERRAL_TO_SCREEN: Wording(
-            label="New referral to screen",
-            description="A referral was submitted and waits for screening by your agency.",
-            headline="Referral {reference} was submitted on {when} and waits for screening",
+        REFERRAL_TO_SCREEN: EventKind(
+            "New referral to screen",
+            "A referral was submitted and waits for screening by your agency.",
+            "Referral {reference} was submitted on {when} and waits for screening",
+            still_due=still_among(Referral.objects.filter(status__in=AWAITING_SCREENING)),
+            may_tell=ABOUT_REFERRAL.may_tell,
         ),
-    },
-    still_due=still_among(Referral.objects.filter(status__in=AWAITING_SCREENING)),
-    may_tell=ABOUT_REFERRAL.may_tell,
+    }
 )

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
 from django.utils import timezone
 
 from core.models import Reminder
-from core.notifications.kinds import MayTell, StillDue, Wording, register_kinds
+from core.notifications.kinds import MayTell, ReminderKind, StillDue, register_kind
 from core.notifications.outbox import Due, SyncResult, sync_reminders
 
 
@@ -72,7 +72,20 @@ def still_theirs(current: models.QuerySet[Any], field: str) -> StillDue:
     return still_due
 
 
-def register_event_kinds(wordings: Mapping[str, Wording], *, still_due: StillDue, may_tell: MayTell) -> None:
-    """Kinds of event notification (their headlines may use ``{when}``, the moment of the event, with its
-    time, and ``{reference}``), each a preference like every reminder kind."""
-    register_kinds(wordings, still_due=still_due, may_tell=may_tell, show_time=True)
+class EventKind(NamedTuple):
+    """A kind of event notification: what it is called and is for (the preferences page), its headline
+    (``{when}``, the moment of the event with its time, and ``{reference}``), whether it is still worth
+    delivering, and who may still be told."""
+
+    label: str
+    description: str
+    headline: str
+    still_due: StillDue
+    may_tell: MayTell
+
+
+def register_event_kinds(kinds: Mapping[str, EventKind]) -> None:
+    """Register each of ``kinds`` under its code, a preference like every reminder kind."""
+    for code, kind in kinds.items():
+        fields = {"label": kind.label, "headline": kind.headline, "description": kind.description}
+        register_kind(ReminderKind(code, still_due=kind.still_due, may_tell=kind.may_tell, show_time=True, **fields))
