@@ -2,17 +2,18 @@
 
 from django.db import migrations
 
-from sharing.migrations._beat import interval_task
+from core.migrations._beat import Scheduled, schedules
 
-schedule, unschedule = interval_task(
-    name="Seal an audit checkpoint",
-    task="sharing.tasks.seal_audit_checkpoint",
-    every=5,
-    period="minutes",
-    # A seal left queued while workers were down is pointless once the next one is due.
-    expire_seconds=240,
-    description="Seals the audit trail's head into a signed checkpoint, in the database and in "
-    "CONVENE_AUDIT_CHECKPOINT_FILE (idempotent: nothing new, nothing sealed).",
+schedule, unschedule = schedules(
+    Scheduled(
+        name="Seal an audit checkpoint",
+        task="sharing.tasks.seal_audit_checkpoint",
+        every=5,
+        period="minutes",
+        expire_seconds=240,
+        description="Seals the audit trail's head into a signed checkpoint, in the database and in "
+        "CONVENE_AUDIT_CHECKPOINT_FILE (idempotent: nothing new, nothing sealed).",
+    )
 )
 
 

@@ -3,17 +3,18 @@
 
 from django.db import migrations
 
-from sharing.migrations._beat import interval_task
+from core.migrations._beat import Scheduled, schedules
 
-schedule, unschedule = interval_task(
-    name="Chain new audit events",
-    task="sharing.tasks.seal_audit_trail",
-    every=3,
-    period="seconds",
-    # A run left queued while workers were down is pointless once the next one is due.
-    expire_seconds=3,
-    description="Chains the audit events committed since the last run, in seq order and never past a writer "
-    "that can still commit below (idempotent: nothing new, nothing chained).",
+schedule, unschedule = schedules(
+    Scheduled(
+        name="Chain new audit events",
+        task="sharing.tasks.seal_audit_trail",
+        every=3,
+        period="seconds",
+        expire_seconds=3,
+        description="Chains the audit events committed since the last run, in seq order and never past a writer "
+        "that can still commit below (idempotent: nothing new, nothing chained).",
+    )
 )
 
 
