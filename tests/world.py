@@ -29,7 +29,7 @@ from cases.models import Case, InformationRequest
 from panels import services as panel_services
 from panels.models import AgendaItem, Meeting
 from partnership.models import Agency, AgencyKind, Panel, PanelMembership, Role, User
-from referrals.models import Referral
+from referrals.models import ChronologyEntry, Referral
 from tests.conftest import sign_in_verified
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
@@ -181,6 +181,14 @@ class Partnership:
     def ask(self, case: Case | int, *agencies: Agency, **extra: Any) -> list[InformationRequest]:
         """The chair asks ``agencies`` (health unless said) about the case."""
         return ask(self.chair, case, *(agencies or (self.health,)), **extra)
+
+    def answer(
+        self, request: InformationRequest, text: str, classification: int = 1, *, by: User | None = None, **extra: Any
+    ) -> ChronologyEntry:
+        """Health's SPOC (or ``by``) returns a contribution to ``request``."""
+        return case_services.return_contribution(
+            actor=by or self.health_spoc, request_id=request.pk, text=text, classification=classification, **extra
+        )
 
 
 def meeting_today(panel: Panel, chair: User, reason: str = "Meets today") -> Meeting:

@@ -158,16 +158,8 @@ def test_stale_case_edit_is_412_in_the_api(client, world):
 
 def test_contribution_above_baseline_shows_summary_and_withheld(client, world):
     case = world.case()
-    [request] = case_services.request_information(
-        actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="What do you know?"
-    )
-    case_services.return_contribution(
-        actor=world.health_spoc,
-        request_id=request.pk,
-        text="Detailed SC text",
-        classification=2,
-        releasable_summary="Known to CAMHS",
-    )
+    [request] = world.ask(case)
+    world.answer(request, "Detailed SC text", 2, releasable_summary="Known to CAMHS")
     case_services.add_case_note(
         actor=world.health_spoc, referral_id=case.pk, text="SC note no summary", classification=2
     )
@@ -190,11 +182,9 @@ def test_contribution_above_baseline_needs_a_summary(world):
     from core.errors import ValidationError
 
     case = world.case()
-    [request] = case_services.request_information(
-        actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Anything?"
-    )
+    [request] = world.ask(case, question="Anything?")
     with pytest.raises(ValidationError) as caught:
-        case_services.return_contribution(actor=world.health_spoc, request_id=request.pk, text="x", classification=2)
+        world.answer(request, "x", 2)
     assert "releasable_summary" in caught.value.message_dict
 
 
@@ -202,7 +192,7 @@ def test_requested_agency_gains_access(client, world):
     case = world.case()
     headers = token_headers(world.health_baseline)
     assert client.get(f"/api/v1/cases/{case.pk}/", **headers).status_code == 404
-    case_services.request_information(actor=world.chair, case_id=case.pk, agency_ids=[world.health.pk], question="Q")
+    world.ask(case, question="Q")
     assert client.get(f"/api/v1/cases/{case.pk}/", **headers).status_code == 200
     listed = client.get("/api/v1/information-requests/", **token_headers(world.health_spoc)).json()
     assert [r["case"] for r in listed] == [case.pk]

@@ -63,7 +63,7 @@ class CaseWorld(Partnership):
 
     def contribution(self, info_request: InformationRequest, **kwargs: Any) -> ChronologyEntry:
         values = {"text": SC_TEXT, "classification": 2, "releasable_summary": SUMMARY, **kwargs}
-        return case_services.return_contribution(actor=self.health_spoc, request_id=info_request.pk, **values)
+        return self.answer(info_request, **values)
 
 
 @pytest.fixture

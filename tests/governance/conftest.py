@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from cases import selectors as case_selectors
-from cases import services as case_services
 from cases.models import Case, EntryDocument, InformationRequest
 from core.audit import record_event
 from core.models import AuditVerb
@@ -58,12 +57,8 @@ def build_trail_world() -> TrailWorld:
     assert attachment is not None
     case = w.screen(referral)
     (request,) = w.ask(case)
-    contribution = case_services.return_contribution(
-        actor=w.health_spoc,
-        request_id=request.pk,
-        text=CONTRIBUTION_TEXT,
-        classification=1,
-        documents=[SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")],
+    contribution = w.answer(
+        request, CONTRIBUTION_TEXT, documents=[SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")]
     )
     document = EntryDocument.objects.get(entry=contribution)
     referral_selectors.access_attachment(viewer=w.teacher, attachment_id=attachment.pk)

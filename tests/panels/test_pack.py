@@ -95,16 +95,8 @@ class PackWorld:
         self._note(self.open_case, pw.chair, 1, "Zqnotebl")
         self._note(self.open_case, pw.member, 1, "Zqhealthonly", originator_only=True)
         self._note(self.secret_case, pw.member, 2, "Zqsecretnote")
-        [request] = case_services.request_information(
-            actor=pw.chair, case_id=self.open_case.pk, agency_ids=[w.health.pk], question="Known to you?"
-        )
-        entry = case_services.return_contribution(
-            actor=w.health_spoc,
-            request_id=request.pk,
-            text="Zqclinical details",
-            classification=2,
-            releasable_summary="Zqreleasable known to health",
-        )
+        [request] = pw.ask(self.open_case, question="Known to you?")
+        entry = pw.answer(request, "Zqclinical details", 2, releasable_summary="Zqreleasable known to health")
         _significant(entry)
         # Facts about every significant entry (the services add some of their own: referral, screening).
         for e in ChronologyEntry.objects.filter(
