@@ -81,14 +81,8 @@ def refer_to_panel(
     referral: Referral, *, officer: User, panel: Panel, owner: User, rationale: str = "Meets threshold"
 ) -> Case:
     """Screen ``referral`` onto ``panel`` with ``owner`` as case owner: the case it opens."""
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale=rationale,
-        panel=panel,
-        case_owner=owner,
-    )
+    decision = {"decision": "refer_to_panel", "rationale": rationale, "panel": panel, "case_owner": owner}
+    case_services.screen_referral(actor=officer, referral_id=referral.pk, **decision)
     return Case.objects.get(pk=referral.pk)
 
 

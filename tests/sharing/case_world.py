@@ -118,15 +118,8 @@ def build() -> World:
         reason="YOT may know the family",
     )
     note = case_services.add_case_note(actor=owner, referral_id=case.pk, text="Owner's note", classification=1)
-    world = World(
-        agencies=agencies,
-        panel=panel,
-        case=case,
-        request=request,
-        note=note,
-        share=share,
-        target=AgencyFactory(name="Capability voluntary sector", kind=AgencyKind.VOLUNTARY_SECTOR),
-    )
+    target = AgencyFactory(name="Capability voluntary sector", kind=AgencyKind.VOLUNTARY_SECTOR)
+    world = World(agencies, panel, case, request, note, share, target)
     _add_members(world, soon)
     return world
 
