@@ -11,12 +11,16 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 
 from core.audit import record_event
 from core.models import AuditEvent, AuditVerb
 from sharing.sealer import SealRefused, seal_pending
 from sharing.tasks import seal_audit_trail
+from tests.partnership.api_helpers import token_headers
+from tests.sharing import worlds
 from tests.sharing.audit_commands import run_command
+from tests.world import Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +68,21 @@ def test_an_append_is_unsealed_until_the_sealer_chains_it() -> None:
     assert seal_pending().events == 3
     assert not AuditEvent.objects.filter(hash="").exists()
     assert seal_pending().events == 0, "idempotent"
+
+
+def test_a_read_writes_its_event_in_the_request_and_the_sealer_chains_it(client: Client) -> None:
+    """The event is written by the request that read the record (it commits or rolls back with it), at
+    once and unsealed; the next sealer run chains it."""
+    world = Partnership()
+    referral = world.referral()
+    seal_pending()
+    assert worlds.api_detail_status(client, token_headers(world.teacher), referral.pk) == 200
+    read = AuditEvent.objects.get(verb=AuditVerb.RECORD_VIEWED, object_id=str(referral.pk))
+    assert (read.actor_username, read.hash) == (world.teacher.username, "")
+    assert seal_pending().events >= 1
+    read.refresh_from_db()
+    assert read.hash
+    assert run_command("verify_audit_chain")[0] == 0
 
 
 def test_verification_counts_the_events_not_yet_sealed() -> None:
