@@ -14,8 +14,8 @@ from cases.models import Case, CaseStatus
 from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
-from tests.world import Partnership
+from tests.partnership.factories import UserFactory, clearance
+from tests.world import Partnership, new_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_a_transition_with_the_current_etag_applies_and_a_stale_one_is_412(clien
 
 def test_someone_who_may_not_see_the_case_gets_404_not_428(client: Client, world: Partnership) -> None:
     case = world.case()
-    outsider = UserFactory(agency=AgencyFactory(name="Housing"), clearance=clearance(3), roles=[Role.PANEL_CHAIR])
+    outsider = UserFactory(agency=new_agency("Housing"), clearance=clearance(3), roles=[Role.PANEL_CHAIR])
     response = _post(client, f"/api/v1/cases/{case.pk}/transitions/", {"status": "discussed", "reason": "x"}, outsider)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}

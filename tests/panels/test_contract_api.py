@@ -29,8 +29,8 @@ from core.models import AuditEvent, AuditVerb
 from panels import services
 from panels.models import AgendaItem, Attendance, Discussion, Meeting, MeetingStatus
 from partnership.models import AgencyKind, Panel, Role
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
-from tests.world import Api, PanelSitting, chair_of_another_panel
+from tests.partnership.factories import AgencyFactory
+from tests.world import Api, PanelSitting, chair_of_another_panel, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,7 @@ def test_the_chair_adds_a_case_they_may_read(cw: ContractWorld) -> None:
 
 def test_a_case_the_chair_may_not_read_is_refused_like_one_that_does_not_exist(cw: ContractWorld) -> None:
     # Classified above the chair's Security Check clearance (rank 2): the chair may not read it.
-    author = UserFactory(agency=cw.w.school, clearance=clearance(3), roles=[Role.PRACTITIONER])
+    author = new_user(cw.w.school, 3, Role.PRACTITIONER)
     cw.referrer_sc = author
     hidden = cw.case(classification=3, given_name="Zqhidden")
     path = f"meetings/{cw.meeting.pk}/agenda/"

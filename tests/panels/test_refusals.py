@@ -21,8 +21,7 @@ from panels import services
 from panels.models import Action, Addendum, Assessment, AssessmentFactor, Declaration, Discussion
 from partnership.models import AgencyKind, PanelMembership, Role, User
 from sharing import services as sharing_services
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
-from tests.world import Api, PanelSitting, chair_of_another_panel, client_for
+from tests.world import Api, PanelSitting, chair_of_another_panel, client_for, new_agency, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +141,9 @@ def test_another_panels_chair_cannot_run_this_panel_or_decide_its_cases(rw: Refu
 
 def test_break_glass_reads_a_case_but_acts_on_nothing(rw: RefusalWorld) -> None:
     # Fire joins the panel after the agenda was built: its panel member reads the case only by break-glass.
-    fire = AgencyFactory(name="Fire", kind=AgencyKind.FIRE_AND_RESCUE)
+    fire = new_agency("Fire", AgencyKind.FIRE_AND_RESCUE)
     PanelMembership.objects.create(panel=rw.panel, agency=fire)
-    fire_member = UserFactory(agency=fire, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
+    fire_member = new_user(fire, 2, Role.PANEL_MEMBER)
     case = rw.open_case
     sharing_services.open_break_glass(
         actor=fire_member, record=case.referral, reason="Urgent fire-safety concern at the person's home"

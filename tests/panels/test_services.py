@@ -12,8 +12,7 @@ from core.errors import InvalidTransition, PermissionDenied, ValidationError
 from panels import selectors, services
 from panels.models import AgendaItem, AssessmentFactor, ItemKind, Meeting, MeetingStatus, PostExitReview
 from partnership.models import Role
-from tests.partnership.factories import UserFactory, clearance
-from tests.world import Partnership, hold_quorate, meeting_today
+from tests.world import Partnership, hold_quorate, meeting_today, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +71,7 @@ def test_agenda_builds_itself_from_each_source(world):
     }
     # Building again adds nothing; every member agency can now read the cases.
     assert services.build_agenda(actor=world.chair, meeting_id=meeting.pk) == []
-    school_member = UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.PANEL_MEMBER])
+    school_member = new_user(world.school, 3, Role.PANEL_MEMBER)
     agenda = selectors.agenda_for(viewer=school_member, meeting=meeting)
     assert {r.case.pk for r in agenda.rows} == set(kinds)
 
@@ -187,8 +186,8 @@ def test_panel_pack_differs_by_reader_as_the_rules_say(world):
     services.record_assessment(
         actor=world.chair, case_id=case.pk, ratings=_ratings(2), conclusion="SC only", classification=2
     )
-    baseline = UserFactory(agency=world.health, clearance=clearance(1), roles=[Role.PANEL_MEMBER])
-    cleared = UserFactory(agency=world.health, clearance=clearance(2), roles=[Role.PANEL_MEMBER])
+    baseline = new_user(world.health, 1, Role.PANEL_MEMBER)
+    cleared = new_user(world.health, 2, Role.PANEL_MEMBER)
     low = selectors.panel_pack_for(viewer=baseline, meeting=meeting)
     high = selectors.panel_pack_for(viewer=cleared, meeting=meeting)
     assert [c.case.pk for c in high.cases] == [case.pk]

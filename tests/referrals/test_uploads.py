@@ -19,9 +19,9 @@ from referrals.models import Attachment
 from referrals.services import stored_document_name
 from tests.conftest import sign_in_verified
 from tests.pages import PDF, PNG
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import draft_referral
-from tests.world import Partnership
+from tests.world import Partnership, new_agency
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -82,7 +82,7 @@ def test_a_long_name_still_ends_with_the_sniffed_extension() -> None:
 
 @pytest.fixture
 def author(db: Any) -> Any:
-    return UserFactory(agency=AgencyFactory(name="Northshire Academy Trust"), clearance=clearance(2))
+    return UserFactory(agency=new_agency("Northshire Academy Trust"), clearance=clearance(2))
 
 
 def test_a_pdf_named_html_is_stored_and_served_as_pdf(author: Any) -> None:
@@ -135,7 +135,7 @@ def test_a_refused_removal_is_not_audited_as_a_removal(author: Any) -> None:
     attachment = services.add_attachment(
         actor=author, referral_id=draft.pk, upload=_upload("evidence.pdf"), classification=1
     )
-    stranger = UserFactory(agency=AgencyFactory(name="Elsewhere"), clearance=clearance(3))
+    stranger = UserFactory(agency=new_agency("Elsewhere"), clearance=clearance(3))
     with pytest.raises((NotFound, PermissionDenied)):
         services.remove_attachment(actor=stranger, attachment_id=attachment.pk)
     assert Attachment.objects.filter(pk=attachment.pk).exists()

@@ -25,14 +25,11 @@ from sharing.models import Share, ShareBasis
 from tests.conftest import sign_in_verified
 from tests.pages import EXE, PDF, PNG, assert_sign_in_needed, error_summary
 from tests.partnership.factories import (
-    AdminUserFactory,
-    AgencyFactory,
-    AuditorUserFactory,
-    PoliceAgencyFactory,
     UserFactory,
     clearance,
 )
 from tests.referrals.factories import draft_referral, submitted_referral
+from tests.world import new_admin, new_agency, new_auditor, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +44,20 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
     """A school that refers, the police who screen, and people around them."""
-    school = AgencyFactory(name="Northshire Academy Trust")
-    police = PoliceAgencyFactory(name="Northshire Police")
-    health = AgencyFactory(name="Northshire Health")
+    school = new_agency("Northshire Academy Trust")
+    police = new_police("Northshire Police")
+    health = new_agency("Northshire Health")
     return {
         "school": school,
         "police": police,
         "health": health,
         "author": UserFactory(agency=school, clearance=clearance(2), first_name="Priya", last_name="Shah"),
-        "colleague": UserFactory(agency=school, clearance=clearance(2), roles=[Role.SPOC]),
-        "junior": UserFactory(agency=school, clearance=clearance(1), roles=[Role.SPOC]),
-        "screener": UserFactory(agency=police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER]),
-        "outsider": UserFactory(agency=health, clearance=clearance(3), roles=[Role.PRACTITIONER, Role.SPOC]),
-        "admin": AdminUserFactory(clearance=clearance(3)),
-        "auditor": AuditorUserFactory(clearance=clearance(3)),
+        "colleague": new_user(school, 2, Role.SPOC),
+        "junior": new_user(school, 1, Role.SPOC),
+        "screener": new_user(police, 3, Role.SCREENING_OFFICER),
+        "outsider": new_user(health, 3, Role.PRACTITIONER, Role.SPOC),
+        "admin": new_admin(3),
+        "auditor": new_auditor(3),
     }
 
 
@@ -590,7 +587,7 @@ def test_share_then_revoke(world: dict[str, Any]) -> None:
 
 
 def test_possible_matches_reveal_only_the_holding_agency_when_you_cannot_read_them(world: dict[str, Any]) -> None:
-    other_school = UserFactory(agency=world["health"], clearance=clearance(2))
+    other_school = new_user(world["health"], 2)
     earlier = submitted_referral(other_school)
     referral = submitted_referral(world["author"])
     assert PossibleMatch.objects.filter(referral=referral, matched=earlier).exists()
@@ -724,7 +721,7 @@ def test_detail_query_count_is_pinned(world: dict[str, Any], extra: int, django_
         )
     referral = services.submit_referral(actor=author, referral_id=draft.pk)
     for _ in range(extra):
-        sharing_services.share_with_agency(actor=author, record=referral, agency=AgencyFactory(), reason="Needed")
+        sharing_services.share_with_agency(actor=author, record=referral, agency=new_agency(), reason="Needed")
     assert PossibleMatch.objects.filter(referral=referral).count() == extra
     client = client_for(author)
     client.get(f"/referrals/{referral.pk}/")
@@ -797,7 +794,7 @@ def test_break_glass_refusals_all_look_the_same(world: dict[str, Any], case: str
         reference = str(draft_referral(world["author"]).pk)
     elif case == "above_clearance":
         reference = submitted_referral(world["author"], classification=2).reference
-        user = UserFactory(agency=world["health"], clearance=clearance(1))
+        user = new_user(world["health"], 1)
     elif case == "admin":
         reference = submitted_referral(world["author"]).reference
         user = world["admin"]

@@ -26,10 +26,9 @@ from referrals import services as referral_services
 from referrals.models import ChronologyEntry, Referral
 from sharing import services as sharing_services
 from sharing.models import Share, ShareBasis
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.sharing.capability_rules import Actor
-from tests.world import refer_to_panel
+from tests.world import new_agency, new_police, new_user, refer_to_panel
 
 CLASSIFICATION = 2  # every member holds Developed Vetting: clearance is not what these tests are about
 
@@ -79,18 +78,18 @@ class World:
 
 def _agencies() -> dict[str, Agency]:
     return {
-        "referring": AgencyFactory(name="Capability school"),
-        "screening": PoliceAgencyFactory(name="Capability police"),
-        "case_owner": AgencyFactory(name="Capability council", kind=AgencyKind.CHILDRENS_SERVICES),
-        "member_agency": AgencyFactory(name="Capability probation", kind=AgencyKind.PROBATION),
-        "requested_agency": AgencyFactory(name="Capability health", kind=AgencyKind.HEALTH),
-        "unrelated": AgencyFactory(name="Capability housing", kind=AgencyKind.HOUSING),
-        "break_glass_only": AgencyFactory(name="Capability fire", kind=AgencyKind.FIRE_AND_RESCUE),
+        "referring": new_agency("Capability school"),
+        "screening": new_police("Capability police"),
+        "case_owner": new_agency("Capability council", AgencyKind.CHILDRENS_SERVICES),
+        "member_agency": new_agency("Capability probation", AgencyKind.PROBATION),
+        "requested_agency": new_agency("Capability health", AgencyKind.HEALTH),
+        "unrelated": new_agency("Capability housing", AgencyKind.HOUSING),
+        "break_glass_only": new_agency("Capability fire", AgencyKind.FIRE_AND_RESCUE),
     }
 
 
-def _person(agency: Agency, *roles: str) -> User:
-    return UserFactory(agency=agency, clearance=clearance(3), roles=list(roles))
+def _person(agency: Agency, role: str) -> User:
+    return new_user(agency, 3, role)
 
 
 def build() -> World:
@@ -114,11 +113,11 @@ def build() -> World:
     share = referral_services.share_referral(
         actor=author,
         referral_id=referral.pk,
-        agency=AgencyFactory(name="Capability youth offending", kind=AgencyKind.YOUTH_OFFENDING),
+        agency=new_agency("Capability youth offending", AgencyKind.YOUTH_OFFENDING),
         reason="YOT may know the family",
     )
     note = case_services.add_case_note(actor=owner, referral_id=case.pk, text="Owner's note", classification=1)
-    target = AgencyFactory(name="Capability voluntary sector", kind=AgencyKind.VOLUNTARY_SECTOR)
+    target = new_agency("Capability voluntary sector", AgencyKind.VOLUNTARY_SECTOR)
     world = World(agencies, panel, case, request, note, share, target)
     _add_members(world, soon)
     return world

@@ -12,12 +12,10 @@ from sharing.models import BreakGlass, Share
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import (
     AdminUserFactory,
-    AgencyFactory,
-    AuditorUserFactory,
     UserFactory,
 )
 from tests.sharing import worlds
-from tests.world import new_agency, new_police, new_user
+from tests.world import new_agency, new_auditor, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +27,7 @@ def trail() -> tuple[Share, BreakGlass]:
     new_police()
     author = new_user(new_agency(), 2)
     referral, _ = worlds.submit(author, given_name="Ad", family_name="Min", classification=1)
-    share = sharing_services.share_with_agency(
-        actor=author, record=referral, agency=AgencyFactory(), reason="For admin"
-    )
+    share = sharing_services.share_with_agency(actor=author, record=referral, agency=new_agency(), reason="For admin")
     nurse = new_user(new_agency(), 2)
     opening = sharing_services.open_break_glass(actor=nurse, record=referral, reason="An emergency tonight")
     return share, opening
@@ -39,7 +35,7 @@ def trail() -> tuple[Share, BreakGlass]:
 
 def test_auditors_read_the_trail_ledger_and_openings(client: Client, trail: tuple[Share, BreakGlass]) -> None:
     share, opening = trail
-    sign_in_verified(client, AuditorUserFactory())
+    sign_in_verified(client, new_auditor())
     index = client.get("/admin/")
     assert index.status_code == 200
     for screen in SCREENS:
@@ -54,7 +50,7 @@ def test_auditors_read_the_trail_ledger_and_openings(client: Client, trail: tupl
 
 
 def test_break_glass_stands_out_in_the_audit_list(client: Client, trail: tuple[Share, BreakGlass]) -> None:
-    sign_in_verified(client, AuditorUserFactory())
+    sign_in_verified(client, new_auditor())
     response = client.get("/admin/core/auditevent/")
     assert b"BREAK-GLASS" in response.content
     assert b"break_glass__exact=1" in response.content  # the filter is offered
@@ -67,7 +63,7 @@ def test_break_glass_stands_out_in_the_audit_list(client: Client, trail: tuple[S
 
 @pytest.mark.usefixtures("trail")
 def test_the_audit_list_searches_and_filters(client: Client) -> None:
-    sign_in_verified(client, AuditorUserFactory())
+    sign_in_verified(client, new_auditor())
     searched = client.get("/admin/core/auditevent/", {"q": "For admin"})
     assert {e.verb for e in searched.context["cl"].result_list} == {AuditVerb.SHARED}
     by_verb = client.get("/admin/core/auditevent/", {"verb__exact": AuditVerb.SUBMITTED})

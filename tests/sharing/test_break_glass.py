@@ -19,13 +19,11 @@ from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
 from sharing.models import BreakGlass
 from tests.partnership.factories import (
-    AdminUserFactory,
-    AuditorUserFactory,
     UserFactory,
     clearance,
 )
 from tests.sharing import worlds
-from tests.world import new_agency, new_auditor, new_police, new_user
+from tests.world import new_admin, new_agency, new_auditor, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +91,7 @@ def test_break_glass_is_for_one_user_and_one_record(client: Client, world: World
     sharing_services.open_break_glass(actor=world.nurse, record=world.referral, reason=REASON)
     assert _detail(client, world.nurse, world.referral) == 200
     assert _detail(client, world.nurse, other) == 404
-    colleague = UserFactory(agency=world.health, clearance=clearance(3))
+    colleague = new_user(world.health, 3)
     assert _detail(client, colleague, world.referral) == 404
 
 
@@ -152,10 +150,10 @@ def test_ten_characters_are_enough(world: World) -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda w: AdminUserFactory(clearance=clearance(3)),
-        lambda w: AuditorUserFactory(clearance=clearance(3)),
-        lambda w: UserFactory(agency=w.health, clearance=clearance(3), roles=[Role.PARTNERSHIP_ADMIN]),
-        lambda w: UserFactory(agency=w.health, clearance=clearance(3), roles=[Role.AUDITOR]),
+        lambda w: new_admin(3),
+        lambda w: new_auditor(3),
+        lambda w: new_user(w.health, 3, Role.PARTNERSHIP_ADMIN),
+        lambda w: new_user(w.health, 3, Role.AUDITOR),
         lambda w: UserFactory(agency=w.health, clearance=clearance(3), roles=[], is_superuser=True),
     ],
     ids=["admin", "auditor", "admin-in-an-agency", "auditor-in-an-agency", "superuser"],
@@ -210,7 +208,7 @@ def test_break_glass_never_adds_the_record_to_lists_or_search(client: Client, wo
 
 
 def test_break_glass_gives_no_right_to_share(client: Client, world: World) -> None:
-    chair = UserFactory(agency=world.health, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+    chair = new_user(world.health, 2, Role.PANEL_CHAIR)
     sharing_services.open_break_glass(actor=chair, record=world.referral, reason=REASON)
     assert _detail(client, chair, world.referral) == 200
     response = client.post(

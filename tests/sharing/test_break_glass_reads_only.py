@@ -30,9 +30,9 @@ from sharing import services as sharing_services
 from sharing.models import Share
 from tests.pages import PDF
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.sharing import worlds
-from tests.world import refer_to_panel
+from tests.world import new_agency, new_auditor, new_police, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,14 @@ class World:
 
 def _build(tmp_path: Any, settings: Any) -> World:
     settings.MEDIA_ROOT = str(tmp_path)
-    PoliceAgencyFactory()
-    council = AgencyFactory(kind=AgencyKind.CHILDRENS_SERVICES)
-    fire = AgencyFactory(kind=AgencyKind.FIRE_AND_RESCUE)
-    author = UserFactory(agency=AgencyFactory(), clearance=clearance(3), roles=[Role.PRACTITIONER])
+    new_police()
+    council = new_agency(kind=AgencyKind.CHILDRENS_SERVICES)
+    fire = new_agency(kind=AgencyKind.FIRE_AND_RESCUE)
+    author = new_user(new_agency(), 3, Role.PRACTITIONER)
     officer = UserFactory(
         agency=Agency.objects.get(screens_referrals=True), clearance=clearance(3), roles=[Role.SCREENING_OFFICER]
     )
-    owner = UserFactory(agency=council, clearance=clearance(3), roles=[Role.PRACTITIONER, Role.PANEL_CHAIR])
+    owner = new_user(council, 3, Role.PRACTITIONER, Role.PANEL_CHAIR)
     soon = timezone.now() + dt.timedelta(days=3)
     panel = Panel.objects.create(name="Glass panel", chair=owner, first_meeting_at=soon)
     referral, attachment = worlds.submit(
@@ -74,7 +74,7 @@ def _build(tmp_path: Any, settings: Any) -> World:
     assert attachment is not None
     case = refer_to_panel(referral, officer=officer, panel=panel, owner=owner, rationale="Threshold")
     [request] = case_services.request_information(actor=owner, case_id=case.pk, agency_ids=[fire.pk], question="Known?")
-    fire_spoc = UserFactory(agency=fire, clearance=clearance(3), roles=[Role.SPOC])
+    fire_spoc = new_user(fire, 3, Role.SPOC)
     entry = case_services.return_contribution(
         actor=fire_spoc,
         request_id=request.pk,
@@ -83,9 +83,7 @@ def _build(tmp_path: Any, settings: Any) -> World:
         documents=[SimpleUploadedFile("visit.pdf", PDF, content_type="application/pdf")],
     )
     [second] = case_services.request_information(actor=owner, case_id=case.pk, agency_ids=[fire.pk], question="More?")
-    share = referral_services.share_referral(
-        actor=author, referral_id=referral.pk, agency=AgencyFactory(), reason="Help"
-    )
+    share = referral_services.share_referral(actor=author, referral_id=referral.pk, agency=new_agency(), reason="Help")
     # Say fire's access through the requests had ended: its people now read the case only by break-glass.
     ReferralAgencyGrant.objects.filter(content_object_id=referral.pk, group_id=fire.group_id).delete()
     reader = UserFactory(
@@ -95,10 +93,10 @@ def _build(tmp_path: Any, settings: Any) -> World:
     )
     Case.objects.filter(pk=case.pk).update(owner=reader)
     Panel.objects.filter(pk=panel.pk).update(chair=reader)
-    late_police = PoliceAgencyFactory()  # screens referrals, but joined after this one was submitted
-    glass_officer = UserFactory(agency=late_police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
-    spoc = UserFactory(agency=fire, clearance=clearance(1), roles=[Role.SPOC])
-    auditor = AuditorUserFactory()
+    late_police = new_police()  # screens referrals, but joined after this one was submitted
+    glass_officer = new_user(late_police, 3, Role.SCREENING_OFFICER)
+    spoc = new_user(fire, 1, Role.SPOC)
+    auditor = new_auditor()
     for user in (reader, glass_officer):
         sharing_services.open_break_glass(actor=user, record=referral, reason=REASON)
     return World(
@@ -111,7 +109,7 @@ def _build(tmp_path: Any, settings: Any) -> World:
         reader=reader,
         officer=glass_officer,
         ordinary=owner,
-        target=AgencyFactory(),
+        target=new_agency(),
         spoc=spoc,
         auditor=auditor,
     )

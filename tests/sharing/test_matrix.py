@@ -41,8 +41,8 @@ from partnership.models import Agency, Role
 from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
 from tests.conftest import sign_in_verified
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.sharing import rules, worlds
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -80,14 +80,14 @@ class World:
 
 def _build(build_at: dt.datetime) -> World:
     agencies = {
-        "referring": AgencyFactory(name="Matrix referring school"),
-        "screening": PoliceAgencyFactory(name="Matrix police Prevent"),
-        "shared": AgencyFactory(name="Matrix health trust"),
-        "revoked": AgencyFactory(name="Matrix housing"),
-        "expired": AgencyFactory(name="Matrix youth offending"),
-        "unrelated": AgencyFactory(name="Matrix probation"),
+        "referring": new_agency("Matrix referring school"),
+        "screening": new_police("Matrix police Prevent"),
+        "shared": new_agency("Matrix health trust"),
+        "revoked": new_agency("Matrix housing"),
+        "expired": new_agency("Matrix youth offending"),
+        "unrelated": new_agency("Matrix probation"),
     }
-    author = UserFactory(agency=agencies["referring"], clearance=clearance(3), roles=[Role.PRACTITIONER])
+    author = new_user(agencies["referring"], 3, Role.PRACTITIONER)
     cases = {}
     for variant in VARIANTS:
         referral, attachment = worlds.submit(

@@ -16,7 +16,7 @@ from referrals import permissions as referral_permissions
 from referrals import selectors
 from referrals.models import Attachment, Referral
 from sharing import policy
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.sharing import worlds
 from tests.world import new_agency, new_police, new_user
 
@@ -43,7 +43,7 @@ def world() -> World:
     "role", [Role.PRACTITIONER, Role.SCREENING_OFFICER, Role.SPOC, Role.PANEL_CHAIR, Role.PANEL_MEMBER]
 )
 def test_each_case_working_role_reads(world: World, role: Role) -> None:
-    user = UserFactory(agency=world.school, clearance=clearance(2), roles=[role])
+    user = new_user(world.school, 2, role)
     assert policy.is_case_worker(user)
     assert policy.can(user, policy.Action.VIEW, world.referral)
 
@@ -69,12 +69,12 @@ def test_anonymous_and_missing_users_read_nothing(world: World) -> None:
 
 
 def test_changes_to_a_user_take_effect_at_once(world: World) -> None:
-    reader = UserFactory(agency=world.school, clearance=clearance(2))
+    reader = new_user(world.school, 2)
     assert policy.can(reader, policy.Action.VIEW, world.referral)
     reader.clearance = clearance(1)
     assert not policy.can(reader, policy.Action.VIEW, world.referral)
     reader.clearance = clearance(2)
-    reader.agency = AgencyFactory()
+    reader.agency = new_agency()
     assert not policy.can(reader, policy.Action.VIEW, world.referral)
     reader.agency = world.school
     reader.roles = [Role.AUDITOR]
@@ -92,7 +92,7 @@ def test_a_user_without_clearance_reads_nothing(world: World) -> None:
 
 
 def test_a_deactivated_agency_reads_nothing(world: World) -> None:
-    reader = UserFactory(agency=world.school, clearance=clearance(2))
+    reader = new_user(world.school, 2)
     partnership_services.deactivate_agency(agency=world.school)
     reader.refresh_from_db()
     assert not policy.can(reader, policy.Action.VIEW, world.referral)
@@ -101,7 +101,7 @@ def test_a_deactivated_agency_reads_nothing(world: World) -> None:
 
 def test_a_draft_is_its_authors_alone(world: World) -> None:
     draft = worlds.draft(world.author, family_name="Unsent", classification=1)
-    colleague = UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.PRACTITIONER, Role.PANEL_CHAIR])
+    colleague = new_user(world.school, 3, Role.PRACTITIONER, Role.PANEL_CHAIR)
     assert policy.can(world.author, policy.Action.VIEW, draft)
     assert policy.can(world.author, policy.Action.CHANGE, draft)
     # Who shares is the referral's capability now (DESIGN.md rule 11): a draft is shared by nobody.
@@ -116,15 +116,15 @@ def test_a_draft_is_its_authors_alone(world: World) -> None:
 
 
 def test_a_submitted_referral_cannot_be_changed_by_anyone(world: World) -> None:
-    chair = UserFactory(agency=world.police, clearance=clearance(3), roles=[Role.PANEL_CHAIR])
+    chair = new_user(world.police, 3, Role.PANEL_CHAIR)
     for user in (world.author, chair):
         assert policy.can(user, policy.Action.VIEW, world.referral)
         assert not policy.can(user, policy.Action.CHANGE, world.referral)
 
 
 def test_require_hides_what_you_cannot_read_and_refuses_what_you_cannot_do(world: World) -> None:
-    outsider = UserFactory(agency=AgencyFactory(), clearance=clearance(3))
-    colleague = UserFactory(agency=world.school, clearance=clearance(2))
+    outsider = new_user(new_agency(), 3)
+    colleague = new_user(world.school, 2)
     share = referral_permissions.Capability.SHARE  # a capability built on the policy (rule 11)
     with pytest.raises(NotFound):
         referral_permissions.require(outsider, share, world.referral)
@@ -134,7 +134,7 @@ def test_require_hides_what_you_cannot_read_and_refuses_what_you_cannot_do(world
 
 
 def test_children_above_the_readers_clearance_are_withheld_and_counted(world: World, tmp_path: object) -> None:
-    author = UserFactory(agency=world.school, clearance=clearance(3))
+    author = new_user(world.school, 3)
     with override_settings(MEDIA_ROOT=str(tmp_path)):
         draft = worlds.draft(author, family_name="Children", classification=1)
         from django.core.files.uploadedfile import SimpleUploadedFile
@@ -149,7 +149,7 @@ def test_children_above_the_readers_clearance_are_withheld_and_counted(world: Wo
                 classification=rank,
             )
         referral = referral_services.submit_referral(actor=author, referral_id=draft.pk)
-    reader = UserFactory(agency=world.school, clearance=clearance(2))
+    reader = new_user(world.school, 2)
     contents = selectors.referral_contents(viewer=reader, referral=referral)
     assert sorted(a.classification for a in contents.attachments) == [1, 2]
     assert contents.withheld == 2
@@ -174,14 +174,10 @@ def test_a_single_record_check_is_one_query(world: World, django_assert_num_quer
     referral = Referral.objects.get(pk=world.referral.pk)
     with django_assert_num_queries(1):  # type: ignore[operator]
         assert policy.can(reader, policy.Action.VIEW, referral)
-    outsider = User.objects.select_related("agency", "clearance").get(
-        pk=UserFactory(agency=AgencyFactory(), clearance=clearance(3)).pk
-    )
+    outsider = User.objects.select_related("agency", "clearance").get(pk=new_user(new_agency(), 3).pk)
     with django_assert_num_queries(1):  # type: ignore[operator]
         assert not policy.can(outsider, policy.Action.VIEW, referral)
-    junior = User.objects.select_related("agency", "clearance").get(
-        pk=UserFactory(agency=world.school, clearance=clearance(1)).pk
-    )
+    junior = User.objects.select_related("agency", "clearance").get(pk=new_user(world.school, 1).pk)
     with django_assert_num_queries(0):  # type: ignore[operator]
         assert not policy.can(junior, policy.Action.VIEW, referral)  # decided from the record itself
 

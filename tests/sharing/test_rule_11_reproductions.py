@@ -22,7 +22,7 @@ from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, Referral, ReferralStatus
 from sharing import services as sharing_services
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory
 from tests.sharing import worlds
 from tests.world import Partnership, new_agency, new_panel, new_user
 
@@ -74,7 +74,7 @@ def test_a_chair_of_another_panel_cannot_move_the_case_or_run_its_requests(world
 
 def test_a_deputy_chair_of_the_cases_panel_may_move_it(world: Partnership) -> None:
     case = world.case()
-    deputy = UserFactory(agency=world.council, clearance=clearance(2), roles=[Role.PANEL_CHAIR])
+    deputy = new_user(world.council, 2, Role.PANEL_CHAIR)
     Panel.objects.filter(pk=world.panel.pk).update(deputy_chair=deputy)
     moved = case_services.transition_case(actor=deputy, case_id=case.pk, to_status="discussed", reason="At panel")
     assert moved.status == CaseStatus.DISCUSSED
@@ -120,7 +120,7 @@ def test_an_adult_services_practitioner_may_own_a_case(world: Partnership) -> No
 
 
 def _break_glass_reader(world: Partnership, case: Case) -> object:
-    reader = UserFactory(agency=AgencyFactory(), clearance=clearance(3), roles=[Role.PRACTITIONER])
+    reader = new_user(new_agency(), 3, Role.PRACTITIONER)
     sharing_services.open_break_glass(actor=reader, record=Referral.objects.get(pk=case.pk), reason=REASON)
     return reader
 

@@ -20,10 +20,10 @@ from referrals.models import Referral, ReferralAgencyGrant
 from sharing import services as sharing_services
 from sharing import tasks
 from sharing.models import Share, ShareBasis
-from tests.partnership.factories import AdminUserFactory, AgencyFactory, UserFactory, clearance
+from tests.partnership.factories import AgencyFactory, UserFactory, clearance
 from tests.sharing import worlds
 from tests.threads import at_once
-from tests.world import new_agency, new_panel, new_police, new_user, refer_to_panel
+from tests.world import new_admin, new_agency, new_panel, new_police, new_user, refer_to_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def test_revoking_stops_access_and_is_audited(client: Client, world: World) -> N
 
 def test_revoking_one_share_keeps_access_from_another_basis(client: Client, world: World) -> None:
     """The screening agency shared with explicitly and then revoked keeps its screening grant."""
-    officer = UserFactory(agency=world.police, clearance=clearance(2), roles=[Role.SCREENING_OFFICER])
+    officer = new_user(world.police, 2, Role.SCREENING_OFFICER)
     share = sharing_services.share_with_agency(
         actor=world.author, record=world.referral, agency=world.police, reason="Also for the DSL"
     )
@@ -239,9 +239,9 @@ def test_the_chair_of_the_cases_panel_may_share_and_a_chair_of_another_panel_may
 def test_only_the_referrer_or_a_chair_who_can_see_it_may_share(
     client: Client, world: World, who: str, expected: int
 ) -> None:
-    unrelated = AgencyFactory()
+    unrelated = new_agency()
     actor = {
-        "colleague in the referring agency": lambda: UserFactory(agency=world.school, clearance=clearance(3)),
+        "colleague in the referring agency": lambda: new_user(world.school, 3),
         "SPOC of the referring agency": lambda: UserFactory(
             agency=world.school, clearance=clearance(2), roles=[Role.SPOC]
         ),
@@ -254,9 +254,9 @@ def test_only_the_referrer_or_a_chair_who_can_see_it_may_share(
         "panel chair of an unrelated agency": lambda: UserFactory(
             agency=unrelated, clearance=clearance(3), roles=[Role.PANEL_CHAIR]
         ),
-        "practitioner of an unrelated agency": lambda: UserFactory(agency=unrelated, clearance=clearance(3)),
-        "partnership admin": lambda: AdminUserFactory(clearance=clearance(3)),
-        "auditor": lambda: UserFactory(agency=world.school, clearance=clearance(3), roles=[Role.AUDITOR]),
+        "practitioner of an unrelated agency": lambda: new_user(unrelated, 3),
+        "partnership admin": lambda: new_admin(3),
+        "auditor": lambda: new_user(world.school, 3, Role.AUDITOR),
     }[who]()
     response = _share(client, actor, world.referral, agency=world.health.pk, reason="Because")
     assert response.status_code == expected, response.content
@@ -313,7 +313,7 @@ def test_sharing_an_originator_only_referral_grants_nothing_outside_the_agency(c
     assert response.status_code == 201
     assert not _reads(client, world.reader, restricted)
     assert restricted.pk not in worlds.search_ids(world.reader, restricted.reference)
-    colleague = UserFactory(agency=world.school, clearance=clearance(1))
+    colleague = new_user(world.school, 1)
     assert _reads(client, colleague, restricted)
 
 
