@@ -16,8 +16,7 @@ from collections.abc import Collection
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import Contribution, InformationRequest
 from cases.reminders import ABOUT_REQUEST
-from core.notifications import link_to
-from core.notifications.events import EventKind, happened, register_event_kinds, still_among, still_theirs, tell_now
+from core.notifications import EventKind, happened, link_to, register_event_kinds, still_among, still_theirs, tell_now
 from partnership.models import User
 from referrals.models import ChronologyEntry
 from sharing.reminders import About, spoc_ids
@@ -32,14 +31,9 @@ ABOUT_CONTRIBUTION = About.through(Contribution, "information_request__case__ref
 
 
 def _tell_of_request(request: InformationRequest, kind: str, candidates: Collection[int | None], actor: User) -> None:
-    tell_now(
-        obj=request,
-        kind=kind,
-        recipients=ABOUT_REQUEST.readers(request, {pk for pk in candidates if pk}),
-        actor=actor,
-        link=link_to("cases:request", request.pk),
-        reference=request.case.reference,
-    )
+    readers = ABOUT_REQUEST.readers(request, {pk for pk in candidates if pk})
+    link = link_to("cases:request", request.pk)
+    tell_now(request, kind, readers, actor=actor, link=link, reference=request.case.reference)
 
 
 def request_sent(request: InformationRequest, *, actor: User) -> None:
@@ -57,14 +51,9 @@ def contribution_returned(entry: ChronologyEntry, *, actor: User) -> None:
     contribution = Contribution.objects.select_related("information_request__case").get(entry=entry)
     request = contribution.information_request
     case = request.case
-    tell_now(
-        obj=contribution,
-        kind=CONTRIBUTION_RECEIVED,
-        recipients=ABOUT_CONTRIBUTION.readers(contribution, {request.requested_by_id, case.owner_id} - {None}),
-        actor=actor,
-        link=link_to("cases:request", request.pk),
-        reference=case.reference,
-    )
+    readers = ABOUT_CONTRIBUTION.readers(contribution, {request.requested_by_id, case.owner_id} - {None})
+    link = link_to("cases:request", request.pk)
+    tell_now(contribution, CONTRIBUTION_RECEIVED, readers, actor=actor, link=link, reference=case.reference)
 
 
 register_event_kinds(

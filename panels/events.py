@@ -16,8 +16,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 
 from core.models import Reminder
-from core.notifications import link_to
-from core.notifications.events import EventKind, happened, register_event_kinds, still_among, tell_now
+from core.notifications import EventKind, happened, link_to, register_event_kinds, still_among, tell_now
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus
 from panels.reminders import ABOUT_ACTION, _may_open_meeting, meeting_recipients
 from partnership.models import User
@@ -34,39 +33,23 @@ ABOUT_DECISION = About.through(Discussion, "referral")
 def decision_recorded(discussion: Discussion, *, actor: User) -> None:
     """Tell the case owner, when they may read the case, that the panel decided on it."""
     case = discussion.item.case
-    tell_now(
-        obj=discussion,
-        kind=DECISION_RECORDED,
-        recipients=ABOUT_DECISION.readers(discussion, [case.owner_id] if case.owner_id else []),
-        actor=actor,
-        link=link_to("panels:case", case.pk),
-        reference=case.reference,
-    )
+    readers = ABOUT_DECISION.readers(discussion, [case.owner_id] if case.owner_id else [])
+    link = link_to("panels:case", case.pk)
+    tell_now(discussion, DECISION_RECORDED, readers, actor=actor, link=link, reference=case.reference)
 
 
 def action_assigned(action: Action, *, actor: User) -> None:
     """Tell the action's owner, or the owning agency's SPOCs when it names no one, who may read the case."""
     candidates = [action.owner_id] if action.owner_id else spoc_ids(action.owner_agency_id)
-    tell_now(
-        obj=action,
-        kind=ACTION_ASSIGNED,
-        recipients=ABOUT_ACTION.readers(action, candidates),
-        actor=actor,
-        link=link_to("panels:case", action.case_id),
-        reference=action.case.reference,
-    )
+    readers = ABOUT_ACTION.readers(action, candidates)
+    link = link_to("panels:case", action.case_id)
+    tell_now(action, ACTION_ASSIGNED, readers, actor=actor, link=link, reference=action.case.reference)
 
 
 def papers_ready(meeting: Meeting, *, actor: User | None) -> None:
     """Tell the meeting's people who may open it that its agenda, and so its pack, is ready to read."""
-    tell_now(
-        obj=meeting,
-        kind=PAPERS_READY,
-        recipients=meeting_recipients(meeting),
-        actor=actor,
-        link=link_to("panels:meeting", meeting.pk),
-        event_at=meeting.scheduled_at,
-    )
+    link = link_to("panels:meeting", meeting.pk)
+    tell_now(meeting, PAPERS_READY, meeting_recipients(meeting), actor=actor, link=link, event_at=meeting.scheduled_at)
 
 
 def _meeting_ahead(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:

@@ -8,8 +8,7 @@ Each function is called, in one line, by the service that makes the change, insi
 
 from __future__ import annotations
 
-from core.notifications import link_to
-from core.notifications.events import EventKind, register_event_kinds, still_among, tell_now
+from core.notifications import EventKind, link_to, register_event_kinds, still_among, tell_now
 from partnership.models import User
 from referrals import permissions
 from referrals.models import Referral
@@ -21,14 +20,9 @@ REFERRAL_TO_SCREEN = "referral_to_screen"
 def referral_submitted(referral: Referral, *, actor: User | None) -> None:
     """Tell the screening officers who may read ``referral`` that it waits for screening."""
     officers = permissions.screening_officers().values_list("pk", flat=True)
-    tell_now(
-        obj=referral,
-        kind=REFERRAL_TO_SCREEN,
-        recipients=ABOUT_REFERRAL.readers(referral, officers),
-        actor=actor,
-        link=link_to("referrals:detail", referral.pk),
-        reference=referral.reference or "",
-    )
+    readers = ABOUT_REFERRAL.readers(referral, officers)
+    link = link_to("referrals:detail", referral.pk)
+    tell_now(referral, REFERRAL_TO_SCREEN, readers, actor=actor, link=link, reference=referral.reference or "")
 
 
 register_event_kinds(

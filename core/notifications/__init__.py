@@ -21,14 +21,19 @@ queue reminders only for them, and the sweep asks again just before sending,
 skipping and recording anyone who may no longer read it. A reference or a link
 therefore only ever reaches someone who may open it.
 
+Events (a referral to screen, a request to answer) are told the same way, due at once: an
+app's ``events.py`` declares its kinds with :func:`register_event_kinds` and its services call
+it in one line, which queues :func:`tell_now` for those who may read the record.
+
 The modules: ``inbox`` (in-app notifications), ``kinds`` (the registry and its
-settings), ``outbox`` (writing reminders), ``sweep`` (sending them),
+settings), ``outbox`` (writing reminders), ``events`` (telling of events at once), ``sweep`` (sending them),
 ``preferences`` (email or in-app only), and the notification centre's
 ``views``, ``urls`` and header ``context``. Import the public names from here.
 """
 
 from __future__ import annotations
 
+from core.notifications.events import EventKind, happened, register_event_kinds, still_among, still_theirs, tell_now
 from core.notifications.inbox import mark_all_read, mark_read, notify, unread_count
 from core.notifications.kinds import (
     MayTell,
@@ -75,6 +80,7 @@ __all__ = [
     "MAX_FAILURES",
     "BatchFigure",
     "Due",
+    "EventKind",
     "MayTell",
     "ReminderKind",
     "StillDue",
@@ -88,6 +94,7 @@ __all__ = [
     "day_of",
     "due_reminders",
     "email_preferences",
+    "happened",
     "link_to",
     "london_date",
     "mandatory_kinds",
@@ -95,15 +102,19 @@ __all__ = [
     "mark_read",
     "next_working_day",
     "notify",
+    "register_event_kinds",
     "register_kind",
     "register_kinds",
     "reminder_kinds",
     "resync_each",
     "send_due_reminders",
     "set_email_preferences",
+    "still_among",
     "still_due_while",
+    "still_theirs",
     "sync_moments",
     "sync_reminders",
+    "tell_now",
     "timing",
     "unread_count",
     "working_days_before",

@@ -26,10 +26,10 @@ from core.notifications.outbox import Due, SyncResult, sync_reminders
 
 
 def tell_now(
-    *,
     obj: models.Model,
     kind: str,
     recipients: Iterable[int | None],
+    *,
     actor: object = None,
     link: str = "",
     reference: str = "",

@@ -109,7 +109,7 @@ def still_due_while(
 
 
 def reminder_kinds() -> dict[str, ReminderKind]:
-    """Every registered kind, by label, after importing each installed app's ``reminders`` and ``events`` modules once."""
+    """Every registered kind, by label, after importing each installed app's ``reminders`` and ``events`` once."""
     global _discovered
     if not _discovered:
         autodiscover_modules("reminders", "events")

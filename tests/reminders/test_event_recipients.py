@@ -250,46 +250,28 @@ def test_a_decision_by_the_case_owner_themself_tells_nobody(w):
 
 
 @pytest.mark.parametrize(
-    ("owner", "agency", "expected"),
+    ("classification", "owner", "agency", "expected"),
     [
-        (None, "housing", set()),  # an agency granted nothing on the case: its SPOCs are not told
-        ("health_baseline", "health", {"health_baseline"}),
-        (None, "health", {"health_spoc"}),  # no one named: the owning agency's SPOCs
-        (None, "school", set()),  # the school has no SPOC
-        ("chair", "council", set()),  # the chair gave it to themself
+        (1, None, "housing", set()),  # an agency granted nothing on the case: its SPOCs are not told
+        (1, "health_baseline", "health", {"health_baseline"}),
+        (2, "health_baseline", "health", set()),  # below the case's Security Check
+        (1, None, "health", {"health_spoc"}),  # no one named: the owning agency's SPOCs
+        (1, None, "school", set()),  # the school has no SPOC
+        (1, "chair", "council", set()),  # the chair gave it to themself
     ],
 )
-def test_an_action_is_told_to_its_owner(w, owner, agency, expected):
-    case = _case(w)
+def test_an_action_is_told_to_its_owner_who_may_read_the_case(w, classification, owner, agency, expected):
+    case = _case(w, classification)
+    given = {"owner_agency_id": getattr(w, agency).pk, "owner": getattr(w, owner) if owner else None}
     with travel(T0):
         w.ask(case, question="Known to you?", due_date=dt.date(2027, 1, 12))  # health may read the case now
         settle()
         panel_services.add_action(
-            actor=w.chair,
-            case_id=case.pk,
-            description="Arrange a meeting",
-            owner_agency_id=getattr(w, agency).pk,
-            owner=getattr(w, owner) if owner else None,
-            due_date=dt.date(2027, 1, 12),
+            actor=w.chair, case_id=case.pk, description="Arrange a meeting", due_date=dt.date(2027, 1, 12), **given
         )
     assert told_names(w, ACTION_ASSIGNED) == expected
-
-
-def test_an_action_owner_below_the_cases_classification_is_not_told(w):
-    case = _case(w, classification=2)
-    with travel(T0):
-        w.ask(case, question="Known to you?", due_date=dt.date(2027, 1, 12))
-        settle()
-        panel_services.add_action(
-            actor=w.chair,
-            case_id=case.pk,
-            description="Arrange a meeting",
-            owner_agency_id=w.health.pk,
-            owner=w.health_baseline,
-            due_date=dt.date(2027, 1, 12),
-        )
-    assert told(ACTION_ASSIGNED) == (set(), set())
-    assert not Reminder.objects.filter(kind=ACTION_ASSIGNED).exists()
+    if not expected:
+        assert not Reminder.objects.filter(kind=ACTION_ASSIGNED).exists()  # not even queued
 
 
 def test_a_built_agenda_is_told_to_the_meetings_people_but_the_chair_who_built_it(w):
