@@ -235,11 +235,6 @@ class PanelSitting(Partnership):
         self.panel.refresh_from_db()
         self.meeting = panel_services.generate_meetings(panel=self.panel, until=self.panel.first_meeting_at)[0]
 
-    @property
-    def w(self) -> Self:
-        """The partnership under the panel (the same object: kept for the tests that name it)."""
-        return self
-
     def case(self, *, classification: int = 1, **changes: Any) -> Case:  # type: ignore[override]
         """A case on this panel, referred by the school at ``classification`` and screened by the police."""
         author = changes.pop("author", None) or (self.teacher if classification == 1 else self.referrer_sc)

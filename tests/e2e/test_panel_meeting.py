@@ -56,7 +56,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     page.get_by_role("button", name="Start the meeting").click()
     expect(banner(page)).to_contain_text("The meeting has started.")
 
-    for agency, attendee in ((world.w.council, world.chair), (world.w.health, world.member), (world.w.police, None)):
+    for agency, attendee in ((world.council, world.chair), (world.health, world.member), (world.police, None)):
         if attendee is not None:
             page.get_by_label(f"Who attended for {agency.name}").select_option(str(attendee.pk))
         page.get_by_role("button", name=f"Present for {agency.name}").click()
@@ -81,7 +81,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     expect(page.locator("#decision ~ dl").first).to_contain_text("Adopt")
 
     page.get_by_label("Action", exact=True).fill("Arrange the first mentoring session")
-    page.get_by_label("Owning agency").select_option(label=world.w.health.name)
+    page.get_by_label("Owning agency").select_option(label=world.health.name)
     page.get_by_label("Owner (optional)").select_option(str(world.member.pk))
     fill_date(page, "id_action-due_date", due)
     page.get_by_role("button", name="Add action").click()

@@ -163,7 +163,7 @@ def test_decisions(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
 def test_actions(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
     case = cases["open"]
     path = f"cases/{case.pk}/actions/"
-    action = {"description": "Call the family", "owner_agency": pw.w.health.pk, "due_date": future(7)}
+    action = {"description": "Call the family", "owner_agency": pw.health.pk, "due_date": future(7)}
     response = api("member").post(path, {"description": "", "owner_agency": 999999, "due_date": "2000-01-01"})
     assert response.status_code == 400
     assert "description" in response.json()
@@ -179,7 +179,7 @@ def test_actions(pw: PanelSitting, cases: dict[str, Case], api: Any) -> None:
     response = api("member").post(path, {**action, "owner": pw.member.username, "meeting": pw.meeting.pk})
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["owner_agency"]["id"] == pw.w.health.pk
+    assert created["owner_agency"]["id"] == pw.health.pk
     assert created["owner"]["username"] == pw.member.username
     assert created["meeting"] == pw.meeting.pk
     assert [a["id"] for a in api("chair").get(path).json()] == [created["id"]]
@@ -238,7 +238,7 @@ def test_support_plan_and_consent(pw: PanelSitting, cases: dict[str, Case], api:
         actor=pw.chair, item_id=item.pk, decision="adopt", next_review_date=timezone.localdate() + dt.timedelta(days=30)
     )
     services.activate_support_plan(actor=pw.chair, case_id=case.pk, objectives="Mentoring")
-    services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.w.health.pk, kind="health")
+    services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.health.pk, kind="health")
     plan = api("member").get(f"cases/{case.pk}/support-plan/").json()
     assert plan["status"] == "active"
     assert plan["consent"] == "given"

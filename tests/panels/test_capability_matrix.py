@@ -132,7 +132,7 @@ class MatrixWorld:
 
 def _build() -> MatrixWorld:
     pw = PanelSitting()
-    w = pw.w
+    w = pw
     owner = new_user(w.council, 2, Role.PRACTITIONER)
     case = w.case(author=w.teacher, owner=owner, given_name="Zqmatrix")
     pw.build()

@@ -44,7 +44,7 @@ NOT_ON_THE_PANEL = ("outsider", "admin", "auditor")
 class ContractWorld(PanelSitting):
     def __init__(self) -> None:
         super().__init__()
-        self.health_practitioner = self.w.health_baseline
+        self.health_practitioner = self.health_baseline
         self.other_chair = chair_of_another_panel(self.health)
 
     def api(self, name: str) -> Api:
@@ -147,7 +147,7 @@ def test_the_chair_adds_a_case_they_may_read(cw: ContractWorld) -> None:
 
 def test_a_case_the_chair_may_not_read_is_refused_like_one_that_does_not_exist(cw: ContractWorld) -> None:
     # Classified above the chair's Security Check clearance (rank 2): the chair may not read it.
-    author = new_user(cw.w.school, 3, Role.PRACTITIONER)
+    author = new_user(cw.school, 3, Role.PRACTITIONER)
     cw.referrer_sc = author
     hidden = cw.case(classification=3, given_name="Zqhidden")
     path = f"meetings/{cw.meeting.pk}/agenda/"
@@ -231,18 +231,18 @@ def test_the_meetings_day_is_its_london_date() -> None:
 
 def test_the_chair_records_attendance(cw: ContractWorld) -> None:
     path = f"meetings/{cw.meeting.pk}/attendance/"
-    body = {"agency": cw.w.health.pk, "present": True, "attendee": cw.member.username}
+    body = {"agency": cw.health.pk, "present": True, "attendee": cw.member.username}
     _refused_to_everyone_but_the_chair(cw, path, body)
     assert not Attendance.objects.exists()
     response = cw.api("chair").post(path, body)
     assert response.status_code == 200, response.content
     assert response.json() == {
-        "agency": {"id": cw.w.health.pk, "name": "Health"},
+        "agency": {"id": cw.health.pk, "name": "Health"},
         "present": True,
         "attendee": {"id": cw.member.pk, "username": cw.member.username, "name": cw.member.get_full_name()},
     }
     # Recorded again: changed, not doubled.
-    response = cw.api("chair").post(path, {"agency": cw.w.health.pk, "present": False})
+    response = cw.api("chair").post(path, {"agency": cw.health.pk, "present": False})
     assert response.status_code == 200
     row = Attendance.objects.get()
     assert (row.present, row.attendee_id) == (False, None)
@@ -251,7 +251,7 @@ def test_the_chair_records_attendance(cw: ContractWorld) -> None:
 def test_any_active_agency_may_attend_but_only_members_make_the_quorum(cw: ContractWorld) -> None:
     path = f"meetings/{cw.meeting.pk}/attendance/"
     chair = cw.api("chair")
-    for agency, attendee in ((cw.w.council, cw.chair), (cw.w.health, cw.member)):
+    for agency, attendee in ((cw.council, cw.chair), (cw.health, cw.member)):
         assert (
             chair.post(path, {"agency": agency.pk, "present": True, "attendee": attendee.username}).status_code == 200
         )
@@ -261,7 +261,7 @@ def test_any_active_agency_may_attend_but_only_members_make_the_quorum(cw: Contr
     detail = chair.get(f"meetings/{cw.meeting.pk}/").json()
     assert "Probation" in {row["agency"]["name"] for row in detail["attendance"]}
     assert detail["quorum"]["met"] is False
-    assert chair.post(path, {"agency": cw.w.police.pk, "present": True}).status_code == 200
+    assert chair.post(path, {"agency": cw.police.pk, "present": True}).status_code == 200
     assert chair.get(f"meetings/{cw.meeting.pk}/").json()["quorum"]["met"] is True
 
 
@@ -271,8 +271,8 @@ def test_attendance_with_bad_input_is_400_with_field_messages(cw: ContractWorld)
     gone = AgencyFactory(name="Closed agency", kind=AgencyKind.OTHER, is_active=False)
     cases = [
         ({"present": True}, {"agency"}),
-        ({"agency": cw.w.health.pk}, {"present"}),
-        ({"agency": cw.w.health.pk, "present": True, "attendee": "nobody-here"}, {"attendee"}),
+        ({"agency": cw.health.pk}, {"present"}),
+        ({"agency": cw.health.pk, "present": True, "attendee": "nobody-here"}, {"attendee"}),
         ({"agency": 999999, "present": True}, {"agency"}),
         ({"agency": gone.pk, "present": True}, {"agency"}),
     ]
@@ -280,7 +280,7 @@ def test_attendance_with_bad_input_is_400_with_field_messages(cw: ContractWorld)
         response = chair.post(path, body)
         assert response.status_code == 400, body
         assert set(response.json()) == fields, (body, response.json())
-    response = chair.post(path, {"agency": cw.w.health.pk, "present": True, "attendee": cw.police_member.username})
+    response = chair.post(path, {"agency": cw.health.pk, "present": True, "attendee": cw.police_member.username})
     assert response.status_code == 400
     assert response.json() == {"attendee": ["The attendee must belong to that agency"]}
     assert not Attendance.objects.exists()
@@ -290,9 +290,7 @@ def test_attendance_of_a_signed_meeting_is_409(cw: ContractWorld) -> None:
     cw.start()
     cw.quorate()
     services.sign_minutes(actor=cw.chair, meeting_id=cw.meeting.pk)
-    response = cw.api("chair").post(
-        f"meetings/{cw.meeting.pk}/attendance/", {"agency": cw.w.school.pk, "present": True}
-    )
+    response = cw.api("chair").post(f"meetings/{cw.meeting.pk}/attendance/", {"agency": cw.school.pk, "present": True})
     assert response.status_code == 409
     assert response.json() == {"detail": "The minutes are signed: record changes as an addendum."}
 

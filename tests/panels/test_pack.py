@@ -76,7 +76,7 @@ def _significant(entry: ChronologyEntry) -> None:
 class PackWorld:
     def __init__(self) -> None:
         pw = self.pw = PanelSitting()
-        w = pw.w
+        w = pw
         self.readers = {"health_sc": pw.member, "police_bl": pw.police_member}
         self.records: dict[int, rules.Record] = {}
         self.assessments: list[Child] = []

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 class RefusalWorld(PanelSitting):
     def __init__(self) -> None:
         super().__init__()
-        w = self.w
+        w = self
         # Baseline practitioners of member agencies, with no panel role.
         self.health_bl = w.health_baseline
         self.people(police_bl=(w.police, 1, Role.PRACTITIONER), council_bl=(w.council, 1, Role.PRACTITIONER))
@@ -82,7 +82,7 @@ def test_a_baseline_practitioner_cannot_assess_add_actions_or_declare_interests(
     case = rw.open_case
     action = {
         "description": "Call the family",
-        "owner_agency": rw.w.health.pk,
+        "owner_agency": rw.health.pk,
         "due_date": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
     }
     for practitioner in rw.practitioners:

@@ -177,7 +177,7 @@ def test_members_cannot_run_the_meeting_and_outsiders_do_not_see_it(
     posts = [
         (f"/panels/meetings/{m}/agenda/build/", {}),
         (f"/panels/meetings/{m}/start/", {}),
-        (f"/panels/meetings/{m}/attendance/{pw.w.health.pk}/", {f"attendance-{pw.w.health.pk}-present": "yes"}),
+        (f"/panels/meetings/{m}/attendance/{pw.health.pk}/", {f"attendance-{pw.health.pk}-present": "yes"}),
         (f"/panels/meetings/{m}/agenda/add/", {"add-case": str(on_agenda["open"].pk), "add-reason": "x"}),
         (f"/panels/meetings/{m}/agenda/{item.pk}/move/", {"direction": "down"}),
         (f"/panels/meetings/{m}/items/{item.pk}/decision/", {"decision-decision": "adopt"}),
@@ -211,7 +211,7 @@ def test_case_forms_for_each_reader(pw: PanelSitting, on_agenda: dict[str, Any])
     consent = {"purpose": "channel_support", "status": "given", "given_by": "parent_guardian", "method": "written"}
     action = {
         "action-description": "Call the family",
-        "action-owner_agency": str(pw.w.health.pk),
+        "action-owner_agency": str(pw.health.pk),
         **date_fields("action-due_date", future(7)),
     }
     for reader in ("outsider", "admin", "auditor"):
@@ -269,7 +269,7 @@ def test_the_chair_runs_a_meeting(pw: PanelSitting) -> None:
     assert "Start the meeting before recording decisions." in response.content.decode()
 
     chair.post(f"/panels/meetings/{m}/start/")
-    for agency, attendee in ((pw.w.council, pw.chair), (pw.w.health, pw.member), (pw.w.police, None)):
+    for agency, attendee in ((pw.council, pw.chair), (pw.health, pw.member), (pw.police, None)):
         response = chair.post(
             f"/panels/meetings/{m}/attendance/{agency.pk}/",
             {
@@ -313,7 +313,7 @@ def test_the_chair_runs_a_meeting(pw: PanelSitting) -> None:
         f"/panels/meetings/{m}/items/{item.pk}/actions/",
         {
             "action-description": "Arrange the first mentoring session",
-            "action-owner_agency": str(pw.w.health.pk),
+            "action-owner_agency": str(pw.health.pk),
             "action-owner": str(pw.member.pk),
             **date_fields("action-due_date", future(14)),
         },
@@ -361,8 +361,8 @@ def test_the_chair_runs_a_meeting(pw: PanelSitting) -> None:
 
     # After signing: read-only, addenda only.
     response = chair.post(
-        f"/panels/meetings/{m}/attendance/{pw.w.school.pk}/",
-        {f"attendance-{pw.w.school.pk}-present": "yes"},
+        f"/panels/meetings/{m}/attendance/{pw.school.pk}/",
+        {f"attendance-{pw.school.pk}-present": "yes"},
         follow=True,
     )
     assert "The minutes are signed: record changes as an addendum." in response.content.decode()
@@ -431,7 +431,7 @@ def test_interventions_are_added_and_updated(pw: PanelSitting, on_agenda: dict[s
     response = chair.post(
         f"/panels/cases/{case.pk}/interventions/new/",
         {
-            "provider": str(pw.w.health.pk),
+            "provider": str(pw.health.pk),
             "kind": "health",
             **date_fields("starts_on", future(10)),
             **date_fields("ends_on", future(5)),
@@ -441,7 +441,7 @@ def test_interventions_are_added_and_updated(pw: PanelSitting, on_agenda: dict[s
     assert "The end date must be the same as or after the start date" in response.content.decode()
     chair.post(
         f"/panels/cases/{case.pk}/interventions/new/",
-        {"provider": str(pw.w.health.pk), "kind": "ideological_mentoring", "description": "Weekly"},
+        {"provider": str(pw.health.pk), "kind": "ideological_mentoring", "description": "Weekly"},
     )
     intervention = Intervention.objects.get()
     assert client_for(pw.outsider).get(f"/panels/interventions/{intervention.pk}/").status_code == 404
@@ -493,14 +493,14 @@ def _many(pw: PanelSitting, n: int) -> None:
         case_services.add_case_note(actor=pw.chair, referral_id=case.pk, text=f"Note {i}", classification=1)
         for _ in range(2):
             services.record_assessment(actor=pw.chair, case_id=case.pk, ratings=ratings, conclusion=f"Case {i}")
-        services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.w.health.pk, kind="health")
+        services.add_intervention(actor=pw.chair, case_id=case.pk, provider_id=pw.health.pk, kind="health")
     pw.build()
     pw.start()
     pw.quorate()
     first = AgendaItem.objects.filter(meeting=pw.meeting).order_by("position").first()
     services.record_decision(actor=pw.chair, item_id=first.pk, decision="adopt", next_review_date=future())
     services.add_action(
-        actor=pw.chair, case_id=first.case_id, description="x", owner_agency_id=pw.w.health.pk, due_date=future(3)
+        actor=pw.chair, case_id=first.case_id, description="x", owner_agency_id=pw.health.pk, due_date=future(3)
     )
 
 
@@ -619,10 +619,10 @@ def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelS
     client = client_for(pw.admin)
     url = "/admin/partnership/panel/add/"
     assert client.get(url).status_code == 200
-    response = client.post(url, _panel_form(pw.chair, pw.w.health.pk, [pw.member.pk, pw.chair.pk]))
+    response = client.post(url, _panel_form(pw.chair, pw.health.pk, [pw.member.pk, pw.chair.pk]))
     assert response.status_code == 200
     assert "Representatives must belong to Health" in response.content.decode()
-    response = client.post(url, _panel_form(pw.chair, pw.w.health.pk, [pw.member.pk]))
+    response = client.post(url, _panel_form(pw.chair, pw.health.pk, [pw.member.pk]))
     assert response.status_code == 302, response.content.decode()[:3000]
     panel = Panel.objects.get(name="Eastshire Channel Panel")
     assert panel.quorum_required_kinds == ["police"]
@@ -633,7 +633,7 @@ def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelS
     client.post(
         f"/admin/partnership/panel/{panel.pk}/change/",
         {
-            **_panel_form(pw.chair, pw.w.health.pk, [pw.member.pk]),
+            **_panel_form(pw.chair, pw.health.pk, [pw.member.pk]),
             "memberships-TOTAL_FORMS": "1",
             "memberships-INITIAL_FORMS": "1",
             "memberships-0-id": str(panel.memberships.get().pk),

@@ -36,8 +36,8 @@ class WithheldWorld(PanelSitting):
             classification=2,
         )
         # Baseline people of member agencies with no panel role: health's practitioner and the referrer.
-        self.practitioner = self.w.health_baseline
-        self.referrer = self.w.teacher
+        self.practitioner = self.health_baseline
+        self.referrer = self.teacher
 
 
 @pytest.fixture
