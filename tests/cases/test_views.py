@@ -58,9 +58,6 @@ class CaseWorld(Partnership):
             health_dv=(self.health, 3, Role.PRACTITIONER),
         )
 
-    def request(self, case: Case, *agencies: Any, question: str = "What do you know?") -> list[InformationRequest]:
-        return self.ask(case, *agencies, question=question)
-
     def contribution(self, info_request: InformationRequest, **kwargs: Any) -> ChronologyEntry:
         values = {"text": SC_TEXT, "classification": 2, "releasable_summary": SUMMARY, **kwargs}
         return self.answer(info_request, **values)
@@ -269,7 +266,7 @@ def test_case_list_shows_the_cases_your_agency_may_read(w: CaseWorld) -> None:
         assert page.status_code == 200
         assert case.reference.encode() not in page.content, who
         assert b"Casey" not in page.content
-    w.request(case)
+    w.ask(case)
     assert case.reference.encode() in client_for(w.health_spoc).get("/referrals/cases/").content
     assert client_for(w.chair).get("/referrals/cases/?cursor=nonsense").status_code == 400
 
@@ -303,7 +300,7 @@ def test_a_case_above_your_clearance_does_not_exist_for_you(w: CaseWorld) -> Non
         },
     )
     referral = services.submit_referral(actor=w.sc_teacher, referral_id=draft.pk)
-    [info_request] = w.request(w.screen(referral, rationale="Threshold"))
+    [info_request] = w.ask(w.screen(referral, rationale="Threshold"))
     for url in (
         f"/referrals/cases/{referral.pk}/",
         f"/referrals/cases/{referral.pk}/chronology/",
@@ -436,7 +433,7 @@ def test_coordinator_requests_information_with_a_default_due_date(w: CaseWorld) 
 
 def test_spoc_queue_shows_overdue_requests(w: CaseWorld) -> None:
     case = w.case()
-    [late] = w.request(case)
+    [late] = w.ask(case)
     InformationRequest.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - dt.timedelta(days=2))
     page = text_of(client_for(w.health_spoc).get("/referrals/requests/"))
     assert case.reference in page
@@ -452,7 +449,7 @@ def test_spoc_queue_shows_overdue_requests(w: CaseWorld) -> None:
 
 def test_request_page_permissions(w: CaseWorld) -> None:
     case = w.case()
-    [info_request] = w.request(case)
+    [info_request] = w.ask(case)
     url = f"/referrals/requests/{info_request.pk}/"
     for who in (w.health_spoc, w.health_baseline, w.chair):
         assert client_for(who).get(url).status_code == 200, who
@@ -470,7 +467,7 @@ def test_request_page_permissions(w: CaseWorld) -> None:
 
 def test_spoc_assigns_and_the_assignee_returns_a_contribution_with_a_document(w: CaseWorld) -> None:
     case = w.case()
-    [info_request] = w.request(case)
+    [info_request] = w.ask(case)
     spoc = client_for(w.health_spoc)
     url = f"/referrals/requests/{info_request.pk}/"
     page = spoc.get(url).content.decode()
@@ -513,7 +510,7 @@ def test_spoc_assigns_and_the_assignee_returns_a_contribution_with_a_document(w:
 
 
 def test_a_bad_document_is_an_error_not_a_crash(w: CaseWorld) -> None:
-    [info_request] = w.request(w.case())
+    [info_request] = w.ask(w.case())
     response = client_for(w.health_spoc).post(
         f"/referrals/requests/{info_request.pk}/contribution/",
         {
@@ -530,7 +527,7 @@ def test_a_bad_document_is_an_error_not_a_crash(w: CaseWorld) -> None:
 
 def test_coordinator_chases_extends_and_closes(w: CaseWorld) -> None:
     case = w.case()
-    [info_request] = w.request(case)
+    [info_request] = w.ask(case)
     chair = client_for(w.chair)
     base = f"/referrals/requests/{info_request.pk}"
     assert chair.post(f"{base}/chase/").status_code == 302
@@ -549,7 +546,7 @@ def test_coordinator_chases_extends_and_closes(w: CaseWorld) -> None:
     response = chair.post(f"{base}/close/", follow=True)
     assert "This request is already closed." in text_of(response)
     # The requested agency may not chase, extend or close its own request.
-    [other] = w.request(case)
+    [other] = w.ask(case)
     spoc = client_for(w.health_spoc)
     assert spoc.post(f"/referrals/requests/{other.pk}/chase/").status_code == 403
     assert spoc.get(f"/referrals/requests/{other.pk}/extend/").status_code == 403
@@ -565,7 +562,7 @@ def chronology_case(w: CaseWorld) -> Case:
     """A case with an SC contribution from health (with a summary and a document), a DV police note without
     a summary, a health originator-only note and a school note."""
     case = w.case()
-    [info_request] = w.request(case)
+    [info_request] = w.ask(case)
     w.contribution(info_request, documents=[SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")])
     case_services.add_case_note(actor=w.officer, referral_id=case.pk, text="DV intelligence note", classification=3)
     case_services.add_case_note(
@@ -831,7 +828,7 @@ def test_case_list_query_count_is_pinned(w: CaseWorld, rows: int, django_assert_
 def test_request_queue_query_count_is_pinned(w: CaseWorld, rows: int, django_assert_num_queries: Any) -> None:
     case = w.case()
     for i in range(rows):
-        w.request(case, question=f"Question {i}")
+        w.ask(case, question=f"Question {i}")
     InformationRequest.objects.filter(case=case).update(assigned_to=w.health_worker)
     client = client_for(w.health_spoc)
     client.get("/referrals/requests/")
@@ -844,7 +841,7 @@ def test_request_queue_query_count_is_pinned(w: CaseWorld, rows: int, django_ass
 def test_case_page_query_count_is_pinned(w: CaseWorld, rows: int, django_assert_num_queries: Any) -> None:
     case = w.case()
     agencies = [AgencyFactory(name=f"Agency {i}") for i in range(rows)]
-    requests = w.request(case, *agencies)
+    requests = w.ask(case, *agencies)
     InformationRequest.objects.filter(pk__in=[r.pk for r in requests]).update(assigned_to=w.health_worker)
     client = client_for(w.chair)
     client.get(f"/referrals/cases/{case.pk}/")
@@ -856,7 +853,7 @@ def test_case_page_query_count_is_pinned(w: CaseWorld, rows: int, django_assert_
 @pytest.mark.parametrize("rows", [3, 15])
 def test_chronology_query_count_is_pinned(w: CaseWorld, rows: int, django_assert_num_queries: Any) -> None:
     case = w.case()
-    [info_request] = w.request(case)
+    [info_request] = w.ask(case)
     w.contribution(info_request, documents=[SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")])
     for i in range(rows):
         author = (w.chair, w.officer, w.teacher)[i % 3]
