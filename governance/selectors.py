@@ -25,6 +25,7 @@ from governance import records
 from governance.permissions import Capability, can
 from partnership.models import User
 from referrals.models import Referral
+from sharing import chain
 
 TRAIL_LABEL = "core.auditevent"
 PERSON_MATCH_LIMIT = 50
@@ -425,3 +426,9 @@ def user_activity_report(
         details={"report": "user_activity", "username": username, **_shown(page.results)},
     )
     return UserActivity(username=username, user=user, by_verb=by_verb, records=touched, page=page)
+
+
+def trail_integrity(*, viewer: User) -> chain.Standing:
+    """The newest signed checkpoint and verification run, and what waits for the sealer (auditors only)."""
+    _require(viewer)
+    return chain.standing()

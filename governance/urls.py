@@ -7,6 +7,7 @@ app_name = "governance"
 urlpatterns = [
     path("audit/", views.audit_search, name="audit"),
     path("audit/export/", views.audit_export, name="audit_export"),
+    path("integrity/", views.trail_integrity, name="integrity"),
     path("break-glass/", views.break_glass_queue, name="break_glass"),
     path("break-glass/<int:event_id>/", views.break_glass_opening, name="break_glass_opening"),
     path("records/<str:reference>/", views.record_access, name="record_access"),

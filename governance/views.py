@@ -282,3 +282,11 @@ def subject_access_bundle(request: SignedInRequest, reference: str, output: str)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_GET
+def trail_integrity(request: SignedInRequest) -> HttpResponse:
+    """The trail's seals as the auditors check them: the newest checkpoint and verification run."""
+    standing = selectors.trail_integrity(viewer=request.user)
+    return render(request, "governance/trail_integrity.html", {"standing": standing})

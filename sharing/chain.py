@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -479,16 +479,48 @@ def _anchor(agreed: dict[int, Seal]) -> tuple[Seal | None, list[ChainProblem]]:
     problems = []
     for mark in AuditVerification.objects.order_by("-id").iterator():
         seal = agreed.get(mark.checkpoint_seq)
-        expected = _verification_signature(
-            Seal(mark.checkpoint_seq, mark.checkpoint_hash, 0, "", ""), mark.verified_at, mark.full, mark.events_checked
-        )
-        if not hmac.compare_digest(mark.signature, expected):
+        if not _mark_signed(mark):
             problems.append(
                 ChainProblem(mark.pk, "its signature does not hold (not a verification run)", "verification")
             )
         elif seal is not None and seal.head_hash == mark.checkpoint_hash:
             return seal, problems
     return None, problems
+
+
+def _mark_signed(mark: AuditVerification) -> bool:
+    expected = _verification_signature(
+        Seal(mark.checkpoint_seq, mark.checkpoint_hash, 0, "", ""), mark.verified_at, mark.full, mark.events_checked
+    )
+    return hmac.compare_digest(mark.signature, expected)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the auditors' page shows of the trail's integrity, read without running a verification:
+    the newest checkpoint and verification run (and whether their signatures hold), and the events
+    still waiting for the sealer."""
+
+    checkpoint: AuditCheckpoint | None
+    checkpoint_signed: bool
+    verification: AuditVerification | None
+    verification_signed: bool
+    unsealed: int
+    oldest_unsealed_at: datetime | None
+
+
+def standing() -> Standing:
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    mark = AuditVerification.objects.order_by("-id").first()
+    pending = AuditEvent.objects.filter(hash="").aggregate(count=Count("pk"), oldest=Min("occurred_at"))
+    return Standing(
+        checkpoint=checkpoint,
+        checkpoint_signed=checkpoint is not None and Seal.of(checkpoint).signed,
+        verification=mark,
+        verification_signed=mark is not None and _mark_signed(mark),
+        unsealed=pending["count"],
+        oldest_unsealed_at=pending["oldest"],
+    )
 
 
 def _mark_verified(verification: Verification, *, full: bool, agreed: dict[int, Seal]) -> None:
