@@ -533,6 +533,7 @@ def record_screening_decision(
     )
     touch_referral(referral)
     reminders.sync_referral(referral)
+    events.referral_screened(referral, actor=actor)
     record_event(
         actor=actor,
         verb=AuditVerb.TRANSITION,

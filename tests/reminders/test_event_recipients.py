@@ -19,7 +19,7 @@ from core.models import Notification, Reminder, ReminderStatus
 from panels import services as panel_services
 from panels.events import ACTION_ASSIGNED, DECISION_RECORDED, PAPERS_READY
 from partnership.models import AgencyKind, Role, User
-from referrals.events import REFERRAL_TO_SCREEN
+from referrals.events import REFERRAL_SCREENED, REFERRAL_TO_SCREEN
 from referrals.models import Referral
 from sharing import services as sharing_services
 from tests.partnership.factories import clearance
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 
 EVENT_KINDS = (
     REFERRAL_TO_SCREEN,
+    REFERRAL_SCREENED,
     REQUEST_RECEIVED,
     REQUEST_ASSIGNED,
     CONTRIBUTION_RECEIVED,
@@ -140,6 +141,33 @@ def test_an_officer_who_may_no_longer_read_the_referral_when_the_sweep_runs_is_n
     assert skipped.status == ReminderStatus.SKIPPED
     assert skipped.notification is None
     assert not [m for m in mail.outbox if w.regional_officer.email in m.to]
+
+
+@pytest.mark.parametrize(
+    ("decision", "onward"),
+    [("refer_to_panel", {}), ("signpost", {"signposted_to": "police_led"}), ("no_further_action", {})],
+)
+def test_the_referrer_hears_screening_is_done_in_the_same_words_whatever_the_decision(w, decision, onward):
+    with travel(T0):
+        referral = submitted_referral(w.teacher)
+        settle()
+        extra = {"panel": w.panel, "case_owner": w.council_worker} if decision == "refer_to_panel" else onward
+        case_services.screen_referral(
+            actor=w.officer, referral_id=referral.pk, decision=decision, rationale="Considered", **extra
+        )
+    assert told_names(w, REFERRAL_SCREENED) == {"teacher"}  # not the officer who screened it, nor anyone else
+    [note] = Notification.objects.filter(kind=REFERRAL_SCREENED)
+    # Never where it went (police do not confirm onward routing to a referrer), only that it was screened.
+    when = "Monday 14 December 2026 at 10:00 (UK time)"
+    assert note.title == f"Screening of your referral {referral.reference} was completed on {when}"
+
+
+def test_a_referrer_who_may_no_longer_read_the_referral_is_not_told_it_was_screened(w):
+    with travel(T0):
+        referral = submitted_referral(w.teacher)
+        w.screen(referral, owner=w.council_worker)
+    User.objects.filter(pk=w.teacher.pk).update(is_active=False)
+    assert told(REFERRAL_SCREENED) == (set(), set())
 
 
 # --- information requests: the requested agency's SPOCs, the assignee ------------------------------------------
