@@ -135,6 +135,21 @@ def test_screening_reminders_reach_only_officers_who_may_read_the_referral(
         assert {u.pk for u in User.objects.filter(email__in=message.to)} <= people(w, *expected)
 
 
+def _change(change: str | None, person: User, referral: Referral) -> None:
+    """What changes between queueing a reminder and sending it: the person, the record, or nothing."""
+    if change is None:
+        return
+    if change.endswith("deactivated"):
+        deactivate(person)
+    elif change.endswith("clearance lowered"):
+        lower_clearance(person, 1)
+    elif change == "classification raised":
+        reclassify(referral, classification=3)
+    else:
+        assert change == "made originator-only", change
+        reclassify(referral, originator_only=True)
+
+
 @pytest.mark.parametrize(
     ("change", "still_told"),
     [
@@ -148,14 +163,7 @@ def test_screening_reminders_are_checked_again_when_sent(w, change, still_told):
     with travel(T0):
         referral = submitted_referral(w.dv_teacher, classification=2)
     assert queued(SCREENING_AT_RISK) == people(w, "officer", "regional_officer")
-    if change == "deactivated":
-        deactivate(w.regional_officer)
-    elif change == "clearance lowered":
-        lower_clearance(w.regional_officer, 1)
-    elif change == "classification raised":
-        reclassify(referral, classification=3)
-    else:
-        reclassify(referral, originator_only=True)
+    _change(change, w.regional_officer, referral)
     told, skipped = send(SCREENING_AT_RISK)
     assert told == people(w, *still_told)
     assert set(skipped) == people(w, "officer", "regional_officer") - people(w, *still_told)
@@ -438,12 +446,7 @@ def test_share_expiring_reaches_the_sharer_only_while_they_may_read_the_record(w
             expires_at=london(2027, 1, 10, 17),
         )
     assert queued(SHARE_EXPIRING) == people(w, "sc_teacher")
-    if change == "sharer deactivated":
-        deactivate(w.sc_teacher)
-    elif change == "sharer clearance lowered":
-        lower_clearance(w.sc_teacher, 1)
-    elif change == "classification raised":
-        reclassify(referral, classification=3)
+    _change(change, w.sc_teacher, referral)
     sent, skipped = send(SHARE_EXPIRING)
     assert sent == (people(w, "sc_teacher") if told else set())
     assert set(skipped) == (set() if told else people(w, "sc_teacher"))
