@@ -233,3 +233,15 @@ def test_plugin_points_loaded_settings_at_the_server_it_started(monkeypatch: pyt
 
     assert (default["HOST"], int(default["PORT"]), default["NAME"]) == ("/srv/pg sockets", 5433, "convene")
     assert default["ENGINE"] == "django.db.backends.postgresql"
+
+
+def test_local_settings_show_the_services_own_error_pages_unless_a_developer_asks(tmp_path: Path) -> None:
+    root = copy_of_config(tmp_path)
+    show = "import importlib, sys; s = importlib.import_module(sys.argv[1]); print(s.DEBUG, s.WHITENOISE_USE_FINDERS)"
+
+    plain = run_in(root, ["-c", show, "config.settings.local"])
+    asked = run_in(root, ["-c", show, "config.settings.local"], DJANGO_DEBUG="1")
+
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split() == ["False", "True"]  # the assets are still served, from their folders
+    assert asked.stdout.split() == ["True", "True"]
