@@ -26,6 +26,12 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+def fill(page: Any, answers: dict[str, str]) -> None:
+    """Type each answer into the field its label names."""
+    for label, answer in answers.items():
+        page.get_by_label(label).fill(answer)
+
+
 def save_and_continue(page: Any) -> None:
     page.get_by_role("button", name="Save and continue").click()
 
@@ -74,13 +80,10 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     # An impossible date is an error, not a crash.
     expect(heading(page)).to_have_text("What is the person's date of birth?")
     assert_accessible(page, "date of birth")
-    page.get_by_label("Day").fill("31")
-    page.get_by_label("Month").fill("2")
-    page.get_by_label("Year").fill("2010")
+    fill(page, {"Day": "31", "Month": "2", "Year": "2010"})
     save_and_continue(page)
     shows_error(page, "Date of birth must be a real date", "date of birth with an error")
-    page.get_by_label("Day").fill("14")
-    page.get_by_label("Month").fill("3")
+    fill(page, {"Day": "14", "Month": "3"})
     save_and_continue(page)
 
     expect(heading(page)).to_have_text("About the person")
@@ -91,9 +94,14 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
 
     expect(heading(page)).to_have_text("Where does the person live?")
     assert_accessible(page, "address")
-    page.get_by_label("Address (optional)").fill("1 High Street\nNorthtown")
-    page.get_by_label("Postcode (optional)").fill("NS1 4AB")
-    page.get_by_label("School, college or employer (optional)").fill("Northtown High")
+    fill(
+        page,
+        {
+            "Address (optional)": "1 High Street\nNorthtown",
+            "Postcode (optional)": "NS1 4AB",
+            "School, college or employer (optional)": "Northtown High",
+        },
+    )
     save_and_continue(page)
 
     expect(heading(page)).to_have_text("Parent or guardian")  # under 18
