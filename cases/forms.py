@@ -15,6 +15,7 @@ from core.forms import (
     MultipleFileInput,
     VersionedForm,
     date_field,
+    date_hint,
     long_text_field,
     radios,
     text_field,
@@ -60,7 +61,7 @@ class RequestInformationForm(forms.Form):
         "The due date",
         future_only=True,
         required=False,
-        help_text="Filled in with the partnership's usual time to answer. For example, 27 3 2026.",
+        help_text=date_hint("Filled in with the partnership's usual time to answer."),
     )
 
     def __init__(self, data: Any = None, *, default_due: dt.date, **kwargs: Any) -> None:
@@ -90,7 +91,7 @@ class ExtendRequestForm(forms.Form):
         "What is the new due date?",
         "The new due date",
         future_only=True,
-        help_text="It must be later than the current due date. For example, 27 3 2026.",
+        help_text=date_hint("It must be later than the current due date.", days_ahead=60),
     )
     reason = text_field("Reason (optional)", 2000)
 

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 MAX_AGE = 120
@@ -111,6 +112,17 @@ class GovukDateField(forms.Field):
 def date_field(label: str, name_in_errors: str, *, required: bool = True, **kwargs: Any) -> GovukDateField:
     """A date answer; its error messages start with ``name_in_errors`` ("The due date must ...")."""
     return GovukDateField(label=label, name_in_errors=name_in_errors, required=required, **kwargs)
+
+
+def _example_date(days_ahead: int) -> str:
+    day = timezone.localdate() + dt.timedelta(days=days_ahead)
+    return f"{day.day} {day.month} {day.year}"
+
+
+def date_hint(text: str = "", *, days_ahead: int = 30) -> Any:
+    """A date field's hint ending "For example, 31 12 2026" with a date ``days_ahead`` from today,
+    worked out when the page is drawn, so the example is never a day already past."""
+    return lazy(lambda: f"{text} For example, {_example_date(days_ahead)}.".strip(), str)()
 
 
 def text_field(label: str, max_length: int, *, required: str = "", **kwargs: Any) -> forms.CharField:

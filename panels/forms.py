@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import Case
-from core.forms import apply_service_errors, date_field, long_text_field, radios, text_field
+from core.forms import apply_service_errors, date_field, date_hint, long_text_field, radios, text_field
 from panels.models import (
     AssessmentFactor,
     ConsentGiver,
@@ -153,7 +153,7 @@ class DecisionForm(forms.Form):
         "The next review date",
         future_only=True,
         required=False,
-        help_text="Needed when the case is adopted or support continues. For example, 27 3 2027.",
+        help_text=date_hint("Needed when the case is adopted or support continues.", days_ahead=90),
     )
     exit_reason = forms.ChoiceField(
         label="Reason for exit",
