@@ -291,7 +291,9 @@ def sign_minutes(*, actor: User, meeting_id: int, minutes: str = "") -> Meeting:
     check_quorum(meeting)
     open_items = meeting.items.filter(discussion__isnull=True, deferred_reason="")
     if open_items.exists():
-        raise InvalidTransition(f"{open_items.count()} agenda item(s) have no decision or deferral yet.")
+        count = open_items.count()
+        items = "1 agenda item has" if count == 1 else f"{count} agenda items have"
+        raise InvalidTransition(f"{items} no decision or deferral yet.")
     meeting.status = MeetingStatus.CLOSED
     meeting.minutes = minutes.strip() or meeting.minutes
     meeting.signed_at = timezone.now()

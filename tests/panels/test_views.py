@@ -323,7 +323,7 @@ def test_the_chair_runs_a_meeting(pw: PanelSitting) -> None:
 
     # Sign before every item is decided: refused with the reason.
     response = chair.post(f"/panels/meetings/{m}/sign/", {"confirm": "on"}, follow=True)
-    assert "1 agenda item(s) have no decision or deferral yet." in response.content.decode()
+    assert "1 agenda item has no decision or deferral yet." in response.content.decode()
     chair.post(f"/panels/meetings/{m}/items/{pw.item(other).pk}/defer/", {"defer-reason": "Awaiting health records"})
 
     # Consent, then the plan.
