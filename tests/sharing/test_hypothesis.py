@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 from partnership.models import Agency, Role, User
 from referrals.models import Referral
 from sharing import services as sharing_services
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.sharing import rules, worlds
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -133,9 +134,7 @@ class Viewer:
 def _build(
     spec: WorldSpec, built_at: dt.datetime, now: dt.datetime
 ) -> tuple[list[Viewer], list[tuple[Referral, rules.Record]]]:
-    agencies: list[Agency] = [
-        PoliceAgencyFactory() if i == spec.screening else AgencyFactory() for i in range(spec.agencies)
-    ]
+    agencies: list[Agency] = [new_police() if i == spec.screening else new_agency() for i in range(spec.agencies)]
     viewers = []
     for u in spec.users:
         agency = agencies[u.agency] if u.agency is not None else None
@@ -145,7 +144,7 @@ def _build(
     referrals = []
     for n, r in enumerate(spec.referrals):
         home = agencies[r.agency]
-        author = UserFactory(agency=home, clearance=clearance(r.author_rank), roles=[Role.PRACTITIONER])
+        author = new_user(home, r.author_rank, Role.PRACTITIONER)
         viewers.append(Viewer(author, rules.Person(author.pk, home.pk, r.author_rank, frozenset({Role.PRACTITIONER}))))
         facts = rules.Record(
             pk=0,
