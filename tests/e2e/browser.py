@@ -60,10 +60,14 @@ class PageProblems:
 
 
 @contextlib.contextmanager
-def new_page(browser: Any, live_server: Any, problems: PageProblems | None = None) -> Iterator[Any]:
-    """A page in a fresh browser context (no cookies) on the live server, watched for ``problems``."""
+def new_page(
+    browser: Any, live_server: Any, problems: PageProblems | None = None, timeout_ms: int | None = 10_000
+) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies) on the live server, watched for ``problems``;
+    ``timeout_ms=None`` keeps Playwright's own default wait."""
     context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
+    if timeout_ms is not None:
+        context.set_default_timeout(timeout_ms)
     page = context.new_page()
     if problems is not None:
         problems.watch(page)
@@ -131,6 +135,35 @@ def assert_accessible(page: Any, label: str = "") -> None:
         print(f"axe on {label or page.url}:\n{_format_violations(violations)}")
     assert not blocking, f"axe found serious or critical violations on {label or page.url}:\n" + _format_violations(
         blocking
+    )
+
+
+PHONE_WIDTH = 375
+
+
+def assert_fits_a_phone(page: Any, label: str, *, screenshot: Path | None = None) -> None:
+    """At 375 px the page is no wider than the screen (wide tables scroll inside their own box), and
+    axe still finds nothing serious or critical; the viewport is put back afterwards."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    try:
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE_WIDTH, f"{label}: the page is {width} px wide at {PHONE_WIDTH} px: {_wider(page)}"
+        assert_accessible(page, f"{label} at {PHONE_WIDTH} px")
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+
+
+def _wider(page: Any) -> list[str]:
+    """The first elements reaching past the screen's right edge, to say what widened the page."""
+    return list(
+        page.evaluate(
+            f"""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > {PHONE_WIDTH} + 1).slice(0, 8)
+                .map(e => e.tagName.toLowerCase() + '.' + e.className)"""
+        )
     )
 
 

@@ -20,7 +20,15 @@ from playwright.sync_api import expect
 
 from cases.models import Case, CaseStatus
 from panels.models import Meeting, MeetingStatus
-from tests.e2e.browser import PageProblems, assert_accessible, assert_styled, banner, new_page, sign_in
+from tests.e2e.browser import (
+    PageProblems,
+    assert_accessible,
+    assert_fits_a_phone,
+    assert_styled,
+    banner,
+    new_page,
+    sign_in,
+)
 from tests.world import PanelSitting
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +60,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     assert_accessible(page, "meeting before the agenda")
     page.get_by_role("button", name="Build the agenda").click()
     expect(banner(page)).to_contain_text("1 case added to the agenda.")
-    expect(page.locator("#agenda ~ table").first).to_contain_text(case.reference)
+    expect(page.locator("#agenda ~ .app-table-container table").first).to_contain_text(case.reference)
     page.get_by_role("button", name="Start the meeting").click()
     expect(banner(page)).to_contain_text("The meeting has started.")
 
@@ -109,7 +117,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
     page.get_by_label("Their name (optional)").fill("Mrs Reid")
     page.get_by_role("button", name="Record consent").click()
     expect(banner(page)).to_contain_text("The consent has been recorded.")
-    expect(page.locator("#consent ~ table").first).to_contain_text("Mrs Reid")
+    expect(page.locator("#consent ~ .app-table-container table").first).to_contain_text("Mrs Reid")
     page.get_by_label("Objectives of the support plan").fill("Weekly mentoring; re-engage with school.")
     page.get_by_role("button", name="Activate the support plan").click()
     expect(banner(page)).to_contain_text("The support plan is active.")
@@ -118,6 +126,7 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
 
     # Close the meeting and sign the minutes.
     page.goto(f"/panels/meetings/{meeting.pk}/")
+    assert_fits_a_phone(page, "meeting with its agenda and attendance")
     page.get_by_role("button", name="Close meeting and sign minutes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Close the meeting and sign the minutes")
     assert_accessible(page, "sign the minutes")
@@ -149,6 +158,8 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
         assert_accessible(member, "member reads the minutes")
         member.goto(f"/panels/cases/{case.pk}/")
         expect(member.locator("#plan ~ dl").first).to_contain_text("Active")
-        expect(member.locator("#actions ~ table").first).to_contain_text("Arrange the first mentoring session")
+        expect(member.locator("#actions ~ .app-table-container table").first).to_contain_text(
+            "Arrange the first mentoring session"
+        )
         expect(member.get_by_role("button", name=re.compile("Mark as done"))).to_have_count(1)
         assert_accessible(member, "member reads the case")

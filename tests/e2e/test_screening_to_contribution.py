@@ -143,7 +143,7 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     page.get_by_label("What do you need to know?").fill("Any contact with Jordan in the last two years?")
     page.get_by_role("button", name="Send the requests").click()
     expect(banner(page)).to_contain_text("Information has been requested from Northshire Health, Northshire Housing")
-    requests_table = page.locator("#requests ~ table").first
+    requests_table = page.locator("#requests ~ .app-table-container table").first
     expect(requests_table).to_contain_text("Northshire Health")
     expect(requests_table).to_contain_text("Northshire Housing")
     expect(page.get_by_text("0 of 2 requests answered or closed.")).to_be_visible()
