@@ -16,7 +16,8 @@ from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
 from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, shows_error, sign_in
 from tests.pages import PDF
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +40,8 @@ def save_and_continue(page: Any) -> None:
 def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     page: Any, browser: Any, live_server: Any, tmp_path: Path
 ) -> None:
-    school = AgencyFactory(name="Northshire Academy Trust")
-    PoliceAgencyFactory(name="Northshire Police")
+    school = new_agency("Northshire Academy Trust")
+    new_police("Northshire Police")
     teacher = UserFactory(
         agency=school,
         clearance=clearance(2),
@@ -50,7 +51,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
         job_title="Designated safeguarding lead",
     )
     outsider = UserFactory(
-        agency=AgencyFactory(name="Southshire Housing"), clearance=clearance(3), roles=[Role.PRACTITIONER, Role.SPOC]
+        agency=new_agency("Southshire Housing"), clearance=clearance(3), roles=[Role.PRACTITIONER, Role.SPOC]
     )
 
     sign_in(page, teacher)
@@ -209,7 +210,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     detail_url = page.url
 
     # Someone in an unrelated agency gets "Page not found", with nothing of the referral on it.
-    with new_page(browser, live_server) as other_page:
+    with new_page(browser, live_server, timeout_ms=None) as other_page:
         sign_in(other_page, outsider)
         response = other_page.goto(detail_url)
         assert response.status == 404
@@ -225,10 +226,10 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
     """Share and revoke, search, the screening queue, the caseload and break-glass, checked with axe."""
     from tests.referrals.factories import submitted_referral
 
-    school = AgencyFactory(name="Northshire Academy Trust")
-    police = PoliceAgencyFactory(name="Northshire Police")
-    health = AgencyFactory(name="Northshire Health")
-    teacher = UserFactory(agency=school, clearance=clearance(2), roles=[Role.PRACTITIONER, Role.SPOC])
+    school = new_agency("Northshire Academy Trust")
+    police = new_police("Northshire Police")
+    health = new_agency("Northshire Health")
+    teacher = new_user(school, 2, Role.PRACTITIONER, Role.SPOC)
     referral = submitted_referral(teacher, given_name="Morgan", family_name="Example", urgency="urgent")
 
     sign_in(page, teacher)
@@ -260,10 +261,10 @@ def test_pages_around_a_referral_are_accessible(page: Any, browser: Any, live_se
     assert "Example" not in page.url  # searched by POST
     assert_accessible(page, "search results")
 
-    screener = UserFactory(agency=police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER])
-    nurse = UserFactory(agency=health, clearance=clearance(3), roles=[Role.PRACTITIONER])
+    screener = new_user(police, 3, Role.SCREENING_OFFICER)
+    nurse = new_user(health, 3, Role.PRACTITIONER)
     for user, check in ((screener, "screening"), (nurse, "break-glass")):
-        with new_page(browser, live_server) as other:
+        with new_page(browser, live_server, timeout_ms=None) as other:
             sign_in(other, user)
             if check == "screening":
                 other.goto("/referrals/screening/")

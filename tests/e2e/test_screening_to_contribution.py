@@ -26,8 +26,9 @@ from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
 from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, EntryType
 from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, shows_error, sign_in
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import submitted_referral
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.e2e
 
@@ -51,11 +52,11 @@ def nav(page: Any, label: str) -> None:
 
 
 def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_server: Any, tmp_path: Path) -> None:
-    police = PoliceAgencyFactory(name="Northshire Police")
-    council = AgencyFactory(name="Northshire Council", kind=AgencyKind.CHILDRENS_SERVICES)
-    school = AgencyFactory(name="Northtown High")
-    health = AgencyFactory(name="Northshire Health", kind=AgencyKind.HEALTH)
-    housing = AgencyFactory(name="Northshire Housing", kind=AgencyKind.HOUSING)
+    police = new_police("Northshire Police")
+    council = new_agency("Northshire Council", AgencyKind.CHILDRENS_SERVICES)
+    school = new_agency("Northtown High")
+    health = new_agency("Northshire Health", AgencyKind.HEALTH)
+    housing = new_agency("Northshire Housing", AgencyKind.HOUSING)
     officer = UserFactory(
         agency=police, clearance=clearance(3), roles=[Role.SCREENING_OFFICER], first_name="Ola", last_name="Officer"
     )
@@ -66,12 +67,12 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
         first_name="Cara",
         last_name="Chair",
     )
-    teacher = UserFactory(agency=school, clearance=clearance(1), roles=[Role.PRACTITIONER])
+    teacher = new_user(school, 1, Role.PRACTITIONER)
     health_spoc = UserFactory(
         agency=health, clearance=clearance(2), roles=[Role.SPOC], first_name="Sol", last_name="Spoc"
     )
-    health_reader = UserFactory(agency=health, clearance=clearance(1), roles=[Role.PRACTITIONER])
-    UserFactory(agency=housing, clearance=clearance(2), roles=[Role.SPOC])
+    health_reader = new_user(health, 1, Role.PRACTITIONER)
+    new_user(housing, 2, Role.SPOC)
     panel = Panel.objects.create(
         name="Northshire Channel Panel", chair=chair, first_meeting_at=timezone.now() + dt.timedelta(days=10)
     )

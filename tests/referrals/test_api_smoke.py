@@ -4,16 +4,17 @@ import pytest
 
 from partnership.models import Role
 from tests.partnership.api_helpers import token_headers
-from tests.partnership.factories import AgencyFactory, PoliceAgencyFactory, UserFactory, clearance
+from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import submitted_referral
+from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_post_then_get_and_list(client):
-    police = PoliceAgencyFactory()
-    school = AgencyFactory()
-    teacher = UserFactory(agency=school, clearance=clearance(2))
+    police = new_police()
+    school = new_agency()
+    teacher = new_user(school, 2)
     headers = token_headers(teacher)
     response = client.post(
         "/api/v1/referrals/",
@@ -34,9 +35,9 @@ def test_post_then_get_and_list(client):
     assert detail.status_code == 200
     listing = client.get("/api/v1/referrals/", **headers).json()
     assert [r["id"] for r in listing["results"]] == [body["id"]]
-    officer = UserFactory(agency=police, clearance=clearance(2), roles=[Role.SCREENING_OFFICER])
+    officer = new_user(police, 2, Role.SCREENING_OFFICER)
     assert client.get(f"/api/v1/referrals/{body['id']}/", **token_headers(officer)).status_code == 200
-    outsider = UserFactory(agency=AgencyFactory(), clearance=clearance(3))
+    outsider = new_user(new_agency(), 3)
     assert client.get(f"/api/v1/referrals/{body['id']}/", **token_headers(outsider)).status_code == 404
 
 
@@ -55,7 +56,7 @@ def test_post_above_own_clearance_is_a_field_error(client):
 def test_share_and_revoke(client):
     author = UserFactory()
     referral = submitted_referral(author)
-    other = AgencyFactory()
+    other = new_agency()
     reader = UserFactory(agency=other)
     assert client.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(reader)).status_code == 404
     response = client.post(
