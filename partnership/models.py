@@ -135,10 +135,19 @@ class PartnershipSettings(models.Model):
     """Partnership-wide timings that admins configure (one row)."""
 
     screening_working_days = models.PositiveSmallIntegerField(
-        default=5, help_text="Working days from submission within which screening is due."
+        default=5, help_text="Working days from submission within which a routine referral's screening is due."
     )
     information_request_working_days = models.PositiveSmallIntegerField(
         default=10, help_text="Default working days for an agency to answer an information request."
+    )
+    urgent_screening_working_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Working days from submission within which an urgent referral's screening is due."
+    )
+    priority_screening_working_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Working days from submission within which a priority referral's screening is due."
+    )
+    draft_retention_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Days after its last change when an unsubmitted draft referral is deleted."
     )
     break_glass_minutes = models.PositiveSmallIntegerField(
         default=60, help_text="How long a break-glass opening lasts."
