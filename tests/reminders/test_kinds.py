@@ -366,7 +366,9 @@ def test_break_glass_is_in_app_at_once_and_emailed_by_the_next_sweep_even_to_tho
     sweep(T0 + dt.timedelta(hours=1, minutes=2))
     assert emailed(BREAK_GLASS) == addresses(world.health_spoc, world.auditor)
     assert in_app(BREAK_GLASS) == ids(world.health_spoc, world.auditor)  # no second in-app copy
-    assert Notification.objects.filter(kind=BREAK_GLASS, recipient=world.auditor).get().link == "/governance/break-glass/"
+    assert (
+        Notification.objects.filter(kind=BREAK_GLASS, recipient=world.auditor).get().link == "/governance/break-glass/"
+    )
 
 
 # --- shares ---------------------------------------------------------------------------------------
