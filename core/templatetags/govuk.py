@@ -31,6 +31,19 @@ def capture(content: SafeString) -> SafeString:
     return _stripped(content)
 
 
+@register.simple_block_tag
+def table(content: SafeString, label: str) -> SafeString:
+    """A GOV.UK table in a box that scrolls sideways when the table is wider than the screen (a phone),
+    focusable and named ``label`` so keyboard and screen-reader users can reach and scroll it:
+    ``{% table "Cases your agency can see" %}{% table_head ... %}<tbody>...</tbody>{% endtable %}``."""
+    return format_html(
+        '<div class="app-table-container" tabindex="0" role="region" aria-label="{}">\n'
+        '<table class="govuk-table">\n{}\n</table>\n</div>',
+        label,
+        _stripped(content),
+    )
+
+
 @register.filter
 def when(value: Any, condition: Any) -> Any:
     """``value`` if ``condition`` holds, else "": ``{% table_head "Case" "Reorder"|when:can_build %}``."""
