@@ -31,6 +31,7 @@ from core.locking import locked_row
 from core.models import AuditVerb
 from core.working_days import add_working_days
 from partnership.models import Agency, Panel, PartnershipSettings, User
+from partnership.selectors import agreement_refusals
 from referrals import permissions as referral_permissions
 from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
 from referrals.services import (
@@ -200,6 +201,8 @@ def request_information(
     agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
     if not agency_ids or len(agencies) != len(set(agency_ids)):
         errors["agencies"] = ["Choose one or more active agencies"]
+    elif refusals := agreement_refusals(agencies, sent="information requests"):
+        errors["agencies"] = refusals
     if not question.strip():
         errors["question"] = ["Enter what you are asking for"]
     today = timezone.localdate()

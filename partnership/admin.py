@@ -27,11 +27,13 @@ from partnership.models import (
     ChangeRequest,
     ChangeRequestStatus,
     ClearanceLevel,
+    DataSharingAgreement,
+    LawfulBasis,
     PartnershipSettings,
     Role,
     User,
 )
-from partnership.snapshots import SETTINGS_KEYS
+from partnership.snapshots import AGREEMENT_KEYS, SETTINGS_KEYS
 
 
 def is_partnership_admin(request: HttpRequest) -> bool:
@@ -95,6 +97,41 @@ class AgencyAdmin(PartnershipAdminOnly, admin.ModelAdmin[Agency]):
         for agency in queryset:
             services.deactivate_agency(actor=request.user, agency=agency)
         self.message_user(request, f"Deactivated {queryset.count()} agencies.", messages.SUCCESS)
+
+
+class AgreementForm(forms.ModelForm[DataSharingAgreement]):
+    lawful_bases = forms.MultipleChoiceField(
+        choices=LawfulBasis.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one lawful basis."},
+    )
+
+    class Meta:
+        model = DataSharingAgreement
+        fields = list(AGREEMENT_KEYS)
+
+
+@admin.register(DataSharingAgreement)
+class DataSharingAgreementAdmin(PartnershipAdminOnly, admin.ModelAdmin[DataSharingAgreement]):
+    """Agreements are recorded, never edited or deleted: a renewal is a new agreement."""
+
+    form = AgreementForm
+    list_display = ["reference", "agency", "signed_on", "review_due"]
+    list_filter = ["agency"]
+    search_fields = ["reference", "agency__name"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: DataSharingAgreement, form: forms.ModelForm[Any], change: bool
+    ) -> None:
+        values = {key: form.cleaned_data[key] for key in AGREEMENT_KEYS if key != "agency"}
+        agency = form.cleaned_data["agency"]
+        obj.pk = services.record_data_sharing_agreement(actor=request.user, agency=agency, values=values).pk
 
 
 # --- Users ------------------------------------------------------------------------------------

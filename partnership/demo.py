@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from partnership import services, two_factor
-from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
+from partnership import selectors, services, two_factor
+from partnership.models import Agency, AgencyKind, ClearanceLevel, LawfulBasis, Panel, Role, User
 
 DEMO_PASSWORD = "convene-demo-2026"  # noqa: S105 - published demo credential, demo data only
 # Every demo user shares this TOTP key so the demo stays easy; demo mode shows the code.
@@ -93,6 +93,17 @@ class DemoLogin:
     roles: list[str] = field(default_factory=list)
 
 
+def standard_agreement(agency: Agency, *, today: dt.date | None = None) -> dict[str, object]:
+    """A data-sharing agreement signed a year ago on every lawful basis, next reviewed in three years."""
+    today = today or timezone.localdate()
+    return {
+        "reference": f"DSA-{agency.pk:03d}",
+        "signed_on": today - dt.timedelta(days=365),
+        "review_due": today + dt.timedelta(days=3 * 365),
+        "lawful_bases": list(LawfulBasis.values),
+    }
+
+
 @transaction.atomic
 def seed_partnership() -> list[DemoLogin]:
     services.ensure_default_clearance_levels()
@@ -102,6 +113,8 @@ def seed_partnership() -> list[DemoLogin]:
         agency = Agency.objects.filter(name=spec.name).first()
         if agency is None:
             agency = services.create_agency(name=spec.name, kind=spec.kind, screens_referrals=spec.screens_referrals)
+        if selectors.current_agreement(agency) is None:
+            services.record_data_sharing_agreement(agency=agency, values=standard_agreement(agency))
         agencies[spec.slug] = agency
 
     logins = []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date as date_type
+
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 
@@ -275,3 +278,52 @@ class ChangeRequest(models.Model):
     def __str__(self) -> str:
         about = self.target_user.username if self.target_user_id and self.target_user else "partnership settings"
         return f"Change #{self.pk} to {about} ({self.get_status_display()})"
+
+
+class LawfulBasis(models.TextChoices):
+    """The lawful bases a data-sharing agreement may rest on (DESIGN.md: the partnership's legal gateway)."""
+
+    PUBLIC_TASK = "uk_gdpr_6_1_e", "UK GDPR Article 6(1)(e): a task in the public interest"
+    SUBSTANTIAL_PUBLIC_INTEREST = "uk_gdpr_9_2_g", "UK GDPR Article 9(2)(g): reasons of substantial public interest"
+    STATUTORY_PURPOSES = (
+        "dpa_2018_sch1_pt2_6",
+        "Data Protection Act 2018 Schedule 1 Part 2 paragraph 6: statutory and government purposes",
+    )
+
+
+class DataSharingAgreementQuerySet(models.QuerySet["DataSharingAgreement"]):
+    def current(self, on: date_type) -> DataSharingAgreementQuerySet:
+        """Signed and not yet past review on ``on``, newest signed first: the first per agency is its current one."""
+        return self.filter(signed_on__isnull=False, signed_on__lte=on, review_due__gte=on).order_by(
+            "agency_id", "-signed_on", "-pk"
+        )
+
+
+class DataSharingAgreement(TimeStampedModel):
+    """An agency's data-sharing agreement. Without a current one (signed, review date not passed)
+    the agency receives no new explicit shares or information requests; what it holds already stays."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="data_sharing_agreements")
+    reference = models.CharField(max_length=100, help_text="The agreement's reference in the partnership's register.")
+    signed_on = models.DateField(null=True, blank=True, help_text="Empty until every party has signed.")
+    review_due = models.DateField(help_text="The agreement lapses after this date unless renewed.")
+    lawful_bases = ArrayField(
+        models.CharField(max_length=32, choices=LawfulBasis.choices),
+        default=list,
+        help_text="The lawful bases the sharing rests on.",
+        error_messages={"blank": "Choose at least one lawful basis."},
+    )
+
+    objects = DataSharingAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "-signed_on", "-pk"]
+        verbose_name = "data-sharing agreement"
+        indexes = [models.Index(fields=["agency", "review_due"], name="dsa_agency_review_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.agency})"
+
+    def clean(self) -> None:
+        if self.signed_on and self.review_due and self.review_due <= self.signed_on:
+            raise ValidationError({"review_due": "The review date must be after the date it was signed."})

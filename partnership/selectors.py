@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from guardian.conf import settings as guardian_settings
 
 from core.errors import NotFound, PermissionDenied
 from partnership import permissions
-from partnership.models import User
+from partnership.models import Agency, DataSharingAgreement, User
 
 
 def _require_admin(viewer: Any) -> None:
@@ -36,3 +39,23 @@ def user_for(*, viewer: Any, user_id: int) -> User:
     if user is None:
         raise NotFound("No such user.")
     return user
+
+
+def current_agreement(agency: Agency, *, on: date | None = None) -> DataSharingAgreement | None:
+    """The newest signed agreement of ``agency`` whose review date has not passed on ``on`` (today)."""
+    return DataSharingAgreement.objects.current(on or timezone.localdate()).filter(agency=agency).first()
+
+
+def agreement_refusals(agencies: Iterable[Agency], *, sent: str) -> list[str]:
+    """Why each of ``agencies`` without a current agreement cannot be sent ``sent`` (empty when all have one)."""
+    agencies = list(agencies)
+    covered = set(
+        DataSharingAgreement.objects.current(timezone.localdate())
+        .filter(agency__in=agencies)
+        .values_list("agency_id", flat=True)
+    )
+    return [
+        f"{agency.name} has no current data-sharing agreement, so it cannot be sent {sent}."
+        for agency in agencies
+        if agency.pk not in covered
+    ]

@@ -35,6 +35,7 @@ from partnership.models import (
     ChangeRequestKind,
     ChangeRequestStatus,
     ClearanceLevel,
+    DataSharingAgreement,
     Panel,
     PanelMembership,
     PartnershipSettings,
@@ -46,6 +47,7 @@ from partnership.snapshots import (
     SETTINGS_KEYS,
     USER_KEYS,
     agency_state,
+    agreement_state,
     clearance_state,
     diff,
     panel_members_state,
@@ -538,6 +540,22 @@ def reject_change_request(*, actor: Any, change_request: ChangeRequest, note: st
     target: Model = locked.target_user if locked.target_user is not None else PartnershipSettings.current()
     record_event(actor=actor, verb=AuditVerb.CHANGE_REJECTED, obj=target, details=_decision_details(locked, note))
     return locked
+
+
+# --- Data-sharing agreements (a renewal is a new agreement; the newest signed current one counts) --
+
+
+@transaction.atomic
+def record_data_sharing_agreement(
+    *, actor: Any = None, agency: Agency, values: Mapping[str, Any]
+) -> DataSharingAgreement:
+    """Record an agency's agreement (``reference``, ``signed_on``, ``review_due``, ``lawful_bases``)."""
+    permissions.require_configure(actor)
+    agreement = DataSharingAgreement(agency=agency, **values)
+    agreement.full_clean()
+    agreement.save()
+    _audit_created(actor, agreement, agreement_state(agreement))
+    return agreement
 
 
 # --- API tokens -------------------------------------------------------------------------------

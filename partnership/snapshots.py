@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from partnership.models import Agency, ApiToken, ClearanceLevel, Panel, PartnershipSettings, User
+from partnership.models import Agency, ApiToken, ClearanceLevel, DataSharingAgreement, Panel, PartnershipSettings, User
 
 USER_KEYS = (
     "username",
@@ -24,6 +24,7 @@ USER_KEYS = (
 )
 AGENCY_KEYS = ("name", "kind", "screens_referrals", "is_active")
 CLEARANCE_KEYS = ("rank", "name", "description")
+AGREEMENT_KEYS = ("agency", "reference", "signed_on", "review_due", "lawful_bases")
 SETTINGS_KEYS = (
     "screening_working_days",
     "information_request_working_days",
@@ -76,6 +77,10 @@ def agency_state(agency: Agency) -> dict[str, Any]:
 
 def clearance_state(level: ClearanceLevel) -> dict[str, Any]:
     return _fields(level, CLEARANCE_KEYS)
+
+
+def agreement_state(agreement: DataSharingAgreement) -> dict[str, Any]:
+    return _fields(agreement, AGREEMENT_KEYS)
 
 
 def settings_state(row: PartnershipSettings) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from core.audit import record_event
 from core.errors import ConflictError, NotFound, ValidationError
 from core.models import AuditVerb
 from partnership.models import Agency, User
+from partnership.selectors import agreement_refusals
 from sharing import policy, reminders
 from sharing.models import BreakGlass, Share, ShareableModel, ShareBasis
 
@@ -135,6 +136,8 @@ def share_with_agency(
         errors["expires_at"] = ["The expiry must be in the future."]
     if not agency.is_active:
         errors["agency"] = ["That agency is not active."]
+    elif refusals := agreement_refusals([agency], sent="new shares"):
+        errors["agency"] = refusals
     if errors:
         raise ValidationError(errors)
     share, created = _create_explicit_share(

@@ -42,7 +42,8 @@ OTHER_PANEL_NAME = "Southshire Channel Panel"
 
 
 def new_agency(name: str | None = None, kind: AgencyKind = AgencyKind.EDUCATION, **extra: Any) -> Agency:
-    """An agency (the factory names it when ``name`` is None); ``screens_referrals=True`` for a screener."""
+    """An agency (the factory names it when ``name`` is None); ``screens_referrals=True`` for a screener.
+    It has a current data-sharing agreement unless ``agreement=False``."""
     return AgencyFactory(kind=kind, **({"name": name} if name else {}), **extra)
 
 

@@ -4,6 +4,7 @@ import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partnership import services
+from partnership.demo import standard_agreement
 from partnership.models import Agency, AgencyKind, ClearanceLevel, Role, User
 
 
@@ -13,8 +14,11 @@ def clearance(rank: int) -> ClearanceLevel:
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
+    """An agency with a current data-sharing agreement; ``agreement=False`` for one without."""
+
     class Meta:
         model = Agency
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Agency {n}")
     kind = AgencyKind.EDUCATION
@@ -24,6 +28,11 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[Agency], *args, **kwargs) -> Agency:  # type: ignore[override]
         return services.create_agency(**kwargs)
+
+    @factory.post_generation
+    def agreement(obj: Agency, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        if create and extracted is not False:
+            services.record_data_sharing_agreement(agency=obj, values=standard_agreement(obj))
 
 
 class PoliceAgencyFactory(AgencyFactory):
