@@ -19,6 +19,7 @@ api_v1 = [path("", include(urlconf)) for urlconf in API_URLCONFS]
 
 urlpatterns = [
     path("", partnership_views.home, name="home"),
+    path("privacy/", partnership_views.privacy_notice, name="privacy"),
     path("account/", include("partnership.urls")),
     # Case, request, chronology and statistics pages keep their addresses under /referrals/.
     path("referrals/", include("cases.urls")),

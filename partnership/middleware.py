@@ -57,6 +57,7 @@ TWO_FACTOR_EXEMPT_PREFIXES = (
     "/account/sign-out/",
     "/account/two-factor/",
     "/account/password-reset/",
+    "/privacy/",
     "/static/",
     "/healthz/",
 )

@@ -59,3 +59,8 @@ def agreement_refusals(agencies: Iterable[Agency], *, sent: str) -> list[str]:
         for agency in agencies
         if agency.pk not in covered
     ]
+
+
+def controller_names() -> list[str]:
+    """The partner agencies, each a controller of what it shares (for the public privacy notice)."""
+    return list(Agency.objects.filter(is_active=True).order_by("name").values_list("name", flat=True))

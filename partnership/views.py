@@ -22,9 +22,10 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from core.web import form_status
-from partnership import password_reset, two_factor
+from partnership import password_reset, selectors, two_factor
 from partnership.forms import SignInForm, TokenForm
 from partnership.middleware import stamp_new_session
+from partnership.models import LawfulBasis
 
 
 def _safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -146,3 +147,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 def home(request: HttpRequest) -> HttpResponse:
     # Navigation comes from partnership.context_processors.navigation.
     return render(request, "core/home.html")
+
+
+@require_http_methods(["GET"])
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """Public: what Convene holds, on what basis, who controls it and for how long."""
+    context = {"controllers": selectors.controller_names(), "lawful_bases": LawfulBasis.labels}
+    return render(request, "partnership/privacy_notice.html", context)
