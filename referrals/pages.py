@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.web import first_form_with_errors
+from core.working_days import format_moment, london_date, working_days_between
 from partnership.models import User
 from partnership.web import SignedInRequest
 from referrals import forms, intake_forms, permissions, selectors, services
@@ -112,6 +113,18 @@ def check_answers_context(
         "errors": error_links,
         "missing": missing,
         "back_url": step_url(referral.pk, ATTACHMENTS_STEP),
+    }
+
+
+def confirmation_context(viewer: User, referral: Referral) -> dict[str, Any]:
+    """ "Referral sent": the reference, when screening is due (its clock, in working days) and likely matches."""
+    due, sent = referral.screening_due_at, referral.submitted_at
+    days = working_days_between(london_date(sent), london_date(due)) if due and sent else None
+    return {
+        "referral": referral,
+        "matches": selectors.possible_matches(viewer=viewer, referral=referral),
+        "screening_due": format_moment(due, show_time=False),
+        "screening_days": days,
     }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event
@@ -36,6 +38,7 @@ from referrals.models import (
     ReferralStatus,
     ScreeningDecision,
     SignpostService,
+    Urgency,
 )
 from referrals.permissions import Capability
 from sharing import policy
@@ -194,6 +197,16 @@ def missing_answers(referral: Referral, *, require_structured: bool = True) -> d
     return errors
 
 
+def screening_working_days(urgency: str) -> int:
+    """The partnership's screening clock for an urgency, in working days (no urgency given: routine)."""
+    row = PartnershipSettings.current()
+    clocks: dict[str, int] = {
+        Urgency.URGENT: row.urgent_screening_working_days,
+        Urgency.PRIORITY: row.priority_screening_working_days,
+    }
+    return clocks.get(urgency, row.screening_working_days)
+
+
 @transaction.atomic
 def submit_referral(*, actor: User, referral_id: int, require_structured: bool = True) -> Referral:
     """Submit a draft: give it a reference, grant the referring and screening agencies, find likely duplicates."""
@@ -209,7 +222,7 @@ def submit_referral(*, actor: User, referral_id: int, require_structured: bool =
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = now
     referral.reference = next_reference(timezone.localdate(now).year)
-    referral.screening_due_at = due_at_end_of_working_day(now, PartnershipSettings.current().screening_working_days)
+    referral.screening_due_at = due_at_end_of_working_day(now, screening_working_days(referral.urgency))
     referral.change_seq = sharing.next_change_seq()
     referral.version += 1
     referral.save(
@@ -329,6 +342,56 @@ def remove_attachment(*, actor: User, attachment_id: int) -> None:
     attachment.delete()
     if stored_at:  # the bytes go only once the row's removal is committed
         transaction.on_commit(lambda: storage.delete(stored_at))
+
+
+# --- Deleting drafts ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def delete_draft(*, actor: User, referral_id: int) -> None:
+    """The author deletes their own unsubmitted draft (anyone else: not found; submitted: refused)."""
+    referral = locked_row(Referral, referral_id, "subject")
+    permissions.require(actor, Capability.EDIT_DRAFT, referral)
+    _erase_draft(referral, actor=actor, why="deleted by its author")
+
+
+def delete_untouched_drafts(*, now: datetime | None = None) -> int:
+    """Delete every draft unchanged (answers or attachments) for longer than the partnership keeps one.
+    Each in its own transaction, audited as the system; a draft changed meanwhile is kept (idempotent)."""
+    days = PartnershipSettings.current().draft_retention_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted = 0
+    for referral_id in _untouched_drafts(cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            referral = _untouched_drafts(cutoff).select_for_update(skip_locked=True).filter(pk=referral_id).first()
+            if referral is not None:
+                _erase_draft(referral, actor=None, why=f"unchanged for more than {days} days")
+                deleted += 1
+    return deleted
+
+
+def _untouched_drafts(cutoff: datetime) -> QuerySet[Referral]:
+    recent_files = Attachment.objects.filter(referral=OuterRef("pk"), created_at__gte=cutoff)
+    return Referral.objects.filter(status=ReferralStatus.DRAFT, updated_at__lt=cutoff).exclude(Exists(recent_files))
+
+
+def _erase_draft(referral: Referral, *, actor: User | None, why: str) -> None:
+    """Delete a locked draft, its person and attachments (their files once committed), and audit it."""
+    if not referral.is_draft:
+        raise PermissionDenied("A submitted referral cannot be deleted.")
+    files = [(a.file.storage, a.file.name) for a in referral.attachments.all() if a.file.name]
+    record_event(
+        actor=actor,
+        verb=AuditVerb.CHANGED,
+        obj=referral,
+        reason=why,
+        details={"action": "deleted", "status": referral.status, "attachments": len(files)},
+    )
+    person = referral.subject
+    referral.delete()
+    person.delete()
+    for storage, name in files:
+        transaction.on_commit(partial(storage.delete, name))
 
 
 # --- Screening --------------------------------------------------------------------------

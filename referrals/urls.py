@@ -9,6 +9,7 @@ draft_patterns = [
     path("", views.resume, name="resume"),
     path("check-your-answers/", views.check_answers, name="check_answers"),
     path("attachments/", views.draft_attachments, name="draft_attachments"),
+    path("delete/", views.delete_draft, name="delete_draft"),
     path("attachments/<int:attachment_id>/remove/", views.remove_attachment, name="remove_attachment"),
     path("<slug:step>/", views.draft_step, name="draft_step"),
 ]

@@ -165,6 +165,19 @@ def remove_attachment(request: SignedInRequest, referral_id: int, attachment_id:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def delete_draft(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
+    """ "Are you sure?" then, on POST, the draft is gone. Only its author finds it; a submitted referral stays."""
+    referral = _open_draft(request, referral_id)
+    if not referral.is_draft:
+        return _already_submitted(request, referral.pk)
+    if request.method == "POST":
+        services.delete_draft(actor=request.user, referral_id=referral.pk)
+        return redirect_with_success(request, "Your draft referral has been deleted.", reverse("referrals:mine"))
+    return render(request, "referrals/referral_draft_delete.html", {"referral": referral})
+
+
+@login_required
 @require_GET
 def check_answers(request: SignedInRequest, referral_id: int) -> HttpResponse:
     referral = _open_draft(request, referral_id)
@@ -200,8 +213,7 @@ def confirmation(request: SignedInRequest, referral_id: int) -> HttpResponse:
         return redirect("referrals:check_answers", referral.pk)
     if referral.created_by_id != request.user.pk:
         return redirect("referrals:detail", referral.pk)
-    matches = selectors.possible_matches(viewer=request.user, referral=referral)
-    return render(request, "referrals/referral_confirmation.html", {"referral": referral, "matches": matches})
+    return render(request, "referrals/referral_confirmation.html", pages.confirmation_context(request.user, referral))
 
 
 # --- Lists -----------------------------------------------------------------------------------------

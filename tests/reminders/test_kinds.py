@@ -62,10 +62,10 @@ def assert_sent_once(at: dt.datetime, kind: str, *people) -> None:
 
 
 def test_screening_at_risk_goes_to_every_screening_officer_a_working_day_before_the_clock_runs_out(world):
-    # Submitted Monday 21 December 2026: five working days skip Christmas Day and the 28th (bank holidays)
-    # and the weekend, so screening is due by the end of Wednesday 30 December.
+    # A routine referral submitted Monday 21 December 2026: five working days skip Christmas Day and the 28th
+    # (bank holidays) and the weekend, so screening is due by the end of Wednesday 30 December.
     with travel(london(2026, 12, 21, 10)):
-        referral = world.referral()
+        referral = world.referral(urgency="routine")
     assert timezone.localtime(referral.screening_due_at).date() == dt.date(2026, 12, 30)
     assert_sent_once(london(2026, 12, 29, 9), SCREENING_AT_RISK, world.officer, world.regional_officer)
     [mail_] = [m for m in emails(SCREENING_AT_RISK) if world.officer.email in m.to]
