@@ -26,7 +26,10 @@ AGENCY_KEYS = ("name", "kind", "screens_referrals", "is_active")
 CLEARANCE_KEYS = ("rank", "name", "description")
 AGREEMENT_KEYS = ("agency", "reference", "signed_on", "review_due", "lawful_bases")
 SETTINGS_KEYS = (
+    "urgent_screening_working_days",
+    "priority_screening_working_days",
     "screening_working_days",
+    "draft_retention_days",
     "information_request_working_days",
     "break_glass_minutes",
     "second_admin_approval",

@@ -251,7 +251,10 @@ def test_changing_the_partnership_settings_in_the_admin_is_audited(admin_client:
     response = admin_client.post(
         f"/admin/partnership/partnershipsettings/{row.pk}/change/",
         {
+            "urgent_screening_working_days": 1,
+            "priority_screening_working_days": 3,
             "screening_working_days": 3,
+            "draft_retention_days": 90,
             "information_request_working_days": 10,
             "break_glass_minutes": 60,
             "second_admin_approval": "on",

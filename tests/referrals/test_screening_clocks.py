@@ -10,14 +10,14 @@ import datetime as dt
 import pytest
 import time_machine
 
-from core.models import Reminder, ReminderStatus
+from core.models import AuditEvent, AuditVerb, Reminder, ReminderStatus
 from core.working_days import LONDON
 from partnership.models import PartnershipSettings
 from referrals import services
 from referrals.models import Referral
 from referrals.reminders import SCREENING_AT_RISK
 from tests.referrals.factories import draft_referral, submitted_referral
-from tests.world import Partnership, client_for
+from tests.world import Partnership, client_for, new_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,31 @@ def test_the_screening_queue_shows_each_due_date(world: Partnership) -> None:
     for referral, shown in ((urgent, "29 Dec 2026"), (priority, "31 Dec 2026")):
         row = page.split(f">{referral.reference}</a>", 1)[1].split("</tr>", 1)[0]
         assert shown in row
+
+
+def test_a_partnership_admin_sets_the_clocks_and_the_draft_retention_in_the_admin(world: Partnership) -> None:
+    row = PartnershipSettings.current()
+    admin_page = f"/admin/partnership/partnershipsettings/{row.pk}/change/"
+    browser = client_for(new_admin())
+    form = browser.get(admin_page).content.decode()
+    for field in ("urgent_screening_working_days", "priority_screening_working_days", "draft_retention_days"):
+        assert f'name="{field}"' in form
+    response = browser.post(
+        admin_page,
+        {
+            "urgent_screening_working_days": 2,
+            "priority_screening_working_days": 3,
+            "screening_working_days": 5,
+            "draft_retention_days": 60,
+            "information_request_working_days": 10,
+            "break_glass_minutes": 60,
+            "second_admin_approval": "on",
+        },
+    )
+    assert response.status_code == 302
+    [event] = AuditEvent.objects.filter(verb=AuditVerb.CONFIGURED, object_type="partnership.partnershipsettings")
+    assert (event.details["before"], event.details["after"]) == (
+        {"urgent_screening_working_days": 1, "draft_retention_days": 90},
+        {"urgent_screening_working_days": 2, "draft_retention_days": 60},
+    )
+    assert _due_day(_sent(world, urgency="urgent")) == dt.date(2026, 12, 30)
