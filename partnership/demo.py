@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from partnership import selectors, services, two_factor
+from partnership import reminders, selectors, services, two_factor
 from partnership.models import Agency, AgencyKind, ClearanceLevel, LawfulBasis, Panel, Role, User
 
 DEMO_PASSWORD = "convene-demo-2026"  # noqa: S105 - published demo credential, demo data only
@@ -27,13 +27,15 @@ class DemoAgency:
     name: str
     kind: str
     screens_referrals: bool = False
+    # Days from seeding to its data-sharing agreement's review (the schools' is up for review this year).
+    review_in_days: int = 3 * 365
 
 
 DEMO_AGENCIES = (
     DemoAgency("police", "Northshire Police (Prevent)", AgencyKind.POLICE, screens_referrals=True),
     DemoAgency("council", "Northshire Council Children's Services", AgencyKind.CHILDRENS_SERVICES),
     DemoAgency("health", "Northshire NHS Foundation Trust", AgencyKind.HEALTH),
-    DemoAgency("school", "Northshire Schools Safeguarding", AgencyKind.EDUCATION),
+    DemoAgency("school", "Northshire Schools Safeguarding", AgencyKind.EDUCATION, review_in_days=300),
     DemoAgency("probation", "Probation Service Northshire", AgencyKind.PROBATION),
 )
 
@@ -93,13 +95,13 @@ class DemoLogin:
     roles: list[str] = field(default_factory=list)
 
 
-def standard_agreement(agency: Agency, *, today: dt.date | None = None) -> dict[str, object]:
+def standard_agreement(agency: Agency, *, review_in_days: int = 3 * 365) -> dict[str, object]:
     """A data-sharing agreement signed a year ago on every lawful basis, next reviewed in three years."""
-    today = today or timezone.localdate()
+    today = timezone.localdate()
     return {
         "reference": f"DSA-{agency.pk:03d}",
         "signed_on": today - dt.timedelta(days=365),
-        "review_due": today + dt.timedelta(days=3 * 365),
+        "review_due": today + dt.timedelta(days=review_in_days),
         "lawful_bases": list(LawfulBasis.values),
     }
 
@@ -114,7 +116,9 @@ def seed_partnership() -> list[DemoLogin]:
         if agency is None:
             agency = services.create_agency(name=spec.name, kind=spec.kind, screens_referrals=spec.screens_referrals)
         if selectors.current_agreement(agency) is None:
-            services.record_data_sharing_agreement(agency=agency, values=standard_agreement(agency))
+            services.record_data_sharing_agreement(
+                agency=agency, values=standard_agreement(agency, review_in_days=spec.review_in_days)
+            )
         agencies[spec.slug] = agency
 
     logins = []
@@ -143,6 +147,7 @@ def seed_partnership() -> list[DemoLogin]:
                 roles=[str(r) for r in person.roles],
             )
         )
+    reminders.sync_all_agencies()  # the admins exist now: their reminders of the agreements' reviews
     return logins
 
 

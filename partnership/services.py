@@ -26,7 +26,7 @@ from django.utils import timezone
 from core.audit import record_event
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditVerb
-from partnership import permissions
+from partnership import permissions, reminders
 from partnership.models import (
     CASE_WORKING_ROLES,
     Agency,
@@ -555,6 +555,7 @@ def record_data_sharing_agreement(
     agreement.full_clean()
     agreement.save()
     _audit_created(actor, agreement, agreement_state(agreement))
+    reminders.sync_agency(agency)
     return agreement
 
 
