@@ -72,10 +72,10 @@ def w(db: Any) -> CaseWorld:
 
 
 def test_screening_queue_shows_the_clock_the_rag_and_overdue_referrals(w: CaseWorld) -> None:
-    # Monday 2 March 2026, 10:00 in London: screening is due at the end of Monday 9 March.
+    # Monday 2 March 2026, 10:00 in London: a routine referral's screening is due at the end of Monday 9 March.
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, 0, tzinfo=LONDON), tick=False):
-        fresh = w.referral(given_name="Freya")
-        late = w.referral(given_name="Leo")
+        fresh = w.referral(given_name="Freya", urgency="routine")
+        late = w.referral(given_name="Leo", urgency="routine")
         Referral.objects.filter(pk=late.pk).update(screening_due_at=dt.datetime(2026, 2, 25, 23, 59, tzinfo=LONDON))
         services.review_rag(actor=w.officer, referral_id=fresh.pk, rag="red", rationale="Talk of weapons")
         page = text_of(client_for(w.officer).get("/referrals/screening/"))

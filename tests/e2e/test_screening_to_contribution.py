@@ -84,7 +84,7 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     expect(heading(page)).to_have_text("Referrals to screen")
     assert_styled(page)
     row = page.get_by_role("row", name=re.compile(referral.reference))
-    expect(row).to_contain_text("5 working days left")
+    expect(row).to_contain_text("3 working days left")  # a priority referral's clock
     expect(row).to_contain_text("Not rated")
     assert_accessible(page, "screening queue")
     page.get_by_role("link", name=referral.reference).click()
