@@ -6,7 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 
-from partnership.models import Agency
+from core.forms import GovukCheckboxSelectMultiple, date_field, date_hint, text_field
+from partnership.models import Agency, LawfulBasis
 
 
 class SignInForm(AuthenticationForm):
@@ -44,4 +45,28 @@ def agency_field(label: str, *, empty_label: str, required: str, invalid: str = 
         queryset=active_agencies(),
         empty_label=empty_label,
         error_messages={"required": required, "invalid_choice": invalid or required},
+    )
+
+
+class AgreementForm(forms.Form):
+    """An agency's data-sharing agreement, new or renewed."""
+
+    reference = text_field("Reference", 100, required="Enter the agreement's reference")
+    signed_on = date_field(
+        "When was it signed?",
+        "The date it was signed",
+        required=False,
+        help_text=date_hint("Leave it empty until every party has signed.", days_ahead=-7),
+    )
+    review_due = date_field(
+        "When is it due for review?",
+        "The review date",
+        future_only=True,
+        help_text=date_hint("The agency is sent nothing new after this date.", days_ahead=365),
+    )
+    lawful_bases = forms.MultipleChoiceField(
+        label="Which lawful bases does it rest on?",
+        choices=LawfulBasis.choices,
+        widget=GovukCheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one lawful basis"},
     )

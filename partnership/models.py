@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core.models import TimeStampedModel
@@ -325,5 +326,7 @@ class DataSharingAgreement(TimeStampedModel):
         return f"{self.reference} ({self.agency})"
 
     def clean(self) -> None:
+        if self.signed_on and self.signed_on > timezone.localdate():
+            raise ValidationError({"signed_on": "The date it was signed must be today or in the past."})
         if self.signed_on and self.review_due and self.review_due <= self.signed_on:
             raise ValidationError({"review_due": "The review date must be after the date it was signed."})

@@ -69,6 +69,12 @@ NAVIGATION = (
         frozenset({Role.PARTNERSHIP_ADMIN}),
         "Agencies, clearance levels, users and panels.",
     ),
+    NavItem(
+        "Data-sharing agreements",
+        "agreements",
+        frozenset({Role.PARTNERSHIP_ADMIN}),
+        "Each agency's agreement and when it is due for review.",
+    ),
     NavItem("Audit trail", "governance:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
     NavItem(
         "Partnership statistics",

@@ -6,7 +6,7 @@
   agency receives no new shares or information requests.
 
 The headline names the agency, the agreement's reference and the review date and nothing about people; the link goes to the
-admin page that records a renewal. Recording an agreement states its agency's reminders; a renewal
+page that records a renewal. Recording an agreement states its agency's reminders; a renewal
 (a later review date) cancels the older agreement's. A nightly re-check (``partnership.tasks``)
 keeps every agency's reminders in step, for admins added or removed since.
 """
@@ -37,7 +37,7 @@ def _admins() -> list[int]:
 
 def _wanted(agreement: DataSharingAgreement, admins: Sequence[int]) -> list[Due]:
     event_at = at_london(agreement.review_due)
-    link = link_to("admin:partnership_datasharingagreement_add") + f"?agency={agreement.agency_id}"
+    link = link_to("agreement_record", agreement.agency_id)
     moments = {
         DSA_REVIEW_DUE: at_london(agreement.review_due - dt.timedelta(days=timing("dsa_review_days_before", 30))),
         DSA_LAPSED: at_london(agreement.review_due + dt.timedelta(days=1)),

@@ -64,3 +64,22 @@ def agreement_refusals(agencies: Iterable[Agency], *, sent: str) -> list[str]:
 def controller_names() -> list[str]:
     """The partner agencies, each a controller of what it shares (for the public privacy notice)."""
     return list(Agency.objects.filter(is_active=True).order_by("name").values_list("name", flat=True))
+
+
+def agreement_register(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreement | None]]:
+    """Every active agency with its current agreement (None without one), for a partnership admin."""
+    if not permissions.can_configure(viewer):
+        raise PermissionDenied("Only partnership admins manage data-sharing agreements.")
+    current = {a.agency_id: a for a in DataSharingAgreement.objects.current(timezone.localdate())[::-1]}
+    return [(agency, current.get(agency.pk)) for agency in Agency.objects.filter(is_active=True).order_by("name")]
+
+
+def agreements_of(*, viewer: Any, agency_id: int) -> tuple[Agency, list[DataSharingAgreement]]:
+    """An agency and all its agreements, newest first, for a partnership admin."""
+    if not permissions.can_configure(viewer):
+        raise PermissionDenied("Only partnership admins manage data-sharing agreements.")
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise NotFound("No such agency.")
+    agreements = DataSharingAgreement.objects.filter(agency=agency).order_by("-signed_on", "-pk")
+    return agency, list(agreements)

@@ -18,5 +18,7 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("agreements/", views.agreement_register, name="agreements"),
+    path("agreements/<int:agency_id>/", views.agreement_record, name="agreement_record"),
     path("password-reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

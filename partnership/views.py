@@ -12,6 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -21,11 +22,12 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from core.web import form_status
-from partnership import password_reset, selectors, two_factor
-from partnership.forms import SignInForm, TokenForm
+from core.web import form_page, form_status, handle_form, success_to
+from partnership import password_reset, selectors, services, two_factor
+from partnership.forms import AgreementForm, SignInForm, TokenForm
 from partnership.middleware import stamp_new_session
 from partnership.models import LawfulBasis
+from partnership.web import SignedInRequest
 
 
 def _safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -154,3 +156,29 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     """Public: what Convene holds, on what basis, who controls it and for how long."""
     context = {"controllers": selectors.controller_names(), "lawful_bases": LawfulBasis.labels}
     return render(request, "partnership/privacy_notice.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def agreement_register(request: SignedInRequest) -> HttpResponse:
+    """Each agency's current data-sharing agreement, for partnership admins."""
+    rows = selectors.agreement_register(viewer=request.user)
+    return render(request, "partnership/agreement_register.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_record(request: SignedInRequest, agency_id: int) -> HttpResponseBase:
+    """Record an agency's new or renewed data-sharing agreement."""
+    agency, agreements = selectors.agreements_of(viewer=request.user, agency_id=agency_id)
+    form = AgreementForm(request.POST or None)
+    context = {"agency": agency, "agreements": agreements, "current": selectors.current_agreement(agency), "form": form}
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.record_data_sharing_agreement(
+            actor=request.user, agency=agency, values=form.cleaned_data
+        ),
+        success=success_to(request, f"Agreement recorded for {agency.name}.", reverse("agreements")),
+        render=form_page(request, "partnership/agreement_record.html", context),
+    )
