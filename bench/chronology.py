@@ -40,7 +40,9 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, EntryDocument
+from partnership import selectors as partnership_selectors
 from partnership import services as partnership_services
+from partnership.demo import standard_agreement
 from partnership.models import Agency, AgencyKind, ClearanceLevel, Panel, Role, User
 from referrals import selectors
 from referrals.models import ChronologyEntry, EntryType
@@ -89,6 +91,8 @@ def ensure_people() -> dict[str, Agency]:
         agency = Agency.objects.filter(name=name).first() or partnership_services.create_agency(
             name=name, kind=kind, screens_referrals=slug == "police"
         )
+        if partnership_selectors.current_agreement(agency) is None:  # it is asked for information below
+            partnership_services.record_data_sharing_agreement(agency=agency, values=standard_agreement(agency))
         agencies[slug] = agency
         for rank in (1, 2, 3):
             username = f"bchron.{slug}.{rank}"
