@@ -115,13 +115,4 @@ for code, label, description, headline in (
         "The data-sharing agreement with {{agency}} ({reference}) lapsed after its review date of {when}",
     ),
 ):
-    register_kind(
-        AgreementKind(
-            code=code,
-            label=label,
-            description=description,
-            headline=headline,
-            still_due=_still_latest,
-            may_tell=_admins_told,
-        )
-    )
+    register_kind(AgreementKind(code, label, headline, _still_latest, _admins_told, description))

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partnership import services
 from partnership.demo import standard_agreement
-from partnership.models import Agency, AgencyKind, ClearanceLevel, Role, User
+from partnership.models import Agency, AgencyKind, ClearanceLevel, DataSharingAgreement, LawfulBasis, Role, User
 
 
 def clearance(rank: int) -> ClearanceLevel:
@@ -33,6 +35,15 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     def agreement(obj: Agency, create: bool, extracted: bool | None, **kwargs: object) -> None:
         if create and extracted is not False:
             services.record_data_sharing_agreement(agency=obj, values=standard_agreement(obj))
+
+
+def record_agreement(
+    agency: Agency, reference: str, *, signed_on: dt.date | None, review_due: dt.date
+) -> DataSharingAgreement:
+    """An agreement of ``agency`` on the public-task basis, recorded by the system."""
+    values = {"reference": reference, "signed_on": signed_on, "review_due": review_due}
+    values["lawful_bases"] = [LawfulBasis.PUBLIC_TASK]
+    return services.record_data_sharing_agreement(agency=agency, values=values)
 
 
 class PoliceAgencyFactory(AgencyFactory):

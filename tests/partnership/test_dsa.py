@@ -4,34 +4,27 @@ explicit shares or information requests (with the reason, on the page and in the
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases.models import InformationRequest
+from cases.models import Case, InformationRequest
 from core.errors import PermissionDenied
 from core.models import AuditEvent, AuditVerb
 from partnership import selectors, services
 from partnership.models import DataSharingAgreement, LawfulBasis, Role
+from referrals.models import Referral
 from sharing.models import Share, ShareBasis
 from tests.pages import error_summary
 from tests.partnership.api_helpers import token_headers
+from tests.partnership.factories import record_agreement as _record
 from tests.world import Partnership, client_for, new_admin, new_agency, new_user
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 6, 1)
-
-
-def _record(agency: object, reference: str, *, signed_on: dt.date | None, review_due: dt.date) -> DataSharingAgreement:
-    values = {
-        "reference": reference,
-        "signed_on": signed_on,
-        "review_due": review_due,
-        "lawful_bases": [LawfulBasis.PUBLIC_TASK],
-    }
-    return services.record_data_sharing_agreement(agency=agency, values=values)  # type: ignore[arg-type]
 
 
 # --- Which agreement is current ---------------------------------------------------------------
@@ -132,12 +125,14 @@ def _shares_to(world: World) -> int:
     return Share.objects.filter(agency=world.housing, basis=ShareBasis.EXPLICIT).count()
 
 
+def _share_on_page(w: World, referral: Referral) -> Any:
+    return client_for(w.teacher).post(f"/referrals/{referral.pk}/share/", {"agency": w.housing.pk, "reason": "Input"})
+
+
 def test_a_share_to_an_agency_without_an_agreement_is_refused_on_the_page() -> None:
     w = World(housing_agreement=False)
     referral = w.referral()
-    response = client_for(w.teacher).post(
-        f"/referrals/{referral.pk}/share/", {"agency": w.housing.pk, "reason": "Housing input"}
-    )
+    response = _share_on_page(w, referral)
     assert response.status_code == 400
     assert error_summary(response) == [("#id_agency", NO_DSA_SHARE)]
     assert _shares_to(w) == 0
@@ -160,9 +155,7 @@ def test_a_share_to_an_agency_without_an_agreement_is_refused_in_the_api() -> No
 def test_a_share_to_an_agency_with_an_agreement_is_made() -> None:
     w = World(housing_agreement=True)
     referral = w.referral()
-    response = client_for(w.teacher).post(
-        f"/referrals/{referral.pk}/share/", {"agency": w.housing.pk, "reason": "Housing input"}
-    )
+    response = _share_on_page(w, referral)
     assert response.status_code == 302
     assert _shares_to(w) == 1
 
@@ -170,13 +163,13 @@ def test_a_share_to_an_agency_with_an_agreement_is_made() -> None:
 def test_a_lapsed_agreement_leaves_existing_shares_alone() -> None:
     w = World(housing_agreement=True)
     referral = w.referral()
-    client_for(w.teacher).post(f"/referrals/{referral.pk}/share/", {"agency": w.housing.pk, "reason": "Housing"})
+    _share_on_page(w, referral)
     DataSharingAgreement.objects.filter(agency=w.housing).update(review_due=timezone.localdate() - dt.timedelta(days=1))
     share = Share.objects.get(agency=w.housing, basis=ShareBasis.EXPLICIT)
     assert share.revoked_at is None
     assert share.lapsed_at is None
     other = w.referral(given_name="Other")
-    response = client_for(w.teacher).post(f"/referrals/{other.pk}/share/", {"agency": w.housing.pk, "reason": "x"})
+    response = _share_on_page(w, other)
     assert response.status_code == 400
     assert _shares_to(w) == 1
 
@@ -193,15 +186,19 @@ def test_an_information_request_to_an_agency_without_an_agreement_is_refused_on_
     assert not InformationRequest.objects.filter(case=case).exists()
 
 
-def test_an_information_request_to_an_agency_without_an_agreement_is_refused_in_the_api() -> None:
-    w = World(housing_agreement=False)
-    case = w.case()
-    response = client_for(w.chair).post(
+def _ask_in_the_api(w: World, case: Case) -> Any:
+    return client_for(w.chair).post(
         f"/api/v1/cases/{case.pk}/information-requests/",
         {"agencies": [w.housing.pk], "question": "What do you know?"},
         content_type="application/json",
         **token_headers(w.chair),
     )
+
+
+def test_an_information_request_to_an_agency_without_an_agreement_is_refused_in_the_api() -> None:
+    w = World(housing_agreement=False)
+    case = w.case()
+    response = _ask_in_the_api(w, case)
     assert response.status_code == 400
     assert response.json()["agencies"] == [NO_DSA_REQUEST]
     assert not InformationRequest.objects.filter(case=case).exists()
@@ -210,11 +207,6 @@ def test_an_information_request_to_an_agency_without_an_agreement_is_refused_in_
 def test_an_information_request_to_an_agency_with_an_agreement_is_sent() -> None:
     w = World(housing_agreement=True)
     case = w.case()
-    response = client_for(w.chair).post(
-        f"/api/v1/cases/{case.pk}/information-requests/",
-        {"agencies": [w.housing.pk], "question": "What do you know?"},
-        content_type="application/json",
-        **token_headers(w.chair),
-    )
+    response = _ask_in_the_api(w, case)
     assert response.status_code == 201
     assert InformationRequest.objects.filter(case=case, agency=w.housing).count() == 1

@@ -10,9 +10,10 @@ from django_celery_beat.models import PeriodicTask
 
 from core.models import Reminder, ReminderStatus
 from core.notifications import reminder_kinds
-from partnership import reminders, services
-from partnership.models import DataSharingAgreement, LawfulBasis, Role
+from partnership import reminders
+from partnership.models import DataSharingAgreement, Role
 from partnership.tasks import SYNC_AGREEMENT_REMINDERS
+from tests.partnership.factories import record_agreement
 from tests.world import new_admin, new_agency, new_user
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +22,7 @@ TODAY = dt.date(2026, 6, 1)
 
 
 def _record(agency: object, *, review_due: dt.date, reference: str = "DSA-1") -> DataSharingAgreement:
-    values = {
-        "reference": reference,
-        "signed_on": TODAY,
-        "review_due": review_due,
-        "lawful_bases": [LawfulBasis.PUBLIC_TASK],
-    }
-    return services.record_data_sharing_agreement(agency=agency, values=values)  # type: ignore[arg-type]
+    return record_agreement(agency, reference, signed_on=TODAY, review_due=review_due)
 
 
 def _pending(agreement: DataSharingAgreement) -> list[Reminder]:
