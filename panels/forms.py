@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from cases.models import Case
 from core.forms import apply_service_errors, date_field, date_hint, long_text_field, radios, text_field
+from panels.lifecycle import ACTION_OUTCOMES
 from panels.models import (
+    ActionStatus,
     AssessmentFactor,
     ConsentGiver,
     ConsentMethod,
@@ -195,6 +197,19 @@ class ActionForm(ChoosesPerson):
             "owner": self.chosen_person("owner"),
             "due_date": self.cleaned_data["due_date"],
         }
+
+
+class ActionOutcomeForm(forms.Form):
+    outcome = radios(
+        "How did the action close?",
+        [(value, ActionStatus(value).label) for value in ACTION_OUTCOMES],
+        required="Choose whether the action was done, not done, or could not be done",
+    )
+    reason = long_text_field(
+        "Reason",
+        max_length=5000,
+        help_text="Needed when the action was not done or could not be done: the minutes and the next pack show it.",
+    )
 
 
 class SignMinutesForm(forms.Form):

@@ -262,10 +262,16 @@ def check_intervention_transition(intervention: Intervention, target: str) -> No
 # --- Actions ------------------------------------------------------------------------------------------
 
 ACTION_TRANSITIONS: dict[str, set[str]] = {
-    ActionStatus.OPEN: {ActionStatus.DONE, ActionStatus.CANCELLED},
+    ActionStatus.OPEN: {ActionStatus.DONE, ActionStatus.NOT_DONE, ActionStatus.NOT_POSSIBLE, ActionStatus.CANCELLED},
     ActionStatus.DONE: set(),
+    ActionStatus.NOT_DONE: set(),
+    ActionStatus.NOT_POSSIBLE: set(),
     ActionStatus.CANCELLED: set(),
 }
+ACTION_OUTCOMES = (ActionStatus.DONE, ActionStatus.NOT_DONE, ActionStatus.NOT_POSSIBLE)
+"""How an action is closed, in the order they are offered (cancelling is not an outcome)."""
+ACTION_REASON_NEEDED = frozenset({ActionStatus.NOT_DONE, ActionStatus.NOT_POSSIBLE})
+"""Outcomes recorded only with a reason: the minutes say why."""
 
 
 def check_action_transition(action: Action, target: str) -> None:

@@ -179,8 +179,12 @@ class Addendum(models.Model):
 
 
 class ActionStatus(models.TextChoices):
+    """Open until closed with its outcome: done, not done, or could not be done (the last two with a reason)."""
+
     OPEN = "open", "Open"
     DONE = "done", "Done"
+    NOT_DONE = "not_done", "Not done"
+    NOT_POSSIBLE = "not_possible", "Could not be done"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -194,12 +198,21 @@ class Action(TimeStampedModel):
     )
     due_date = models.DateField()
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="When it was closed, whatever the outcome.")
+    outcome_reason = models.TextField(
+        blank=True, help_text="Why it was not done or could not be done; a note on a done action (optional)."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["due_date", "id"]
         indexes = [models.Index(fields=["status", "due_date"], name="action_status_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["not_done", "not_possible"], outcome_reason=""),
+                name="action_not_done_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Action {self.pk}"

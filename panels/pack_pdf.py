@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from core.pdf import PdfDocument
-from panels.models import Rating
-from panels.selectors import PackCase, PanelPack
+from panels.models import Action, Rating
+from panels.selectors import ActionOutcomes, PackCase, PanelPack
 
 
 def render_pack_pdf(panel_pack: PanelPack, *, compress: bool = True) -> bytes:
@@ -21,6 +21,7 @@ def render_pack_pdf(panel_pack: PanelPack, *, compress: bool = True) -> bytes:
         compress=compress,
     )
     _cover(document, panel_pack)
+    _actions_review(document, panel_pack)
     for number, entry in enumerate(panel_pack.cases, start=1):
         _case(document, number, entry)
     return document.render()
@@ -45,7 +46,8 @@ def _cover(document: PdfDocument, panel_pack: PanelPack) -> None:
     document.key_values(
         [
             ("Meeting", f"{when:%d %B %Y at %H:%M}"),
-            ("Where", meeting.venue or meeting.call_link or "Not set"),
+            ("Where", meeting.venue or "Not set"),
+            *([("Call link", meeting.call_link)] if meeting.call_link else []),
             ("Prepared for", _person_name(panel_pack.reader)),
             ("Agency", getattr(panel_pack.reader.agency, "name", "")),
             ("Generated", f"{timezone.localtime(panel_pack.generated_at):%d %B %Y at %H:%M}"),
@@ -63,6 +65,50 @@ def _cover(document: PdfDocument, panel_pack: PanelPack) -> None:
         )
     if not panel_pack.cases:
         document.paragraph("There are no cases on the agenda that you can read.")
+
+
+_ACTION_GROUPS = (
+    ("open", "Still open"),
+    ("done", "Done"),
+    ("not_done", "Not done"),
+    ("not_possible", "Could not be done"),
+)
+
+
+def _action_rows(actions: list[Action]) -> list[list[str]]:
+    return [
+        [a.case.reference, a.description, a.owner_agency.name, f"{a.due_date:%d %b %Y}", a.outcome_reason]
+        for a in actions
+    ]
+
+
+def _action_groups(document: PdfDocument, outcomes: ActionOutcomes) -> None:
+    """Each group apart: actions not done are never mixed with those that could not be done."""
+    for name, label in _ACTION_GROUPS:
+        actions = getattr(outcomes, name)
+        if actions:
+            document.paragraph(f"{label} ({len(actions)})")
+            document.table(["Case", "Action", "Owner", "Due", "Reason"], _action_rows(actions), widths=ACTION_WIDTHS)
+
+
+ACTION_WIDTHS = [30, 60, 30, 22, 32]
+
+
+def _actions_review(document: PdfDocument, panel_pack: PanelPack) -> None:
+    review = panel_pack.actions
+    document.heading("Carried forward from earlier meetings", level=2)
+    if review is None or not review.carried_forward:
+        document.paragraph("No open actions from earlier meetings.")
+    else:
+        document.table(
+            ["Case", "Action", "Owner", "Due", "Reason"], _action_rows(review.carried_forward), widths=ACTION_WIDTHS
+        )
+    if review is not None and review.closed_since:
+        document.heading("Closed since the previous meeting", level=3)
+        _action_groups(document, review.closed_since)
+    if review is not None and review.agreed_here:
+        document.heading("Actions agreed at this meeting", level=3)
+        _action_groups(document, review.agreed_here)
 
 
 def _case(document: PdfDocument, number: int, entry: PackCase) -> None:

@@ -56,7 +56,7 @@ def render_meeting(
     request: SignedInRequest, meeting: Meeting, *, bound: dict[str, Form] | None = None, status: int = 200
 ) -> HttpResponse:
     """The meeting page. ``bound`` holds a posted form by its prefix, shown with its errors."""
-    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    record = selectors.meeting_record(viewer=request.user, meeting=meeting, with_actions=True)
     bound = bound or {}
     return render(
         request,

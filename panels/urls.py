@@ -44,4 +44,5 @@ urlpatterns = [
     path("cases/<int:case_id>/", include(case_patterns)),
     path("interventions/<int:intervention_id>/", views.update_intervention, name="update_intervention"),
     path("actions/<int:action_id>/complete/", views.complete_action, name="complete_action"),
+    path("actions/<int:action_id>/close/", views.close_action, name="close_action"),
 ]

@@ -27,7 +27,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import selectors as case_selectors
 from cases.models import Case
 from core.errors import NotFound
-from core.web import form_page, handle_action, handle_form, redirect_with_success, refusal_to, success_to
+from core.web import (
+    form_page,
+    handle_action,
+    handle_form,
+    redirect_with_success,
+    refusal_message,
+    refusal_to,
+    success_to,
+)
 from panels import forms, lifecycle, pages, selectors, services
 from panels.models import AssessmentFactor, ConsentStatus, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
@@ -315,11 +323,22 @@ def add_addendum(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sign_minutes(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
+    """The blockers first, then the form. A refusal (items undecided, no quorum) is shown on the
+    form with 409 and the minutes typed so far kept in it, never a redirect that loses them."""
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
     require(request.user, PanelCapability.SIGN_MINUTES, meeting.panel)
     if meeting.is_sealed:
         return redirect(meeting_url(meeting.pk))
     form = forms.SignMinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
+
+    def refused(refusal: Exception) -> None:
+        form.add_error(None, refusal_message(refusal))
+
+    def page(status: int) -> HttpResponse:
+        record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+        context = {"meeting": meeting, "record": record, "blockers": selectors.sign_blockers(record), "form": form}
+        return render(request, "panels/meeting_sign.html", context, status=status)
+
     return handle_form(
         request,
         form,
@@ -327,17 +346,8 @@ def sign_minutes(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
             actor=request.user, meeting_id=meeting.pk, minutes=form.cleaned_data["minutes"]
         ),
         success=success_to(request, "The meeting is closed and the minutes are signed.", meeting_url(meeting.pk)),
-        refused=refusal_to(request, meeting_url(meeting.pk)),
-        render=lambda status: render(
-            request,
-            "panels/meeting_sign.html",
-            {
-                "meeting": meeting,
-                "record": selectors.meeting_record(viewer=request.user, meeting=meeting),
-                "form": form,
-            },
-            status=status,
-        ),
+        refused=refused,
+        render=page,
     )
 
 
@@ -586,16 +596,46 @@ def add_case_action(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     )
 
 
+def _action_return(request: SignedInRequest, action: Any) -> str:
+    """Where a closed action leads: the page the person came from (this site only), else the case's actions."""
+    back = request.POST.get("next", "") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    return back or case_url(action.case_id, "actions")
+
+
 @login_required
 @require_POST
 def complete_action(request: SignedInRequest, action_id: int) -> HttpResponseBase:
     action = selectors.access_action(viewer=request.user, action_id=action_id)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = ""
     return handle_action(
         request,
         action=lambda: services.complete_action(actor=request.user, action_id=action.pk),
         done=lambda _done: "The action is marked as done.",
-        then=back or case_url(action.case_id, "actions"),
+        then=_action_return(request, action),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def close_action(request: SignedInRequest, action_id: int) -> HttpResponseBase:
+    """Close an action as done, not done or could not be done (the last two with a reason)."""
+    action = selectors.access_action(viewer=request.user, action_id=action_id)
+    require(request.user, PanelCapability.COMPLETE_ACTION, action)
+    form = forms.ActionOutcomeForm(request.POST or None)
+    back = _action_return(request, action)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.close_action(
+            actor=request.user,
+            action_id=action.pk,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda closed: redirect_with_success(
+            request, f"The action is closed: {closed.get_status_display().lower()}.", back
+        ),
+        refused=refusal_to(request, back),
+        render=form_page(request, "panels/action_close.html", {"action": action, "form": form, "back": back}),
     )

@@ -209,6 +209,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "due_date",
             "status",
             "completed_at",
+            "outcome_reason",
             "created_at",
         ]
         read_only_fields = fields

@@ -1,9 +1,11 @@
 """Reads for panels, one module per page family: the panels, meetings and agendas a viewer may open
-(``agenda``), the live meeting record (``meeting_record``), a case's panel record (``case_record``),
+(``agenda``), the live meeting record (``meeting_record``), the actions a meeting carries forward
+(``actions``), a case's panel record (``case_record``),
 the panel pack (``pack``) and the chair's dashboard (``dashboard``). Every read of case content goes
 through ``sharing.policy`` for THIS viewer, and what the viewer may do comes from
 ``panels.permissions``. Callers use ``from panels import selectors``."""
 
+from panels.selectors.actions import ActionOutcomes, ActionReview, actions_review_for
 from panels.selectors.agenda import (
     Agenda,
     AgendaRow,
@@ -35,13 +37,17 @@ from panels.selectors.meeting_record import (
     AttendanceRow,
     MeetingItem,
     MeetingRecord,
+    SignBlockers,
     meeting_record,
+    sign_blockers,
 )
 from panels.selectors.pack import PackCase, PanelPack, assessment_changes, panel_pack_for, significant_chronologies
 
 __all__ = [
     "CASE_CAPABILITIES",
     "MEETING_CAPABILITIES",
+    "ActionOutcomes",
+    "ActionReview",
     "Agenda",
     "AgendaRow",
     "AssessmentVersion",
@@ -52,12 +58,14 @@ __all__ = [
     "MeetingRecord",
     "PackCase",
     "PanelPack",
+    "SignBlockers",
     "access_action",
     "access_agenda_item",
     "access_intervention",
     "access_meeting",
     "access_panel",
     "actions_for_case",
+    "actions_review_for",
     "agenda_for",
     "assessment_changes",
     "attending_agencies",
@@ -71,6 +79,7 @@ __all__ = [
     "panels_with_members_for",
     "readable_case_ids",
     "schedule_for",
+    "sign_blockers",
     "significant_chronologies",
     "support_plan_for",
 ]

@@ -23,6 +23,7 @@ from panels.models import (
     MeetingStatus,
 )
 from panels.permissions import PanelCapability, Standing, can, may_attend, standing_on
+from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import Agenda, AgendaRow, agenda_for, attending_agencies, readable_case_ids
 from panels.services import Quorum, quorum
 from partnership.models import Agency, Panel, User
@@ -86,6 +87,8 @@ class MeetingRecord:
     standing: Standing
     allowed: frozenset[PanelCapability]
     addable_cases: list[Case]
+    actions: ActionReview | None  # what the meeting looks back on (``with_actions``), else None
+    completable: frozenset[int]  # of the carried-forward actions, those the viewer may close
 
     def _may(self, capability: PanelCapability) -> bool:
         return capability in self.allowed
@@ -278,12 +281,13 @@ def _addable_cases(viewer: User, meeting: Meeting) -> list[Case]:
     )
 
 
-def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
+def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False) -> MeetingRecord:
     """The live record of a meeting the viewer opened with ``access_meeting``: agenda, decisions,
-    actions, attendance, declarations and addenda, cut to what the viewer may read, and what the
+    actions (with those carried forward from earlier meetings), attendance, declarations and addenda, cut to what the viewer may read, and what the
     viewer may do there.
 
-    A fixed number of queries whatever the number of items.
+    ``with_actions`` adds the actions it looks back on (``actions_review_for``: one query more), for
+    the meeting page. A fixed number of queries whatever the number of items.
     """
     standing = standing_on(viewer, meeting.panel)
     allowed = _allowed(viewer, meeting.panel, standing)
@@ -294,6 +298,7 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
     addenda = list(meeting.addenda.select_related("author__agency", "case"))
     mentioned = readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
     addable = PanelCapability.ADD_TO_AGENDA in allowed and lifecycle.meeting_is_open(meeting)
+    actions = actions_review_for(viewer=viewer, meeting=meeting) if with_actions else None
     return MeetingRecord(
         meeting=meeting,
         agenda=agenda,
@@ -308,4 +313,49 @@ def meeting_record(*, viewer: User, meeting: Meeting) -> MeetingRecord:
         standing=standing,
         allowed=allowed,
         addable_cases=_addable_cases(viewer, meeting) if addable else [],
+        actions=actions,
+        # Read through the grant: ``actions_review_for`` keeps only the cases the viewer reads so.
+        completable=frozenset(
+            a.pk
+            for a in (actions.carried_forward if actions else [])
+            if can(viewer, PanelCapability.COMPLETE_ACTION, a, standing=standing, reads=True)
+        ),
+    )
+
+
+@dataclass
+class SignBlockers:
+    """What stands between the chair and signed minutes, first on the sign page. Undecided items and a
+    quorum not reached (without the chair's override) refuse the signature; agencies whose attendance
+    is not recorded are for the chair to check (the minutes record who came)."""
+
+    undecided: list[MeetingItem]  # items the viewer reads with no decision or deferral
+    undecided_withheld: int  # the same, on cases the viewer cannot read (counted for members only)
+    quorum_reasons: list[str]  # why the meeting is not quorate; empty when it may decide
+    unrecorded: list[Agency]  # member agencies with no attendance recorded
+
+    @property
+    def refuse(self) -> bool:
+        return bool(self.undecided or self.undecided_withheld or self.quorum_reasons)
+
+    @property
+    def undecided_count(self) -> int:
+        return len(self.undecided) + self.undecided_withheld
+
+    def __bool__(self) -> bool:
+        return self.refuse or bool(self.unrecorded)
+
+
+def sign_blockers(record: MeetingRecord) -> SignBlockers:
+    """The blockers of a meeting's record as its viewer sees them: one query (the open items in all)."""
+    undecided = [entry for entry in record.items if entry.is_open]
+    withheld = 0
+    if record.agenda.withheld:
+        all_open = record.meeting.items.filter(discussion__isnull=True, deferred_reason="").count()
+        withheld = max(all_open - len(undecided), 0)
+    return SignBlockers(
+        undecided=undecided,
+        undecided_withheld=withheld,
+        quorum_reasons=[] if record.quorum.may_decide else record.quorum.reasons,
+        unrecorded=[row.agency for row in record.attendance if row.record is None],
     )

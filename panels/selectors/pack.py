@@ -22,6 +22,7 @@ from panels.models import (
     SupportPlan,
 )
 from panels.permissions import PanelCapability, can, standing_on
+from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import agenda_for
 from partnership.models import User
 from referrals.models import ChronologyEntry
@@ -47,6 +48,7 @@ class PanelPack:
     generated_at: dt.datetime
     cases: list[PackCase] = field(default_factory=list)
     withheld: int = 0
+    actions: ActionReview | None = None
 
 
 def assessment_changes(latest: Assessment, previous: Assessment | None) -> list[dict[str, Any]]:
@@ -73,7 +75,13 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         raise PermissionDenied("The panel pack is for the panel's members.")
     agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
     withheld = agenda.withheld or 0
-    pack = PanelPack(meeting=meeting, reader=viewer, generated_at=timezone.now(), withheld=withheld)
+    pack = PanelPack(
+        meeting=meeting,
+        reader=viewer,
+        generated_at=timezone.now(),
+        withheld=withheld,
+        actions=actions_review_for(viewer=viewer, meeting=meeting),
+    )
     case_ids = [row.case.pk for row in agenda.rows]
     assessments: dict[int, list[Assessment]] = {}
     for a in (
@@ -111,7 +119,11 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         actor=viewer,
         verb=AuditVerb.EXPORTED,
         obj=meeting,
-        details={"panel_pack": case_ids, "withheld": withheld},
+        details={
+            "panel_pack": case_ids,
+            "withheld": withheld,
+            "actions": sorted(a.pk for a in pack.actions.all) if pack.actions else [],
+        },
     )
     return pack
 

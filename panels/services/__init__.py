@@ -4,7 +4,7 @@ plans, actions. Each asks ``panels.permissions`` (built on the sharing policy) w
 may, checks the lifecycles (``panels.lifecycle``) before it writes anything, and audits itself.
 Callers use ``from panels import services``."""
 
-from panels.services.actions import add_action, complete_action
+from panels.services.actions import add_action, close_action, complete_action
 from panels.services.agenda import (
     Candidate,
     add_to_agenda,
@@ -59,6 +59,7 @@ __all__ = [
     "cancel_meeting",
     "cases_due_review",
     "check_quorum",
+    "close_action",
     "complete_action",
     "current_consent",
     "declare_interest",

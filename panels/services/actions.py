@@ -1,4 +1,5 @@
-"""Actions agreed for a case: an owning agency (and person), a due date, done when done."""
+"""Actions agreed for a case: an owning agency (and person), a due date, and how it closed: done, not
+done or could not be done (with a reason)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from panels.permissions import PanelCapability, require
 from panels.services.access import readable_case
 from partnership.models import Agency, User
 from sharing import policy
+
+REASON_MAX = 5000
 
 
 def _action_errors(
@@ -75,16 +78,46 @@ def add_action(
     return action
 
 
+def _outcome_errors(outcome: str, reason: str) -> dict[str, list[str]]:
+    if outcome not in lifecycle.ACTION_OUTCOMES:
+        return {"outcome": ["Choose whether the action was done, not done, or could not be done"]}
+    if outcome in lifecycle.ACTION_REASON_NEEDED and not reason.strip():
+        if outcome == ActionStatus.NOT_DONE:
+            return {"reason": ["Say why the action was not done"]}
+        return {"reason": ["Say why the action could not be done"]}
+    if len(reason) > REASON_MAX:
+        return {"reason": [f"The reason must be {REASON_MAX} characters or fewer"]}
+    return {}
+
+
 @transaction.atomic
-def complete_action(*, actor: User, action_id: int) -> Action:
+def close_action(*, actor: User, action_id: int, outcome: str, reason: str = "") -> Action:
+    """Close an open action as done, not done or could not be done; the last two need a reason,
+    which the minutes and the next pack show."""
     action = locked_row(Action, action_id, "case__referral", "case__panel", lock_related=False)
     if not policy.can(actor, policy.Action.VIEW, action.case.referral):
         raise NotFound("Not found.")
     require(actor, PanelCapability.COMPLETE_ACTION, action)
-    lifecycle.check_action_transition(action, ActionStatus.DONE)
-    action.status = ActionStatus.DONE
+    errors = _outcome_errors(outcome, reason)
+    if errors:
+        raise ValidationError(errors)
+    lifecycle.check_action_transition(action, outcome)
+    action.status = outcome
+    action.outcome_reason = reason.strip()
     action.completed_at = timezone.now()
-    action.save(update_fields=["status", "completed_at", "updated_at"])
+    action.full_clean(validate_unique=False, validate_constraints=True)
+    action.save(update_fields=["status", "outcome_reason", "completed_at", "updated_at"])
     reminders.sync_action(action)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=action, details={"done": True})
+    record_event(
+        actor=actor,
+        verb=AuditVerb.CHANGED,
+        obj=action,
+        reason=action.outcome_reason,
+        details={"outcome": outcome, "done": outcome == ActionStatus.DONE},
+    )
     return action
+
+
+def complete_action(*, actor: User, action_id: int) -> Action:
+    """Mark an open action as done (``close_action`` with the outcome done)."""
+    return close_action(actor=actor, action_id=action_id, outcome=ActionStatus.DONE)

@@ -280,7 +280,7 @@ def test_reading_the_pack_is_recorded_as_a_disclosure(world: PackWorld) -> None:
     user = world.readers["police_bl"]
     client_for(user).get(f"/panels/meetings/{world.meeting.pk}/pack.pdf")
     event = AuditEvent.objects.filter(verb=AuditVerb.EXPORTED, actor_id=user.pk).latest("seq")
-    assert event.details == {"panel_pack": [world.open_case.pk], "withheld": 1}
+    assert event.details == {"panel_pack": [world.open_case.pk], "withheld": 1, "actions": []}
     assert event.object_id == str(world.meeting.pk)
 
 
