@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
         ("/account/password-reset/", 200, "Reset your password"),
         ("/account/password-reset/sent/", 200, "Check your email"),
         ("/account/password-reset/MQ/not-a-token/", 200, "This link does not work"),
+        ("/privacy/", 200, "Privacy notice"),
         ("/no-such-page/", 404, "Page not found"),
     ],
 )
