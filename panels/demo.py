@@ -1,5 +1,6 @@
 """The demo panel's meetings, through the panels services: the last meeting held three weeks ago
-(attendance, decisions, a support plan, signed minutes) and the next one with its agenda built.
+(attendance, decisions, a support plan, actions, signed minutes) and the next one with its agenda
+built, to which the last meeting's open action is carried forward.
 
 Idempotent: the meetings come from the panel's cadence (existing slots are skipped) and the last
 meeting is held only while it is still open."""
@@ -13,7 +14,17 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStatus
 from panels import services
-from panels.models import ConsentGiver, ConsentMethod, ConsentPurpose, ConsentStatus, Decision, Meeting, MeetingStatus
+from panels.models import (
+    Action,
+    ActionStatus,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentStatus,
+    Decision,
+    Meeting,
+    MeetingStatus,
+)
 from partnership.models import Panel, User
 
 
@@ -41,17 +52,48 @@ def _hold(meeting: Meeting, *, chair: User) -> None:
     services.build_agenda(actor=chair, meeting_id=meeting.pk)
     # The case discussed before is adopted; a new case still gathering information waits (so the demo
     # keeps a case in every stage a chair meets: gathering, supported, not adopted).
-    adopted = False
+    adopted: Case | None = None
     for item in meeting.items.select_related("case").order_by("position"):
-        if not adopted and item.case.status == CaseStatus.DISCUSSED:
+        if adopted is None and item.case.status == CaseStatus.DISCUSSED:
             _adopt(chair, item.pk, item.case)
-            adopted = True
+            adopted = item.case
         else:
             services.defer_item(actor=chair, item_id=item.pk, reason="Awaiting information from health.")
+    unfinished = _agree_actions(chair, meeting, adopted) if adopted is not None else None
     services.sign_minutes(
         actor=chair,
         meeting_id=meeting.pk,
         minutes="Quorate: council (chair), police, health, schools and probation present. Decisions as recorded.",
+    )
+    if unfinished is not None:
+        services.close_action(
+            actor=chair,
+            action_id=unfinished.pk,
+            outcome=ActionStatus.NOT_POSSIBLE,
+            reason="The youth club closed for refurbishment; the mentor will suggest another activity.",
+        )
+
+
+def _agree_actions(chair: User, meeting: Meeting, case: Case) -> Action:
+    """Two actions on the adopted case: the chair's, still open (carried forward to the next meeting),
+    and one that could not be done (closed after the meeting, with its reason). Returns the second."""
+    today = timezone.localdate()
+    services.add_action(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        description="Introduce the mentoring provider to the family and agree a first session.",
+        owner_agency_id=chair.agency_id or 0,
+        owner=chair,
+        due_date=today + dt.timedelta(days=10),
+    )
+    return services.add_action(
+        actor=chair,
+        case_id=case.pk,
+        meeting_id=meeting.pk,
+        description="Book a place at the youth club's Saturday sessions.",
+        owner_agency_id=chair.agency_id or 0,
+        due_date=today + dt.timedelta(days=5),
     )
 
 

@@ -10,11 +10,12 @@ import html
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from cases.models import Case
 from panels import selectors, services
-from panels.models import Action, ActionStatus, Meeting
+from panels.models import Action, ActionStatus, Meeting, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from tests.world import PanelSitting, client_for
 
@@ -250,3 +251,21 @@ def test_signing_without_a_quorum_keeps_the_typed_minutes(pw: PanelSitting) -> N
     page = html.unescape(response.content.decode())
     assert "The meeting is not quorate" in _section(page, "There is a problem", "</div>")
     assert f"{TYPED}</textarea>" in page
+
+
+# --- The demo -----------------------------------------------------------------------------------------
+
+
+def test_the_demo_carries_the_last_meetings_open_action_to_the_next(capsys: Any) -> None:
+    call_command("seed_demo", "--json")
+    capsys.readouterr()
+    last = Meeting.objects.filter(status=MeetingStatus.CLOSED).latest("scheduled_at")
+    upcoming = Meeting.objects.filter(scheduled_at__gt=timezone.now()).order_by("scheduled_at").first()
+    assert upcoming is not None
+    chair = last.panel.chair
+    assert chair is not None
+    review = selectors.actions_review_for(viewer=chair, meeting=upcoming)
+    assert [a.meeting_id for a in review.carried_forward] == [last.pk]
+    assert [a.status for a in review.closed_since.not_possible] == [ActionStatus.NOT_POSSIBLE]
+    minutes = selectors.actions_review_for(viewer=chair, meeting=last).agreed_here
+    assert (len(minutes.open), len(minutes.not_possible)) == (1, 1)
