@@ -6,8 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from panels.lifecycle import ACTION_OUTCOMES
 from panels.models import (
     Action,
+    ActionStatus,
     ConsentGiver,
     ConsentMethod,
     ConsentPurpose,
@@ -225,6 +227,20 @@ class ActionCreateSerializer(serializers.Serializer):
     def validate_owner(self, value: str) -> User | None:
         """The owner's username, as the active user it names (blank: no named owner)."""
         return _active_user_named(value)
+
+
+class ActionCloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[(value, ActionStatus(value).label) for value in ACTION_OUTCOMES],
+        help_text="done, not_done or not_possible (could not be done).",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Why it was not done or could not be done (needed for those two); a note when done.",
+    )
 
 
 class InterventionSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("agenda-items/<int:item_id>/decision/", views.AgendaItemDecisionView.as_view(), name="agenda-item-decision"),
     path("cases/<int:case_id>/actions/", views.CaseActionsView.as_view(), name="case-actions"),
     path("actions/<int:action_id>/complete/", views.CompleteActionView.as_view(), name="action-complete"),
+    path("actions/<int:action_id>/close/", views.CloseActionView.as_view(), name="action-close"),
     path("cases/<int:case_id>/support-plan/", views.SupportPlanView.as_view(), name="case-support-plan"),
     path("cases/<int:case_id>/consent/", views.CaseConsentView.as_view(), name="case-consent"),
 ]

@@ -13,6 +13,7 @@ from cases import selectors as case_selectors
 from core.api import created, validated
 from panels import selectors, services
 from panels.api.serializers import (
+    ActionCloseSerializer,
     ActionCreateSerializer,
     ActionSerializer,
     AgendaAddSerializer,
@@ -245,6 +246,23 @@ class CompleteActionView(APIView):
     def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
         action = selectors.access_action(viewer=request.user, action_id=action_id)
         services.complete_action(actor=request.user, action_id=action.pk)
+        action = selectors.access_action(viewer=request.user, action_id=action.pk)
+        return Response(ActionSerializer(action).data)
+
+
+class CloseActionView(APIView):
+    @extend_schema(
+        request=ActionCloseSerializer,
+        responses={200: ActionSerializer},
+        summary=(
+            "Close an action as done, not done or could not be done (its owning agency or the chair); "
+            "the last two need a reason (400 without); 409 when it is not open"
+        ),
+    )
+    def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
+        action = selectors.access_action(viewer=request.user, action_id=action_id)
+        data = validated(ActionCloseSerializer, request)
+        services.close_action(actor=request.user, action_id=action.pk, outcome=data["outcome"], reason=data["reason"])
         action = selectors.access_action(viewer=request.user, action_id=action.pk)
         return Response(ActionSerializer(action).data)
 

@@ -15,7 +15,7 @@ from core.models import AuditEvent, AuditVerb
 from panels import services
 from panels.models import Action, ActionStatus
 from partnership.models import Role
-from tests.world import PanelSitting, client_for
+from tests.world import Api, PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,43 @@ def test_the_actions_table_shows_how_each_action_closed(pw: PanelSitting, action
     assert "Family away" in page
     assert f"/panels/actions/{other.pk}/close/" in page
     assert f"/panels/actions/{action.pk}/close/" not in page
+
+
+# --- The API ----------------------------------------------------------------------------------------
+
+CLOSE_API = {
+    # reader: status of a valid close
+    "member": 200,
+    "chair": 200,
+    "police_sc": 403,
+    "outsider": 404,
+    "junior": 404,
+    "admin": 404,
+    "auditor": 404,
+}
+
+
+@pytest.mark.parametrize(("reader", "expected"), CLOSE_API.items())
+def test_who_may_close_an_action_through_the_api(pw: PanelSitting, action: Action, reader: str, expected: int) -> None:
+    response = Api(pw.user(reader)).post(
+        f"actions/{action.pk}/close/", {"outcome": "not_done", "reason": "The family moved"}
+    )
+    assert response.status_code == expected
+    if expected == 200:
+        body = response.json()
+        assert (body["status"], body["outcome_reason"]) == ("not_done", "The family moved")
+    else:
+        assert Action.objects.get(pk=action.pk).status == ActionStatus.OPEN
+
+
+def test_the_api_asks_for_the_reason_and_refuses_a_second_close(pw: PanelSitting, action: Action) -> None:
+    api = Api(pw.member)
+    response = api.post(f"actions/{action.pk}/close/", {"outcome": "not_possible"})
+    assert response.status_code == 400
+    assert response.json()["reason"] == ["Say why the action could not be done"]
+    assert api.post(f"actions/{action.pk}/close/", {"outcome": "finished"}).status_code == 400
+    assert api.post(f"actions/{action.pk}/close/", {"outcome": "done"}).status_code == 200
+    response = api.post(f"actions/{action.pk}/close/", {"outcome": "not_done", "reason": "Late"})
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This action is not open."}
+    assert Action.objects.get(pk=action.pk).status == ActionStatus.DONE
