@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Case
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, AuditVerb
-from panels import services
+from panels import lifecycle, services
 from panels.models import Action, ActionStatus
 from partnership.models import Role
 from tests.world import Api, PanelSitting, client_for
@@ -210,3 +210,15 @@ def test_the_api_asks_for_the_reason_and_refuses_a_second_close(pw: PanelSitting
     assert response.status_code == 409
     assert response.json() == {"detail": "This action is not open."}
     assert Action.objects.get(pk=action.pk).status == ActionStatus.DONE
+
+
+def test_the_action_workflow_is_declared_once() -> None:
+    assert {
+        "open": {"done", "not_done", "not_possible", "cancelled"},
+        "done": set(),
+        "not_done": set(),
+        "not_possible": set(),
+        "cancelled": set(),
+    } == lifecycle.ACTION_TRANSITIONS
+    assert set(lifecycle.ACTION_REASON_NEEDED) == {"not_done", "not_possible"}
+    assert [str(o) for o in lifecycle.ACTION_OUTCOMES] == ["done", "not_done", "not_possible"]
