@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
+
 from core.errors import PermissionDenied
 from partnership.models import ChangeRequest, ChangeRequestStatus, Role
 
@@ -31,6 +33,12 @@ def is_partnership_admin(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return bool(getattr(user, "is_superuser", False) or Role.PARTNERSHIP_ADMIN in getattr(user, "roles", ()))
+
+
+def configurers_q() -> Q:
+    """The people told about configuration (data-sharing agreements due for review): active
+    partnership admins, by role (superusers are operators, not told)."""
+    return Q(is_active=True, roles__contains=[Role.PARTNERSHIP_ADMIN])
 
 
 def can_configure(user: Any) -> bool:

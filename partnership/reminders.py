@@ -22,8 +22,8 @@ from django.db.models import OuterRef, Q, Subquery
 
 from core.models import Reminder
 from core.notifications import Due, ReminderKind, at_london, link_to, register_kind, sync_reminders, timing
-from partnership.models import Agency, DataSharingAgreement, Role, User
-from partnership.permissions import can_configure
+from partnership.models import Agency, DataSharingAgreement, User
+from partnership.permissions import can_configure, configurers_q
 
 DSA_REVIEW_DUE = "dsa_review_due"
 DSA_LAPSED = "dsa_lapsed"
@@ -31,7 +31,7 @@ KINDS = (DSA_REVIEW_DUE, DSA_LAPSED)
 
 
 def _admins() -> list[int]:
-    admins = User.objects.filter(is_active=True, roles__contains=[Role.PARTNERSHIP_ADMIN])
+    admins = User.objects.filter(configurers_q())
     return list(admins.order_by("pk").values_list("pk", flat=True))
 
 
