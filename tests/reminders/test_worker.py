@@ -24,7 +24,7 @@ from referrals.reminders import SCREENING_AT_RISK
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import AgencyFactory, AuditorUserFactory, PoliceAgencyFactory, UserFactory, clearance
 from tests.reminders.helpers import make_due_reminders
-from tests.reminders.worker import SWEEP, Worker, wait_for
+from tests.reminders.worker import HANG, SWEEP, Worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,7 +42,7 @@ def worker(tmp_path):
     w.cleanup()
 
 
-def _wait_until_all_sent(worker: Worker, timeout: float = 60, beat_every: float | None = None) -> float:
+def _wait_until_all_sent(worker: Worker, timeout: float = HANG, beat_every: float | None = None) -> float:
     """Wait until nothing is pending, publishing a sweep every ``beat_every`` seconds as beat would."""
     last_tick = time.monotonic()
 
@@ -64,7 +64,7 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_of_1000_reminders_e
     began = time.monotonic()
     worker.start()
     worker.publish(count=3, batch_size=50)  # beat's ticks piling up: three sweeps share the work
-    wait_for(lambda: sum(worker.emailed().values()) >= 300, timeout=60, what="a few hundred emails")
+    wait_for(lambda: sum(worker.emailed().values()) >= 300, what="a few hundred emails")
     worker.kill()
     before_restart = worker.emailed()
     left = _pending()
@@ -108,7 +108,7 @@ def test_a_hundred_duplicate_deliveries_of_the_sweep_send_nothing_twice(worker, 
     # The same task message delivered a hundred times (one id), as a redelivering broker would.
     worker.publish(count=100, task_id=str(uuid.uuid4()), batch_size=20)
     _wait_until_all_sent(worker)
-    wait_for(lambda: worker.queued() == 0, timeout=60, what="all hundred deliveries to run and be acknowledged")
+    wait_for(lambda: worker.queued() == 0, what="all hundred deliveries to run and be acknowledged")
     took = time.monotonic() - began
     assert worker.emailed() == Counter(dict.fromkeys(ids, 1))
     assert DeliveryAttempt.objects.count() == 300
@@ -168,7 +168,7 @@ def test_with_the_broker_unreachable_submissions_are_prompt_and_reminders_follow
     worker.publish(batch_size=40)
     worker.publish(batch_size=40)
     _wait_until_all_sent(worker)
-    wait_for(lambda: worker.queued() == 0, timeout=60, what="both sweeps to finish")
+    wait_for(lambda: worker.queued() == 0, what="both sweeps to finish")
     took = time.monotonic() - began
     assert worker.emailed() == Counter(dict.fromkeys(due, 1))
     assert Counter(Notification.objects.values_list("recipient_id", flat=True)) == Counter(

@@ -152,7 +152,12 @@ class Worker:
         self.publisher.close()
 
 
-def wait_for(condition, *, timeout: float, interval: float = 0.02, what: str = "") -> float:  # type: ignore[no-untyped-def]
+# How long a wait may last before the test calls it a hang. A guard, never a speed target: on a
+# loaded machine (CI beside other jobs) a real worker can take minutes over a thousand emails.
+HANG = 600.0
+
+
+def wait_for(condition, *, timeout: float = HANG, interval: float = 0.02, what: str = "") -> float:  # type: ignore[no-untyped-def]
     began = time.monotonic()
     while not condition():
         if time.monotonic() - began > timeout:
