@@ -29,12 +29,15 @@ MESSAGE_SEPARATOR = b"-" * 79  # Django's file backend writes this line after ev
 def database_url() -> str:
     """The test database pytest created, as a URL the worker process can use."""
     s = connection.settings_dict
-    host = s["HOST"] or "localhost"
-    host = quote(host, safe="") if host.startswith("/") else host
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
     port = f":{s['PORT']}" if s["PORT"] else ""
+    host = s["HOST"] or "localhost"
+    if host.startswith("/"):
+        # A Unix socket directory (the embedded server of `make test`): django-environ reads it from
+        # the URL's path, percent-encoded, not from its host (as config/embedded.py writes it).
+        return f"postgres://{auth}@{port}/{quote(host, safe='')}/{s['NAME']}"
     return f"postgres://{auth}@{host}{port}/{s['NAME']}"
 
 
