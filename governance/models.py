@@ -25,6 +25,7 @@ class BreakGlassReview(models.Model):
         AuditEvent,
         on_delete=models.PROTECT,
         related_name="break_glass_review",
+        db_constraint=False,  # the trail is partitioned by month: its id is not unique on its own in the database
         help_text="The opening's audit event (verb break_glass), by its id.",
     )
     decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
