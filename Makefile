@@ -24,7 +24,7 @@ PYTHON ?=
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="tests/partnership -k sign_in"`.
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format migrate seed stop lock lock-upgrade clean clean-data
+.PHONY: help install run test lint lint-manifests format migrate seed stop lock lock-upgrade clean clean-data
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -129,8 +129,36 @@ lint: install ## ruff, ruff format --check, mypy, Django's system checks and mak
 	step $(PY) -m mypy .
 	step $(PY) -m config.embedded -- $(PY) manage.py check
 	step $(PY) -m config.embedded -- $(PY) manage.py makemigrations --check --dry-run
+	step $(MAKE) lint-manifests
 	if [ -n "$$failed" ]; then printf "\n*** make lint: FAILED:$$failed\n\n" >&2; exit 1; fi
 	printf '\nmake lint: all checks passed\n'
+
+MANIFEST_TOOLS := var/manifest-tools
+
+lint-manifests: ## validate the Kubernetes manifests (deploy/k8s) against the API schemas and scan them with checkov
+	@
+	# The tools live in their own environment (requirements/manifests.lock.txt), apart from the app's.
+	key="$$(cat requirements/manifests.lock.txt | sha256sum | cut -c1-64)"
+	if [ "$$(cat $(MANIFEST_TOOLS)/.convene-installed 2>/dev/null)" != "$$key" ]; then
+	  printf '==> installing the manifest tools from requirements/manifests.lock.txt\n'
+	  rm -rf $(MANIFEST_TOOLS)
+	  "$$(test -x $(PY) && echo $(PY) || echo python3)" -m venv $(MANIFEST_TOOLS)
+	  $(MANIFEST_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/manifests.lock.txt
+	  printf '%s' "$$key" > $(MANIFEST_TOOLS)/.convene-installed
+	fi
+	manifests="$$(find deploy/k8s -name '*.yaml' ! -name kustomization.yaml | LC_ALL=C sort)"
+	# Every manifest is part of the kustomization, and nothing it names is missing.
+	for dir in $$(find deploy/k8s -name kustomization.yaml -exec dirname {} \;); do
+	  for f in $$(find "$$dir" -maxdepth 1 -name '*.yaml' ! -name kustomization.yaml -printf '%f\n'); do
+	    grep -qE "^  - $$f$$" "$$dir/kustomization.yaml" || { printf '*** %s/%s is not listed in its kustomization.yaml\n' "$$dir" "$$f" >&2; exit 1; }
+	  done
+	  for f in $$(sed -nE 's/^  - ([^ ]+\.yaml)$$/\1/p' "$$dir/kustomization.yaml"); do
+	    [ -f "$$dir/$$f" ] || { printf '*** %s/kustomization.yaml names %s, which does not exist\n' "$$dir" "$$f" >&2; exit 1; }
+	  done
+	done
+	$(MANIFEST_TOOLS)/bin/kubernetes-validate --strict --quiet $$manifests
+	# --skip-download: scan with the checks in the package only, no call to the vendor's platform.
+	$(MANIFEST_TOOLS)/bin/checkov --directory deploy/k8s --framework kubernetes --compact --quiet --skip-download
 
 format: install ## fix what ruff can fix and format the code
 	$(PY) -m ruff check --fix .

@@ -104,6 +104,8 @@ def database_settings(url: str) -> dict[str, Any]:
     database["ATOMIC_REQUESTS"] = False
     database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode a server-side cursor cannot outlive its transaction.
+    database["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
     return database
 
 
