@@ -27,13 +27,13 @@ CONTRIBUTION_RECEIVED = "contribution_received"
 
 OPEN_REQUESTS = InformationRequest.objects.filter(status__in=REQUEST_OPEN)
 # A contribution is told of as its request is: only to those who may read the case it answers for.
-ABOUT_CONTRIBUTION = About.through(Contribution, "information_request__case__referral")
+ABOUT_CONTRIBUTION = About.through(Contribution, "information_request__referral")
 
 
 def _tell_of_request(request: InformationRequest, kind: str, candidates: Collection[int | None], actor: User) -> None:
     readers = ABOUT_REQUEST.readers(request, {pk for pk in candidates if pk})
     link = link_to("cases:request", request.pk)
-    tell_now(request, kind, readers, actor=actor, link=link, reference=request.case.reference)
+    tell_now(request, kind, readers, actor=actor, link=link, reference=request.reference)
 
 
 def request_sent(request: InformationRequest, *, actor: User) -> None:
@@ -48,12 +48,16 @@ def request_assigned(request: InformationRequest, *, actor: User) -> None:
 
 def contribution_returned(entry: ChronologyEntry, *, actor: User) -> None:
     """Tell whoever asked, and the case owner, those of them who may read the case, that ``entry`` answered."""
-    contribution = Contribution.objects.select_related("information_request__case").get(entry=entry)
+    contribution = Contribution.objects.select_related(
+        "information_request__referral", "information_request__case"
+    ).get(entry=entry)
     request = contribution.information_request
-    case = request.case
-    readers = ABOUT_CONTRIBUTION.readers(contribution, {request.requested_by_id, case.owner_id} - {None})
+    candidates = {request.requested_by_id}
+    if request.case is not None:  # no owner while the referral is screened
+        candidates.add(request.case.owner_id)
+    readers = ABOUT_CONTRIBUTION.readers(contribution, candidates)
     link = link_to("cases:request", request.pk)
-    tell_now(contribution, CONTRIBUTION_RECEIVED, readers, actor=actor, link=link, reference=case.reference)
+    tell_now(contribution, CONTRIBUTION_RECEIVED, readers, actor=actor, link=link, reference=request.reference)
 
 
 register_event_kinds(

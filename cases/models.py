@@ -72,9 +72,16 @@ class RequestStatus(models.TextChoices):
 
 
 class InformationRequest(TimeStampedModel):
-    """A coordinator's request to an agency for what it knows about a case."""
+    """A request to an agency for what it knows about a referral: sent by the screening officer while the
+    referral is screened, or by the case's managers once it is a case.
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="information_requests")
+    It always belongs to its referral (whose grants and classification decide who reads it); ``case`` is
+    set when the referral is a case, and a request sent during screening follows the referral into the
+    case it becomes (``cases.services.screen_referral``).
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="information_requests")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="information_requests")
     agency = models.ForeignKey("partnership.Agency", on_delete=models.PROTECT, related_name="information_requests")
     question = models.TextField()
     due_date = models.DateField()
@@ -94,6 +101,14 @@ class InformationRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Request {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        """The reference of what it is about: the case's once there is one, else the referral's (both
+        joined by the selectors that list requests)."""
+        if self.case_id is not None and self.case is not None:
+            return self.case.reference
+        return self.referral.reference or ""
 
 
 def entry_document_path(instance: EntryDocument, filename: str) -> str:

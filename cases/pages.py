@@ -35,6 +35,21 @@ def request_url(request_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def requests_home_url(info_request: InformationRequest) -> str:
+    """Where a request's managers keep it: the case page's requests, or (sent during screening) the
+    screening's information requests."""
+    if info_request.case_id is None:
+        return reverse("cases:screening_requests", args=[info_request.referral_id])
+    return case_url(info_request.case_id, "requests")
+
+
+def request_chronology_url(info_request: InformationRequest) -> str:
+    """The chronology the request's answer goes into: the case's, or the referral's before there is a case."""
+    if info_request.case_id is None:
+        return reverse("cases:referral_chronology", args=[info_request.referral_id])
+    return reverse("cases:case_chronology", args=[info_request.case_id])
+
+
 def default_due_date() -> dt.date:
     days = PartnershipSettings.current().information_request_working_days
     return add_working_days(timezone.localdate(), days)
@@ -136,6 +151,8 @@ def request_context(
     return {
         "info_request": info_request,
         "case": info_request.case,
+        "home_url": requests_home_url(info_request),
+        "chronology_url": request_chronology_url(info_request),
         "overdue": selectors.is_overdue(info_request),
         "assign_form": assign_form if actions["can_assign"] else None,
         "contribution_form": contribution_form if actions["can_return"] else None,

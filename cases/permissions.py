@@ -7,7 +7,8 @@ agency's grant: break-glass gives reading only. Then the user's role and relatio
 
 * the case's managers are its owner and the chair (or deputy chair) of the panel the case belongs to,
   never anyone who holds the chair role: they move the case, ask agencies for information and chase,
-  extend and close those requests, and mark chronology entries significant;
+  extend and close those requests, and mark chronology entries significant; before there is a case,
+  the screening officers screening the referral ask, chase, extend and close (``manages_request``);
 * an information request is its agency's: that agency's SPOC assigns it, and the SPOC or the person
   it is assigned to answers it (a contribution);
 * anyone who reads the case through their agency's grant adds case notes and exports the chronology.
@@ -63,14 +64,18 @@ def sees_request(user: Viewer, request: InformationRequest, *, case_readable: bo
     asked and by when (the page then shows nothing of the case)."""
     if in_requested_agency(user, request) and is_spoc(user):
         return True
-    return case_readable and (in_requested_agency(user, request) or manages_case(user, request.case))
+    return case_readable and (in_requested_agency(user, request) or manages_request(user, request))
 
 
 def _managers(user: Viewer, case: Case) -> bool:
     return manages_case(user, case)
 
 
-def _request_managers(user: Viewer, request: InformationRequest) -> bool:
+def manages_request(user: Viewer, request: InformationRequest) -> bool:
+    """Who chases, extends and closes a request: the case's managers, and before there is a case (a
+    request sent during screening) the screening officers of the screening agency."""
+    if request.case is None:
+        return referral_permissions.RELATIONS[referral_permissions.Capability.SCREEN](user, request.referral)
     return manages_case(user, request.case)
 
 
@@ -114,7 +119,7 @@ def _of_case(case: Case) -> Referral:
 
 
 def _of_request(request: InformationRequest) -> Referral:
-    return request.case.referral
+    return request.referral
 
 
 def _itself(referral: Referral) -> Referral:
@@ -125,14 +130,16 @@ def _of_entry(entry: ChronologyEntry) -> Referral:
     return entry.referral
 
 
-MANAGERS_ONLY = "Only the case owner or the chair of the case's panel can do this."
+MANAGERS_ONLY = (
+    "Only the case owner or the chair of the case's panel (in screening, the screening officer) can do this."
+)
 
 RULES: dict[Capability, Rule] = {
     Capability.TRANSITION_CASE: Rule(_of_case, _managers, MANAGERS_ONLY),
     Capability.REQUEST_INFORMATION: Rule(_of_case, _managers, MANAGERS_ONLY),
-    Capability.CHASE_REQUEST: Rule(_of_request, _request_managers, MANAGERS_ONLY),
-    Capability.EXTEND_REQUEST: Rule(_of_request, _request_managers, MANAGERS_ONLY),
-    Capability.CLOSE_REQUEST: Rule(_of_request, _request_managers, MANAGERS_ONLY),
+    Capability.CHASE_REQUEST: Rule(_of_request, manages_request, MANAGERS_ONLY),
+    Capability.EXTEND_REQUEST: Rule(_of_request, manages_request, MANAGERS_ONLY),
+    Capability.CLOSE_REQUEST: Rule(_of_request, manages_request, MANAGERS_ONLY),
     Capability.ASSIGN_REQUEST: Rule(
         _of_request, _requested_spoc, "Only the requested agency's single point of contact can assign this."
     ),

@@ -55,7 +55,7 @@ def due_date_moments(due_date: dt.date, *, soon: str, overdue: str, soon_working
 
 # A request's reminders are about its case: only those who may read the case's referral hear
 # (a SPOC below the case's classification is not told of it, nor its reference).
-ABOUT_REQUEST = About.through(InformationRequest, "case__referral")
+ABOUT_REQUEST = About.through(InformationRequest, "referral")
 
 
 def sync_request(request: InformationRequest) -> None:
@@ -78,7 +78,7 @@ def sync_request(request: InformationRequest) -> None:
         recipients=ABOUT_REQUEST.readers(request, candidates),
         event_at=at_london(request.due_date, MIDNIGHT),
         link=link_to("cases:request", request.pk),
-        reference=request.case.reference,
+        reference=request.reference,
     )
 
 
@@ -110,4 +110,4 @@ def sync_open_requests() -> int:
     records written before a kind existed. Long-overdue requests are left alone rather than flooding inboxes."""
     recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
     requests = InformationRequest.objects.filter(status__in=REQUEST_OPEN, due_date__gte=recent)
-    return resync_each(requests, sync_request, lock=InformationRequest.objects.select_related("case"))
+    return resync_each(requests, sync_request, lock=InformationRequest.objects.select_related("referral"))

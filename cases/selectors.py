@@ -67,7 +67,7 @@ def access_entry_document(*, viewer: User, document_id: Any) -> EntryDocument:
 
 
 def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[InformationRequest]:
-    """The viewer's agency's information requests on cases it can read (the SPOC's queue)."""
+    """The viewer's agency's information requests on referrals and cases it can read (the SPOC's queue)."""
     if not policy.is_case_worker(viewer):
         return []
     qs = InformationRequest.objects.filter(agency_id=viewer.agency_id or 0)
@@ -75,8 +75,8 @@ def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[I
         qs = qs.exclude(status=RequestStatus.CLOSED)
     visible_ids = policy.visible_grants(viewer, Referral).values("content_object_id")
     rows = list(
-        qs.filter(case__referral__in=visible_ids)
-        .select_related("case", "assigned_to", "requested_by")
+        qs.filter(referral__in=visible_ids)
+        .select_related("referral", "case", "assigned_to", "requested_by")
         .order_by("due_date", "id")[:500]
     )
     record_list_read(actor=viewer, object_type=REQUEST_LABEL, ids=[r.pk for r in rows])
@@ -85,7 +85,10 @@ def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[I
 
 def requests_for_case(*, viewer: User, case: Case) -> list[InformationRequest]:
     """Requests on a case the viewer already opened (agency readiness for the coordinator)."""
-    return list(case.information_requests.select_related("agency", "assigned_to").order_by("due_date", "id"))
+    rows = list(case.information_requests.select_related("agency", "assigned_to").order_by("due_date", "id"))
+    for row in rows:  # the case and referral as the viewer opened them: asking what they may do costs nothing
+        row.case, row.referral = case, case.referral
+    return rows
 
 
 def is_overdue(request: InformationRequest) -> bool:
@@ -102,11 +105,11 @@ def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> Info
     (DESIGN.md rules 6 and 12). A read through break-glass is flagged.
     """
     pk = id_or_not_found(request_id)
-    case_readable = Exists(policy.visible_for_detail(viewer, Referral.objects.filter(pk=OuterRef("case_id"))))
+    case_readable = Exists(policy.visible_for_detail(viewer, Referral.objects.filter(pk=OuterRef("referral_id"))))
     request = (
         InformationRequest.objects.filter(pk=pk)
         .annotate(case_readable=case_readable)
-        .select_related("case__owner", "case__panel", "agency", "assigned_to", "requested_by")
+        .select_related("referral", "case__owner", "case__panel", "agency", "assigned_to", "requested_by")
         .first()
     )
     if request is None:
@@ -118,20 +121,22 @@ def access_request(*, viewer: User, request_id: Any, audit: bool = True) -> Info
         # The case's referral, read with how the viewer reads it: the audit flag and every capability
         # the request page asks come from this one row.
         referral = (
-            policy.with_read_basis(viewer, Referral.objects.filter(pk=request.case_id))
+            policy.with_read_basis(viewer, Referral.objects.filter(pk=request.referral_id))
             .select_related("subject")
             .first()
         )
         if referral is None:  # the viewer's access ended a moment ago
             raise NotFound("Not found.")
-        request.case.referral = referral
+        request.referral = referral
+        if request.case is not None:
+            request.case.referral = referral
     if audit:
         record_event(
             actor=viewer,
             verb=AuditVerb.RECORD_VIEWED,
             obj=request,
-            details={"case": request.case_id},
-            break_glass=readable and policy.under_break_glass(viewer, request.case.referral),
+            details={"case": request.case_id, "referral": request.referral_id},
+            break_glass=readable and policy.under_break_glass(viewer, request.referral),
         )
     return request
 

@@ -33,6 +33,7 @@ from core.working_days import add_working_days
 from partnership.models import Agency, Panel, PartnershipSettings, User
 from partnership.selectors import agreement_refusals
 from referrals import permissions as referral_permissions
+from referrals.lifecycle import UNDECIDED
 from referrals.models import ChronologyEntry, EntryType, Referral, ScreeningDecision
 from referrals.services import (
     add_entry,
@@ -41,6 +42,7 @@ from referrals.services import (
     locked_referral,
     next_reference,
     record_screening_decision,
+    screening_errors,
     stored_document_name,
     touch_referral,
     validate_classification,
@@ -62,7 +64,10 @@ def screen_referral(
     case_owner: User | None = None,
     expected_version: int | None = None,
 ) -> Referral:
-    """Decide a screened referral: no further action, signpost, or refer to the panel, which opens a case."""
+    """Decide a screened referral: no further action, signpost, or refer to the panel, which opens a case.
+
+    Requests sent during screening follow the referral: into the case it becomes, or, when it goes no
+    further, closed with it (their agencies keep the access the requests gave them, DESIGN.md rule 5)."""
     extra: dict[str, list[str]] = {}
     if decision == ScreeningDecision.REFER_TO_PANEL:
         extra = _case_opening_errors(panel=panel, case_owner=case_owner)
@@ -76,8 +81,27 @@ def screen_referral(
         extra_errors=extra,
     )
     if decision == ScreeningDecision.REFER_TO_PANEL and panel is not None and case_owner is not None:
-        _open_case(actor=actor, referral=referral, panel=panel, owner=case_owner)
+        case = _open_case(actor=actor, referral=referral, panel=panel, owner=case_owner)
+        InformationRequest.objects.filter(referral=referral, case__isnull=True).update(case=case)
+    else:
+        _close_screening_requests(actor=actor, referral=referral)
     return referral
+
+
+def screening_decision_errors(
+    *,
+    decision: str,
+    rationale: str,
+    signposted_to: str = "",
+    panel: Panel | None = None,
+    case_owner: User | None = None,
+) -> dict[str, list[str]]:
+    """Everything wrong with a screening decision at once, writing nothing: what ``screen_referral``
+    checks, so a page can show every error in one pass before "check your answers"."""
+    errors = screening_errors(decision=decision, rationale=rationale, signposted_to=signposted_to)
+    if decision == ScreeningDecision.REFER_TO_PANEL:
+        errors.update(_case_opening_errors(panel=panel, case_owner=case_owner))
+    return errors
 
 
 def _case_opening_errors(*, panel: Panel | None, case_owner: User | None) -> dict[str, list[str]]:
@@ -89,6 +113,20 @@ def _case_opening_errors(*, panel: Panel | None, case_owner: User | None) -> dic
     elif not referral_permissions.may_own_case(case_owner):
         errors["case_owner"] = [referral_permissions.CASE_OWNER_RULE]
     return errors
+
+
+def _close_screening_requests(*, actor: User, referral: Referral) -> None:
+    """A referral decided without a case closes the requests still waiting for an answer (audited)."""
+    waiting = InformationRequest.objects.select_for_update().filter(
+        referral=referral, status__in=lifecycle.REQUEST_OPEN
+    )
+    for request in waiting:
+        request.status = RequestStatus.CLOSED
+        request.closed_at = timezone.now()
+        request.save(update_fields=["status", "closed_at", "updated_at"])
+        reminders.sync_request(request)
+        reason = "The referral was decided at screening without a case."
+        record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
 
 
 def _open_case(*, actor: User, referral: Referral, panel: Panel, owner: User) -> Case:
@@ -192,11 +230,18 @@ def transition_case(
 
 @transaction.atomic
 def request_information(
-    *, actor: User, case_id: int, agency_ids: list[int], question: str, due_date: date | None = None
+    *,
+    actor: User,
+    case_id: int | None = None,
+    referral_id: int | None = None,
+    agency_ids: list[int],
+    question: str,
+    due_date: date | None = None,
 ) -> list[InformationRequest]:
-    """Ask agencies what they know. Each requested agency gains access to the case."""
-    case = _locked_case(case_id)
-    permissions.require(actor, Capability.REQUEST_INFORMATION, case)
+    """Ask agencies what they know: about a case (its managers), or about a referral under screening
+    (its screening officer; the requests follow the referral into the case it becomes). Each requested
+    agency gains access to the referral, and its SPOCs are told."""
+    referral, case = _requested_about(actor, case_id=case_id, referral_id=referral_id)
     errors: dict[str, list[str]] = {}
     agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
     if not agency_ids or len(agencies) != len(set(agency_ids)):
@@ -210,17 +255,24 @@ def request_information(
         due_date = add_working_days(today, PartnershipSettings.current().information_request_working_days)
     elif due_date <= today:
         errors["due_date"] = ["The due date must be in the future"]
-    if case.status not in lifecycle.REQUESTS_ALLOWED:
+    if case is not None and case.status not in lifecycle.REQUESTS_ALLOWED:
         errors["case"] = [f"Information cannot be requested for a case that is {case.get_status_display().lower()}"]
+    if case is None and referral.status not in UNDECIDED:
+        errors["referral"] = ["Information can be requested in screening only until the referral is decided"]
     if errors:
         raise ValidationError(errors)
     created = []
     for agency in agencies:
         request = InformationRequest.objects.create(
-            case=case, agency=agency, question=question.strip(), due_date=due_date, requested_by=actor
+            referral=referral,
+            case=case,
+            agency=agency,
+            question=question.strip(),
+            due_date=due_date,
+            requested_by=actor,
         )
         sharing.grant_by_event(
-            record=case.referral,
+            record=referral,
             agency=agency,
             basis=ShareBasis.INFORMATION_REQUEST,
             actor=actor,
@@ -228,7 +280,7 @@ def request_information(
         )
         add_entry(
             actor=actor,
-            referral=case.referral,
+            referral=referral,
             entry_type=EntryType.INFORMATION_REQUEST,
             title=f"Information requested from {agency.name}",
             body=question.strip(),
@@ -237,12 +289,27 @@ def request_information(
         reminders.sync_request(request)
         events.request_sent(request, actor=actor)
         created.append(request)
-    touch_referral(case.referral)
+    touch_referral(referral)
     return created
 
 
+def _requested_about(actor: User, *, case_id: int | None, referral_id: int | None) -> tuple[Referral, Case | None]:
+    """The locked referral (and case) a request is about, once the actor may ask about it."""
+    if case_id is not None:
+        case = _locked_case(case_id)
+        permissions.require(actor, Capability.REQUEST_INFORMATION, case)
+        return case.referral, case
+    if referral_id is None:
+        raise ValidationError({"referral": ["Say what the request is about"]})
+    referral = locked_referral(referral_id)
+    referral_permissions.require(actor, referral_permissions.Capability.SCREEN, referral)
+    if referral_permissions.case_of(referral) is not None:  # a case is asked about as a case
+        return _requested_about(actor, case_id=referral.pk, referral_id=None)
+    return referral, None
+
+
 def _locked_request(request_id: int) -> InformationRequest:
-    return locked_row(InformationRequest, request_id, "case__referral", "agency")
+    return locked_row(InformationRequest, request_id, "referral", "agency")  # its case, if any, when asked
 
 
 @transaction.atomic
@@ -281,7 +348,7 @@ def return_contribution(
     )
     entry = add_entry(
         actor=actor,
-        referral=request.case.referral,
+        referral=request.referral,
         entry_type=EntryType.CONTRIBUTION,
         title=f"Contribution from {request.agency.name}",
         body=text.strip(),
@@ -295,7 +362,7 @@ def return_contribution(
     request.returned_at = timezone.now()
     request.save(update_fields=["status", "returned_at", "updated_at"])
     reminders.sync_request(request)
-    touch_referral(request.case.referral)
+    touch_referral(request.referral)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=entry, details={"request": request.pk})
     return entry
 

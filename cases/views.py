@@ -271,9 +271,7 @@ def request_contribution(request: SignedInRequest, request_id: int) -> HttpRespo
             releasable_summary=form.cleaned_data["releasable_summary"],
             documents=form.cleaned_data["documents"],
         ),
-        success=success_to(
-            request, f"Your agency's contribution to {info_request.case.reference} has been returned.", back
-        ),
+        success=success_to(request, f"Your agency's contribution to {info_request.reference} has been returned.", back),
         render=lambda status: _render_request(request, info_request, contribution_form=form, status=status),
         refused=refusal_to(request, back),
     )
@@ -287,7 +285,7 @@ def request_chase(request: SignedInRequest, request_id: int) -> HttpResponseBase
         request,
         action=lambda: services.chase_request(actor=request.user, request_id=info_request.pk),
         done=lambda chased: f"{info_request.agency.name} has been chased.",
-        then=pages.case_url(info_request.case_id, "requests"),
+        then=pages.requests_home_url(info_request),
     )
 
 
@@ -300,7 +298,7 @@ def request_close(request: SignedInRequest, request_id: int) -> HttpResponseBase
         request,
         action=lambda: services.close_request(actor=request.user, request_id=info_request.pk, reason=reason),
         done=lambda closed: f"The request to {info_request.agency.name} has been closed.",
-        then=pages.case_url(info_request.case_id, "requests"),
+        then=pages.requests_home_url(info_request),
     )
 
 
@@ -310,7 +308,7 @@ def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBas
     info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
     permissions.require(request.user, Capability.EXTEND_REQUEST, info_request)
     form = forms.ExtendRequestForm(request.POST or None, initial={"due_date": info_request.due_date})
-    back = pages.case_url(info_request.case_id, "requests")
+    back = pages.requests_home_url(info_request)
 
     def extended(_: InformationRequest) -> HttpResponseBase:
         day = date_format(form.cleaned_data["due_date"], "j F Y")
@@ -326,7 +324,9 @@ def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBas
             reason=form.cleaned_data["reason"],
         ),
         success=extended,
-        render=form_page(request, "cases/request_extend.html", {"info_request": info_request, "form": form}),
+        render=form_page(
+            request, "cases/request_extend.html", {"info_request": info_request, "form": form, "back_url": back}
+        ),
         refused=refusal_to(request, back),
     )
 

@@ -82,7 +82,7 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
         "entry__referral_id",
         Coalesce(F("entry__referral__case__reference"), F("entry__referral__reference")),
     ),
-    RecordKind(("cases.informationrequest",), InformationRequest, "case_id", F("case__reference")),
+    RecordKind(("cases.informationrequest",), InformationRequest, "referral_id", _CASE_OR_REFERRAL),
     RecordKind(("panels.discussion",), Discussion, "referral_id", _CASE_OR_REFERRAL),
     RecordKind(("panels.addendum",), Addendum, "case_id", F("case__reference")),
     RecordKind(("panels.action",), Action, "case_id", F("case__reference")),

@@ -83,7 +83,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("Chronology entry", ChronologyEntry, ("referral",), "owning_agency", "classification"),
     Section("Case", Case, ("referral",), "owner__agency", "referral__classification"),
     Section("Case transition", CaseTransition, ("case__referral",), "actor__agency", _CASE),
-    Section("Information request", InformationRequest, ("case__referral",), "requested_by__agency", _CASE),
+    Section(
+        "Information request", InformationRequest, ("referral",), "requested_by__agency", "referral__classification"
+    ),
     Section("Contribution", Contribution, ("entry__referral",), "entry__owning_agency", "entry__classification"),
     Section(
         "Contribution document",

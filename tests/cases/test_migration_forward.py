@@ -368,6 +368,9 @@ def verify_whole_audit_chain() -> None:
 def _assert_the_app_reads_the_moved_records(seeded: Seeded, before: dict[str, Any]) -> None:
     assert sorted(Case.objects.values_list("pk", flat=True)) == sorted(seeded.cases)
     assert sorted(Contribution.objects.values_list("entry_id", "information_request_id")) == sorted(seeded.links)
+    # Every request on a case belongs to the case's referral (cases 0004), and keeps its case.
+    assert InformationRequest.objects.count() == len(before["informationrequest"])
+    assert all(r == c for r, c in InformationRequest.objects.values_list("referral_id", "case_id"))
     assert AuditEvent.objects.count() == len(before["audit chain"])
     moved_types = {name: ContentType.objects.get(pk=pk) for name, pk in before["content type ids"].items()}
     assert {name: (ct.app_label, ct.model) for name, ct in moved_types.items()} == {
@@ -393,6 +396,7 @@ def _assert_new_rows_take_new_keys(seeded: Seeded, before: dict[str, Any]) -> No
     new_rows = {
         "casetransition": CaseTransition.objects.create(case=case, from_status="discussed", to_status="adopted", at=AT),
         "informationrequest": InformationRequest.objects.create(
+            referral_id=case.pk,
             case=case,
             agency_id=case.panel.chair.agency_id,
             question="And now?",
