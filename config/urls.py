@@ -14,6 +14,7 @@ API_URLCONFS = (
     "core.notifications.api",
     "governance.api.urls",
     "reports.api.urls",
+    "intelligence.api.urls",
 )
 api_v1 = [path("", include(urlconf)) for urlconf in API_URLCONFS]
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("panels/", include("panels.urls")),
     path("governance/", include("governance.urls")),
+    path("intelligence/", include("intelligence.urls")),
     path("notifications/", include("core.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

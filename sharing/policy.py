@@ -164,6 +164,17 @@ def visible_grants(user: Viewer, model: type[ShareableModel]) -> QuerySet[Any]:
     ).order_by("-sort_key")
 
 
+def withheld_grants(user: Viewer, model: type[ShareableModel]) -> QuerySet[Any]:
+    """The grant rows of ``user``'s agency on records above their clearance: counted ("N withheld"),
+    never shown (rule 6). Another agency's originator-only records do not exist for them and are not counted."""
+    grants: QuerySet[Any] = grant_model(model).objects.all()
+    if not is_case_worker(user) or user.agency is None:
+        return grants.none()
+    return grants.filter(
+        _active_grant_q(), group_id=user.agency.group_id, classification__gt=user.clearance_rank, restricted=False
+    )
+
+
 def visible(user: Viewer, queryset: QuerySet[S]) -> QuerySet[S]:
     """Filter any queryset of shareable records to what ``user`` may read (a semi-join in SQL)."""
     ids = visible_grants(user, queryset.model).values("content_object_id")

@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance")
+APPS = ("core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance", "intelligence")
 # Modules that are services by another name (writes with their own invariants).
 SERVICE_MODULES = {"services.py", "two_factor.py", "audit.py", "notifications.py"}
 WRITE = re.compile(r"\.save\(|\bassign_perm\(|\bremove_perm\(")
-LAYERS = ["core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance"]
+LAYERS = ["core", "partnership", "sharing", "referrals", "cases", "panels", "reports", "governance", "intelligence"]
 IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports|governance)\b", re.M
+    r"^\s*(?:from|import)\s+(core|partnership|sharing|referrals|cases|panels|reports|governance|intelligence)\b", re.M
 )
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "panels",
     "reports",
     "governance",
+    "intelligence",
 ]
 
 MIDDLEWARE = [

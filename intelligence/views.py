@@ -1,0 +1,376 @@
+"""Tension monitoring and self-assessment pages. Each view opens what it needs through a selector, binds a
+form and lets ``core.web.handle_form`` (``handle_action`` for a button) call one service. Domain errors a
+view does not handle map to pages once, in ``core.middleware.DomainErrorMiddleware``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import InvalidTransition, NotFound, ValidationError
+from core.web import (
+    first_form_with_errors,
+    form_page,
+    handle_action,
+    handle_form,
+    redirect_with_success,
+    success_to,
+)
+from intelligence import charts, forms, permissions, selectors, services
+from intelligence.models import ActionStatus, AssessmentDimension, TensionReport
+from intelligence.permissions import Capability
+from partnership.web import SignedInRequest
+
+GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _report_url(pk: int) -> str:
+    return reverse("intelligence:report", args=[pk])
+
+
+def _assessment_url(pk: int) -> str:
+    return reverse("intelligence:assessment", args=[pk])
+
+
+@login_required
+@require_GET
+def index(request: SignedInRequest) -> HttpResponse:
+    """Where the two halves start: the tension log for case workers, the self-assessment for every member."""
+    user = request.user
+    reads_tensions = permissions.can_record_tension(user)
+    if not (reads_tensions or permissions.can_read_self_assessment(user)):
+        raise NotFound("Not found.")
+    return render(
+        request,
+        "intelligence/index.html",
+        {"reads_tensions": reads_tensions, "reads_assessment": permissions.can_read_self_assessment(user)},
+    )
+
+
+# --- Tension reports ---------------------------------------------------------------------------------
+
+
+def _require_case_worker(request: SignedInRequest) -> None:
+    if not permissions.can_record_tension(request.user):
+        raise NotFound("Not found.")
+
+
+@login_required
+@require_GET
+def tension_log(request: SignedInRequest) -> HttpResponse:
+    """The week's reports for the weekly partnership review, highest level first, and how many are withheld."""
+    _require_case_worker(request)
+    log = selectors.weekly_log(viewer=request.user, week=selectors.parse_week(request.GET.get("week")))
+    context = {
+        "log": log,
+        "reviews": permissions.is_reviewer(request.user),
+        "previous_url": f"?week={log.previous_week.isoformat()}",
+        "next_url": f"?week={log.next_week.isoformat()}" if log.next_week else "",
+    }
+    return render(request, "intelligence/tension_log.html", context)
+
+
+@login_required
+@GET_POST
+def tension_new(request: SignedInRequest) -> HttpResponseBase:
+    _require_case_worker(request)
+    form = forms.TensionReportForm(request.POST or None, user=request.user)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.record_tension_report(actor=request.user, **form.cleaned_data),
+        success=lambda report: redirect_with_success(
+            request, f"Tension report {report.reference} recorded.", _report_url(report.pk)
+        ),
+        render=form_page(request, "intelligence/tension_form.html", {"form": form}),
+    )
+
+
+def _render_report(request: SignedInRequest, report: TensionReport, *, status: int = 200, **bound: Any) -> HttpResponse:
+    user = request.user
+    review_form = bound.get("review_form") or forms.ReviewForm()
+    share_form = bound.get("share_form") or forms.ShareForm()
+    context = {
+        "report": report,
+        "events": selectors.events_of(report=report),
+        "shares": selectors.shares_of(viewer=user, report=report),
+        "can_review": permissions.can(user, Capability.REVIEW_TENSION, report),
+        "can_plan": permissions.can(user, Capability.PLAN_RESPONSE, report),
+        "can_share": permissions.can(user, Capability.SHARE_TENSION, report),
+        "review_form": review_form,
+        "share_form": share_form,
+        "error_form": first_form_with_errors(review_form, share_form),
+        "week": selectors.week_of(report.occurred_on),
+    }
+    return render(request, "intelligence/tension_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def tension_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
+    return _render_report(request, selectors.access_report(viewer=request.user, report_id=report_id))
+
+
+@login_required
+@require_POST
+def tension_review(request: SignedInRequest, report_id: int) -> HttpResponseBase:
+    report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
+    form = forms.ReviewForm(request.POST)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.review_tension_report(
+            actor=request.user, report_id=report.pk, note=form.cleaned_data["note"]
+        ),
+        success=success_to(request, f"{report.reference} reviewed.", _report_url(report.pk)),
+        render=lambda status: _render_report(request, report, status=status, review_form=form),
+    )
+
+
+@login_required
+@require_POST
+def tension_share(request: SignedInRequest, report_id: int) -> HttpResponseBase:
+    report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
+    form = forms.ShareForm(request.POST)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.share_tension_report(
+            actor=request.user,
+            report_id=report.pk,
+            agency=form.cleaned_data["agency"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda share: redirect_with_success(
+            request, f"Shared with {share.agency.name}.", _report_url(report.pk)
+        ),
+        render=lambda status: _render_report(request, report, status=status, share_form=form),
+    )
+
+
+@login_required
+@GET_POST
+def event_new(request: SignedInRequest, report_id: int) -> HttpResponseBase:
+    report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
+    permissions.require(request.user, Capability.PLAN_RESPONSE, report)
+    form = forms.EventForm(request.POST or None)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.link_event(
+            actor=request.user,
+            report_id=report.pk,
+            title=form.cleaned_data["title"],
+            starts_at=form.starts_at(),
+            location=form.cleaned_data["location"],
+            lead_agency=form.cleaned_data["lead_agency"],
+            response_plan=form.cleaned_data["response_plan"],
+        ),
+        success=success_to(request, "Event and response plan linked.", _report_url(report.pk)),
+        render=form_page(request, "intelligence/event_form.html", {"form": form, "report": report}),
+    )
+
+
+@login_required
+@GET_POST
+def response_action_new(request: SignedInRequest, event_id: int) -> HttpResponseBase:
+    event = selectors.open_event(viewer=request.user, event_id=event_id)
+    permissions.require(request.user, Capability.PLAN_RESPONSE, event.report)
+    form = forms.ResponseActionForm(request.POST or None)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.add_response_action(actor=request.user, event_id=event.pk, **form.cleaned_data),
+        success=success_to(request, "Action added to the response.", _report_url(event.report_id)),
+        render=form_page(request, "intelligence/response_action_form.html", {"form": form, "event": event}),
+    )
+
+
+def _closed(action: Any) -> str:
+    return f"Action marked {ActionStatus(action.status).label.lower()}."
+
+
+@login_required
+@require_POST
+def response_action_close(request: SignedInRequest, action_id: int) -> HttpResponseBase:
+    action = selectors.open_response_action(viewer=request.user, action_id=action_id)
+    form = forms.CloseActionForm(request.POST)
+    status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
+    return handle_action(
+        request,
+        action=lambda: services.close_response_action(actor=request.user, action_id=action.pk, status=status),
+        done=_closed,
+        then=_report_url(action.event.report_id),
+    )
+
+
+@login_required
+@require_GET
+def tension_trends(request: SignedInRequest) -> HttpResponse:
+    """Reports per area per month over what the viewer may read, small numbers suppressed, with charts."""
+    _require_case_worker(request)
+    trends = selectors.area_trends(viewer=request.user)
+    charted = [
+        (trend, charts.bar_chart(f"Tension reports a month in {trend.area.name}", trend.points)) for trend in trends
+    ]
+    return render(request, "intelligence/tension_trends.html", {"charted": charted, "months": selectors.TREND_MONTHS})
+
+
+# --- The self-assessment -------------------------------------------------------------------------------
+
+
+@login_required
+@GET_POST
+def assessments(request: SignedInRequest) -> HttpResponseBase:
+    years = selectors.assessments_for(viewer=request.user)
+    can_edit = permissions.can_edit_self_assessment(request.user)
+    form = forms.StartAssessmentForm(request.POST or None)
+    if request.method == "POST" and not can_edit:
+        permissions.require_edit_self_assessment(request.user)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.start_self_assessment(actor=request.user, year=form.cleaned_data["year"]),
+        success=lambda started: redirect_with_success(
+            request, f"Self-assessment {started.year} started.", _assessment_url(started.pk)
+        ),
+        render=form_page(
+            request,
+            "intelligence/assessment_list.html",
+            {
+                "form": form,
+                "years": years,
+                "can_edit": can_edit,
+                "dimensions": selectors.framework() if can_edit else [],
+            },
+        ),
+    )
+
+
+@login_required
+@require_GET
+def assessment_detail(request: SignedInRequest, assessment_id: int) -> HttpResponse:
+    record = selectors.access_assessment(viewer=request.user, assessment_id=assessment_id)
+    dimensions = selectors.framework()
+    context = {
+        "record": record,
+        "rows": [(d, record.scores.get(d.pk)) for d in dimensions],
+        "previous": selectors.previous_year(record.assessment),
+        "can_edit": permissions.can_edit_self_assessment(request.user) and record.assessment.status == "draft",
+        "complete": len(record.scores) == len(dimensions),
+    }
+    return render(request, "intelligence/assessment_detail.html", context)
+
+
+def _editable_record(request: SignedInRequest, assessment_id: int) -> selectors.AssessmentRecord:
+    permissions.require_edit_self_assessment(request.user)
+    return selectors.access_assessment(viewer=request.user, assessment_id=assessment_id)
+
+
+@login_required
+@GET_POST
+def assessment_score(request: SignedInRequest, assessment_id: int, dimension_id: int) -> HttpResponseBase:
+    record = _editable_record(request, assessment_id)
+    dimension = AssessmentDimension.objects.prefetch_related("descriptors").filter(pk=dimension_id).first()
+    if dimension is None:
+        raise NotFound("Not found.")
+    current = record.scores.get(dimension.pk)
+    initial = {"score": str(current.score), "evidence": current.evidence} if current else None
+    form = forms.ScoreForm(request.POST or None, dimension=dimension, initial=initial)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.score_dimension(
+            actor=request.user, assessment_id=record.assessment.pk, dimension=dimension, **form.cleaned_data
+        ),
+        success=success_to(request, f"{dimension.title}: scored.", _assessment_url(record.assessment.pk)),
+        render=form_page(
+            request, "intelligence/assessment_score.html", {"form": form, "record": record, "dimension": dimension}
+        ),
+    )
+
+
+@login_required
+@GET_POST
+def assessment_action_new(request: SignedInRequest, assessment_id: int) -> HttpResponseBase:
+    record = _editable_record(request, assessment_id)
+    form = forms.AssessmentActionForm(request.POST or None, owners=selectors.assessment_action_owners())
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.add_assessment_action(
+            actor=request.user, assessment_id=record.assessment.pk, **form.cleaned_data
+        ),
+        success=success_to(request, "Action added to the plan.", _assessment_url(record.assessment.pk)),
+        render=form_page(request, "intelligence/assessment_action_form.html", {"form": form, "record": record}),
+    )
+
+
+@login_required
+@require_POST
+def assessment_action_close(request: SignedInRequest, assessment_id: int, action_id: int) -> HttpResponseBase:
+    record = _editable_record(request, assessment_id)
+    if action_id not in {a.pk for a in record.actions}:
+        raise NotFound("Not found.")
+    form = forms.CloseActionForm(request.POST)
+    status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
+    return handle_action(
+        request,
+        action=lambda: services.close_assessment_action(actor=request.user, action_id=action_id, status=status),
+        done=_closed,
+        then=_assessment_url(record.assessment.pk),
+    )
+
+
+@login_required
+@require_POST
+def assessment_complete(request: SignedInRequest, assessment_id: int) -> HttpResponseBase:
+    record = _editable_record(request, assessment_id)
+    return handle_action(
+        request,
+        action=lambda: services.complete_self_assessment(actor=request.user, assessment_id=record.assessment.pk),
+        done=lambda done: f"Self-assessment {done.year} completed.",
+        then=_assessment_url(record.assessment.pk),
+        refusals=(InvalidTransition, ValidationError),
+    )
+
+
+@login_required
+@require_GET
+def assessment_history(request: SignedInRequest) -> HttpResponse:
+    """Years side by side, one row per dimension: the years asked for (``?years=2025&years=2026``), else all."""
+    years_asked = [int(y) for y in request.GET.getlist("years") if y.isdigit()]
+    all_years = [a.year for a in selectors.assessments_for(viewer=request.user)]
+    years = years_asked or all_years
+    compared, rows = selectors.compare_years(viewer=request.user, years=years)
+    return render(request, "intelligence/assessment_history.html", {"years": compared, "rows": rows})
+
+
+@login_required
+@GET_POST
+def framework_edit(request: SignedInRequest, dimension_id: int) -> HttpResponseBase:
+    """The partnership adapts a dimension's wording (partnership admins and panel chairs)."""
+    permissions.require_edit_self_assessment(request.user)
+    dimension = AssessmentDimension.objects.prefetch_related("descriptors").filter(pk=dimension_id).first()
+    if dimension is None:
+        raise NotFound("Not found.")
+    initial = {"title": dimension.title, **{f"level_{d.score}": d.text for d in dimension.descriptors.all()}}
+    form = forms.DimensionWordingForm(request.POST or None, initial=initial)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.adapt_dimension(
+            actor=request.user,
+            dimension_id=dimension.pk,
+            title=form.cleaned_data["title"],
+            descriptors=form.descriptors(),
+        ),
+        success=success_to(request, "The framework's wording is saved.", reverse("intelligence:assessments")),
+        render=form_page(request, "intelligence/framework_form.html", {"form": form, "dimension": dimension}),
+    )

@@ -1,0 +1,62 @@
+"""The tension world: the standard partnership with wards, and reports recorded through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from intelligence import services
+from intelligence.models import Area, TensionReport
+from partnership.models import Role, User
+from tests.world import Partnership
+
+
+class TensionWorld(Partnership):
+    """The standard partnership plus: two wards; a council community officer (rank 2, practitioner); a
+    probation practitioner (rank 3) never shared with; a partnership admin and an auditor; and the
+    police SPOC (rank 3)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.north = Area.objects.create(name="North Ward")
+        self.east = Area.objects.create(name="East Ward", kind=Area.Kind.NEIGHBOURHOOD)
+        self.probation = self.agencies(probation_agency=("Probation",)).probation_agency  # type: ignore[attr-defined]
+        self.people(
+            officer_council=(self.council, 2, Role.PRACTITIONER),
+            police_spoc=(self.police, 3, Role.SPOC),
+            outsider=(self.probation, 3, Role.PRACTITIONER),
+            admin=(None, 3, Role.PARTNERSHIP_ADMIN),
+            auditor=(None, 3, Role.AUDITOR),
+        )
+
+    def report(self, author: User | None = None, **changes: Any) -> TensionReport:
+        """A report by ``author`` (the council officer unless said): a Baseline protest in North Ward."""
+        fields: dict[str, Any] = {
+            "occurred_on": timezone.localdate(),
+            "area": self.north,
+            "category": "protest",
+            "level": 3,
+            "trend": "rising",
+            "summary": "Leaflets calling for a march past the mosque",
+            "details": "Seen on lamp posts on the high street.",
+            "classification": 1,
+            **changes,
+        }
+        return services.record_tension_report(actor=author or self.officer_council, **fields)  # type: ignore[attr-defined]
+
+    def share(self, report: TensionReport, *agencies: Any, by: User | None = None) -> None:
+        for agency in agencies:
+            services.share_tension_report(
+                actor=by or report.created_by, report_id=report.pk, agency=agency, reason="Weekly review"
+            )
+
+    def days_ago(self, days: int) -> dt.date:
+        return timezone.localdate() - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def world(db: Any) -> TensionWorld:
+    return TensionWorld()
