@@ -9,6 +9,7 @@ from typing import Any
 import django_stubs_ext
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
 
@@ -177,12 +178,58 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
 ]
+
+
+def document_storage() -> dict[str, Any]:
+    """Where uploaded documents are kept, from ``CONVENE_STORAGE_BACKEND``: ``filesystem`` (the default, under
+    MEDIA_ROOT: one machine) or ``s3``, an S3-compatible object store every web node and worker shares
+    (docs/deploy.md, "Object storage"; ADR 0020). Only reads the environment: nothing connects until a document
+    is first stored or read.
+
+    The bucket stays private: no ACL is sent, so an object is readable only with the bucket owner's credentials,
+    and every object is written with server-side encryption. No URL of an object is ever handed out: documents
+    stream through the views that ask the sharing policy first (core.web.stored_file_response)."""
+    backend = env("CONVENE_STORAGE_BACKEND", default="filesystem")
+    if backend == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured(f"CONVENE_STORAGE_BACKEND must be filesystem or s3, not {backend!r}.")
+    encryption = env("CONVENE_S3_ENCRYPTION", default="AES256")
+    if encryption not in {"AES256", "aws:kms"}:
+        raise ImproperlyConfigured(f"CONVENE_S3_ENCRYPTION must be AES256 or aws:kms, not {encryption!r}.")
+    object_parameters = {"ServerSideEncryption": encryption}
+    if kms_key := env("CONVENE_S3_KMS_KEY_ID", default=""):
+        if encryption != "aws:kms":
+            raise ImproperlyConfigured("CONVENE_S3_KMS_KEY_ID needs CONVENE_S3_ENCRYPTION=aws:kms.")
+        object_parameters["SSEKMSKeyId"] = kms_key
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("CONVENE_S3_BUCKET"),
+            "location": env("CONVENE_S3_PREFIX", default=""),
+            # Empty: AWS's own endpoint for the region, and boto3's credential chain (an instance or pod role).
+            "endpoint_url": env("CONVENE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("CONVENE_S3_REGION", default="") or None,
+            "access_key": env("CONVENE_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("CONVENE_S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env("CONVENE_S3_ADDRESSING_STYLE", default="") or None,
+            "verify": env("CONVENE_S3_CA_BUNDLE", default="") or None,
+            "object_parameters": object_parameters,
+            "default_acl": None,
+            "file_overwrite": False,
+            # Never used (no object URL leaves the service); should one be made, it is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": document_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Uploaded documents live outside the web root and are served only by views
-# that ask the sharing policy first.
+# that ask the sharing policy first. MEDIA_ROOT is the filesystem storage's folder.
 MEDIA_ROOT = env.path("CONVENE_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL: str | None = None
 
