@@ -76,6 +76,7 @@ NAVIGATION = (
         "Each agency's agreement and when it is due for review.",
     ),
     NavItem("Audit trail", "governance:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
+    NavItem("Partnership intelligence", "intelligence:index", frozenset(Role), "Tensions and self-assessment."),
     NavItem(
         "Partnership statistics",
         "reports:outcomes_report",

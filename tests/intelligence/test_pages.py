@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from core.models import AuditEvent, AuditVerb
 from intelligence.models import TensionReport
 from tests.intelligence.conftest import TensionWorld
 from tests.sharing.worlds import verified_session

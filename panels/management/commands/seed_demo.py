@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from cases.demo import seed_referrals, seed_statistics_sample
+from intelligence.demo import seed_tensions
 from panels.demo import seed_meetings
 from partnership.demo import DEMO_TOTP_SECRET, seed_panel, seed_partnership
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         seed_referrals()
         seed_meetings(panel=seed_panel())
         seed_statistics_sample()
+        seed_tensions()
         if options["json"]:
             rows = [{**asdict(login), "totp_secret": DEMO_TOTP_SECRET} for login in logins]
             self.stdout.write(json.dumps(rows, indent=2))
