@@ -22,6 +22,7 @@ urlpatterns = [
     path("", partnership_views.home, name="home"),
     path("privacy/", partnership_views.privacy_notice, name="privacy"),
     path("account/", include("partnership.urls")),
+    path("manage/", include("partnership.manage_urls")),
     # Case, request, chronology and statistics pages keep their addresses under /referrals/.
     path("referrals/", include("cases.urls")),
     path("referrals/", include("reports.urls")),

@@ -65,9 +65,9 @@ NAVIGATION = (
     ),
     NavItem(
         "Partnership configuration",
-        "admin:index",
+        "manage:index",
         frozenset({Role.PARTNERSHIP_ADMIN}),
-        "Agencies, clearance levels, users and panels.",
+        "Agencies, clearance levels, people, panels and settings.",
     ),
     NavItem(
         "Data-sharing agreements",
@@ -75,6 +75,7 @@ NAVIGATION = (
         frozenset({Role.PARTNERSHIP_ADMIN}),
         "Each agency's agreement and when it is due for review.",
     ),
+    NavItem("Admin site", "admin:index", frozenset(), "Break-fix for operators (superusers only)."),
     NavItem("Audit trail", "governance:audit", frozenset({Role.AUDITOR}), "Who saw and changed what."),
     NavItem("Partnership intelligence", "intelligence:index", frozenset(Role), "Tensions and self-assessment."),
     NavItem(

@@ -41,6 +41,11 @@ def configurers_q() -> Q:
     return Q(is_active=True, roles__contains=[Role.PARTNERSHIP_ADMIN])
 
 
+def may_chair_q() -> Q:
+    """Who may be named a panel's chair or deputy: active people in an agency holding the role."""
+    return Q(is_active=True, agency__isnull=False, roles__contains=[Role.PANEL_CHAIR])
+
+
 def can_configure(user: Any) -> bool:
     return is_partnership_admin(user)
 

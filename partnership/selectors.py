@@ -6,13 +6,23 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.conf import settings as guardian_settings
 
 from core.errors import NotFound, PermissionDenied
 from partnership import permissions
-from partnership.models import Agency, DataSharingAgreement, User
+from partnership.models import (
+    Agency,
+    ChangeRequest,
+    ChangeRequestStatus,
+    ClearanceLevel,
+    DataSharingAgreement,
+    Panel,
+    PartnershipSettings,
+    User,
+)
 
 
 def _require_admin(viewer: Any) -> None:
@@ -70,8 +80,12 @@ def agreement_register(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreemen
     """Every active agency with its current agreement (None without one), for a partnership admin."""
     if not permissions.can_configure(viewer):
         raise PermissionDenied("Only partnership admins manage data-sharing agreements.")
+    return _with_current_agreement(Agency.objects.filter(is_active=True).order_by("name"))
+
+
+def _with_current_agreement(agencies: QuerySet[Agency]) -> list[tuple[Agency, DataSharingAgreement | None]]:
     current = {a.agency_id: a for a in DataSharingAgreement.objects.current(timezone.localdate())[::-1]}
-    return [(agency, current.get(agency.pk)) for agency in Agency.objects.filter(is_active=True).order_by("name")]
+    return [(agency, current.get(agency.pk)) for agency in agencies]
 
 
 def agreements_of(*, viewer: Any, agency_id: int) -> tuple[Agency, list[DataSharingAgreement]]:
@@ -83,3 +97,95 @@ def agreements_of(*, viewer: Any, agency_id: int) -> tuple[Agency, list[DataShar
         raise NotFound("No such agency.")
     agreements = DataSharingAgreement.objects.filter(agency=agency).order_by("-signed_on", "-pk")
     return agency, list(agreements)
+
+
+# --- The configuration pages (partnership admins only) ----------------------------------------
+
+
+def _require_configure(viewer: Any) -> None:
+    if not permissions.can_configure(viewer):
+        raise PermissionDenied("Only partnership admins configure the partnership.")
+
+
+def agency_list_for(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreement | None]]:
+    """Every agency, active or not, with its current agreement (None without one)."""
+    _require_configure(viewer)
+    return _with_current_agreement(Agency.objects.order_by("-is_active", "name"))
+
+
+def agency_for(*, viewer: Any, agency_id: int) -> Agency:
+    _require_configure(viewer)
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise NotFound("No such agency.")
+    return agency
+
+
+def clearance_levels_for(*, viewer: Any) -> QuerySet[ClearanceLevel]:
+    _require_configure(viewer)
+    return ClearanceLevel.objects.annotate(holders=Count("users")).order_by("rank")
+
+
+def clearance_level_for(*, viewer: Any, level_id: int) -> ClearanceLevel:
+    _require_configure(viewer)
+    level = ClearanceLevel.objects.filter(pk=level_id).first()
+    if level is None:
+        raise NotFound("No such clearance level.")
+    return level
+
+
+def people_page_for(*, viewer: Any, agency_id: int | None = None) -> QuerySet[User]:
+    """Everyone (or one agency's people), with their agency and clearance, for the people page."""
+    people = user_list_for(viewer=viewer).select_related("agency")
+    return people.filter(agency_id=agency_id) if agency_id else people
+
+
+def person_for(*, viewer: Any, user_id: int) -> tuple[User, list[ChangeRequest], bool]:
+    """A person, the changes to them waiting for approval, and whether they have enrolled two-factor."""
+    _require_configure(viewer)
+    user = user_for(viewer=viewer, user_id=user_id)
+    pending = list(
+        user.change_requests.filter(status=ChangeRequestStatus.PENDING).select_related("requested_by").order_by("pk")
+    )
+    enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return user, pending, enrolled
+
+
+def pending_changes_for(*, viewer: Any) -> QuerySet[ChangeRequest]:
+    _require_configure(viewer)
+    return (
+        ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
+        .select_related("target_user", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def change_request_for(*, viewer: Any, request_id: int) -> ChangeRequest:
+    _require_configure(viewer)
+    change_request = ChangeRequest.objects.filter(pk=request_id).first()
+    if change_request is None:
+        raise NotFound("No such change.")
+    return change_request
+
+
+def panel_list_for(*, viewer: Any) -> QuerySet[Panel]:
+    _require_configure(viewer)
+    return Panel.objects.select_related("chair", "deputy_chair").annotate(members=Count("memberships"))
+
+
+def panel_for(*, viewer: Any, panel_id: int) -> Panel:
+    _require_configure(viewer)
+    panel = Panel.objects.filter(pk=panel_id).prefetch_related("memberships__representatives").first()
+    if panel is None:
+        raise NotFound("No such panel.")
+    return panel
+
+
+def chair_candidates() -> QuerySet[User]:
+    """Who ``services.create_panel`` accepts as a chair or deputy: active, in an agency, holding the role."""
+    return _people().filter(permissions.may_chair_q())
+
+
+def settings_for(*, viewer: Any) -> PartnershipSettings:
+    _require_configure(viewer)
+    return PartnershipSettings.current()

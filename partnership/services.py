@@ -457,6 +457,16 @@ def set_user_password(*, actor: Any, user: User, password: str | None) -> None:
     record_event(actor=actor, verb=AuditVerb.CONFIGURED, obj=locked, details={"action": action})
 
 
+@transaction.atomic
+def accept_invitation(*, user: User, password: str) -> None:
+    """The invited person chose their password (``partnership.people.invitation_tokens`` checked their link)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.set_password(password)
+    locked.save(update_fields=["password"])
+    user.password = locked.password
+    record_event(actor=locked, verb=AuditVerb.CONFIGURED, obj=locked, details={"action": "invitation_accepted"})
+
+
 def pending_change_requests(*, user: User) -> list[ChangeRequest]:
     return list(user.change_requests.filter(status=ChangeRequestStatus.PENDING).order_by("requested_at", "pk"))
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from partnership import views
+from partnership import manage_views, views
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
@@ -17,6 +17,11 @@ urlpatterns = [
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
+    ),
+    path(
+        "invitation/<uidb64>/<token>/",
+        manage_views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
     ),
     path("agreements/", views.agreement_register, name="agreements"),
     path("agreements/<int:agency_id>/", views.agreement_record, name="agreement_record"),
