@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
+from cases import services
 from cases.models import Case, CaseStatus
 from core.forms import (
     GovukCheckboxSelectMultiple,
@@ -22,8 +23,9 @@ from core.forms import (
 )
 from partnership.forms import active_agencies
 from partnership.models import CASE_WORKING_ROLES, Agency, User
+from referrals import forms as referral_forms
 from referrals.forms import PersonChoiceField, classification_field, offer_clearances
-from referrals.models import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, EntryType
+from referrals.models import ALLOWED_ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, EntryType, Referral, ScreeningDecision
 
 
 class CaseTransitionForm(VersionedForm):
@@ -189,3 +191,43 @@ class ChronologyFilterForm(forms.Form):
             ("significant", "on" if values["significant_only"] else ""),
         ]
         return urlencode([(k, v) for k, v in pairs if v])
+
+
+class ScreeningDecisionForm(referral_forms.ScreeningDecisionForm):
+    """The screening decision, checked in one pass: the shape of each answer, then everything
+    ``services.screen_referral`` would refuse (a panel and an owner for the panel, a service to
+    signpost to), so every error shows at once and nothing is written before "check your answers"."""
+
+    def __init__(self, data: Any = None, *, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(data, referral=referral, **kwargs)
+        self.referral = referral
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        errors = services.screening_decision_errors(
+            decision=data.get("decision") or "",
+            rationale=data.get("rationale") or "",
+            signposted_to=data.get("signposted_to") or "",
+            panel=data.get("panel"),
+            case_owner=data.get("case_owner"),
+        )
+        for name, messages in errors.items():
+            if name in self.fields and name not in self.errors and name in data:
+                self.add_error(name, messages)
+        return data
+
+    def answers(self) -> dict[str, Any]:
+        """The checked answers as ``services.screen_referral`` takes them."""
+        data = self.cleaned_data
+        keep = {
+            "signposted_to": data["decision"] == ScreeningDecision.SIGNPOST,
+            "panel": data["decision"] == ScreeningDecision.REFER_TO_PANEL,
+            "case_owner": data["decision"] == ScreeningDecision.REFER_TO_PANEL,
+        }
+        empty = {"signposted_to": "", "panel": None, "case_owner": None}
+        return {
+            "decision": data["decision"],
+            "rationale": data["rationale"],
+            **{name: data[name] if keep[name] else empty[name] for name in keep},
+            "expected_version": data["version"],
+        }

@@ -182,3 +182,12 @@ def export_chronology(
         },
     )
     return chronology
+
+
+def requests_in_screening(*, viewer: User, referral: Referral) -> list[InformationRequest]:
+    """The requests about a referral the screening officer already opened for screening (oldest first),
+    for the screening's information requests page and its confirmation."""
+    rows = list(referral.information_requests.select_related("agency", "assigned_to").order_by("created_at", "id"))
+    for row in rows:
+        row.referral = referral
+    return rows

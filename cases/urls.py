@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cases import views
+from cases import screening_views, views
 
 app_name = "cases"
 
@@ -22,7 +22,10 @@ request_patterns = [
     path("close/", views.request_close, name="request_close"),
 ]
 referral_patterns = [
-    path("screening/decision/", views.screening_decision, name="screening_decision"),
+    path("screening/requests/", screening_views.screening_requests, name="screening_requests"),
+    path("screening/decision/", screening_views.screening_decision, name="screening_decision"),
+    path("screening/check-your-answers/", screening_views.screening_check, name="screening_check"),
+    path("screening/decided/", screening_views.screening_confirmation, name="screening_confirmation"),
     path("chronology/", views.referral_chronology, name="referral_chronology"),
     path("chronology/export/<slug:fmt>/", views.referral_chronology_export, name="referral_chronology_export"),
 ]

@@ -1,5 +1,5 @@
-"""Case pages: the screening decision that opens a case, the case and its lifecycle, information
-requests and contributions, the chronology pages and exports.
+"""Case pages: the case and its lifecycle, information requests and contributions, the chronology
+pages and exports (the screening decision that opens a case is ``cases.screening_views``).
 
 Each view opens what it needs through a selector, binds a form and lets ``core.web.handle_form``
 (``handle_action`` for a button) call one service; ``cases.pages`` builds what a page shows.
@@ -8,11 +8,10 @@ Domain errors a view does not handle map to pages once, in ``core.middleware.Dom
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.dateformat import format as date_format
@@ -38,59 +37,7 @@ from partnership.web import SignedInRequest
 from referrals import forms as referral_forms
 from referrals import pages as referral_pages
 from referrals import selectors as referral_selectors
-from referrals.lifecycle import UNDECIDED
-from referrals.models import Referral, ReferralStatus
-
-ALREADY_DECIDED = "Someone changed this referral since you opened it: it has already been decided."
-
-
-# --- The screening decision ------------------------------------------------------------------------
-
-
-def _decided(request: SignedInRequest, decided: Referral) -> HttpResponseBase:
-    if decided.status == ReferralStatus.ACCEPTED:
-        message = f"{decided.reference} has been referred to the panel and a case opened."
-        return redirect_with_success(request, message, reverse("cases:case", args=[decided.pk]))
-    message = f"{decided.reference}: {decided.get_screening_decision_display().lower()}."
-    return redirect_with_success(request, message, reverse("referrals:detail", args=[decided.pk]))
-
-
-@login_required
-@require_POST
-def screening_decision(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
-    referral = referral_selectors.access_for_screening(viewer=request.user, referral_id=referral_id)
-    form = referral_forms.ScreeningDecisionForm(request.POST, referral=referral)
-
-    def page(current: Referral, status: int) -> HttpResponseBase:
-        if current.status not in UNDECIDED:
-            messages.error(request, ALREADY_DECIDED)
-            return redirect(referral_pages.screening_url(current.pk))
-        return referral_pages.render_screening(request, current, decision_form=form, status=status)
-
-    def stale(exc: ConflictError) -> HttpResponseBase:
-        current = referral_selectors.access_for_screening(viewer=request.user, referral_id=referral_id)
-        form.show_conflict(exc.message, current.version)
-        return page(current, 409)
-
-    return handle_form(
-        request,
-        form,
-        action=lambda: services.screen_referral(
-            actor=request.user,
-            referral_id=referral.pk,
-            decision=form.cleaned_data["decision"],
-            rationale=form.cleaned_data["rationale"],
-            signposted_to=form.cleaned_data["signposted_to"],
-            panel=form.cleaned_data["panel"],
-            case_owner=form.cleaned_data["case_owner"],
-            expected_version=form.cleaned_data["version"],
-        ),
-        success=lambda decided: _decided(request, decided),
-        render=lambda status: page(referral, status),
-        conflict=stale,
-        refused=refusal_to(request, referral_pages.screening_url(referral.pk)),
-    )
-
+from referrals.models import Referral
 
 # --- Cases -----------------------------------------------------------------------------------------
 

@@ -3,23 +3,21 @@ selectors, forms and the lifecycle, so the views only open, validate, call and a
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from core.web import first_form_with_errors
 from core.working_days import format_moment, london_date, working_days_between
 from partnership.models import User
-from partnership.web import SignedInRequest
 from referrals import forms, intake_forms, permissions, selectors, services
 from referrals.check_answers import answer_sections
 from referrals.chronology_rows import entry_rows
 from referrals.intake_forms import ATTACHMENTS_STEP, CHECK_STEP, FIELD_STEPS, StepForm, field_anchor
 from referrals.lifecycle import UNDECIDED
-from referrals.models import Referral
+from referrals.models import EntryType, Referral
 
 PAGE_SIZE = 20  # a page of the caseload and of the case list
 
@@ -169,44 +167,109 @@ def screening_queue_context(viewer: User) -> dict[str, Any]:
 
 
 def screening_url(referral_id: int, anchor: str = "") -> str:
+    """The screening task list of a referral."""
     url = reverse("referrals:screening", args=[referral_id])
     return f"{url}#{anchor}" if anchor else url
 
 
-def screening_context(
-    viewer: User,
-    referral: Referral,
-    *,
-    note_form: forms.ScreeningNoteForm | None = None,
-    deconfliction_form: forms.ScreeningNoteForm | None = None,
-    rag_form: forms.RagReviewForm | None = None,
-    decision_form: forms.ScreeningDecisionForm | None = None,
-) -> dict[str, Any]:
-    """The screening page: the record so far and a fresh form for whatever was not just posted."""
-    note_form = note_form or forms.ScreeningNoteForm(user=viewer)
-    deconfliction_form = deconfliction_form or forms.ScreeningNoteForm(user=viewer, deconfliction=True)
-    rag_form = rag_form or forms.RagReviewForm(current=referral.rag)
+@dataclass(frozen=True)
+class ScreeningTask:
+    """One row of the screening task list: what to do, where, and how far it has got (GOV.UK task list)."""
+
+    key: str
+    name: str
+    url: str
+    status: str
+    done: bool = False  # the status is plain text ("Completed"); otherwise a blue tag
+    hint: str = ""
+
+
+def _count(count: int, one: str) -> str:
+    return f"{count} {one}{'' if count == 1 else 's'}"
+
+
+REQUIRED_TASKS = ("deconfliction", "rag", "decision")
+
+
+def screening_tasks(referral: Referral, chronology: selectors.Chronology) -> list[ScreeningTask]:
+    """The task list, from what the screening officer may read of the record (no query): deconfliction,
+    notes, the RAG rating, information requests (kept by the cases app, which writes each one to the
+    chronology) and the decision."""
+    kinds = Counter(item.entry.entry_type for item in chronology.items)
+    pk = referral.pk
+    notes, asked, answered = (
+        kinds[EntryType.SCREENING_NOTE],
+        kinds[EntryType.INFORMATION_REQUEST],
+        kinds[EntryType.CONTRIBUTION],
+    )
+    decided = referral.status not in UNDECIDED
+    return [
+        ScreeningTask(
+            "deconfliction",
+            "Check for duplicates and deconfliction",
+            reverse("referrals:screening_deconfliction", args=[pk]),
+            "Completed" if kinds[EntryType.DECONFLICTION] else "Not yet started",
+            done=bool(kinds[EntryType.DECONFLICTION]),
+            hint="Likely duplicates and what police and partner systems hold.",
+        ),
+        ScreeningTask(
+            "notes",
+            "Screening notes",
+            reverse("referrals:screening_notes", args=[pk]),
+            _count(notes, "note") if notes else "Optional",
+            done=True,
+            hint="What you found out and who you spoke to.",
+        ),
+        ScreeningTask(
+            "rag",
+            "RAG rating",
+            reverse("referrals:screening_rag", args=[pk]),
+            referral.get_rag_display() if referral.rag else "Not yet started",
+            done=bool(referral.rag),
+        ),
+        ScreeningTask(
+            "requests",
+            "Ask agencies for information",
+            reverse("cases:screening_requests", args=[pk]),
+            f"{_count(asked, 'request')} sent, {answered} answered" if asked else "Optional",
+            done=True,
+            hint="Before the decision, police lead the gathering of information.",
+        ),
+        ScreeningTask(
+            "decision",
+            "Check and record the decision",
+            reverse("cases:screening_decision", args=[pk]),
+            "Completed" if decided else "Not yet started",
+            done=decided,
+        ),
+    ]
+
+
+def screening_context(viewer: User, referral: Referral) -> dict[str, Any]:
+    """The screening task list: the referral in brief, the clock, each task and its status."""
+    chronology = selectors.chronology_for(viewer=viewer, referral=referral, audit=False)
+    tasks = screening_tasks(referral, chronology)
     undecided = referral.status in UNDECIDED
-    if undecided:
-        decision_form = decision_form or forms.ScreeningDecisionForm(referral=referral)
-    chronology = selectors.chronology_for(viewer=viewer, referral=referral)
-    levels = forms.clearance_names()
     return {
         "referral": referral,
         "clock": selectors.screening_clock(referral),
         "undecided": undecided,
-        "note_form": note_form,
-        "deconfliction_form": deconfliction_form,
-        "rag_form": rag_form,
-        "decision_form": decision_form,
-        "error_form": first_form_with_errors(note_form, deconfliction_form, rag_form, decision_form),
-        "chronology": chronology,
-        "entry_rows": entry_rows(chronology, levels),
-        "baseline": levels.get(1, "Baseline"),
+        "tasks": tasks if undecided else [],
+        "completed": sum(1 for t in tasks if t.key in REQUIRED_TASKS and t.done),
+        "required": len(REQUIRED_TASKS),
     }
 
 
-def render_screening(request: SignedInRequest, referral: Referral, *, status: int = 200, **posted: Any) -> HttpResponse:
-    """The screening page, with any form just posted (the case app's screening decision shows it too)."""
-    context = screening_context(request.user, referral, **posted)
-    return render(request, "referrals/screening_detail.html", context, status=status)
+def screening_task_context(
+    viewer: User, referral: Referral, form: Any, *, entry_types: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One screening task's page: its form, and what has been recorded of it so far (``entry_types``);
+    deconfliction shows the likely duplicates found when the referral was submitted."""
+    context: dict[str, Any] = {"referral": referral, "form": form, "back_url": screening_url(referral.pk)}
+    if EntryType.DECONFLICTION in entry_types:
+        context["matches"] = selectors.possible_matches(viewer=viewer, referral=referral)
+    if entry_types:
+        chronology = selectors.chronology_for(viewer=viewer, referral=referral)
+        items = [item for item in chronology.items if item.entry.entry_type in entry_types]
+        context["entry_rows"] = entry_rows(selectors.Chronology(items=items, withheld=0), forms.clearance_names())
+    return context

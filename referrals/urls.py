@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from referrals import views
+from referrals import search_views, views
 
 app_name = "referrals"
 
@@ -16,7 +16,8 @@ draft_patterns = [
 screening_patterns = [
     path("", views.screening, name="screening"),
     path("start/", views.screening_start, name="screening_start"),
-    path("notes/", views.screening_note, name="screening_note"),
+    path("deconfliction/", views.screening_deconfliction, name="screening_deconfliction"),
+    path("notes/", views.screening_notes, name="screening_notes"),
     path("rag/", views.screening_rag, name="screening_rag"),
 ]
 referral_patterns: list[URLPattern | URLResolver] = [
@@ -34,7 +35,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("screening/", views.screening_queue, name="screening_queue"),
     path("caseload/", views.caseload, name="caseload"),
-    path("search/", views.search, name="search"),
+    path("search/", search_views.search_page, name="search"),
     path("break-glass/", views.break_glass, name="break_glass"),
     path("attachments/<int:attachment_id>/download/", views.attachment_download, name="attachment_download"),
     path("<int:referral_id>/", include(referral_patterns)),

@@ -11,6 +11,9 @@ for "missing" and "not yours"), a stray ``ValidationError`` the 400 page, ``Conf
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
@@ -26,13 +29,15 @@ from core.web import form_page, handle_action, handle_form, redirect_with_succes
 from partnership.models import User
 from partnership.web import SignedInRequest
 from referrals import forms, intake_forms, pages, permissions, selectors, services
-from referrals.models import Referral
+from referrals.lifecycle import UNDECIDED
+from referrals.models import EntryType, Referral
 from referrals.permissions import Capability
 from sharing import services as sharing_services
 from sharing.models import BreakGlass
 
 NO_BREAK_GLASS_MATCH = "No referral you can open with that reference"
 ALREADY_SUBMITTED = "This referral has already been submitted, so it can no longer be changed."
+ALREADY_DECIDED = "This referral has been decided, so its screening can no longer be changed."
 SCREENING_SAVED = {
     False: "Your screening note has been added.",
     True: "The deconfliction check has been recorded.",
@@ -241,24 +246,6 @@ def caseload(request: SignedInRequest) -> HttpResponse:
     return render(request, "referrals/referral_caseload.html", {"page": page, "first_page": cursor is None})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def search(request: SignedInRequest) -> HttpResponseBase:
-    """Search by POST only, so nothing personal ends up in a URL, a log or the browser history."""
-    form = forms.SearchForm(request.POST or None)
-
-    def page(results: list[Referral] | None, status: int = 200) -> HttpResponse:
-        return render(request, "referrals/referral_search.html", {"form": form, "results": results}, status=status)
-
-    return handle_form(
-        request,
-        form,
-        action=lambda: selectors.search_referrals(viewer=request.user, query=form.cleaned_data["query"]),
-        success=page,
-        render=lambda status: page(None, status),
-    )
-
-
 # --- One referral ----------------------------------------------------------------------------------
 
 
@@ -357,14 +344,44 @@ def break_glass(request: SignedInRequest) -> HttpResponseBase:
     )
 
 
-# --- Screening -------------------------------------------------------------------------------------
+# --- Screening: a task list, one thing per page ---------------------------------------------------
+
+
+def _screening_task(
+    request: SignedInRequest,
+    referral_id: int,
+    *,
+    form: Callable[[Any, Referral], Any],
+    action: Callable[[Any, Referral], object],
+    done: str,
+    template: str,
+    entry_types: tuple[str, ...] = (),
+) -> HttpResponseBase:
+    """The dance of every screening task page: the screener opens it, the form is checked in one pass,
+    one service records it (``action(form, referral)``), and the task list says so; a decided referral
+    has no tasks left."""
+    referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id, audit=True)
+    if referral.status not in UNDECIDED:
+        messages.info(request, ALREADY_DECIDED)
+        return redirect(pages.screening_url(referral.pk))
+    bound = form(request.POST if request.method == "POST" else None, referral)
+    return handle_form(
+        request,
+        bound,
+        action=lambda: action(bound, referral),
+        success=success_to(request, done, pages.screening_url(referral.pk)),
+        render=form_page(
+            request, template, pages.screening_task_context(request.user, referral, bound, entry_types=entry_types)
+        ),
+    )
 
 
 @login_required
 @require_GET
 def screening(request: SignedInRequest, referral_id: int) -> HttpResponse:
+    """The screening task list (and, once decided, what was decided)."""
     referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id, audit=True)
-    return pages.render_screening(request, referral)
+    return render(request, "referrals/screening_tasks.html", pages.screening_context(request.user, referral))
 
 
 @login_required
@@ -379,46 +396,57 @@ def screening_start(request: SignedInRequest, referral_id: int) -> HttpResponseB
     )
 
 
-@login_required
-@require_POST
-def screening_note(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
-    """A screening note, or (``kind=deconfliction``) a deconfliction check."""
-    referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id)
-    deconfliction = request.POST.get("kind") == "deconfliction"
-    form = forms.ScreeningNoteForm(request.POST, user=request.user, deconfliction=deconfliction)
-    posted = {"deconfliction_form" if deconfliction else "note_form": form}
-    return handle_form(
-        request,
-        form,
-        action=lambda: services.record_screening_note(
+def _note_task(request: SignedInRequest, referral_id: int, *, deconfliction: bool) -> HttpResponseBase:
+    def note(form: forms.ScreeningNoteForm, referral: Referral) -> object:
+        return services.record_screening_note(
             actor=request.user,
             referral_id=referral.pk,
             text=form.cleaned_data["text"],
             classification=int(form.cleaned_data["classification"]),
             deconfliction=deconfliction,
             originator_only=form.cleaned_data["originator_only"],
-        ),
-        success=success_to(request, SCREENING_SAVED[deconfliction], pages.screening_url(referral.pk, "record")),
-        render=lambda status: pages.render_screening(request, referral, status=status, **posted),
+        )
+
+    name = "deconfliction" if deconfliction else "notes"
+    return _screening_task(
+        request,
+        referral_id,
+        form=lambda data, _: forms.ScreeningNoteForm(data, user=request.user, deconfliction=deconfliction),
+        action=note,
+        done=SCREENING_SAVED[deconfliction],
+        template=f"referrals/screening_{name}.html",
+        entry_types=(EntryType.DECONFLICTION if deconfliction else EntryType.SCREENING_NOTE,),
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+def screening_deconfliction(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
+    """Likely duplicates and the deconfliction check (kept inside the police at Security Check by default)."""
+    return _note_task(request, referral_id, deconfliction=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_notes(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
+    return _note_task(request, referral_id, deconfliction=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def screening_rag(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
-    referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id)
-    form = forms.RagReviewForm(request.POST, current=referral.rag)
-    return handle_form(
+    def review(form: forms.RagReviewForm, referral: Referral) -> object:
+        data = form.cleaned_data
+        return services.review_rag(
+            actor=request.user, referral_id=referral.pk, rag=data["rag"], rationale=data["rationale"]
+        )
+
+    return _screening_task(
         request,
-        form,
-        action=lambda: services.review_rag(
-            actor=request.user,
-            referral_id=referral.pk,
-            rag=form.cleaned_data["rag"],
-            rationale=form.cleaned_data["rationale"],
-        ),
-        success=lambda saved: redirect_with_success(
-            request, f"The RAG rating is now {saved.get_rag_display().lower()}.", pages.screening_url(referral.pk)
-        ),
-        render=lambda status: pages.render_screening(request, referral, rag_form=form, status=status),
+        referral_id,
+        form=lambda data, referral: forms.RagReviewForm(data, current=referral.rag),
+        action=review,
+        done="The RAG rating has been saved.",
+        template="referrals/screening_rag.html",
+        entry_types=(EntryType.RAG_REVIEW,),
     )

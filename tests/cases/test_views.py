@@ -124,22 +124,23 @@ def test_officer_records_deconfliction_a_note_and_the_rag_then_refers_to_the_pan
     referral = w.referral()
     client = client_for(w.officer)
     url = f"/referrals/{referral.pk}/screening/"
-    page = client.get(url).content.decode()
     # Deconfliction defaults: Security Check (the officer holds it) and kept inside the police.
+    page = client.get(f"{url}deconfliction/").content.decode()
     assert re.search(r'id="id_deconfliction-classification_1"[^>]*value="2" checked', page)
     assert re.search(r'id="id_deconfliction-originator_only"[^>]*checked', page)
-    assert re.search(r'id="id_note-classification_0"[^>]*value="1" checked', page)
     assert 'value="3"' in page  # Developed Vetting is offered to a DV officer
+    page = client.get(f"{url}notes/").content.decode()
+    assert re.search(r'id="id_note-classification_0"[^>]*value="1" checked', page)
     # The case owner list: active chairs and practitioners of local authority agencies only.
+    page = client.get(f"{url}decision/").content.decode()
     assert f'<option value="{w.chair.pk}"' in page
     assert f'<option value="{w.teacher.pk}"' not in page
 
     assert client.post(f"{url}start/").status_code == 302
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SCREENING
     response = client.post(
-        f"{url}notes/",
+        f"{url}deconfliction/",
         {
-            "kind": "deconfliction",
             "deconfliction-text": "PNC and local intelligence checked: nothing held.",
             "deconfliction-classification": "2",
             "deconfliction-originator_only": "on",
@@ -148,9 +149,7 @@ def test_officer_records_deconfliction_a_note_and_the_rag_then_refers_to_the_pan
     assert response.status_code == 302
     deconfliction = ChronologyEntry.objects.get(referral=referral, entry_type=EntryType.DECONFLICTION)
     assert (deconfliction.classification, deconfliction.originator_only) == (2, True)
-    response = client.post(
-        f"{url}notes/", {"kind": "note", "note-text": "Spoke to the school.", "note-classification": "1"}
-    )
+    response = client.post(f"{url}notes/", {"note-text": "Spoke to the school.", "note-classification": "1"})
     assert response.status_code == 302
     note = ChronologyEntry.objects.get(referral=referral, entry_type=EntryType.SCREENING_NOTE)
     assert (note.classification, note.originator_only) == (1, False)
@@ -158,7 +157,7 @@ def test_officer_records_deconfliction_a_note_and_the_rag_then_refers_to_the_pan
     assert response.status_code == 302
     assert Referral.objects.get(pk=referral.pk).rag == "amber"
 
-    page = client.get(url)
+    page = client.get(f"{url}deconfliction/")
     assert b"PNC and local intelligence checked" in page.content  # the officer's own screening record
     response = client.post(
         f"{url}decision/",
@@ -171,7 +170,11 @@ def test_officer_records_deconfliction_a_note_and_the_rag_then_refers_to_the_pan
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/referrals/cases/{referral.pk}/"
+    assert response["Location"] == f"{url}check-your-answers/"
+    assert not Case.objects.filter(pk=referral.pk).exists()  # nothing is written before the answers are checked
+    response = client.post(f"{url}check-your-answers/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}decided/"
     case = Case.objects.get(pk=referral.pk)
     assert (case.owner, case.panel, case.status) == (w.chair, w.panel, CaseStatus.INFORMATION_GATHERING)
     # Decided: the decision form is gone and the decision is shown.
@@ -202,7 +205,10 @@ def test_signposting_needs_a_service_and_goes_back_to_the_referral(w: CaseWorld)
         f"/referrals/{referral.pk}/screening/decision/", {**data, "decision-signposted_to": "mental_health"}
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/referrals/{referral.pk}/"
+    assert response["Location"] == f"/referrals/{referral.pk}/screening/check-your-answers/"
+    response = client.post(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == f"/referrals/{referral.pk}/screening/decided/"
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.SIGNPOSTED
 
 
@@ -241,8 +247,8 @@ def test_screening_decision_errors_and_a_stale_version(w: CaseWorld) -> None:
 def test_screening_note_errors(w: CaseWorld) -> None:
     referral = w.referral()
     response = client_for(w.police_baseline).post(
-        f"/referrals/{referral.pk}/screening/notes/",
-        {"kind": "deconfliction", "deconfliction-text": "", "deconfliction-classification": "3"},
+        f"/referrals/{referral.pk}/screening/deconfliction/",
+        {"deconfliction-text": "", "deconfliction-classification": "3"},
     )
     assert response.status_code == 400
     assert error_summary(response) == [
