@@ -120,6 +120,7 @@ class SearchForm(forms.Form):
         "Reference, name or postcode",
         200,
         required="Enter a reference, name or postcode",
+        help_text="For example, CASE-2026-000045, Jordan Smith, or a date of birth such as 14 3 2008.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 

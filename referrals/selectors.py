@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
@@ -193,28 +193,10 @@ def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
 
 
 def search_referrals(*, viewer: User, query: str, limit: int = 50) -> list[Referral]:
-    """Search within what the viewer may read: reference, names, postcode."""
-    from referrals.matching import name_key, postcode_key
+    """Search within what the viewer may read (``referrals.search``): the referrals found, audited."""
+    from referrals.search import search
 
-    text = query.strip()
-    if len(text) < 2:
-        raise ValidationError({"query": ["Enter at least 2 characters"]})
-    words = text.split()
-    condition = Q(reference__iexact=text) | Q(subject__postcode_key=postcode_key(text))
-    if len(words) >= 2:
-        condition |= Q(subject__name_key=name_key(words[0], " ".join(words[1:])))
-    for word in words:
-        condition |= Q(subject__family_name__iexact=word) | Q(subject__given_name__iexact=word)
-    qs = (
-        policy.visible(viewer, Referral.objects.filter(condition))
-        .select_related("subject", "owning_agency")
-        .order_by("-change_seq")[:limit]
-    )
-    rows = list(qs)
-    record_event(
-        actor=viewer, verb=AuditVerb.SEARCHED, object_type=REFERRAL_LABEL, details={"ids": [r.pk for r in rows]}
-    )
-    return rows
+    return search(viewer=viewer, query=query, limit=limit).results
 
 
 def shares_for(*, viewer: User, referral: Referral) -> QuerySet[Any]:
