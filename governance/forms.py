@@ -9,7 +9,7 @@ from django import forms
 
 from core.forms import GovukDateField, long_text_field, radios, text_field
 from core.models import AuditVerb
-from governance.models import ReviewDecision
+from governance.models import HoldScope, ReviewDecision
 from governance.selectors import TrailFilters, end_of_day, start_of_day
 from partnership.models import Agency
 
@@ -80,4 +80,70 @@ class SubjectAccessForm(forms.Form):
         20,
         required="Enter the reference of one of the person's records",
         help_text="The referral or case reference, for example REF-2026-000123 or CASE-2026-000045.",
+    )
+
+
+# --- Retention and disposal --------------------------------------------------------------------------
+
+
+def _whole_number(label: str, required: str, invalid: str, **kwargs: Any) -> forms.IntegerField:
+    """A whole number in a text input (GOV.UK: numeric keyboard, no spinner); the service checks its range."""
+    return forms.IntegerField(
+        label=label,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": False}),
+        error_messages={"required": required, "invalid": invalid},
+        **kwargs,
+    )
+
+
+class RetentionScheduleForm(forms.Form):
+    case_years = _whole_number(
+        "Cases: years kept after they leave the programme",
+        "Enter how many years cases are kept",
+        "Years must be a whole number, like 6",
+        help_text="Counted from exit, a decision not to adopt, or closure, whichever came first.",
+    )
+    referral_years = _whole_number(
+        "Referrals that never became cases: years kept after screening closed them",
+        "Enter how many years referrals that never became cases are kept",
+        "Years must be a whole number, like 6",
+        help_text="The same as cases, or less.",
+    )
+    draft_days = _whole_number(
+        "Unsubmitted drafts: days kept after their last change",
+        "Enter how many days drafts are kept",
+        "Days must be a whole number, like 90",
+        help_text="Drafts are deleted automatically each night once this has passed.",
+    )
+
+
+class LegalHoldForm(forms.Form):
+    reference = text_field(
+        "Record reference",
+        20,
+        required="Enter the reference of the case or referral",
+        help_text="For example, CASE-2026-000045 or REF-2026-000123.",
+    )
+    scope = radios("What does the hold cover?", HoldScope.choices, required="Select what the hold covers")
+    reason = long_text_field(
+        "Reason",
+        max_length=5000,
+        required="Enter why the records must be kept",
+        help_text="For example, the legal proceedings or complaint. The reason is kept in the audit trail.",
+    )
+
+
+class LiftHoldForm(forms.Form):
+    reason = long_text_field(
+        "Why can the hold be lifted?",
+        max_length=5000,
+        required="Enter why the hold can be lifted",
+        help_text="The records become due for disposal again under the schedule. The reason is kept in the audit trail.",
+    )
+
+
+class ApproveDisposalForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I have checked this batch and approve the disposal of these records",
+        error_messages={"required": "Confirm that you approve the disposal of these records"},
     )

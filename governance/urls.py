@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance import views
+from governance import retention_views, views
 
 app_name = "governance"
 
@@ -19,4 +19,10 @@ urlpatterns = [
         views.subject_access_bundle,
         name="subject_access_bundle",
     ),
+    path("retention/", retention_views.retention_overview, name="retention"),
+    path("retention/schedule/", retention_views.retention_schedule, name="retention_schedule"),
+    path("retention/batches/<int:batch_id>/", retention_views.disposal_batch, name="disposal_batch"),
+    path("retention/log/", retention_views.disposal_log, name="disposal_log"),
+    path("retention/holds/", retention_views.legal_holds, name="legal_holds"),
+    path("retention/holds/<int:hold_id>/lift/", retention_views.lift_legal_hold, name="lift_legal_hold"),
 ]

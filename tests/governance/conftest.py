@@ -3,17 +3,22 @@ case factories' partnership plus the people who must not read the trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from cases import selectors as case_selectors
 from cases.models import Case, EntryDocument, InformationRequest
 from core.audit import record_event
 from core.models import AuditVerb
+from governance.models import DisposalBatch, DisposalItem
 from partnership.models import Role, User
 from referrals import selectors as referral_selectors
 from referrals.models import Attachment, ChronologyEntry, Referral
@@ -110,3 +115,31 @@ def api() -> Any:
 @pytest.fixture
 def signed_in() -> Any:
     return client_for
+
+
+# --- Retention: the schedule's years as ``now``, what a listing holds, what the database still holds ---
+
+
+def later(years: int = 6, days: int = 1) -> dt.datetime:
+    return timezone.now() + relativedelta(years=years, days=days)
+
+
+def references(batches: list[DisposalBatch]) -> set[str]:
+    return set(DisposalItem.objects.filter(batch__in=batches).values_list("reference", flat=True))
+
+
+def columns_holding(text: str) -> list[str]:
+    """Every column of every table but the audit trail that holds ``text`` anywhere."""
+    hits = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+            " AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY')"
+            " AND table_name <> 'sharing_auditevent'"
+        )
+        for table, column in cursor.fetchall():
+            query = f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1'  # noqa: S608 (names from the catalogue)
+            cursor.execute(query, [f"%{text}%"])
+            if cursor.fetchone():
+                hits.append(f"{table}.{column}")
+    return hits
