@@ -69,7 +69,7 @@ def seed_tensions() -> None:
 
 
 def _plan_response(report: TensionReport, partners: list[Agency]) -> None:
-    author = User.objects.get(pk=report.created_by_id)
+    author = User.objects.get(pk=report.created_by_id or 0)
     police = next((a for a in partners if a.users.filter(username="police.spoc").exists()), partners[0])
     event = services.link_event(
         actor=author,

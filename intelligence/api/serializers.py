@@ -54,6 +54,7 @@ class TensionReportSerializer(serializers.ModelSerializer):
 
 
 class ResponseActionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="open, done or cancelled")
     owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
 
     class Meta:
@@ -103,6 +104,7 @@ class DimensionScoreSerializer(serializers.ModelSerializer):
 
 
 class AssessmentActionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="open, done or cancelled")
     owner = serializers.CharField(source="owner.username")
     dimension = serializers.CharField(source="dimension.code", allow_null=True, default=None)
 
@@ -113,6 +115,8 @@ class AssessmentActionSerializer(serializers.ModelSerializer):
 
 
 class SelfAssessmentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft (in progress) or completed")
+
     class Meta:
         model = SelfAssessment
         fields = ["id", "year", "status", "completed_at"]

@@ -1,6 +1,6 @@
 """Seed the self-assessment framework: the four dimensions of the NI35 assessment framework ("Building
 resilience to violent extremism", annexed to "Stronger Together", NLGN 2009), each with descriptors for
-the scores 1 to 5. The wording is the partnership's to adapt (see docs/adr/0018); this is the starting
+the scores 1 to 5. The wording is the partnership's to adapt (see docs/adr/0021); this is the starting
 point, and an existing row is never overwritten."""
 
 from django.db import migrations
