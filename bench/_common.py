@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import _setup  # noqa: F401 - sets Django up first
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,10 +18,12 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import services as case_services
+from partnership.demo import DEMO_AGENCIES
 from partnership.middleware import LAST_SEEN, LOGIN_AT
-from partnership.models import User
+from partnership.models import Agency, User
 from partnership.services import issue_api_token
 from referrals import services as referral_services
+from referrals.models import Referral, ReferralStatus
 
 HOST = "localhost"
 
@@ -110,3 +113,20 @@ def series(client: Client, url: str, n: int, warmup: int = 3) -> Series:
         cpu.append((time.process_time() - started_cpu) * 1000)
         body = response.content
     return Series(times, cpu, queries, body)
+
+
+def ensure_data(referrals: int, batch_size: int, seed: int) -> None:
+    """The demo partnership (``seed_demo``) and at least ``referrals`` submitted referrals (``seed_scale`` tops up)."""
+    names = [d.name for d in DEMO_AGENCIES]
+    if Agency.objects.filter(name__in=names).count() < len(names):
+        print("Seeding the demo partnership (seed_demo) ...", flush=True)
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    have = Referral.objects.exclude(status=ReferralStatus.DRAFT).count()
+    if have >= referrals:
+        print(f"Database already holds {have:,} submitted referrals: not seeding.")
+        return
+    missing = referrals - have
+    print(f"Seeding {missing:,} referrals (database holds {have:,}) ...", flush=True)
+    started = time.perf_counter()
+    call_command("seed_scale", referrals=missing, batch_size=batch_size, seed=seed)
+    print(f"Seeded {missing:,} referrals in {time.perf_counter() - started:.1f} s.")

@@ -37,15 +37,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from _common import HOST, api_client, load, pct, totp_device, verified_client  # sets Django up first
-from django.core.management import call_command
+from _common import HOST, api_client, ensure_data, load, pct, totp_device, verified_client  # sets Django up first
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
-from partnership.demo import DEMO_AGENCIES
-from partnership.models import Agency, User
+from partnership.models import User
 from referrals.models import Referral, ReferralStatus
 from sharing import policy
 
@@ -163,22 +161,6 @@ def deep_url_page(client: Client, first_url: str, hops: int) -> str | None:
         href = match.group(1).replace("&amp;", "&")
         url = href if href.startswith("/") else f"{PAGE_URL}{href}"
     return url
-
-
-def ensure_data(referrals: int, batch_size: int, seed: int) -> None:
-    names = [d.name for d in DEMO_AGENCIES]
-    if Agency.objects.filter(name__in=names).count() < len(names):
-        print("Seeding the demo partnership (seed_demo) ...", flush=True)
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    have = Referral.objects.exclude(status=ReferralStatus.DRAFT).count()
-    if have >= referrals:
-        print(f"Database already holds {have:,} submitted referrals: not seeding.")
-        return
-    missing = referrals - have
-    print(f"Seeding {missing:,} referrals (database holds {have:,}) ...", flush=True)
-    started = time.perf_counter()
-    call_command("seed_scale", referrals=missing, batch_size=batch_size, seed=seed)
-    print(f"Seeded {missing:,} referrals in {time.perf_counter() - started:.1f} s.")
 
 
 def database_size() -> str:
