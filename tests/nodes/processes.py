@@ -7,9 +7,7 @@ a minute to start."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tests.reminders.worker import HANG, ROOT, Worker, wait_for
+from tests.reminders.worker import HANG, ROOT, Worker, stop_group, wait_for
 
 SETTINGS = "tests.nodes.node_settings"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -102,13 +100,7 @@ class WebNode:
         wait_for(ready, interval=0.5, what=f"web node {self.name} to be ready")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process, grace=30)
         self.process = None
 
     def output(self) -> str:

@@ -52,6 +52,16 @@ def _assert_nothing_on_disk(media_root: Path) -> None:
     assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
 
 
+def _a_draft_attachment(world: Partnership) -> Attachment:
+    """A note the teacher attached to a draft, through the service."""
+    return referral_services.add_attachment(
+        actor=world.teacher,
+        referral_id=draft_referral(world.teacher).pk,
+        upload=SimpleUploadedFile("note.txt", b"some notes", content_type="text/plain"),
+        classification=1,
+    )
+
+
 # --- Through the pages and views -------------------------------------------------------------------------
 
 
@@ -144,13 +154,7 @@ def test_a_document_in_the_bucket_is_served_only_to_whom_the_policy_allows(
 @pytest.mark.django_db
 def test_a_document_missing_from_the_bucket_is_not_found_not_an_error(object_store: ObjectStore, s3_documents: str):
     world = Partnership()
-    draft = draft_referral(world.teacher)
-    attachment = referral_services.add_attachment(
-        actor=world.teacher,
-        referral_id=draft.pk,
-        upload=SimpleUploadedFile("note.txt", b"some notes", content_type="text/plain"),
-        classification=1,
-    )
+    attachment = _a_draft_attachment(world)
     object_store.client.delete_object(Bucket=s3_documents, Key=attachment.file.name)
     response = client_for(world.teacher).get(f"/referrals/attachments/{attachment.pk}/download/")
     assert response.status_code == 404
@@ -161,13 +165,7 @@ def test_removing_an_attachment_removes_its_object_once_committed(
     object_store: ObjectStore, s3_documents: str, django_capture_on_commit_callbacks: Any
 ) -> None:
     world = Partnership()
-    draft = draft_referral(world.teacher)
-    attachment = referral_services.add_attachment(
-        actor=world.teacher,
-        referral_id=draft.pk,
-        upload=SimpleUploadedFile("note.txt", b"some notes", content_type="text/plain"),
-        classification=1,
-    )
+    attachment = _a_draft_attachment(world)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         referral_services.remove_attachment(actor=world.teacher, attachment_id=attachment.pk)
     assert object_store.keys(s3_documents) == [attachment.file.name]  # not before the commit

@@ -41,6 +41,17 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{s['NAME']}"
 
 
+def stop_group(process: subprocess.Popen[bytes] | None, *, grace: float = 15) -> None:
+    """Stop a process started in a session of its own, and all its children: SIGTERM, then SIGKILL after ``grace``."""
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 class Worker:
     def __init__(self, mail_dir: Path, *, concurrency: int = 3) -> None:
         self.queue = f"convene-test-{uuid.uuid4().hex[:12]}"
@@ -112,13 +123,7 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
         self.process = None
 
     def queued(self) -> int:
