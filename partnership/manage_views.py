@@ -249,8 +249,10 @@ def people_import(request: SignedInRequest) -> HttpResponseBase:
             message = f"{len(outcome.rows)} people imported and invited."
             return redirect_with_success(request, message, reverse("manage:people"))
         context["outcome"] = outcome
-    elif confirming:
-        upload.add_error("file", confirm.errors["payload"][0])
+    elif confirming:  # the signed file was tampered with or is too old: ask for it again
+        context["form"] = upload = ImportUploadForm({}, {})
+        upload.full_clean()
+        upload.errors["file"] = upload.error_class(confirm.errors["payload"])
     elif uploading and upload.is_valid():
         text = upload.cleaned_data["file"]
         outcome = people.import_users(actor=request.user, text=text, apply=False)
