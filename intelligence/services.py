@@ -252,14 +252,19 @@ def close_response_action(*, actor: User, action_id: int, status: str) -> Respon
     action = locked_row(ResponseAction, action_id)
     report = TensionReport.objects.get(events__actions=action)
     permissions.require(actor, Capability.PLAN_RESPONSE, report)
+    _close(actor, action, status)
+    reminders.sync_response_action(action)
+    return action
+
+
+def _close(actor: User, action: ResponseAction | AssessmentAction, status: str) -> None:
+    """Close a locked action (done or cancelled) along the actions' lifecycle, audited."""
     lifecycle.check_action_transition(action.status, status)
     before = action.status
     action.status = status
     action.closed_at = timezone.now()
     action.save(update_fields=["status", "closed_at", "updated_at"])
-    reminders.sync_response_action(action)
     record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=action, details={"from": before, "to": status})
-    return action
 
 
 # --- The self-assessment -----------------------------------------------------------------------------
@@ -348,13 +353,8 @@ def add_assessment_action(
 def close_assessment_action(*, actor: User, action_id: int, status: str) -> AssessmentAction:
     permissions.require_edit_self_assessment(actor)
     action = locked_row(AssessmentAction, action_id)
-    lifecycle.check_action_transition(action.status, status)
-    before = action.status
-    action.status = status
-    action.closed_at = timezone.now()
-    action.save(update_fields=["status", "closed_at", "updated_at"])
+    _close(actor, action, status)
     reminders.sync_assessment_action(action)
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=action, details={"from": before, "to": status})
     return action
 
 
