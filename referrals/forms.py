@@ -25,8 +25,10 @@ from referrals import permissions
 from referrals.models import (
     Rag,
     Referral,
+    ReferralStatus,
     ScreeningDecision,
     SignpostService,
+    Urgency,
 )
 
 # --- Clearance levels, as other apps' forms offer them too ------------------------------------------
@@ -136,6 +138,34 @@ class SearchForm(forms.Form):
 
 def classification_field(label: str, required: str, help_text: str = "") -> forms.ChoiceField:
     return radios(label, [], required=required, help_text=help_text)
+
+
+def _any(label: str, choices: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        required=False,
+        choices=[("", "Any"), *choices],
+        error_messages={"invalid_choice": f"Choose one of the {label.lower()} options shown"},
+    )
+
+
+class ScreeningQueueFilterForm(forms.Form):
+    """The screening queue's filters and order, by GET (codes only: nothing personal in the URL)."""
+
+    status = _any("Status", [(ReferralStatus.SUBMITTED, "Not started"), (ReferralStatus.SCREENING, "Screening")])
+    urgency = _any("Urgency", Urgency.choices)
+    rag = _any("RAG rating", [*Rag.choices, ("none", "Not rated")])
+    due = _any("Screening due", [("overdue", "Overdue"), ("week", "Within 7 days")])
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[("urgency", "Most urgent first"), ("due", "Soonest due first"), ("received", "Newest first")],
+        error_messages={"invalid_choice": "Select an order from the list"},
+    )
+
+    def filters(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {name: data.get(name) or "" for name in ("status", "urgency", "rag", "due", "sort")}
 
 
 class ScreeningNoteForm(forms.Form):

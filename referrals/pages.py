@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -157,13 +158,33 @@ def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
 # --- Screening -------------------------------------------------------------------------------------
 
 
-def screening_queue_context(viewer: User) -> dict[str, Any]:
-    """Most urgent and oldest first, each with its statutory clock (London working days) and RAG rating."""
-    referrals = selectors.screening_queue(viewer=viewer)
+QUEUE_PAGE_SIZE = 50
+
+
+def screening_queue_context(viewer: User, form: forms.ScreeningQueueFilterForm, page: int) -> dict[str, Any]:
+    """Most urgent and oldest first (or as sorted), filtered, a page at a time, each with its statutory
+    clock (London working days) and RAG rating. One more row than a page tells whether another follows."""
+    filters = form.filters()
+    offset = (page - 1) * QUEUE_PAGE_SIZE
+    fetched = selectors.screening_queue(viewer=viewer, limit=QUEUE_PAGE_SIZE + 1, offset=offset, **filters)
+    referrals = fetched[:QUEUE_PAGE_SIZE]
     now = timezone.now()
     rows = [{"referral": r, "clock": selectors.screening_clock(r, now=now)} for r in referrals]
     overdue = sum(1 for r in referrals if r.screening_due_at and r.screening_due_at < now)
-    return {"referrals": referrals, "rows": rows, "overdue": overdue}
+    kept = {name: value for name, value in filters.items() if value}
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**kept, "page": number})
+
+    return {
+        "form": form,
+        "referrals": referrals,
+        "rows": rows,
+        "overdue": overdue,
+        "filtered": bool(kept),
+        "previous_url": page_url(page - 1) if page > 1 else "",
+        "next_url": page_url(page + 1) if len(fetched) > QUEUE_PAGE_SIZE else "",
+    }
 
 
 def screening_url(referral_id: int, anchor: str = "") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -169,11 +169,43 @@ def my_referrals(*, viewer: User, limit: int = 200) -> list[Referral]:
     return rows
 
 
-def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
-    """Referrals waiting for screening, readable by the viewer, most urgent and oldest first."""
+QUEUE_SORTS = {
+    "urgency": ("urgency_rank", "screening_due_at", "submitted_at", "id"),
+    "due": ("screening_due_at", "urgency_rank", "submitted_at", "id"),
+    "received": ("-submitted_at", "id"),
+}
+
+
+def screening_queue(
+    *,
+    viewer: User,
+    limit: int = 200,
+    offset: int = 0,
+    status: str = "",
+    urgency: str = "",
+    rag: str = "",
+    due: str = "",
+    sort: str = "urgency",
+) -> list[Referral]:
+    """Referrals waiting for screening, readable by the viewer, filtered (``status``, ``urgency``, ``rag``
+    ("none" for not rated), ``due``: "overdue" or "week"), most urgent and oldest first unless ``sort``
+    says "due" or "received". One query; ``limit`` rows from ``offset``."""
     if not permissions.is_screening_officer(viewer):
         return []
     from django.db.models import Case, IntegerField, Value, When
+
+    waiting = Referral.objects.filter(status__in=[ReferralStatus.SUBMITTED, ReferralStatus.SCREENING])
+    if status:
+        waiting = waiting.filter(status=status)
+    if urgency:
+        waiting = waiting.filter(urgency=urgency)
+    if rag:
+        waiting = waiting.filter(rag="" if rag == "none" else rag)
+    now = timezone.now()
+    if due == "overdue":
+        waiting = waiting.filter(screening_due_at__lt=now)
+    elif due == "week":
+        waiting = waiting.filter(screening_due_at__lt=now + timedelta(days=7))
 
     urgency_rank = Case(
         When(urgency="urgent", then=Value(0)),
@@ -182,10 +214,10 @@ def screening_queue(*, viewer: User, limit: int = 200) -> list[Referral]:
         output_field=IntegerField(),
     )
     qs = (
-        policy.visible(viewer, Referral.objects.filter(status__in=[ReferralStatus.SUBMITTED, ReferralStatus.SCREENING]))
+        policy.visible(viewer, waiting)
         .select_related("subject", "owning_agency")
         .annotate(urgency_rank=urgency_rank)
-        .order_by("urgency_rank", "screening_due_at", "submitted_at")[:limit]
+        .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["urgency"]))[offset : offset + limit]
     )
     rows: list[Referral] = list(qs)
     record_list_read(actor=viewer, object_type=REFERRAL_LABEL, ids=[r.pk for r in rows], details={"list": "screening"})

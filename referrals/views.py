@@ -25,7 +25,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.forms import posted_reason
-from core.web import form_page, handle_action, handle_form, redirect_with_success, stored_file_response, success_to
+from core.web import (
+    form_page,
+    form_status,
+    handle_action,
+    handle_form,
+    redirect_with_success,
+    stored_file_response,
+    success_to,
+)
 from partnership.models import User
 from partnership.web import SignedInRequest
 from referrals import forms, intake_forms, pages, permissions, selectors, services
@@ -234,8 +242,12 @@ def mine(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_GET
 def screening_queue(request: SignedInRequest) -> HttpResponse:
-    context = pages.screening_queue_context(request.user)
-    return render(request, "referrals/referral_screening_queue.html", context)
+    """Filtered and sorted by GET, so the choice stays in the address as the pages turn."""
+    form = forms.ScreeningQueueFilterForm(request.GET or None)
+    page = request.GET.get("page", "1")
+    number = int(page) if page.isdigit() and int(page) > 0 else 1
+    context = pages.screening_queue_context(request.user, form, number)
+    return render(request, "referrals/referral_screening_queue.html", context, status=form_status(form))
 
 
 @login_required
