@@ -16,6 +16,7 @@ from panels.lifecycle import ACTION_OUTCOMES
 from panels.models import (
     ActionStatus,
     AssessmentFactor,
+    AttendeeStatus,
     ConsentGiver,
     ConsentMethod,
     ConsentPurpose,
@@ -128,6 +129,30 @@ class AttendanceForm(ChoosesPerson):
     def __init__(self, data: Any = None, *, people: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.offer_people("attendee", people)
+
+
+class InviteForm(ChoosesPerson):
+    """Invite one person: to the whole meeting, or (on an item's page) for that item alone."""
+
+    person = forms.ChoiceField(
+        label="Who to invite",
+        error_messages={"required": "Choose who to invite", "invalid_choice": "Choose someone from the list"},
+    )
+
+    def __init__(self, data: Any = None, *, people: Iterable[User] = (), label: str = "", **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.offer_people("person", people, label=_person_with_agency)
+        field = _choice_field(self, "person")
+        field.choices = [("", "Choose a person"), *list(field.choices)[1:]]
+        if label:
+            field.label = label
+
+
+class AttendeeForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in (AttendeeStatus.PRESENT, AttendeeStatus.APOLOGIES, AttendeeStatus.ABSENT)],
+        error_messages={"required": "Choose present, apologies or absent"},
+    )
 
 
 class DeclarationForm(forms.Form):

@@ -103,6 +103,13 @@ def decisions_allowed(meeting: Meeting) -> bool:
     return meeting_is_open(meeting) and meeting.status == MeetingStatus.IN_PROGRESS
 
 
+def check_confidentiality_allowed(meeting: Meeting) -> None:
+    """Attendees confirm the confidentiality statement when the meeting starts: while it is in progress."""
+    check_meeting_open(meeting)
+    if meeting.status != MeetingStatus.IN_PROGRESS:
+        raise InvalidTransition("Start the meeting before attendees confirm the confidentiality statement.")
+
+
 def check_decisions_allowed(meeting: Meeting) -> None:
     check_meeting_open(meeting)
     if not decisions_allowed(meeting):

@@ -112,6 +112,76 @@ class Attendance(models.Model):
         return f"{self.agency_id} at {self.meeting_id}"
 
 
+class AttendeeStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    PRESENT = "present", "Present"
+    APOLOGIES = "apologies", "Apologies"
+    ABSENT = "absent", "Absent"
+
+
+CONFIDENTIALITY_STATEMENT = (
+    "I will keep what is shared at this meeting confidential. I will use it only to safeguard the person "
+    "discussed, share it only as the partnership's information-sharing agreement allows, and not record or "
+    "pass it on outside this meeting's minutes."
+)
+"""The statement each attendee confirms when the meeting starts (Channel Duty Guidance: attendees sign one)."""
+
+
+class Invitation(models.Model):
+    """A person invited to a meeting: to all of it (the chair and the member agencies' named people), or
+    to ONE agenda item (a guest: a non-member agency or an intervention provider), who then sees that
+    item alone. Their attendance, and their confirmation of the confidentiality statement, are recorded here."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="panel_invitations")
+    item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="guests",
+        help_text="The one item a guest is invited for; empty for the whole meeting.",
+    )
+    status = models.CharField(max_length=16, choices=AttendeeStatus.choices, default=AttendeeStatus.INVITED)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+    status_recorded_at = models.DateTimeField(null=True, blank=True)
+    confidentiality_confirmed_at = models.DateTimeField(null=True, blank=True)
+    confidentiality_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the confirmation: the attendee, or the chair for someone in the room.",
+    )
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="invitation_person_unique"),
+            models.CheckConstraint(
+                condition=models.Q(confidentiality_confirmed_at__isnull=True)
+                | models.Q(confidentiality_recorded_by__isnull=False),
+                name="invitation_confirmation_has_recorder",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "meeting"], name="invitation_person_idx")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.item_id is not None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confidentiality_confirmed_at is not None
+
+
 class Declaration(models.Model):
     """A declaration of interest at a meeting."""
 

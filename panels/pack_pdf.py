@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.pdf import PdfDocument
 from panels.models import Action, Rating
 from panels.selectors import ActionOutcomes, PackCase, PanelPack
+from referrals.selectors import ChronologyItem
 
 
 def render_pack_pdf(panel_pack: PanelPack, *, compress: bool = True) -> bytes:
@@ -96,17 +97,19 @@ ACTION_WIDTHS = [30, 60, 30, 22, 32]
 
 def _actions_review(document: PdfDocument, panel_pack: PanelPack) -> None:
     review = panel_pack.actions
+    if review is None:  # a guest's pack: their item alone
+        return
     document.heading("Carried forward from earlier meetings", level=2)
-    if review is None or not review.carried_forward:
+    if not review.carried_forward:
         document.paragraph("No open actions from earlier meetings.")
     else:
         document.table(
             ["Case", "Action", "Owner", "Due", "Reason"], _action_rows(review.carried_forward), widths=ACTION_WIDTHS
         )
-    if review is not None and review.closed_since:
+    if review.closed_since:
         document.heading("Closed since the previous meeting", level=3)
         _action_groups(document, review.closed_since)
-    if review is not None and review.agreed_here:
+    if review.agreed_here:
         document.heading("Actions agreed at this meeting", level=3)
         _action_groups(document, review.agreed_here)
 
@@ -127,7 +130,7 @@ def _case(document: PdfDocument, number: int, entry: PackCase) -> None:
     _assessment(document, entry)
     _plan(document, entry)
     _overdue_actions(document, entry)
-    _significant_events(document, entry)
+    _contributions(document, entry)
 
 
 def _assessment(document: PdfDocument, entry: PackCase) -> None:
@@ -181,17 +184,20 @@ def _overdue_actions(document: PdfDocument, entry: PackCase) -> None:
     )
 
 
-def _significant_events(document: PdfDocument, entry: PackCase) -> None:
-    document.heading("Significant events", level=3)
+def _event_cell(item: ChronologyItem) -> str:
+    """The entry's title and text; a significant entry is flagged first (an emphasis, not a filter)."""
+    title = f"SIGNIFICANT: {item.entry.title}" if item.entry.significant else item.entry.title
+    summary = " (releasable summary)" if not item.full else ""
+    return f"{title}{summary}\n{item.text}" if item.text else f"{title}{summary}"
+
+
+def _contributions(document: PdfDocument, entry: PackCase) -> None:
+    document.heading("Contributions and significant events", level=3)
     chronology = entry.chronology
     document.table(
         ["Date", "Event", "Agency"],
         [
-            [
-                f"{timezone.localtime(i.entry.occurred_at):%d %b %Y}",
-                f"{i.entry.title}\n{i.text}" if i.text else i.entry.title,
-                i.entry.owning_agency.name,
-            ]
+            [f"{timezone.localtime(i.entry.occurred_at):%d %b %Y}", _event_cell(i), i.entry.owning_agency.name]
             for i in chronology.items
         ],
         widths=[24, 110, 40],

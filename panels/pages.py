@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases.models import Case
 from core.web import first_form_with_errors
 from panels import forms, lifecycle, selectors
-from panels.models import Meeting
+from panels.models import CONFIDENTIALITY_STATEMENT, Meeting
 from partnership.web import SignedInRequest
 
 
@@ -73,6 +73,9 @@ def render_meeting(
             or forms.DeclarationForm(cases=[r.case for r in record.agenda.rows], prefix="declaration"),
             "addendum_form": bound.get("addendum") or forms.AddendumForm(prefix="addendum"),
             "override_form": bound.get("override") or forms.QuorumOverrideForm(prefix="override"),
+            "invite_form": bound.get("invite") or forms.InviteForm(people=record.invitable, prefix="invite"),
+            "confidentiality_statement": CONFIDENTIALITY_STATEMENT,
+            "attendee_choices": forms.AttendeeForm.base_fields["status"].choices,  # type: ignore[attr-defined]
         },
         status=status,
     )
@@ -83,21 +86,35 @@ def render_item(
 ) -> HttpResponse:
     """One agenda item at the meeting: its record, and the decision, action and deferral forms."""
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    entry = record.item(item_id)
     bound = bound or {}
     decision_form = bound.get("decision") or forms.DecisionForm(user=request.user, prefix="decision")
     action_form = bound.get("action") or forms.ActionForm(people=record.people, prefix="action")
     defer_form = bound.get("defer") or forms.ReasonForm(prefix="defer")
+    guest_form = None
+    if record.can_invite:
+        guest_form = bound.get("guest") or forms.InviteForm(
+            people=selectors.possible_guests(record=record, entry=entry),
+            prefix="guest",
+            label="Who to invite for this case alone",
+        )
+    guests = [i for i in record.invitations if i.item_id == entry.item.pk]
     return render(
         request,
         "panels/meeting_item.html",
         {
             "meeting": meeting,
             "record": record,
-            "entry": record.item(item_id),
+            "entry": entry,
+            "brief": selectors.item_brief(viewer=request.user, entry=entry),
+            "guests": guests,
+            "guest_form": guest_form,
             "decision_form": decision_form,
             "action_form": action_form,
             "defer_form": defer_form,
-            "error_form": first_form_with_errors(decision_form, action_form, defer_form),
+            "error_form": first_form_with_errors(
+                decision_form, action_form, defer_form, *([guest_form] if guest_form else [])
+            ),
             "open": lifecycle.meeting_is_open(meeting),
             "today": timezone.localdate(),
         },

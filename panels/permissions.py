@@ -28,7 +28,7 @@ from django.db.models import Count, Q, QuerySet
 
 from cases.models import Case
 from core.errors import PermissionDenied
-from panels.models import Action, AgendaItem, Meeting
+from panels.models import Action, AgendaItem, Invitation, Meeting
 from partnership.models import Panel, PanelMembership, Role, User
 from sharing import policy
 from sharing.policy import Viewer
@@ -40,6 +40,7 @@ class PanelCapability(StrEnum):
     ADD_TO_AGENDA = "add_to_agenda"
     START_MEETING = "start_meeting"
     RECORD_ATTENDANCE = "record_attendance"
+    INVITE_ATTENDEES = "invite_attendees"  # invite people to the meeting, or a guest to one item
     RECORD_DECISION = "record_decision"
     OVERRIDE_QUORUM = "override_quorum"
     SIGN_MINUTES = "sign_minutes"
@@ -234,6 +235,7 @@ PREDICATES = {
     PanelCapability.ADD_TO_AGENDA: _chair,
     PanelCapability.START_MEETING: _chair,
     PanelCapability.RECORD_ATTENDANCE: _chair,
+    PanelCapability.INVITE_ATTENDEES: _chair,
     PanelCapability.RECORD_DECISION: _chair_reading_the_case,
     PanelCapability.OVERRIDE_QUORUM: _chair,
     PanelCapability.SIGN_MINUTES: _chair,
@@ -255,6 +257,7 @@ REFUSALS = {
     PanelCapability.ADD_TO_AGENDA: "Only the panel's chair or deputy can add a case to the agenda.",
     PanelCapability.START_MEETING: "Only the panel's chair or deputy can start the meeting.",
     PanelCapability.RECORD_ATTENDANCE: "Only the panel's chair or deputy can record attendance.",
+    PanelCapability.INVITE_ATTENDEES: "Only the panel's chair or deputy can invite people to the meeting.",
     PanelCapability.RECORD_DECISION: "Only the chair or deputy of this case's panel can record its decision.",
     PanelCapability.OVERRIDE_QUORUM: "Only the panel's chair or deputy can record a quorum override.",
     PanelCapability.SIGN_MINUTES: "Only the panel's chair or deputy can sign the minutes.",
@@ -297,6 +300,41 @@ def require(user: Viewer, capability: PanelCapability, target: Target) -> None:
         raise PermissionDenied(REFUSALS[capability])
 
 
+# --- How much of a meeting a person reaches --------------------------------------------------------------
+
+
+def reaches_whole_meeting(user: Viewer | None, panel: Panel) -> bool:
+    """The panel's chair or deputy, or anyone of a member agency: the whole meeting (each item still
+    only when they read its case). One query at most."""
+    if user is None or not policy.is_case_worker(user):
+        return False
+    if user.pk in (panel.chair_id, panel.deputy_chair_id):
+        return True
+    return PanelMembership.objects.filter(panel_id=panel.pk, agency_id=user.agency_id).exists()
+
+
+def guest_items(user: Viewer | None, meeting: Meeting, *, standing: Standing | None = None) -> frozenset[int] | None:
+    """None when the user reaches the whole meeting; else the agenda items they are invited to as a
+    guest (a non-member agency or an intervention provider invited for one item), and nothing else of
+    the meeting exists for them: no other item, name or count. At most two queries (none for the chair)."""
+    if standing is not None and (standing.chair or standing.member):
+        return None
+    if reaches_whole_meeting(user, meeting.panel):
+        return None
+    if user is None or not policy.is_case_worker(user):
+        return frozenset()
+    return frozenset(
+        Invitation.objects.filter(meeting_id=meeting.pk, person_id=user.pk, item__isnull=False).values_list(
+            "item_id", flat=True
+        )
+    )
+
+
+def reads_pack(user: Viewer | None, meeting: Meeting, *, standing: Standing, guest: frozenset[int] | None) -> bool:
+    """The pack is for the panel's members, and for a guest their item's papers alone."""
+    return can(user, PanelCapability.READ_PACK, meeting.panel, standing=standing) or bool(guest)
+
+
 # --- Who may be named ---------------------------------------------------------------------------------
 
 
@@ -306,5 +344,5 @@ def possible_chairs() -> QuerySet[User]:
 
 
 def may_attend(person: Any) -> bool:
-    """Someone who can be recorded as attending for their agency: an active case worker."""
+    """Someone who can be invited, or recorded as attending for their agency: an active case worker."""
     return policy.is_case_worker(person)

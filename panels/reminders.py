@@ -47,7 +47,7 @@ from core.notifications import (
 )
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
-from partnership.models import User
+from partnership.models import Panel, User
 from referrals.reminders import ABOUT_REFERRAL
 from sharing.reminders import About, spoc_ids
 
@@ -85,15 +85,21 @@ def _meeting_readers(meeting_ids: Collection[int], candidates: Iterable[int]) ->
     }
 
 
-def meeting_recipients(meeting: Meeting) -> list[int]:
-    """The chair and deputy, and each member agency's representatives, or its SPOCs when it names none;
-    those of them who may open the meeting."""
-    panel = meeting.panel
-    recipients = _active([panel.chair_id, panel.deputy_chair_id])
+def panel_people(panel: Panel) -> set[int]:
+    """The meeting's people by the panel's configuration: the chair and deputy, and each member agency's
+    named representatives, or its SPOCs when it names none (active people only). They are invited to
+    every meeting (``panels.services.invite_members``)."""
+    people = _active([panel.chair_id, panel.deputy_chair_id])
     for membership in panel.memberships.prefetch_related("representatives"):
         named = {u.pk for u in membership.representatives.all() if u.is_active}
-        recipients |= named or set(spoc_ids(membership.agency_id))
-    return sorted(pk for pk, _ in _meeting_readers([meeting.pk], recipients))
+        people |= named or set(spoc_ids(membership.agency_id))
+    return people
+
+
+def meeting_recipients(meeting: Meeting, people: Iterable[int] | None = None) -> list[int]:
+    """Those of ``people`` (by default the panel's, ``panel_people``) who may open the meeting."""
+    candidates = panel_people(meeting.panel) if people is None else set(people)
+    return sorted(pk for pk, _ in _meeting_readers([meeting.pk], candidates))
 
 
 def _may_open_meeting(reminders: Sequence[Reminder]) -> set[int]:

@@ -10,6 +10,7 @@ item_patterns = [
     path("decision/", views.record_decision, name="record_decision"),
     path("defer/", views.defer_item, name="defer_item"),
     path("actions/", views.add_item_action, name="add_item_action"),
+    path("guests/", views.invite_guest, name="invite_guest"),
 ]
 meeting_patterns: list[URLPattern | URLResolver] = [
     path("", views.meeting_detail, name="meeting"),
@@ -20,6 +21,10 @@ meeting_patterns: list[URLPattern | URLResolver] = [
     path("agenda/add/", views.add_to_agenda, name="add_to_agenda"),
     path("agenda/<int:item_id>/move/", views.move_item, name="move_item"),
     path("attendance/<int:agency_id>/", views.record_attendance, name="attendance"),
+    path("invitations/members/", views.invite_members, name="invite_members"),
+    path("invitations/", views.invite_person, name="invite_person"),
+    path("invitations/<int:invitation_id>/attendance/", views.record_attendee, name="record_attendee"),
+    path("confidentiality/", views.confirm_confidentiality, name="confirm_confidentiality"),
     path("quorum-override/", views.override_quorum, name="override_quorum"),
     path("declarations/", views.declare_interest, name="declare_interest"),
     path("items/<int:item_id>/", include(item_patterns)),

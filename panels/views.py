@@ -263,6 +263,93 @@ def record_attendance(request: SignedInRequest, meeting_id: int, agency_id: int)
 
 @login_required
 @require_POST
+def invite_members(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+
+    def invited(made: list[Any]) -> str:
+        if not made:
+            return "Everyone on the panel is already invited."
+        return f"{len(made)} {'person' if len(made) == 1 else 'people'} from the panel invited."
+
+    return handle_action(
+        request,
+        action=lambda: services.invite_members(actor=request.user, meeting_id=meeting.pk),
+        done=invited,
+        then=meeting_url(meeting.pk, "attendees"),
+    )
+
+
+@login_required
+@require_POST
+def invite_person(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    require(request.user, PanelCapability.INVITE_ATTENDEES, meeting.panel)
+    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    form = forms.InviteForm(request.POST, people=record.invitable, prefix="invite")
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.invite_person(
+            actor=request.user, meeting_id=meeting.pk, person_id=getattr(form.chosen_person("person"), "pk", None)
+        ),
+        success=lambda invitation: redirect_with_success(
+            request, f"{_name(invitation.person)} is invited to the meeting.", meeting_url(meeting.pk, "attendees")
+        ),
+        refused=refusal_to(request, meeting_url(meeting.pk)),
+        render=lambda status: pages.render_meeting(request, meeting, bound={"invite": form}, status=status),
+    )
+
+
+def _name(person: Any) -> str:
+    return str(person.get_full_name() or person.username)
+
+
+@login_required
+@require_POST
+def record_attendee(request: SignedInRequest, meeting_id: int, invitation_id: int) -> HttpResponseBase:
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
+    form = forms.AttendeeForm(request.POST)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.record_attendee(
+            actor=request.user, meeting_id=meeting.pk, invitation_id=invitation_id, status=form.cleaned_data["status"]
+        ),
+        success=lambda invitation: redirect_with_success(
+            request,
+            f"{_name(invitation.person)} recorded as {invitation.get_status_display().lower()}.",
+            meeting_url(meeting.pk, "attendees"),
+        ),
+        refused=refusal_to(request, meeting_url(meeting.pk, "attendees")),
+        render=lambda status: pages.render_meeting(request, meeting, status=status),
+    )
+
+
+@login_required
+@require_POST
+def confirm_confidentiality(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
+    """The signed-in attendee confirms the confidentiality statement, or (``invitation``) the chair
+    records the confirmation of someone in the room."""
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    raw = request.POST.get("invitation", "")
+    invitation_id = int(raw) if raw.isdigit() else None
+    return handle_action(
+        request,
+        action=lambda: services.confirm_confidentiality(
+            actor=request.user, meeting_id=meeting.pk, invitation_id=invitation_id
+        ),
+        done=lambda invitation: (
+            "You have confirmed the confidentiality statement."
+            if invitation.person_id == request.user.pk
+            else f"{_name(invitation.person)}'s confirmation of the confidentiality statement is recorded."
+        ),
+        then=meeting_url(meeting.pk, "confidentiality" if invitation_id is None else "attendees"),
+    )
+
+
+@login_required
+@require_POST
 def override_quorum(request: SignedInRequest, meeting_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
     require(request.user, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
@@ -376,6 +463,33 @@ def record_decision(request: SignedInRequest, meeting_id: int, item_id: int) -> 
         success=success_to(request, f"The decision on {entry.case.reference} has been recorded.", here),
         refused=refusal_to(request, here),
         render=lambda status: pages.render_item(request, meeting, item_id, bound={"decision": form}, status=status),
+    )
+
+
+@login_required
+@require_POST
+def invite_guest(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
+    """The chair invites someone outside the panel for this item alone."""
+    meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
+    require(request.user, PanelCapability.INVITE_ATTENDEES, meeting.panel)
+    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    entry = record.item(item_id)
+    form = forms.InviteForm(request.POST, people=selectors.possible_guests(record=record, entry=entry), prefix="guest")
+    here = item_url(meeting.pk, entry.item.pk, "guests")
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.invite_person(
+            actor=request.user,
+            meeting_id=meeting.pk,
+            person_id=getattr(form.chosen_person("person"), "pk", None),
+            item_id=entry.item.pk,
+        ),
+        success=lambda invitation: redirect_with_success(
+            request, f"{_name(invitation.person)} is invited for {entry.case.reference} alone.", here
+        ),
+        refused=refusal_to(request, here),
+        render=lambda status: pages.render_item(request, meeting, item_id, bound={"guest": form}, status=status),
     )
 
 

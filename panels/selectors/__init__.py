@@ -22,6 +22,7 @@ from panels.selectors.agenda import (
     readable_case_ids,
     schedule_for,
 )
+from panels.selectors.brief import ItemBrief, item_brief, possible_guests
 from panels.selectors.case_record import (
     CASE_CAPABILITIES,
     AssessmentVersion,
@@ -41,7 +42,7 @@ from panels.selectors.meeting_record import (
     meeting_record,
     sign_blockers,
 )
-from panels.selectors.pack import PackCase, PanelPack, assessment_changes, panel_pack_for, significant_chronologies
+from panels.selectors.pack import PackCase, PanelPack, assessment_changes, pack_chronologies, panel_pack_for
 
 __all__ = [
     "CASE_CAPABILITIES",
@@ -54,6 +55,7 @@ __all__ = [
     "AttendanceRow",
     "CasePanelRecord",
     "Dashboard",
+    "ItemBrief",
     "MeetingItem",
     "MeetingRecord",
     "PackCase",
@@ -72,14 +74,16 @@ __all__ = [
     "case_panel_record",
     "chair_dashboard",
     "consents_for_case",
+    "item_brief",
     "meeting_record",
     "meetings_for",
+    "pack_chronologies",
     "panel_pack_for",
     "panels_for",
     "panels_with_members_for",
+    "possible_guests",
     "readable_case_ids",
     "schedule_for",
     "sign_blockers",
-    "significant_chronologies",
     "support_plan_for",
 ]

@@ -21,9 +21,10 @@ from panels.models import (
     Action,
     AgendaItem,
     Intervention,
+    Invitation,
     Meeting,
 )
-from panels.permissions import PanelCapability, Standing, can
+from panels.permissions import PanelCapability, Standing, can, guest_items
 from partnership.models import Agency, Panel, User
 from referrals.models import Referral
 from sharing import policy
@@ -45,7 +46,11 @@ def panels_for(*, viewer: User) -> QuerySet[Panel]:
 
 
 def meetings_for(*, viewer: User, upcoming_only: bool = False) -> QuerySet[Meeting]:
-    meetings = Meeting.objects.filter(panel__in=panels_for(viewer=viewer)).select_related("panel")
+    """Meetings of the viewer's panels, and those they are invited to (a guest: one item of it)."""
+    invited = Invitation.objects.filter(person_id=viewer.pk if policy.is_case_worker(viewer) else None)
+    meetings = Meeting.objects.filter(
+        Q(panel__in=panels_for(viewer=viewer)) | Q(pk__in=invited.values("meeting_id"))
+    ).select_related("panel")
     if upcoming_only:
         meetings = meetings.filter(scheduled_at__gte=timezone.now() - dt.timedelta(hours=12))
     return meetings.order_by("scheduled_at")
@@ -73,14 +78,18 @@ class Agenda:
     withheld: int | None  # items on cases the viewer may not read; None: not for this viewer to know
 
 
-def agenda_for(*, viewer: User, meeting: Meeting, standing: Standing | None = None) -> Agenda:
+def agenda_for(
+    *, viewer: User, meeting: Meeting, standing: Standing | None = None, guest: frozenset[int] | None = None
+) -> Agenda:
     """The agenda as this viewer may see it: items on cases they cannot read are left out, and counted
-    for the panel's members only (``SEE_WITHHELD_COUNTS``): to anyone else they do not exist.
+    for the panel's members only (``SEE_WITHHELD_COUNTS``): to anyone else they do not exist. A guest
+    (``guest``: the items they are invited for, from ``panels.permissions.guest_items``) sees those alone.
 
     Fixed number of queries whatever the number of items.
     """
+    items_of = meeting.items.all() if guest is None else meeting.items.filter(pk__in=sorted(guest))
     items = list(
-        meeting.items.select_related("case__referral__subject", "case__owner")
+        items_of.select_related("case__referral__subject", "case__owner")
         .prefetch_related(
             Prefetch(
                 "case__information_requests",
@@ -102,7 +111,7 @@ def agenda_for(*, viewer: User, meeting: Meeting, standing: Standing | None = No
         record_event(
             actor=viewer, verb=AuditVerb.LIST_VIEWED, obj=meeting, details={"agenda": [r.case.pk for r in rows]}
         )
-    counts = can(viewer, PanelCapability.SEE_WITHHELD_COUNTS, meeting.panel, standing=standing)
+    counts = guest is None and can(viewer, PanelCapability.SEE_WITHHELD_COUNTS, meeting.panel, standing=standing)
     return Agenda(meeting=meeting, rows=rows, withheld=len(items) - len(rows) if counts else None)
 
 
@@ -157,6 +166,9 @@ def access_agenda_item(*, viewer: User, item_id: Any) -> AgendaItem:
         .first()
     )
     if item is None or not readable_case_ids(viewer, [item.case_id]):
+        raise NotFound("Not found.")
+    guest = guest_items(viewer, item.meeting)
+    if guest is not None and item.pk not in guest:
         raise NotFound("Not found.")
     return item
 

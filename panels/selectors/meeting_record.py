@@ -17,12 +17,14 @@ from panels.models import (
     Addendum,
     AgendaItem,
     Attendance,
+    AttendeeStatus,
     Declaration,
     Discussion,
+    Invitation,
     Meeting,
     MeetingStatus,
 )
-from panels.permissions import PanelCapability, Standing, can, may_attend, standing_on
+from panels.permissions import PanelCapability, Standing, can, guest_items, may_attend, reads_pack, standing_on
 from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import Agenda, AgendaRow, agenda_for, attending_agencies, readable_case_ids
 from panels.services import Quorum, quorum
@@ -89,6 +91,10 @@ class MeetingRecord:
     addable_cases: list[Case]
     actions: ActionReview | None  # what the meeting looks back on (``with_actions``), else None
     completable: frozenset[int]  # of the carried-forward actions, those the viewer may close
+    guest: frozenset[int] | None  # a guest's items (nothing else of the meeting is theirs); None: not a guest
+    invitations: list[Invitation]  # who is invited (a guest: only their own)
+    my_invitation: Invitation | None
+    pack_readable: bool  # ``panels.permissions.reads_pack``
 
     def _may(self, capability: PanelCapability) -> bool:
         return capability in self.allowed
@@ -168,7 +174,45 @@ class MeetingRecord:
 
     @property
     def can_read_pack(self) -> bool:
-        return self._may(PanelCapability.READ_PACK)
+        return self.pack_readable
+
+    @property
+    def readable_item_ids(self) -> frozenset[int]:
+        """The items the viewer reads (a guest's item is named to others only when they read its case)."""
+        return frozenset(entry.item.pk for entry in self.items)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.guest is not None
+
+    @property
+    def can_invite(self) -> bool:
+        return self._may(PanelCapability.INVITE_ATTENDEES) and self.is_open
+
+    @property
+    def invitable(self) -> list[User]:
+        """People of the attending agencies not invited yet (for the chair's invitation to the whole meeting)."""
+        invited = {i.person_id for i in self.invitations}
+        return [person for person in self.people if person.pk not in invited]
+
+    @property
+    def may_confirm_confidentiality(self) -> bool:
+        """The viewer is invited, has not confirmed yet, and the meeting is in progress."""
+        return (
+            self.my_invitation is not None
+            and not self.my_invitation.confirmed
+            and lifecycle.decisions_allowed(self.meeting)
+        )
+
+    @property
+    def confidentiality_open(self) -> bool:
+        """The chair may record confirmations: the meeting is in progress."""
+        return self.can_record_attendance and lifecycle.decisions_allowed(self.meeting)
+
+    @property
+    def unconfirmed(self) -> list[Invitation]:
+        """Present attendees who have not confirmed the confidentiality statement."""
+        return [i for i in self.invitations if i.status == AttendeeStatus.PRESENT and not i.confirmed]
 
     @property
     def people(self) -> list[User]:
@@ -188,6 +232,7 @@ MEETING_CAPABILITIES = (
     PanelCapability.ADD_TO_AGENDA,
     PanelCapability.START_MEETING,
     PanelCapability.RECORD_ATTENDANCE,
+    PanelCapability.INVITE_ATTENDEES,
     PanelCapability.OVERRIDE_QUORUM,
     PanelCapability.SIGN_MINUTES,
     PanelCapability.ADD_ADDENDUM,
@@ -290,6 +335,9 @@ def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False
     the meeting page. A fixed number of queries whatever the number of items.
     """
     standing = standing_on(viewer, meeting.panel)
+    guest = guest_items(viewer, meeting, standing=standing)
+    if guest is not None:
+        return _guest_record(viewer, meeting, standing, guest)
     allowed = _allowed(viewer, meeting.panel, standing)
     agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
     items = _meeting_items(viewer, meeting, agenda, standing)
@@ -299,7 +347,16 @@ def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False
     mentioned = readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
     addable = PanelCapability.ADD_TO_AGENDA in allowed and lifecycle.meeting_is_open(meeting)
     actions = actions_review_for(viewer=viewer, meeting=meeting) if with_actions else None
+    invitations = list(
+        meeting.invitations.select_related("person__agency", "item").order_by(
+            "person__agency__name", "person__first_name", "id"
+        )
+    )
     return MeetingRecord(
+        guest=None,
+        pack_readable=reads_pack(viewer, meeting, standing=standing, guest=None),
+        invitations=invitations,
+        my_invitation=next((i for i in invitations if i.person_id == viewer.pk), None),
         meeting=meeting,
         agenda=agenda,
         items=items,
@@ -323,6 +380,31 @@ def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False
     )
 
 
+def _guest_record(viewer: User, meeting: Meeting, standing: Standing, guest: frozenset[int]) -> MeetingRecord:
+    """A guest's meeting: their items alone, their own invitation, and nothing else of it (no other
+    item, attendee, declaration, addendum, action or count)."""
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, guest=guest)
+    mine = list(meeting.invitations.filter(person=viewer).select_related("person__agency", "item"))
+    return MeetingRecord(
+        meeting=meeting,
+        agenda=agenda,
+        items=_meeting_items(viewer, meeting, agenda, standing),
+        attendance=[],
+        quorum=quorum(meeting),
+        declarations=[],
+        addenda=[],
+        standing=standing,
+        allowed=frozenset(),
+        addable_cases=[],
+        actions=None,
+        completable=frozenset(),
+        guest=guest,
+        pack_readable=reads_pack(viewer, meeting, standing=standing, guest=guest),
+        invitations=mine,
+        my_invitation=mine[0] if mine else None,
+    )
+
+
 @dataclass
 class SignBlockers:
     """What stands between the chair and signed minutes, first on the sign page. Undecided items and a
@@ -333,6 +415,7 @@ class SignBlockers:
     undecided_withheld: int  # the same, on cases the viewer cannot read (counted for members only)
     quorum_reasons: list[str]  # why the meeting is not quorate; empty when it may decide
     unrecorded: list[Agency]  # member agencies with no attendance recorded
+    unconfirmed: list[Invitation]  # present attendees who have not confirmed the confidentiality statement
 
     @property
     def refuse(self) -> bool:
@@ -343,7 +426,7 @@ class SignBlockers:
         return len(self.undecided) + self.undecided_withheld
 
     def __bool__(self) -> bool:
-        return self.refuse or bool(self.unrecorded)
+        return self.refuse or bool(self.unrecorded) or bool(self.unconfirmed)
 
 
 def sign_blockers(record: MeetingRecord) -> SignBlockers:
@@ -358,4 +441,5 @@ def sign_blockers(record: MeetingRecord) -> SignBlockers:
         undecided_withheld=withheld,
         quorum_reasons=[] if record.quorum.may_decide else record.quorum.reasons,
         unrecorded=[row.agency for row in record.attendance if row.record is None],
+        unconfirmed=record.unconfirmed,
     )

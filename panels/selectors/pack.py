@@ -1,4 +1,4 @@
-"""The panel pack for one reader, and the significant chronology of many cases at once."""
+"""The panel pack for one reader, and what it carries of many cases' chronologies at once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
@@ -21,11 +21,11 @@ from panels.models import (
     Meeting,
     SupportPlan,
 )
-from panels.permissions import PanelCapability, can, standing_on
+from panels.permissions import guest_items, reads_pack, standing_on
 from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import agenda_for
 from partnership.models import User
-from referrals.models import ChronologyEntry
+from referrals.models import ChronologyEntry, EntryType
 from referrals.selectors import Chronology, ChronologyItem
 from sharing import policy
 
@@ -65,22 +65,26 @@ def assessment_changes(latest: Assessment, previous: Assessment | None) -> list[
 
 
 def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
-    """The pack for ONE reader of the panel's members (``READ_PACK``, else PermissionDenied): only
-    what they could open in the app, at their clearance.
+    """The pack for ONE reader of the panel's members (``READ_PACK``), or a guest's for their item
+    alone (``reads_pack``; else PermissionDenied): only what they could open in the app, at their
+    clearance. Each case carries every contribution the reader may see and the entries marked
+    significant, the significant ones emphasised (``ChronologyItem.entry.significant``).
 
     Audited as a disclosure. A fixed number of queries whatever the number of cases.
     """
     standing = standing_on(viewer, meeting.panel)
-    if not can(viewer, PanelCapability.READ_PACK, meeting.panel, standing=standing):
+    guest = guest_items(viewer, meeting, standing=standing)
+    if not reads_pack(viewer, meeting, standing=standing, guest=guest):
         raise PermissionDenied("The panel pack is for the panel's members.")
-    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, guest=guest)
     withheld = agenda.withheld or 0
     pack = PanelPack(
         meeting=meeting,
         reader=viewer,
         generated_at=timezone.now(),
         withheld=withheld,
-        actions=actions_review_for(viewer=viewer, meeting=meeting),
+        # A guest's pack is their item alone: no other case's actions.
+        actions=actions_review_for(viewer=viewer, meeting=meeting) if guest is None else None,
     )
     case_ids = [row.case.pk for row in agenda.rows]
     assessments: dict[int, list[Assessment]] = {}
@@ -99,7 +103,7 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         case_id__in=case_ids, status=ActionStatus.OPEN, due_date__lt=timezone.localdate()
     ).select_related("owner_agency"):
         overdue.setdefault(action.case_id, []).append(action)
-    chronologies = significant_chronologies(viewer=viewer, referral_ids=case_ids)
+    chronologies = pack_chronologies(viewer=viewer, referral_ids=case_ids)
     for row in agenda.rows:
         versions = assessments.get(row.case.pk, [])
         latest = versions[0] if versions else None
@@ -128,12 +132,20 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
     return pack
 
 
-def significant_chronologies(*, viewer: User, referral_ids: list[int]) -> dict[int, Chronology]:
-    """``chronology_for(significant_only=True, audit=False)`` for many readable records at once:
-    three queries whatever their number (entries, their documents, the withheld counts)."""
+def pack_chronologies(*, viewer: User, referral_ids: list[int]) -> dict[int, Chronology]:
+    """What the pack carries of each case's chronology: every agency contribution the viewer may see
+    (a summary where it is above their clearance) and any other entry marked significant. Significance
+    is an emphasis, never a filter on contributions. Three queries whatever the number of cases."""
+    entries = ChronologyEntry.objects.filter(
+        Q(entry_type=EntryType.CONTRIBUTION) | Q(significant=True), referral_id__in=referral_ids
+    )
+    return _chronologies(viewer, referral_ids, entries)
+
+
+def _chronologies(viewer: User, referral_ids: list[int], entries: QuerySet[ChronologyEntry]) -> dict[int, Chronology]:
+    """The viewer's part of ``entries`` per record: shown (summaries applied) and withheld counted."""
     if not referral_ids:
         return {}
-    entries = ChronologyEntry.objects.filter(referral_id__in=referral_ids, significant=True)
     shown = (
         policy.visible_children(viewer, entries, summary_field="releasable_summary")
         .select_related("owning_agency", "created_by")

@@ -16,6 +16,7 @@ from panels.services.agenda import (
     reorder_agenda,
 )
 from panels.services.assessments import record_assessment
+from panels.services.attendees import confirm_confidentiality, invite_members, invite_person, record_attendee
 from panels.services.decisions import record_decision, schedule_post_exit_reviews
 from panels.services.meetings import (
     MEETINGS_AHEAD,
@@ -61,11 +62,14 @@ __all__ = [
     "check_quorum",
     "close_action",
     "complete_action",
+    "confirm_confidentiality",
     "current_consent",
     "declare_interest",
     "defer_item",
     "generate_meetings",
     "grant_panel_agencies",
+    "invite_members",
+    "invite_person",
     "is_under_18",
     "move_agenda_item",
     "move_meeting",
@@ -74,6 +78,7 @@ __all__ = [
     "quorum",
     "record_assessment",
     "record_attendance",
+    "record_attendee",
     "record_consent",
     "record_decision",
     "reorder_agenda",

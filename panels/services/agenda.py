@@ -18,6 +18,7 @@ from panels import events, lifecycle
 from panels.models import AgendaItem, ConsentPurpose, ConsentStatus, ItemKind, Meeting, PostExitReview
 from panels.permissions import PanelCapability, reads_case, require
 from panels.services.access import locked_item, locked_meeting
+from panels.services.attendees import invite_panel_people
 from panels.services.plans import current_consent
 from partnership.models import Agency, Panel, User
 from sharing import services as sharing
@@ -98,7 +99,8 @@ def grant_panel_agencies(*, actor: User | None, case: Case, panel: Panel) -> Non
 
 @transaction.atomic
 def build_agenda(*, actor: User | None, meeting_id: int) -> list[AgendaItem]:
-    """Add every due case not yet on the agenda. Chairs reorder, add and defer afterwards."""
+    """Add every due case not yet on the agenda, invite the panel's people and tell the invited that
+    the papers are ready. Chairs reorder, add and defer afterwards."""
     meeting = locked_meeting(meeting_id)
     if actor is not None:
         require(actor, PanelCapability.BUILD_AGENDA, meeting.panel)
@@ -117,6 +119,7 @@ def build_agenda(*, actor: User | None, meeting_id: int) -> list[AgendaItem]:
         )
         grant_panel_agencies(actor=actor, case=candidate.case, panel=meeting.panel)
     if added:
+        invite_panel_people(actor=actor, meeting=meeting)
         events.papers_ready(meeting, actor=actor)
         record_event(
             actor=actor, verb=AuditVerb.CHANGED, obj=meeting, details={"agenda_added": [i.case_id for i in added]}

@@ -16,7 +16,7 @@ from core.audit import record_event
 from core.errors import InvalidTransition, ValidationError
 from core.models import AuditVerb
 from panels import lifecycle, reminders
-from panels.models import Addendum, Attendance, Declaration, Meeting, MeetingStatus
+from panels.models import Addendum, Attendance, AttendeeStatus, Declaration, Meeting, MeetingStatus
 from panels.permissions import PanelCapability, reads_case, require
 from panels.services.access import locked_meeting
 from partnership.models import Agency, AgencyKind, Panel, User
@@ -170,6 +170,10 @@ def record_attendance(
     row, _ = Attendance.objects.update_or_create(
         meeting=meeting, agency_id=agency_id, defaults={"present": present, "attendee": attendee}
     )
+    if present and attendee is not None:  # the person who came for the agency is present, when invited
+        meeting.invitations.filter(person=attendee).update(
+            status=AttendeeStatus.PRESENT, status_recorded_at=timezone.now()
+        )
     record_event(
         actor=actor,
         verb=AuditVerb.CHANGED,

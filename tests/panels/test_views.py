@@ -481,8 +481,12 @@ def test_consent_withdrawal_is_prominent(pw: PanelSitting, on_agenda: dict[str, 
 # layout's notification count. None of them grows with the agenda. A change here needs a reason.
 # The meeting page and the pack also read, in one query, the actions the meeting looks back on (carried
 # forward from earlier meetings, closed since the previous one) and those agreed at it.
-MEETING_QUERIES = 20
-ITEM_QUERIES = 21
+# The meeting and item pages read the invited attendees (one query). The item page is a decision brief:
+# the contributions (entries, withheld count, the read's break-glass check and its audit insert), the
+# latest two assessments (with ratings and factors), the consent, the plan and its interventions; for
+# the chair, who may be invited for the item alone (the people, and who of them reads the case).
+MEETING_QUERIES = 21
+ITEM_QUERIES = 34
 PACK_QUERIES = 22
 PACK_PDF_QUERIES = 21
 
