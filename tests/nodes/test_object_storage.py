@@ -26,7 +26,7 @@ from partnership.models import Role
 from referrals import services as referral_services
 from referrals.models import Attachment
 from tests.pages import PDF, PNG
-from tests.plugins.object_store import ObjectStore
+from tests.plugins.object_store import ObjectStore, store_documents_in
 from tests.referrals.factories import draft_referral
 from tests.sharing.worlds import submit
 from tests.world import Partnership, client_for, new_admin, new_auditor
@@ -204,11 +204,14 @@ def test_kms_encryption_with_a_named_key_is_requested_for_every_object(
     object_store: ObjectStore, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bucket = object_store.new_bucket()
-    for name, value in object_store.environ(
-        bucket, CONVENE_S3_ENCRYPTION="aws:kms", CONVENE_S3_KMS_KEY_ID="alias/convene-documents"
-    ).items():
-        monkeypatch.setenv(name, value)
-    settings.STORAGES = {**settings.STORAGES, "default": document_storage()}
+    store_documents_in(
+        object_store,
+        bucket,
+        settings,
+        monkeypatch,
+        CONVENE_S3_ENCRYPTION="aws:kms",
+        CONVENE_S3_KMS_KEY_ID="alias/convene-documents",
+    )
     name = default_storage.save("attachments/kms-check", io.BytesIO(b"sealed"))
     head = object_store.client.head_object(Bucket=bucket, Key=name)
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "alias/convene-documents")
@@ -220,9 +223,7 @@ def test_a_prefix_keeps_the_documents_under_it(
     object_store: ObjectStore, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bucket = object_store.new_bucket()
-    for name, value in object_store.environ(bucket, CONVENE_S3_PREFIX="convene/documents").items():
-        monkeypatch.setenv(name, value)
-    settings.STORAGES = {**settings.STORAGES, "default": document_storage()}
+    store_documents_in(object_store, bucket, settings, monkeypatch, CONVENE_S3_PREFIX="convene/documents")
     name = default_storage.save("attachments/1/abc", io.BytesIO(b"x"))
     assert object_store.keys(bucket) == [f"convene/documents/{name}"]
     assert default_storage.exists(name)

@@ -3,7 +3,8 @@ workers on this machine, against ONE PostgreSQL (the test database), the machine
 an S3-compatible server, and nothing else in common. Nothing a request needs is kept by the process that
 served it:
 
-* a document uploaded through node A downloads, byte for byte, from node B (and is in the bucket, encrypted);
+* a document uploaded through node A downloads, byte for byte, from node B (and is in the bucket, encrypted),
+  and a worker's nightly deletion of a stale draft removes its document from that same bucket;
 * a session signed in on A (password and two-factor code) is signed in on B, and signing out on B ends it on A;
 * the login lock-out counts failures made on both nodes, and so does the password-reset throttle;
 * reminder sweeps run by both workers at once send each due reminder exactly once.
@@ -12,6 +13,7 @@ Slow (it starts four Django processes); every wait is a generous hang guard, nev
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -19,15 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_otp.oath import totp
 
 from core.models import AuditEvent, AuditVerb, Reminder, ReminderStatus
-from referrals.models import Attachment
+from referrals import services as referral_services
+from referrals.models import Attachment, Referral
+from referrals.tasks import DELETE_UNTOUCHED_DRAFTS
 from tests.nodes.processes import Browser, NodeWorker, WebNode
 from tests.pages import PDF
 from tests.partnership.factories import PASSWORD, AuditorUserFactory, UserFactory, enrol_totp
-from tests.plugins.object_store import ObjectStore
+from tests.plugins.object_store import ObjectStore, store_documents_in
 from tests.referrals.factories import draft_referral
 from tests.reminders.helpers import make_due_reminders
 from tests.reminders.worker import wait_for
@@ -96,12 +101,14 @@ def _sign_in(browser: Browser, node: WebNode, username: str, device: Any) -> Non
 
 
 def test_two_web_nodes_and_two_workers_share_documents_sessions_throttles_and_reminders(
-    nodes: tuple[Nodes, str], object_store: ObjectStore
+    nodes: tuple[Nodes, str], object_store: ObjectStore, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     running, bucket = nodes
     a, b = running.a, running.b
     world = Partnership()
     _a_document_uploaded_on_a_downloads_from_b(world, a, b, object_store, bucket)
+    store_documents_in(object_store, bucket, settings, monkeypatch)  # this process too, for the next part
+    _a_worker_removes_a_stale_drafts_document_from_the_shared_bucket(world, running.worker_b, object_store, bucket)
     _the_login_lock_out_counts_failures_on_both_nodes(a, b)
     _the_password_reset_throttle_counts_requests_on_both_nodes(a, b)
     _reminder_sweeps_on_both_workers_send_each_reminder_once(running)
@@ -149,6 +156,32 @@ def _a_document_uploaded_on_a_downloads_from_b(
     response = on_a.get(a, "/referrals/mine/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/account/sign-in/")
+
+
+def _a_worker_removes_a_stale_drafts_document_from_the_shared_bucket(
+    world: Partnership, worker: NodeWorker, store: ObjectStore, bucket: str
+) -> None:
+    """The nightly deletion of drafts untouched for longer than the partnership keeps them (90 days), run by
+    worker B, removes the draft's document from the bucket every node reads."""
+    stale = draft_referral(world.teacher, given_name="Stale")
+    attachment = referral_services.add_attachment(
+        actor=world.teacher,
+        referral_id=stale.pk,
+        upload=SimpleUploadedFile("old.txt", b"an old note", content_type="text/plain"),
+        classification=1,
+    )
+    assert attachment.file.name in store.keys(bucket)
+    long_ago = timezone.now() - dt.timedelta(days=120)
+    Referral.objects.filter(pk=stale.pk).update(updated_at=long_ago)
+    Attachment.objects.filter(pk=attachment.pk).update(created_at=long_ago)
+
+    worker.publisher.send_task(DELETE_UNTOUCHED_DRAFTS, queue=worker.queue)
+    wait_for(
+        lambda: not Referral.objects.filter(pk=stale.pk).exists() and attachment.file.name not in store.keys(bucket),
+        interval=0.5,
+        what="worker B to delete the stale draft and its document",
+    )
+    assert Attachment.objects.filter(referral__created_by=world.teacher).count() == 1  # the fresh draft's, kept
 
 
 def _the_login_lock_out_counts_failures_on_both_nodes(a: WebNode, b: WebNode) -> None:

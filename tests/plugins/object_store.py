@@ -85,14 +85,20 @@ def object_store() -> Iterator[ObjectStore]:
         server.stop()
 
 
-@pytest.fixture
-def s3_documents(object_store: ObjectStore, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Django's default storage is a new bucket of the object store, configured from the environment as in
-    production. Returns the bucket's name."""
+def store_documents_in(
+    store: ObjectStore, bucket: str, settings: Any, monkeypatch: pytest.MonkeyPatch, **extra: str
+) -> None:
+    """Point this process's default storage at ``bucket``, configured from the environment as in production."""
     from config.settings.base import document_storage
 
-    bucket = object_store.new_bucket()
-    for name, value in object_store.environ(bucket).items():
+    for name, value in store.environ(bucket, **extra).items():
         monkeypatch.setenv(name, value)
     settings.STORAGES = {**settings.STORAGES, "default": document_storage()}
+
+
+@pytest.fixture
+def s3_documents(object_store: ObjectStore, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Django's default storage is a new bucket of the object store. Returns the bucket's name."""
+    bucket = object_store.new_bucket()
+    store_documents_in(object_store, bucket, settings, monkeypatch)
     return bucket
