@@ -29,7 +29,8 @@ class Command(BaseCommand):
         if options["action"] == "list":
             for hold in retention.holds_page(viewer=None):
                 state = "in place" if hold.is_live else f"lifted {hold.lifted_at:%Y-%m-%d}"
-                self.stdout.write(f"{hold.pk:>5}  {hold.record_reference:<18}  {hold.scope:<6}  {state}")
+                reference = getattr(hold, "record_reference", "")  # annotated by the selector
+                self.stdout.write(f"{hold.pk:>5}  {reference:<18}  {hold.scope:<6}  {state}")
             return
         user = User.objects.filter(username=options["by"]).first()
         if user is None:

@@ -1,0 +1,100 @@
+"""An information-governance officer disposes of a due batch in the browser: from the audit trail to
+retention and disposal, the batch waiting with its records by reference, an error summary when the
+approval is not confirmed, then the batch approved, the records and their files gone, and the
+disposal log showing it. axe-core finds no serious or critical violation on any page, and each page
+fits a 375 px screen."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cases import services as case_services
+from cases.models import Case, EntryDocument
+from governance import services
+from governance.models import DisposalBatch
+from referrals.models import Attachment, Referral
+from tests.e2e.browser import assert_accessible, assert_fits_a_phone, assert_styled, banner, heading, sign_in
+from tests.governance.conftest import build_trail_world
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots")) / "ig-disposal"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+def _checked(page: Any, label: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"\W+", "-", label)
+    assert_accessible(page, label)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert_fits_a_phone(page, label, screenshot=SHOTS / f"{name}-375.png")
+
+
+def test_the_ig_officer_approves_a_due_batch_and_the_log_shows_it(page: Any, live_server: Any) -> None:
+    tw = build_trail_world()
+    for to, reason in (("adopted", "Adopted by the panel"), ("exited", "Risk reduced")):
+        case_services.transition_case(actor=None, case_id=tw.case.pk, to_status=to, reason=reason)
+    # The journey happens now: move the exit back past the six years the schedule keeps a case.
+    Case.objects.filter(pk=tw.case.pk).update(exited_at=timezone.now() - relativedelta(years=6, days=1))
+    (batch,) = services.list_due_for_disposal()
+    files = [a.file for a in Attachment.objects.filter(referral=tw.referral)]
+    files += [d.file for d in EntryDocument.objects.filter(entry__referral=tw.referral)]
+    assert files
+    assert all(f.storage.exists(f.name) for f in files)
+
+    sign_in(page, tw.auditor)
+    page.goto("/governance/audit/")
+    assert_styled(page)
+    page.get_by_role("link", name="Retention and disposal").click()
+    expect(heading(page)).to_have_text("Retention and disposal")
+    row = page.locator("tbody tr").filter(has_text=f"Batch {batch.pk}")
+    expect(row).to_contain_text("Waiting for approval")
+    _checked(page, "retention overview")
+
+    row.get_by_role("link", name=f"Batch {batch.pk}").click()
+    expect(heading(page)).to_have_text(f"Disposal batch {batch.pk}")
+    item = page.locator("tbody tr").filter(has_text=tw.case.reference)
+    expect(item).to_contain_text("Case")
+    expect(item).to_contain_text("6 years")
+    expect(item.locator(".govuk-tag")).to_have_text("Due")
+    expect(page.locator("main")).not_to_contain_text("Amira")
+    _checked(page, "a batch waiting for approval")
+
+    page.get_by_role("button", name=f"Approve and dispose of batch {batch.pk}").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Confirm that you approve the disposal of these records")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    _checked(page, "an approval not confirmed")
+
+    page.get_by_label("I have checked this batch and approve the disposal of these records").check()
+    page.get_by_role("button", name=f"Approve and dispose of batch {batch.pk}").click()
+    expect(banner(page)).to_contain_text(f"Batch {batch.pk} approved: 1 record disposed of.")
+    expect(page.locator("tbody tr").filter(has_text=tw.case.reference).locator(".govuk-tag")).to_have_text(
+        "Disposed of"
+    )
+    _checked(page, "the batch after disposal")
+
+    assert not Referral.objects.filter(pk=tw.referral.pk).exists()
+    assert not Case.objects.filter(pk=tw.case.pk).exists()
+    assert not any(f.storage.exists(f.name) for f in files)
+    assert Referral.objects.filter(pk=tw.other.pk).exists()
+
+    page.get_by_role("link", name="Disposal log").click()
+    expect(heading(page)).to_have_text("Disposal log")
+    logged = page.locator("tbody tr").filter(has_text=f"Batch {batch.pk}")
+    expect(logged).to_contain_text(tw.auditor.username)
+    expect(logged.locator("td").nth(3)).to_have_text("1")
+    _checked(page, "the disposal log")
+    assert DisposalBatch.objects.get(pk=batch.pk).status == "disposed"
