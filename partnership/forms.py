@@ -16,6 +16,7 @@ from core.forms import GovukCheckboxSelectMultiple, date_field, date_hint, long_
 from partnership import selectors
 from partnership.models import Agency, AgencyKind, ClearanceLevel, LawfulBasis, Panel, PartnershipSettings, Role, User
 from partnership.people import MAX_IMPORT_ROWS
+from partnership.snapshots import PANEL_KEYS
 
 ROLE_NAMES = dict(Role.choices)
 
@@ -350,21 +351,8 @@ class PanelForm(forms.Form):
         return values
 
 
-PANEL_FORM_KEYS = (
-    "name",
-    "is_active",
-    "chair",
-    "deputy_chair",
-    "cadence_weeks",
-    "meeting_duration_minutes",
-    "venue",
-    "call_link",
-    "quorum_requires_chair",
-    "quorum_required_kinds",
-    "quorum_min_agencies",
-    "notice_days_before",
-    "papers_days_before",
-)
+# What the panel form edits as it stands (the first meeting is asked as a date and a time).
+PANEL_FORM_KEYS = tuple(key for key in PANEL_KEYS if key != "first_meeting_at")
 
 
 # --- Partnership settings ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ConflictError, PermissionDenied, ValidationError, id_or_not_found
@@ -250,7 +251,7 @@ def people_import(request: SignedInRequest) -> HttpResponseBase:
             return redirect_with_success(request, message, reverse("manage:people"))
         context["outcome"] = outcome
     elif confirming:  # the signed file was tampered with or is too old: ask for it again
-        context["form"] = upload = ImportUploadForm({}, {})
+        context["form"] = upload = ImportUploadForm({}, MultiValueDict())
         upload.full_clean()
         upload.errors["file"] = upload.error_class(confirm.errors["payload"])
     elif uploading and upload.is_valid():

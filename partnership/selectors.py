@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.conf import settings as guardian_settings
@@ -107,6 +107,18 @@ def _require_configure(viewer: Any) -> None:
         raise PermissionDenied("Only partnership admins configure the partnership.")
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _configured(viewer: Any, queryset: QuerySet[M], pk: int, what: str) -> M:
+    """One configuration record, for someone who may configure (NotFound when there is none)."""
+    _require_configure(viewer)
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"No such {what}.")
+    return found
+
+
 def agency_list_for(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreement | None]]:
     """Every agency, active or not, with its current agreement (None without one)."""
     _require_configure(viewer)
@@ -114,11 +126,7 @@ def agency_list_for(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreement |
 
 
 def agency_for(*, viewer: Any, agency_id: int) -> Agency:
-    _require_configure(viewer)
-    agency = Agency.objects.filter(pk=agency_id).first()
-    if agency is None:
-        raise NotFound("No such agency.")
-    return agency
+    return _configured(viewer, Agency.objects.all(), agency_id, "agency")
 
 
 def clearance_levels_for(*, viewer: Any) -> QuerySet[ClearanceLevel]:
@@ -127,11 +135,7 @@ def clearance_levels_for(*, viewer: Any) -> QuerySet[ClearanceLevel]:
 
 
 def clearance_level_for(*, viewer: Any, level_id: int) -> ClearanceLevel:
-    _require_configure(viewer)
-    level = ClearanceLevel.objects.filter(pk=level_id).first()
-    if level is None:
-        raise NotFound("No such clearance level.")
-    return level
+    return _configured(viewer, ClearanceLevel.objects.all(), level_id, "clearance level")
 
 
 def people_page_for(*, viewer: Any, agency_id: int | None = None) -> QuerySet[User]:
@@ -161,11 +165,7 @@ def pending_changes_for(*, viewer: Any) -> QuerySet[ChangeRequest]:
 
 
 def change_request_for(*, viewer: Any, request_id: int) -> ChangeRequest:
-    _require_configure(viewer)
-    change_request = ChangeRequest.objects.filter(pk=request_id).first()
-    if change_request is None:
-        raise NotFound("No such change.")
-    return change_request
+    return _configured(viewer, ChangeRequest.objects.all(), request_id, "change")
 
 
 def panel_list_for(*, viewer: Any) -> QuerySet[Panel]:
@@ -174,11 +174,7 @@ def panel_list_for(*, viewer: Any) -> QuerySet[Panel]:
 
 
 def panel_for(*, viewer: Any, panel_id: int) -> Panel:
-    _require_configure(viewer)
-    panel = Panel.objects.filter(pk=panel_id).prefetch_related("memberships__representatives").first()
-    if panel is None:
-        raise NotFound("No such panel.")
-    return panel
+    return _configured(viewer, Panel.objects.prefetch_related("memberships__representatives"), panel_id, "panel")
 
 
 def chair_candidates() -> QuerySet[User]:

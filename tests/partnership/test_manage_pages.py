@@ -24,7 +24,7 @@ from partnership.models import (
 )
 from partnership.navigation import navigation_for
 from tests.pages import assert_sign_in_needed, date_fields, error_summary, text_of
-from tests.partnership.config_helpers import events_about, second_admin_approval
+from tests.partnership.config_helpers import events_about, second_admin_approval, user_form
 from tests.world import Partnership, client_for, new_admin, new_auditor, new_panel, new_user
 
 pytestmark = pytest.mark.django_db
@@ -203,27 +203,12 @@ def test_a_held_clearance_level_cannot_be_renumbered(world: Partnership) -> None
 # --- People -----------------------------------------------------------------------------------
 
 
-def _person_form(user: User, **overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "job_title": user.job_title,
-        "phone": user.phone,
-        "agency": user.agency_id or "",
-        "clearance": user.clearance_id or "",
-        "roles": list(user.roles),
-    }
-    data.update(overrides)
-    return data
-
-
 def test_a_new_role_waits_for_a_second_admin_who_approves_it_on_the_changes_page(world: Partnership) -> None:
     first, second = new_admin(), new_admin()
     client = client_for(first)
     response = client.post(
         f"/manage/people/{world.teacher.pk}/change/",
-        _person_form(world.teacher, roles=[Role.PRACTITIONER, Role.SPOC], job_title="Head of year"),
+        user_form(world.teacher, roles=[Role.PRACTITIONER, Role.SPOC], job_title="Head of year"),
     )
     assert response.status_code == 302
     world.teacher.refresh_from_db()
@@ -255,7 +240,7 @@ def test_an_admin_cannot_reach_their_own_access(world: Partnership) -> None:
     assert "/deactivate/" not in client.get(own).content.decode()
     client.post(
         f"/manage/people/{admin.pk}/change/",
-        {**_person_form(admin), "roles": [Role.PRACTITIONER, Role.PANEL_CHAIR], "agency": world.council.pk},
+        {**user_form(admin), "roles": [Role.PRACTITIONER, Role.PANEL_CHAIR], "agency": world.council.pk},
     )
     for action in ("deactivate", "reset_two_factor"):
         assert client.post(f"{own}{action}/").status_code == 302
@@ -392,7 +377,7 @@ def test_second_admin_approval_switch_is_the_partnerships(world: Partnership) ->
     """With approval off (the partnership's choice), a role given on the page applies at once."""
     second_admin_approval(False)
     client_for(new_admin()).post(
-        f"/manage/people/{world.teacher.pk}/change/", _person_form(world.teacher, roles=[Role.SPOC])
+        f"/manage/people/{world.teacher.pk}/change/", user_form(world.teacher, roles=[Role.SPOC])
     )
     world.teacher.refresh_from_db()
     assert world.teacher.roles == [Role.SPOC]
