@@ -56,7 +56,7 @@ class BreakGlassReview(models.Model):
 
 DEFAULT_RETENTION_YEARS = 6
 MAX_RETENTION_YEARS = 100
-MAX_DRAFT_DAYS = 3650
+MAX_DRAFT_DAYS = 365  # as the partnership settings page allows
 
 
 class RetentionRecordType(models.TextChoices):

@@ -2,7 +2,8 @@
 retention and disposal, the batch waiting with its records by reference, an error summary when the
 approval is not confirmed, then the batch approved, the records and their files gone, and the
 disposal log showing it. axe-core finds no serious or critical violation on any page, and each page
-fits a 375 px screen."""
+fits a 375 px screen. A partnership admin sets the schedule, and the officer places and lifts a
+legal hold, on pages held to the same checks."""
 
 from __future__ import annotations
 
@@ -21,8 +22,17 @@ from cases.models import Case, EntryDocument
 from governance import services
 from governance.models import DisposalBatch
 from referrals.models import Attachment, Referral
-from tests.e2e.browser import assert_accessible, assert_fits_a_phone, assert_styled, banner, heading, sign_in
+from tests.e2e.browser import (
+    assert_accessible,
+    assert_fits_a_phone,
+    assert_styled,
+    banner,
+    heading,
+    new_page,
+    sign_in,
+)
 from tests.governance.conftest import build_trail_world
+from tests.world import new_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +108,42 @@ def test_the_ig_officer_approves_a_due_batch_and_the_log_shows_it(page: Any, liv
     expect(logged.locator("td").nth(3)).to_have_text("1")
     _checked(page, "the disposal log")
     assert DisposalBatch.objects.get(pk=batch.pk).status == "disposed"
+
+
+def test_an_admin_sets_the_schedule_and_the_ig_officer_holds_a_case(page: Any, live_server: Any, browser: Any) -> None:
+    tw = build_trail_world()
+    admin = new_admin()
+    sign_in(page, admin)
+    page.goto("/manage/")
+    page.get_by_role("link", name="Retention schedule").click()
+    expect(heading(page)).to_have_text("Retention schedule")
+    _checked(page, "the retention schedule")
+    page.get_by_label("Referrals that never became cases").fill("9")
+    page.get_by_role("button", name="Save the schedule").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be kept longer than cases")
+    _checked(page, "a schedule with an error")
+    page.get_by_label("Referrals that never became cases").fill("3")
+    page.get_by_role("button", name="Save the schedule").click()
+    expect(banner(page)).to_contain_text("The retention schedule has been saved.")
+
+    with new_page(browser, live_server) as ig:
+        sign_in(ig, tw.auditor)
+        ig.goto("/governance/retention/")
+        expect(ig.locator("#schedule")).to_contain_text("3 years after screening closed them")
+        ig.get_by_role("link", name="Legal holds").click()
+        _checked(ig, "legal holds, none yet")
+        ig.get_by_label("Record reference").fill(tw.case.reference.lower())
+        ig.get_by_label("The person: this record").check()
+        ig.get_by_label("Reason").fill("Civil claim by the family")
+        ig.get_by_role("button", name="Place the hold").click()
+        expect(banner(ig)).to_contain_text("The legal hold is in place")
+        held = ig.locator("tbody tr").filter(has_text=tw.case.reference)
+        expect(held.locator(".govuk-tag")).to_have_text("In place")
+        _checked(ig, "legal holds with a hold in place")
+        held.get_by_role("link", name=re.compile(r"^Lift")).click()
+        expect(heading(ig)).to_have_text(f"Lift the legal hold on {tw.case.reference}")
+        _checked(ig, "lifting a hold")
+        ig.get_by_label("Why can the hold be lifted?").fill("The claim was withdrawn")
+        ig.get_by_role("button", name="Lift the hold").click()
+        expect(banner(ig)).to_contain_text("The legal hold has been lifted.")
+        expect(ig.locator("tbody tr").filter(has_text=tw.case.reference).locator(".govuk-tag")).to_have_text("Lifted")
