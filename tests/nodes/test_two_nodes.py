@@ -17,6 +17,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,14 @@ class Nodes:
         return self.worker_a, self.worker_b
 
     def stop(self) -> None:
-        for web in (self.a, self.b):
-            web.stop()
-        for worker in self.workers():
-            worker.cleanup()
+        with ExitStack() as stack:  # every process is stopped, even when stopping another fails
+            stack.callback(self._forget_the_cache)
+            for worker in self.workers():
+                stack.callback(worker.cleanup)
+            for web in (self.a, self.b):
+                stack.callback(web.stop)
+
+    def _forget_the_cache(self) -> None:
         keys = list(self.worker_a.redis.scan_iter(match=self.cache_prefix + ":*"))
         if keys:
             self.worker_a.redis.delete(*keys)
