@@ -175,6 +175,7 @@ class AuditVerb(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "Issued an API token"
     TOKEN_REVOKED = "token_revoked", "Revoked an API token"
     PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Password reset refused (too many requests)"
+    AUDIT_ARCHIVED = "audit_archived", "Archived a month of the audit trail"
 
 
 AUDIT_SEQ_SEQUENCE = "sharing_auditevent_seq_seq"
@@ -188,10 +189,15 @@ class AuditEvent(models.Model):
     (``sharing.sealer``, every few seconds) chains committed events in ``seq`` order: ``prev_seq``
     and ``prev_hash`` name the event before, ``hash`` covers both and the contents. A trigger
     refuses UPDATE (but that one), DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
+
+    The table is partitioned by month of ``occurred_at`` (docs/adr/0018-audit-trail-partitioned-by-month.md):
+    its primary key in the database is (id, occurred_at), ``id`` alone here (the identity keeps it
+    unique). ``seq`` is unique because only its sequence gives it (each partition also holds a unique
+    index on it, and the sealer and the verifier refuse a repeat); the database cannot declare it
+    UNIQUE across partitions.
     """
 
     seq = models.BigIntegerField(
-        unique=True,
         editable=False,
         null=True,
         db_default=models.Func(

@@ -12,6 +12,10 @@ lives in the environment and never in the database, and appended both to ``Audit
 chain from the last verified checkpoint (or the first event), checks every checkpoint in that range
 against the events, and records a signed ``AuditVerification`` so the next run starts there. Events
 not yet sealed are counted, not walked; one below the sealed head is a problem.
+
+Months archived (detached partitions, ``sharing.partitions``; docs/adr/0018) leave a signed
+``ArchiveMark`` in the trail: a full run starts from it, where the first attached events link to
+archived ones.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from core.models import AuditEvent
+from core.models import AuditEvent, AuditVerb
 from sharing.models import AuditCheckpoint, AuditVerification
 from sharing.sealer import Sealed, seal_pending
 
@@ -119,6 +123,87 @@ def _verification_signature(checkpoint: Seal, verified_at: datetime, full: bool,
         full,
         events_checked,
     )
+
+
+@dataclass(frozen=True)
+class ArchiveMark:
+    """What archiving left attached: every event up to ``through_seq`` was in the chain when the
+    oldest months were detached (``archived`` of them detached, ``kept_below`` still attached, from
+    months after them); ``links`` are the attached events that follow an archived one, as
+    ``[seq, prev_seq, prev_hash]``. Signed with the checkpoint key; kept in the details of the
+    ``audit_archived`` event that archiving writes (so it is itself in the chain)."""
+
+    partition: str
+    through_seq: int
+    archived: int
+    kept_below: int
+    links: tuple[tuple[int, int, str], ...]
+    signature: str = ""
+
+    OBJECT_TYPE = "core.auditevent"
+
+    def _expected(self) -> str:
+        links = json.dumps([list(link) for link in self.links], separators=(",", ":"))
+        return _sign("convene-audit-archive/1", self.partition, self.through_seq, self.archived, self.kept_below, links)
+
+    def signed_now(self) -> ArchiveMark:
+        return ArchiveMark(
+            self.partition, self.through_seq, self.archived, self.kept_below, self.links, self._expected()
+        )
+
+    @property
+    def signed(self) -> bool:
+        return hmac.compare_digest(self.signature, self._expected())
+
+    @property
+    def events_through(self) -> int:
+        return self.archived + self.kept_below
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "archive": {
+                "partition": self.partition,
+                "through_seq": self.through_seq,
+                "archived": self.archived,
+                "kept_below": self.kept_below,
+                "links": [list(link) for link in self.links],
+                "signature": self.signature,
+            }
+        }
+
+    @classmethod
+    def from_details(cls, details: Any) -> ArchiveMark:
+        """Raises ValueError, KeyError or TypeError when the details hold no mark."""
+        data = details["archive"]
+        links = tuple((int(seq), int(prev), str(prev_hash)) for seq, prev, prev_hash in data["links"])
+        return cls(
+            str(data["partition"]),
+            int(data["through_seq"]),
+            int(data["archived"]),
+            int(data["kept_below"]),
+            links,
+            str(data["signature"]),
+        )
+
+
+def latest_archive() -> tuple[ArchiveMark | None, list[ChainProblem]]:
+    """The newest archive mark in the trail (None: nothing archived), and a problem for a mark that
+    does not hold (then no mark is trusted, and a full run reports the archived events as missing)."""
+    event = (
+        AuditEvent.objects.filter(object_type=ArchiveMark.OBJECT_TYPE, verb=AuditVerb.AUDIT_ARCHIVED)
+        .order_by("-seq")
+        .values_list("seq", "details")
+        .first()
+    )
+    if event is None:
+        return None, []
+    try:
+        mark = ArchiveMark.from_details(event[1])
+    except (ValueError, KeyError, TypeError):
+        mark = None
+    if mark is None or not mark.signed:
+        return None, [ChainProblem(event[0], "its archive mark's signature does not hold (another key, or altered)")]
+    return mark, []
 
 
 # --- the file outside the database --------------------------------------------------------------------
@@ -260,7 +345,7 @@ def seal_and_checkpoint() -> tuple[Sealed, AuditCheckpoint | None]:
 # seq - 1 before it (the chain trigger numbered events without holes).
 _WALK = """
 SELECT seq, hash <> expected, prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s),
-       coalesce(prev_seq, %(start_seq)s), named_prev
+       coalesce(prev_seq, %(start_seq)s), named_prev, prev_hash
 FROM (
     SELECT e.seq, e.hash, e.prev_hash, sharing_audit_hash(e) AS expected,
            coalesce(e.prev_seq, e.seq - 1) AS named_prev,
@@ -269,7 +354,7 @@ FROM (
 ) walk
 WHERE hash <> expected OR (seq > %(after)s AND (
     prev_hash IS DISTINCT FROM coalesce(prev_actual, %(start_hash)s)
-    OR named_prev <> coalesce(prev_seq, %(start_seq)s)))
+    OR named_prev <> coalesce(prev_seq, %(start_seq)s) OR seq = prev_seq))
 ORDER BY seq
 """
 _COUNT_AFTER = "SELECT count(*) FROM sharing_auditevent e WHERE {where} AND e.hash <> '' AND e.seq > %(after)s"
@@ -297,9 +382,10 @@ class Walk:
     unsealed: int = 0
 
 
-def _walk(anchor: Seal | None) -> Walk:
+def _walk(anchor: Seal | None, archive: ArchiveMark | None = None) -> Walk:
     """Recompute every hash and link after ``anchor`` (from the first event when None); count the
-    events still waiting for the sealer, and report any that sits below the chain's head."""
+    events still waiting for the sealer, and report any that sits below the chain's head. From the
+    first event, a link to an archived event is accepted where ``archive`` names it exactly."""
     params: dict[str, int | str]
     if anchor is None:
         where, params = "e.seq IS NOT NULL", {"after": _MIN_SEQ, "start_seq": 0, "start_hash": ""}
@@ -310,9 +396,14 @@ def _walk(anchor: Seal | None) -> Walk:
     walk = Walk(head=anchor.head_hash if anchor else "")
     with connection.cursor() as cursor:
         cursor.execute(_WALK.format(where=where), params)
-        for seq, modified, unlinked, prev_seq, named_prev in cursor.fetchall():
+        archived = {link[0]: link for link in archive.links} if archive and anchor is None else {}
+        for seq, modified, unlinked, prev_seq, named_prev, prev_hash in cursor.fetchall():
             if modified:
                 walk.problems.append(ChainProblem(seq, "contents do not match the hash (modified)"))
+            if seq == prev_seq:
+                walk.problems.append(ChainProblem(seq, "the same seq is on two events (inserted)"))
+            if archived.get(seq) == (seq, named_prev, prev_hash):
+                continue  # it follows an archived event, as the archive mark says
             if seq > after and unlinked:
                 walk.problems.append(ChainProblem(seq, "does not follow the previous event (deleted or reordered)"))
             if seq > after and named_prev != prev_seq:
@@ -348,9 +439,12 @@ def verify_chain() -> tuple[int, list[ChainProblem], str]:
     return walk.checked, walk.problems, walk.head
 
 
-def _checkpoint_events(anchor: Seal | None, seals: Sequence[Seal]) -> list[ChainProblem]:
+def _checkpoint_events(
+    anchor: Seal | None, seals: Sequence[Seal], *, anchor_attached: bool = True
+) -> list[ChainProblem]:
     """The anchor and each checkpoint after it still find the event they sealed, and each as many events
-    up to it as it counted: this catches the newest events deleted, and a chain rewritten under a seal."""
+    up to it as it counted: this catches the newest events deleted, and a chain rewritten under a seal.
+    An archive's start (``anchor_attached`` False) counts the events up to it, its event archived."""
     ordered = sorted(seals, key=lambda seal: seal.seq)
     sealed = ([anchor] if anchor else []) + ordered
     if not sealed:
@@ -360,7 +454,7 @@ def _checkpoint_events(anchor: Seal | None, seals: Sequence[Seal]) -> list[Chain
             "SELECT seq, hash FROM sharing_auditevent WHERE seq = ANY(%s::bigint[])", [[s.seq for s in sealed]]
         )
         found: dict[int, str] = dict(cursor.fetchall())
-    problems = [] if anchor is None else _sealed_event_problems(anchor, found)
+    problems = [] if anchor is None or not anchor_attached else _sealed_event_problems(anchor, found)
     counted = anchor.event_count if anchor else 0
     for seal, between in zip(ordered, _counts_between(anchor, ordered), strict=True):
         counted += between
@@ -435,14 +529,35 @@ def verify_trail(*, full: bool = False) -> Verification:
         if seal.signed:
             trusted.setdefault(seal.seq, seal)
     anchor, mark_problems = (None, []) if full else _anchor(agreed)
-    walk = _walk(anchor)
-    after = [seal for seal in trusted.values() if anchor is None or seal.seq > anchor.seq]
-    problems += mark_problems + walk.problems + _checkpoint_events(anchor, after)
+    archive, archive_problems = latest_archive()
+    walk = _walk(anchor, archive)
+    start = anchor or _archive_start(archive)
+    after = [seal for seal in trusted.values() if start is None or seal.seq > start.seq]
+    problems += archive_problems + mark_problems + walk.problems
+    problems += _checkpoint_events(start, after, anchor_attached=anchor is not None)
+    if anchor is None and archive is not None:
+        problems += _kept_below_problems(archive)
     latest = max(trusted.values(), key=lambda seal: seal.seq, default=None)
     verification = Verification(walk.checked, walk.head, problems, anchor, len(trusted), latest, walk.unsealed)
     if not problems:
         _mark_verified(verification, full=full, agreed=agreed)
     return verification
+
+
+def _archive_start(archive: ArchiveMark | None) -> Seal | None:
+    """Where checkpoints are counted from once months were archived: the archive's last event."""
+    if archive is None:
+        return None
+    return Seal(archive.through_seq, "", archive.events_through, "", "")
+
+
+def _kept_below_problems(archive: ArchiveMark) -> list[ChainProblem]:
+    """The events up to the archive's last one that stayed attached (from later months) are all there."""
+    kept = AuditEvent.objects.filter(seq__lte=archive.through_seq).count()
+    if kept == archive.kept_below:
+        return []
+    problem = f"{kept} attached events up to it, archiving left {archive.kept_below} (events deleted or inserted)"
+    return [ChainProblem(archive.through_seq, problem, "archive")]
 
 
 def _checkpoint_problems(in_table: list[Seal], in_file: list[Seal], path: Path) -> list[ChainProblem]:

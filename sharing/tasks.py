@@ -1,6 +1,7 @@
 """Celery tasks for the sharing machinery. Beat's schedule lives in the database
 (django-celery-beat); ``sharing/migrations/0003_schedule_tidy_expired_shares``,
-``0009_schedule_audit_checkpoint`` and ``0011_schedule_audit_sealer`` register these."""
+``0009_schedule_audit_checkpoint``, ``0011_schedule_audit_sealer`` and ``0012_schedule_audit_partitions``
+register these."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import logging
 
 from celery import shared_task
 
-from sharing import chain, sealer, services
+from sharing import chain, partitions, sealer, services
 
 TIDY_EXPIRED_SHARES = "sharing.tasks.tidy_expired_shares"
 SEAL_AUDIT_CHECKPOINT = "sharing.tasks.seal_audit_checkpoint"
 SEAL_AUDIT_TRAIL = "sharing.tasks.seal_audit_trail"
+ADD_AUDIT_PARTITIONS = "sharing.tasks.add_audit_partitions"
 
 SEAL_BUDGET_SECONDS = 20.0  # a run stops chaining after this; the next one (3 s later) goes on
 
@@ -54,3 +56,18 @@ def seal_audit_trail() -> int:
     except sealer.SealRefused:
         logger.critical("The audit trail was not chained: an unsealed event sits below its head", exc_info=True)
         raise
+
+
+@shared_task(name=ADD_AUDIT_PARTITIONS)
+def add_audit_partitions() -> int:
+    """Keep the audit trail's next months' partitions ready (beat, daily; ``sharing.partitions``).
+
+    Idempotent: a month that exists is left alone. Events that went to the default partition (a
+    month that was missing) are logged as an error: they stay verifiable, but that month's partition
+    cannot be created over them (docs/adr/0018). Returns the partitions created.
+    """
+    created = partitions.add_partitions()
+    stray = partitions.events_in_default()
+    if stray:
+        logger.error("%s audit event(s) sit in the default partition: create their months by hand", stray)
+    return created

@@ -13,6 +13,9 @@ class Migration(migrations.Migration):
         ("governance", "0002_schedule_break_glass_review_reminders"),
     ]
 
+    # The foreign key goes before the audit table is rebuilt as a partitioned table.
+    run_before = [("core", "0009_audit_trail_partitioned_by_month")]
+
     operations = [
         migrations.AlterField(
             model_name="breakglassreview",

@@ -39,7 +39,8 @@ def app_role() -> Iterator[psycopg.Connection]:
             cursor.execute(f"DROP ROLE {ident}")
 
 
-def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unprotect(app_role):
+def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unprotect(app_role, settings, tmp_path):
+    settings.CONVENE_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"  # not a file other runs share
     record_event(actor=None, verb=AuditVerb.CHANGED, object_type="test.record", object_id=1)
     before = AuditEvent.objects.count()
     app_role.execute(
