@@ -1,7 +1,8 @@
 """From a referral to a case the panel can decide on, in the browser (issue 4 acceptance).
 
-The screening officer screens a referral to the panel (deconfliction, RAG, a
-decision with an error corrected on the way); the coordinator asks two agencies
+The screening officer screens a referral to the panel through the task list
+(deconfliction, RAG, a decision with an error corrected on the way, checked, then
+recorded); the coordinator asks two agencies
 for information and adds a Security Check note; health's single point of
 contact returns a contribution at Security Check with a releasable summary; a
 Baseline reader in health sees the summary and the withheld count, a Security
@@ -90,27 +91,32 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     page.get_by_role("link", name=referral.reference).click()
 
     expect(heading(page)).to_have_text("Jordan Testperson")
-    assert_accessible(page, "screening page")
+    assert_accessible(page, "screening task list")
     page.get_by_role("button", name="Start screening").click()
     expect(banner(page)).to_contain_text(f"You have started screening {referral.reference}")
 
-    deconfliction = page.locator("form", has=page.locator("input[name=kind][value=deconfliction]"))
-    expect(deconfliction.get_by_label("Security Check")).to_be_checked()  # the officer holds it
-    expect(deconfliction.get_by_label("Keep this inside my agency")).to_be_checked()
+    page.get_by_role("link", name="Check for duplicates and deconfliction").click()
+    expect(page.get_by_label("Security Check")).to_be_checked()  # the officer holds it
+    expect(page.get_by_label("Keep this inside my agency")).to_be_checked()
     page.get_by_label("What did the deconfliction checks find?").fill("PNC and local systems: nothing held.")
-    page.get_by_role("button", name="Record deconfliction").click()
+    page.get_by_role("button", name="Save and return to the tasks").click()
     expect(banner(page)).to_contain_text("The deconfliction check has been recorded.")
-    expect(page.locator("#record ~ .govuk-summary-card").first).to_be_visible()
-    assert_accessible(page, "screening page with a deconfliction entry")
+    page.get_by_role("link", name="Check for duplicates and deconfliction").click()
+    expect(page.locator(".govuk-summary-card").first).to_contain_text("PNC and local systems")
+    assert_accessible(page, "deconfliction page with a deconfliction entry")
+    page.get_by_role("link", name="Back to the screening tasks").click()
 
+    page.get_by_role("link", name="RAG rating").click()
     page.get_by_role("group", name="What is the RAG rating now?").get_by_label("Amber").check()
     page.get_by_label("Why this rating?").fill("Escalating activity online.")
-    page.get_by_role("button", name="Save the rating").click()
-    expect(banner(page)).to_contain_text("The RAG rating is now amber.")
+    page.get_by_role("button", name="Save and return to the tasks").click()
+    expect(banner(page)).to_contain_text("The RAG rating has been saved.")
+    expect(page.locator("#task-rag-status")).to_have_text("Amber")
 
+    page.get_by_role("link", name="Check and record the decision").click()
     page.get_by_label("Refer to the panel").check()
     page.get_by_label("Rationale for the decision").fill("Vulnerable, susceptible and at risk: meets the threshold.")
-    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Choose the panel")
@@ -119,10 +125,13 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     assert_accessible(page, "decision with errors")
     page.get_by_label("If you are referring to the panel, which panel?").select_option(label=panel.name)
     page.get_by_label("Who will own the case?").select_option(label="Cara Chair (Northshire Council)")
+    page.get_by_role("button", name="Continue").click()
+    expect(heading(page)).to_have_text("Check your answers before recording the decision")
     page.get_by_role("button", name="Record the decision").click()
+    expect(heading(page)).to_have_text("Decision recorded")
 
     case = Case.objects.get(pk=referral.pk)
-    expect(banner(page)).to_contain_text("has been referred to the panel and a case opened")
+    page.get_by_role("link", name=f"Go to case {case.reference}").click()
     expect(heading(page)).to_have_text("Jordan Testperson")
     expect(page.locator(".govuk-caption-l")).to_have_text(f"Case {case.reference}")
     assert_accessible(page, "case page for the screening officer")
