@@ -143,7 +143,7 @@ class InviteForm(ChoosesPerson):
         super().__init__(data, **kwargs)
         self.offer_people("person", people, label=_person_with_agency)
         field = _choice_field(self, "person")
-        field.choices = [("", "Choose a person"), *list(field.choices)[1:]]
+        field.choices = [("", "Choose a person")] + [(pk, _person_with_agency(p)) for pk, p in self._people.items()]
         if label:
             field.label = label
 

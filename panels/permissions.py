@@ -310,7 +310,8 @@ def reaches_whole_meeting(user: Viewer | None, panel: Panel) -> bool:
         return False
     if user.pk in (panel.chair_id, panel.deputy_chair_id):
         return True
-    return PanelMembership.objects.filter(panel_id=panel.pk, agency_id=user.agency_id).exists()
+    agency_id = user.agency_id
+    return agency_id is not None and PanelMembership.objects.filter(panel_id=panel.pk, agency_id=agency_id).exists()
 
 
 def guest_items(user: Viewer | None, meeting: Meeting, *, standing: Standing | None = None) -> frozenset[int] | None:

@@ -91,7 +91,7 @@ def invite_person(*, actor: User, meeting_id: int, person_id: int | None, item_i
 
 def _locked_invitation(meeting: Meeting, invitation_id: int) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("person__agency")
         .filter(pk=invitation_id, meeting=meeting)
         .first()
