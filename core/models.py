@@ -190,7 +190,7 @@ class AuditEvent(models.Model):
     and ``prev_hash`` name the event before, ``hash`` covers both and the contents. A trigger
     refuses UPDATE (but that one), DELETE and TRUNCATE. ``manage.py verify_audit_chain`` recomputes it.
 
-    The table is partitioned by month of ``occurred_at`` (docs/adr/0018-audit-trail-partitioned-by-month.md):
+    The table is partitioned by month of ``occurred_at`` (docs/adr/0025-audit-trail-partitioned-by-month.md):
     its primary key in the database is (id, occurred_at), ``id`` alone here (the identity keeps it
     unique). ``seq`` is unique because only its sequence gives it (each partition also holds a unique
     index on it, and the sealer and the verifier refuse a repeat); the database cannot declare it

@@ -13,7 +13,7 @@ chain from the last verified checkpoint (or the first event), checks every check
 against the events, and records a signed ``AuditVerification`` so the next run starts there. Events
 not yet sealed are counted, not walked; one below the sealed head is a problem.
 
-Months archived (detached partitions, ``sharing.partitions``; docs/adr/0018) leave a signed
+Months archived (detached partitions, ``sharing.partitions``; docs/adr/0025) leave a signed
 ``ArchiveMark`` in the trail: a full run starts from it, where the first attached events link to
 archived ones.
 """

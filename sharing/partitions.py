@@ -1,4 +1,4 @@
-"""The audit trail's monthly partitions (docs/adr/0018-audit-trail-partitioned-by-month.md).
+"""The audit trail's monthly partitions (docs/adr/0025-audit-trail-partitioned-by-month.md).
 
 ``sharing_auditevent`` is range-partitioned by UTC month of ``occurred_at``
 (``sharing_auditevent_YYYY_MM``, and a default partition as a safety net). ``add_partitions`` keeps

@@ -64,7 +64,7 @@ def add_audit_partitions() -> int:
 
     Idempotent: a month that exists is left alone. Events that went to the default partition (a
     month that was missing) are logged as an error: they stay verifiable, but that month's partition
-    cannot be created over them (docs/adr/0018). Returns the partitions created.
+    cannot be created over them (docs/adr/0025). Returns the partitions created.
     """
     created = partitions.add_partitions()
     stray = partitions.events_in_default()

@@ -1,5 +1,5 @@
 """The audit trail becomes a table range-partitioned by month of ``occurred_at`` (UTC months), so
-retention and archiving detach a month instead of deleting rows (docs/adr/0018-audit-trail-partitioned-by-month.md).
+retention and archiving detach a month instead of deleting rows (docs/adr/0025-audit-trail-partitioned-by-month.md).
 
 * ``sharing_auditevent`` is rebuilt as a partitioned table of the same columns, and every event is
   copied into it as it is (id, seq, contents, prev_seq, prev_hash, hash): every hash still matches,

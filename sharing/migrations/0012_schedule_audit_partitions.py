@@ -1,5 +1,5 @@
 """Register the daily run that keeps the audit trail's next three months of partitions ready
-(docs/adr/0018-audit-trail-partitioned-by-month.md)."""
+(docs/adr/0025-audit-trail-partitioned-by-month.md)."""
 
 from django.db import migrations
 

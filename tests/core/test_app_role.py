@@ -51,6 +51,7 @@ def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unp
     # The sealer runs as the app role (beat's worker): it chains through the database's SECURITY DEFINER function.
     assert app_role.execute("SELECT sharing_audit_seal(1000, 1)").fetchone()[0] >= 1
     assert app_role.execute("SELECT count(*) FROM sharing_auditevent WHERE hash = ''").fetchone()[0] == 0
+    partition = _partition_holding_events()
     refused = {
         "update": "UPDATE sharing_auditevent SET reason = 'rewritten'",
         "delete": "DELETE FROM sharing_auditevent",
@@ -58,6 +59,10 @@ def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unp
         "disable trigger": "ALTER TABLE sharing_auditevent DISABLE TRIGGER ALL",
         "disable user triggers": "ALTER TABLE sharing_auditevent DISABLE TRIGGER USER",
         "drop table": "DROP TABLE sharing_auditevent",
+        "write a partition": f"DELETE FROM {partition}",  # noqa: S608
+        "read a partition": f"SELECT count(*) FROM {partition}",  # noqa: S608
+        "truncate a partition": f"TRUNCATE {partition}",
+        "detach a partition": f"ALTER TABLE sharing_auditevent DETACH PARTITION {partition}",
     }
     outcomes = {}
     for what, statement in refused.items():
@@ -70,6 +75,12 @@ def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unp
     assert outcomes == dict.fromkeys(refused, "refused")
     assert AuditEvent.objects.count() == before + 1
     call_command("verify_audit_chain")
+
+
+def _partition_holding_events() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM sharing_auditevent LIMIT 1")
+        return cursor.fetchone()[0]
 
 
 def test_the_app_role_still_runs_the_application(app_role):

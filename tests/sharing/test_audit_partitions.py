@@ -1,4 +1,4 @@
-"""The audit trail partitioned by month (docs/adr/0018-audit-trail-partitioned-by-month.md): the upgrade
+"""The audit trail partitioned by month (docs/adr/0025-audit-trail-partitioned-by-month.md): the upgrade
 keeps every event verifiable; every partition refuses UPDATE, DELETE and TRUNCATE; months are created
 ahead; queries by actor, reference and time are served by indexes; archiving the oldest month detaches
 it and the trail still verifies, while tampering around the archive is still found."""

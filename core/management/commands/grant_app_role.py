@@ -55,3 +55,13 @@ class Command(BaseCommand):
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement.as_string(connection.connection))
+            # The audit table's monthly partitions: nothing (the application reaches them through the table).
+            cursor.execute(
+                "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass", [AUDIT_TABLE]
+            )
+            for (partition,) in cursor.fetchall():
+                cursor.execute(
+                    sql.SQL("REVOKE ALL ON {} FROM {}")
+                    .format(sql.Identifier(partition), name)
+                    .as_string(connection.connection)
+                )

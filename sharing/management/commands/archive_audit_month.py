@@ -1,4 +1,4 @@
-"""Detach the audit trail's oldest month for the archive (docs/adr/0018-audit-trail-partitioned-by-month.md)."""
+"""Detach the audit trail's oldest month for the archive (docs/adr/0025-audit-trail-partitioned-by-month.md)."""
 
 from __future__ import annotations
 
