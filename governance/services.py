@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from cases.models import Case
@@ -50,6 +51,15 @@ def _check_decision(decision: str, note: str) -> None:
         raise ValidationError(errors)
 
 
+def _insert_once(row: Model, *, conflict: str) -> None:
+    """Insert a row a unique constraint allows once; a second, concurrent or not, is a conflict."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ConflictError(conflict) from exc
+
+
 @transaction.atomic
 def review_break_glass_opening(*, actor: User, event_id: Any, decision: str, note: str) -> BreakGlassReview:
     """Record an auditor's decision on one opening (once), audit it, and stop its reminders.
@@ -67,11 +77,7 @@ def review_break_glass_opening(*, actor: User, event_id: Any, decision: str, not
         opening=opening, decision=decision, note=note.strip(), reviewed_by=actor, reviewed_at=timezone.now()
     )
     review.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():
-            review.save(force_insert=True)
-    except IntegrityError as exc:
-        raise ConflictError(ALREADY_REVIEWED) from exc
+    _insert_once(review, conflict=ALREADY_REVIEWED)
     record_event(
         actor=actor,
         verb=AuditVerb.CREATED,
@@ -177,11 +183,7 @@ def place_legal_hold(*, actor: User, reference: str, scope: str, reason: str) ->
         raise ValidationError(errors)
     hold = LegalHold(referral=referral, scope=scope, reason=reason.strip(), placed_by=actor, placed_at=timezone.now())
     hold.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            hold.save(force_insert=True)
-    except IntegrityError as exc:
-        raise ConflictError(HOLD_EXISTS) from exc
+    _insert_once(hold, conflict=HOLD_EXISTS)
     record_event(
         actor=actor,
         verb=AuditVerb.CREATED,

@@ -118,6 +118,7 @@ SECTIONS: tuple[Section, ...] = (
 # Models with a foreign-key path to the person that hold nothing about them, and why.
 NOT_ABOUT_THE_PERSON = {
     "referrals.ReferralAgencyGrant": "Which agencies may read the referral (access control); the access log says who did.",
+    "panels.Invitation": "A guest's invitation to the case's agenda item (who may attend it, access control); the access log says who read the case.",
     "governance.LegalHold": "Information governance's stop on disposal, for legal proceedings; placing and lifting it are in the access log.",
 }
 
