@@ -69,6 +69,10 @@ class ShareForm(forms.Form):
     reason = text_field("Why are you sharing it?", 2000, required="Give a reason for sharing")
 
 
+class RevokeShareForm(forms.Form):
+    reason = text_field("Why are you revoking it?", 2000, required="Give a reason for revoking the access")
+
+
 def _time_field(label: str) -> forms.CharField:
     return text_field(label, 5, required="Enter the time, like 14:30", help_text="Use the 24-hour clock, like 14:30.")
 

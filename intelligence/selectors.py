@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Avg, Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -31,7 +32,7 @@ from intelligence.permissions import Capability
 from partnership.models import User
 from reports.disclosure import Table, suppress
 from sharing import policy
-from sharing.models import Share
+from sharing.models import Share, ShareBasis
 
 REPORT_LABEL = "intelligence.tensionreport"
 TREND_MONTHS = 6
@@ -155,17 +156,30 @@ def events_of(*, report: TensionReport) -> list[TensionEvent]:
     return list(report.events.select_related("lead_agency").prefetch_related(Prefetch("actions", queryset=actions)))
 
 
+def _shares(report: TensionReport) -> QuerySet[Share]:
+    return Share.objects.filter(content_type=ContentType.objects.get_for_model(TensionReport), object_id=report.pk)
+
+
 def shares_of(*, viewer: User, report: TensionReport) -> list[Share]:
     """The ledger of who has access and why: for those who may share the report, else nothing."""
     if not permissions.can(viewer, Capability.SHARE_TENSION, report):
         return []
-    from django.contrib.contenttypes.models import ContentType
+    return list(_shares(report).select_related("agency", "granted_by").order_by("created_at", "id"))
 
-    return list(
-        Share.objects.filter(content_type=ContentType.objects.get_for_model(TensionReport), object_id=report.pk)
-        .select_related("agency")
-        .order_by("created_at", "id")
+
+def share_to_revoke(*, viewer: User, report: TensionReport, share_id: Any) -> Share:
+    """A live (unrevoked) explicit share of a report the viewer may share (``permissions.require`` first):
+    404 for any other share (one following from an event, one already revoked, one of another report)."""
+    permissions.require(viewer, Capability.SHARE_TENSION, report)
+    share = (
+        _shares(report)
+        .filter(pk=id_or_not_found(share_id), basis=ShareBasis.EXPLICIT, revoked_at__isnull=True)
+        .select_related("agency", "granted_by")
+        .first()
     )
+    if share is None:
+        raise NotFound("Not found.")
+    return share
 
 
 def open_event(*, viewer: User, event_id: Any) -> TensionEvent:
@@ -249,9 +263,10 @@ def area_trends(*, viewer: User, months: int = TREND_MONTHS) -> list[AreaTrend]:
 # --- The self-assessment ------------------------------------------------------------------------------
 
 
-def framework() -> list[AssessmentDimension]:
-    """The dimensions with their level descriptors, in order (two queries)."""
-    return list(AssessmentDimension.objects.prefetch_related("descriptors"))
+def dimensions() -> list[AssessmentDimension]:
+    """The framework's dimensions in order, without their descriptors (one query): what a page that only
+    names them needs."""
+    return list(AssessmentDimension.objects.all())
 
 
 def assessments_for(*, viewer: User) -> list[SelfAssessment]:
@@ -284,9 +299,11 @@ class ComparisonRow:
 
 
 def compare_years(*, viewer: User, years: list[int]) -> tuple[list[SelfAssessment], list[ComparisonRow]]:
-    """Years side by side, one row per dimension (three queries)."""
+    """Years side by side, one row per dimension (three queries): the years asked for, or every year when
+    none is asked for."""
     permissions.require_read_self_assessment(viewer)
-    assessments = list(SelfAssessment.objects.filter(year__in=years).order_by("year"))
+    chosen = SelfAssessment.objects.filter(year__in=years) if years else SelfAssessment.objects.all()
+    assessments = list(chosen.order_by("year"))
     scores = {(s.assessment_id, s.dimension_id): s for s in DimensionScore.objects.filter(assessment__in=assessments)}
     rows = [
         ComparisonRow(dimension=d, scores=[scores.get((a.pk, d.pk)) for a in assessments])

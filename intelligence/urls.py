@@ -12,6 +12,11 @@ urlpatterns = [
     path("tensions/<int:report_id>/", views.tension_detail, name="report"),
     path("tensions/<int:report_id>/review/", views.tension_review, name="report_review"),
     path("tensions/<int:report_id>/share/", views.tension_share, name="report_share"),
+    path(
+        "tensions/<int:report_id>/shares/<int:share_id>/revoke/",
+        views.tension_revoke_share,
+        name="report_revoke_share",
+    ),
     path("tensions/<int:report_id>/events/new/", views.event_new, name="event_new"),
     path("events/<int:event_id>/actions/new/", views.response_action_new, name="response_action_new"),
     path("response-actions/<int:action_id>/close/", views.response_action_close, name="response_action_close"),

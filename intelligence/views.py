@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import InvalidTransition, NotFound, ValidationError
@@ -107,6 +108,7 @@ def _render_report(request: SignedInRequest, report: TensionReport, *, status: i
         "share_form": share_form,
         "error_form": first_form_with_errors(review_form, share_form),
         "week": selectors.week_of(report.occurred_on),
+        "now": timezone.now(),
     }
     return render(request, "intelligence/tension_detail.html", context, status=status)
 
@@ -151,6 +153,26 @@ def tension_share(request: SignedInRequest, report_id: int) -> HttpResponseBase:
             request, f"Shared with {share.agency.name}.", _report_url(report.pk)
         ),
         render=lambda status: _render_report(request, report, status=status, share_form=form),
+    )
+
+
+@login_required
+@GET_POST
+def tension_revoke_share(request: SignedInRequest, report_id: int, share_id: int) -> HttpResponseBase:
+    """Confirm, with a reason, that an agency no longer reads the report (its author or a source SPOC)."""
+    report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
+    share = selectors.share_to_revoke(viewer=request.user, report=report, share_id=share_id)
+    form = forms.RevokeShareForm(request.POST or None)
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.revoke_tension_share(
+            actor=request.user, report_id=report.pk, share_id=share.pk, reason=form.cleaned_data["reason"]
+        ),
+        success=success_to(request, f"Access for {share.agency.name} has been revoked.", _report_url(report.pk)),
+        render=form_page(
+            request, "intelligence/tension_revoke_share.html", {"form": form, "report": report, "share": share}
+        ),
     )
 
 
@@ -247,7 +269,7 @@ def assessments(request: SignedInRequest) -> HttpResponseBase:
                 "form": form,
                 "years": years,
                 "can_edit": can_edit,
-                "dimensions": selectors.framework() if can_edit else [],
+                "dimensions": selectors.dimensions() if can_edit else [],
             },
         ),
     )
@@ -257,7 +279,7 @@ def assessments(request: SignedInRequest) -> HttpResponseBase:
 @require_GET
 def assessment_detail(request: SignedInRequest, assessment_id: int) -> HttpResponse:
     record = selectors.access_assessment(viewer=request.user, assessment_id=assessment_id)
-    dimensions = selectors.framework()
+    dimensions = selectors.dimensions()
     context = {
         "record": record,
         "rows": [(d, record.scores.get(d.pk)) for d in dimensions],
@@ -345,9 +367,7 @@ def assessment_complete(request: SignedInRequest, assessment_id: int) -> HttpRes
 @require_GET
 def assessment_history(request: SignedInRequest) -> HttpResponse:
     """Years side by side, one row per dimension: the years asked for (``?years=2025&years=2026``), else all."""
-    years_asked = [int(y) for y in request.GET.getlist("years") if y.isdigit()]
-    all_years = [a.year for a in selectors.assessments_for(viewer=request.user)]
-    years = years_asked or all_years
+    years = [int(y) for y in request.GET.getlist("years") if y.isascii() and y.isdigit()]
     compared, rows = selectors.compare_years(viewer=request.user, years=years)
     return render(request, "intelligence/assessment_history.html", {"years": compared, "rows": rows})
 
