@@ -27,8 +27,13 @@ is printed; after each run the rest of the backlog is chained and timed (events 
 **Verification.** Tops the trail up to ``--events`` events (SQL inserts, then the sealer chains
 them: its rate is printed), seals a checkpoint, times ``verify_audit_chain --full``; then appends
 ``--new-events``, seals again, and times the incremental run (from the checkpoint the full run
-verified). Checkpoints go to
-``var/bench/<database>-audit-checkpoints.jsonl``. On this shared machine wall-clock figures move with
+verified). ``--events 10000000`` gives the 10M figure (the sealer chains the top-up at its own rate,
+a few thousand events a second on a loaded machine: allow for it). Checkpoints go to
+``var/bench/<database>-audit-checkpoints.jsonl``.
+
+**Queries.** The trail is partitioned by month (docs/adr/0025): at the verification's size, the plans
+and times of the auditors' queries by actor, by reference (object_type, object_id) and by time range
+are printed (EXPLAIN ANALYZE): each is served by the partitions' indexes, a time range only by its months. On this shared machine wall-clock figures move with
 whatever else runs: the load average is printed at the start and the end.
 """
 
@@ -262,6 +267,34 @@ def bench_verification(events: int, new_events: int) -> None:
     print(f"  incremental: {seconds:7.2f} s for {checked:,} events ({problems} problems)")
 
 
+QUERIES = {
+    "by actor": "SELECT * FROM sharing_auditevent WHERE actor_id = 7 AND occurred_at >= now() - interval '1 day'"
+    " ORDER BY seq DESC LIMIT 50",
+    "by reference": "SELECT * FROM sharing_auditevent WHERE object_type = 'bench.thing' AND object_id = '4242'"
+    " ORDER BY seq DESC LIMIT 50",
+    "by time": "SELECT * FROM sharing_auditevent WHERE occurred_at >= now() - interval '1 hour'"
+    " AND occurred_at < now() - interval '59 minutes' ORDER BY seq DESC LIMIT 50",
+}
+
+
+def bench_queries() -> None:
+    """The auditors' queries at this size: plan (scan nodes only) and execution time."""
+    print(f"\nQueries ({AuditEvent.objects.count():,} events)")
+    with connection.cursor() as cursor:
+        for name, sql in QUERIES.items():
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            [(plan,)] = cursor.fetchall()
+            scans = sorted(_scans(plan[0]["Plan"]))
+            print(f"  {name:13} {plan[0]['Execution Time']:8.2f} ms  " + "; ".join(scans))
+
+
+def _scans(node: dict[str, Any]) -> set[str]:
+    found = {f"{node['Node Type']} on {node['Relation Name']}"} if "Relation Name" in node else set()
+    for child in node.get("Plans", []):
+        found |= _scans(child)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -281,6 +314,7 @@ def main() -> None:
             bench_appends([int(n) for n in args.clients.split(",")], args.seconds, args.seal_every, args.repeat)
         if not args.skip_verification:
             bench_verification(args.events, args.new_events)
+            bench_queries()
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
