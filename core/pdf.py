@@ -26,6 +26,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -78,13 +79,21 @@ KEY_WIDTH = 50 * mm
 _CELL_PADDING = 6  # points: the table style's left and right padding
 
 
-def _cell(value: Any, width: float, *, head: bool = False) -> Any:
-    """A table cell: plain text when it fits on one line (cheap to lay out), else a wrapping paragraph."""
+def _cell(value: Any, width: float, *, head: bool = False) -> str:
+    """A table cell as plain text, its lines broken to the column's width once, here.
+
+    A plain-text cell is laid out by line count and drawn line by line; a Paragraph would be wrapped again
+    each time the table is measured or split across pages (six times a cell, in a long chronology)."""
     raw = "" if value is None else str(value)
     style = _CELL_HEAD if head else _CELL
-    if "\n" not in raw and stringWidth(raw, style.fontName, style.fontSize) <= width - _CELL_PADDING:
+    room = width - _CELL_PADDING
+    if "\n" not in raw and stringWidth(raw, style.fontName, style.fontSize) <= room:
         return raw
-    return Paragraph(text(raw), style)
+    return "\n".join(
+        broken
+        for line in raw.splitlines()
+        for broken in (simpleSplit(line, style.fontName, style.fontSize, room) or [""])
+    )
 
 
 def text(value: Any) -> str:
