@@ -3,9 +3,15 @@ sharing.policy; reads of content are audited."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Case as Case_
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases import permissions
@@ -14,7 +20,7 @@ from cases.models import Case, EntryDocument, InformationRequest, RequestStatus
 from core.audit import record_event, record_list_read
 from core.errors import NotFound, ValidationError, id_or_not_found
 from core.models import AuditVerb
-from core.pagination import Page, keyset_page, page_size_of
+from core.pagination import Page, keyset_page, page_beyond, page_size_of
 from partnership.models import User
 from referrals import permissions as referral_permissions
 from referrals.models import Referral
@@ -25,18 +31,129 @@ CASE_LABEL = "cases.case"
 REQUEST_LABEL = "cases.informationrequest"
 
 
-def case_page_visible_to(*, viewer: User, cursor: str | None = None, page_size: Any = None) -> Page[Case]:
-    """Cases the viewer may read, newest change first: the referral grant index, cut to referrals with a case."""
+def case_page_visible_to(
+    *, viewer: User, cursor: str | None = None, page_size: Any = None, filters: dict[str, str] | None = None
+) -> Page[Case]:
+    """Cases the viewer may read, newest change first unless ``filters`` say otherwise: the referral grant
+    index, cut to referrals with a case. ``filters`` (``cases.list_forms.CaseListForm.filters``): ``tab``
+    (mine, agency, all), ``status``, ``urgency``, ``rag`` (or "none"), ``owner`` (an id) and ``sort``."""
     size = page_size_of(page_size)
+    wanted = filters or {}
     grants = (
         policy.visible_grants(viewer, Referral)
         .filter(content_object__case__isnull=False)
-        .select_related("content_object__case__panel", "content_object__case__owner", "content_object__subject")
+        .filter(_case_filters(viewer, wanted))
+        .select_related(
+            "content_object__case__panel", "content_object__case__owner", "content_object__subject", "content_object"
+        )
     )
-    rows, next_cursor, previous_cursor = keyset_page(grants, cursor=cursor, size=size)
+    order = CASE_ORDERS.get(wanted.get("sort") or "changed")
+    if order is None:
+        rows, next_cursor, previous_cursor = keyset_page(grants, cursor=cursor, size=size)
+    else:
+        rows, next_cursor, previous_cursor = sorted_page(grants.annotate(list_key=order.key), order, cursor, size)
     results = [g.content_object.case for g in rows]
     record_list_read(actor=viewer, object_type=CASE_LABEL, ids=[c.pk for c in results])
     return Page(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+# --- Lists in an order of the reader's choosing -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list's order: ``key`` (annotated on each row as ``list_key``) then the unique ``tiebreak``."""
+
+    key: Any
+    descending: bool
+    tiebreak: str = "sort_key"
+    tiebreak_descending: bool = True
+
+
+def _cursor(direction: str, row: Any, order: Order) -> str:
+    values = [direction, _plain(row.list_key), _plain(getattr(row, order.tiebreak))]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _beyond(order: Order, key: Any, tie: Any, *, forwards: bool) -> Q:
+    """Rows after (``forwards``) or before the row whose order values are ``key`` and ``tie``."""
+
+    def past(name: str, value: Any, descending: bool) -> Q:
+        return Q(**{f"{name}__{'lt' if descending == forwards else 'gt'}": value})
+
+    return past("list_key", key, order.descending) | (
+        Q(list_key=key) & past(order.tiebreak, tie, order.tiebreak_descending)
+    )
+
+
+def sorted_page(rows: QuerySet[Any], order: Order, cursor: str | None, size: int) -> tuple[list[Any], Any, Any]:
+    """One page of ``rows`` (annotated with ``list_key``) in ``order``, keyset-paginated like
+    ``core.pagination.keyset_page``: a deep page costs what the first does, and nothing is counted."""
+    direction, key, tie = "n", None, None
+    if cursor:
+        try:
+            direction, key, tie = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            assert direction in ("n", "p")  # noqa: S101 - caught below
+        except (ValueError, TypeError, AssertionError, binascii.Error) as exc:
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
+    forwards = direction == "n"
+    ordering = [
+        F("list_key").desc() if order.descending == forwards else F("list_key").asc(),
+        F(order.tiebreak).desc() if order.tiebreak_descending == forwards else F(order.tiebreak).asc(),
+    ]
+    if cursor:
+        rows = rows.filter(_beyond(order, key, tie, forwards=forwards))
+    return page_beyond(
+        rows.order_by(*ordering),
+        size=size,
+        direction=direction,
+        from_cursor=cursor is not None,
+        cursor_to=lambda d, row: _cursor(d, row, order),
+    )
+
+
+URGENCY_RANK = Case_(
+    When(content_object__urgency="urgent", then=Value(0)),
+    When(content_object__urgency="priority", then=Value(1)),
+    When(content_object__urgency="routine", then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+CASE_ORDERS: dict[str, Order | None] = {
+    "changed": None,  # the grant index's own order
+    "urgency": Order(URGENCY_RANK, descending=False),
+    "opened": Order(F("content_object__case__opened_at"), descending=True),
+}
+
+
+def _rag(value: str) -> str:
+    return "" if value == "none" else value
+
+
+def _case_filters(viewer: User, wanted: dict[str, str]) -> Q:
+    """The case list's tab and filters, on the grant rows."""
+    where = Q()
+    tab = wanted.get("tab") or "all"
+    if tab == "mine":
+        where &= Q(content_object__case__owner_id=viewer.pk)
+    elif tab == "agency":
+        where &= Q(content_object__case__owner__agency_id=viewer.agency_id) | Q(
+            content_object__owning_agency_id=viewer.agency_id
+        )
+    for name, lookup in (
+        ("status", "content_object__case__status"),
+        ("urgency", "content_object__urgency"),
+        ("owner", "content_object__case__owner_id"),
+    ):
+        if wanted.get(name):
+            where &= Q(**{lookup: wanted[name]})
+    if wanted.get("rag"):
+        where &= Q(content_object__rag=_rag(wanted["rag"]))
+    return where
 
 
 def access_case(*, viewer: User, case_id: Any, audit: bool = True) -> Case:
@@ -81,6 +198,82 @@ def requests_for_agency(*, viewer: User, include_closed: bool = False) -> list[I
     )
     record_list_read(actor=viewer, object_type=REQUEST_LABEL, ids=[r.pk for r in rows])
     return rows
+
+
+REQUEST_ORDERS: dict[str, Order] = {
+    "due": Order(F("due_date"), descending=False, tiebreak="id", tiebreak_descending=False),
+    "due_latest": Order(F("due_date"), descending=True, tiebreak="id"),
+    "asked": Order(F("created_at"), descending=True, tiebreak="id"),
+}
+
+
+@dataclass(frozen=True)
+class _NamedChair:
+    """A panel that names the viewer its chair: asking ``chairs_panel`` of it asks whether the viewer
+    holds what chairing needs, whichever panel names them."""
+
+    chair_id: int
+    deputy_chair_id: int | None = None
+
+
+def _managed_requests(viewer: User) -> Q:
+    """``cases.permissions.manages_request`` as a filter: requests on cases the viewer owns or whose panel
+    they chair, and (for screening officers) requests sent while a referral is screened."""
+    managed = Q(case__owner_id=viewer.pk)
+    if referral_permissions.chairs_panel(viewer, _NamedChair(viewer.pk)):
+        managed |= Q(case__panel__chair_id=viewer.pk) | Q(case__panel__deputy_chair_id=viewer.pk)
+    if referral_permissions.is_screening_officer(viewer):
+        managed |= Q(case__isnull=True)
+    return managed
+
+
+def _request_filters(viewer: User, wanted: dict[str, str]) -> Q:
+    """The request queue's tab and filters."""
+    tab = wanted.get("tab") or "agency"
+    where = Q(agency_id=viewer.agency_id or 0)
+    if tab == "mine":
+        where &= Q(assigned_to_id=viewer.pk)
+    elif tab == "all":
+        where |= _managed_requests(viewer)
+    where &= Q(status=wanted["status"]) if wanted.get("status") else ~Q(status=RequestStatus.CLOSED)
+    today = timezone.localdate()
+    if wanted.get("due") == "overdue":
+        where &= Q(due_date__lt=today)
+    elif wanted.get("due") == "week":
+        where &= Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=7))
+    for name, lookup in (("urgency", "referral__urgency"), ("rag", "referral__rag")):
+        if wanted.get(name):
+            where &= Q(**{lookup: _rag(wanted[name])})
+    if wanted.get("assignee") == "none":
+        where &= Q(assigned_to__isnull=True)
+    elif wanted.get("assignee"):
+        where &= Q(assigned_to_id=wanted["assignee"])
+    return where
+
+
+def request_page_visible_to(
+    *, viewer: User, filters: dict[str, str], cursor: str | None = None, page_size: Any = None
+) -> tuple[Page[InformationRequest], int]:
+    """A page of the information requests the viewer's queue holds, on referrals and cases they may read,
+    soonest due first unless ``filters`` say otherwise (``cases.list_forms.RequestQueueForm.filters``:
+    ``tab`` mine (assigned to them), agency (to their agency) or all (and those they manage), ``status``
+    (open ones unless said), ``due``, ``urgency``, ``rag``, ``assignee``, ``sort``); and how many of all
+    the filtered requests are overdue. Three queries: the count, the page and the audit of the read."""
+    size = page_size_of(page_size)
+    if not policy.is_case_worker(viewer):
+        return Page(results=[], next_cursor=None, previous_cursor=None), 0
+    visible_ids = policy.visible_grants(viewer, Referral).values("content_object_id")
+    requests = InformationRequest.objects.filter(referral__in=visible_ids).filter(_request_filters(viewer, filters))
+    overdue = requests.filter(status__in=REQUEST_OPEN, due_date__lt=timezone.localdate()).count()
+    order = REQUEST_ORDERS.get(filters.get("sort") or "due", REQUEST_ORDERS["due"])
+    rows, next_cursor, previous_cursor = sorted_page(
+        requests.select_related("referral", "case", "agency", "assigned_to").annotate(list_key=order.key),
+        order,
+        cursor,
+        size,
+    )
+    record_list_read(actor=viewer, object_type=REQUEST_LABEL, ids=[r.pk for r in rows])
+    return Page(results=rows, next_cursor=next_cursor, previous_cursor=previous_cursor), overdue
 
 
 def requests_for_case(*, viewer: User, case: Case) -> list[InformationRequest]:

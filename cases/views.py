@@ -8,6 +8,8 @@ Domain errors a view does not handle map to pages once, in ``core.middleware.Dom
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
@@ -17,12 +19,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import exports, forms, pages, permissions, selectors, services
+from cases import exports, forms, list_forms, pages, permissions, selectors, services
+from cases.list_pages import list_page
 from cases.models import Case, CaseStatus, InformationRequest
 from cases.permissions import Capability
 from core import views as core_views
 from core.errors import ConflictError, NotFound, ValidationError
 from core.forms import posted_reason
+from core.pagination import Page
 from core.web import (
     form_page,
     handle_action,
@@ -45,9 +49,15 @@ from referrals.models import Referral
 @login_required
 @require_GET
 def case_list(request: SignedInRequest) -> HttpResponse:
-    cursor = request.GET.get("cursor") or None
-    page = selectors.case_page_visible_to(viewer=request.user, cursor=cursor, page_size=referral_pages.PAGE_SIZE)
-    return render(request, "cases/case_list.html", {"page": page, "first_page": cursor is None})
+    """The cases the viewer may read: mine, my agency's or all, filtered and sorted, a page at a time."""
+
+    def fetch(filters: dict[str, str], cursor: str | None) -> tuple[Page[Case], dict[str, Any]]:
+        page = selectors.case_page_visible_to(
+            viewer=request.user, cursor=cursor, page_size=referral_pages.PAGE_SIZE, filters=filters
+        )
+        return page, {}
+
+    return list_page(request, list_forms.CaseListForm(request.GET), "cases/case_list.html", fetch)
 
 
 def _render_case(
@@ -153,7 +163,17 @@ def case_note(request: SignedInRequest, case_id: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def request_queue(request: SignedInRequest) -> HttpResponse:
-    return render(request, "cases/request_queue.html", pages.request_queue_context(request.user))
+    """Information requests: assigned to me, to my agency, or all I can see; filtered and sorted."""
+
+    def fetch(filters: dict[str, str], cursor: str | None) -> tuple[Page[InformationRequest], dict[str, Any]]:
+        page, overdue = selectors.request_page_visible_to(
+            viewer=request.user, filters=filters, cursor=cursor, page_size=referral_pages.PAGE_SIZE
+        )
+        rows = [{"request": r, "overdue": selectors.is_overdue(r)} for r in page.results]
+        return page, {"rows": rows, "overdue": overdue}
+
+    form = list_forms.RequestQueueForm(request.GET, agency_id=request.user.agency_id)
+    return list_page(request, form, "cases/request_queue.html", fetch)
 
 
 def _render_request(

@@ -805,8 +805,11 @@ def test_pages_need_sign_in(db: Any) -> None:
 # --- Query counts ------------------------------------------------------------------------------------------
 
 # Pinned. Every page: session, user, OTP device, and the header's unread-notifications count (4).
-# Cases list: the page of grants with the case, panel, owner and person joined, and the audit insert.
-# Requests queue: the agency's requests with case and people joined, and the audit insert.
+# Cases list: the page of grants with the case, panel, owner and person joined, and the audit insert;
+# the people who may own cases, for the owner filter.
+# Requests queue: the agency's requests with case and people joined, and the audit insert; the overdue
+# count of every request the filters keep (not only this page's); the agency's people, for the
+# assignee filter.
 # Case page: the case with its referral, person, panel and owner, read with how the viewer reads it;
 # the audit insert; the settings row for the default due date; the active agencies; clearance levels
 # for the note form; the requests with agency and assignee joined. What the viewer may do (move the
@@ -814,8 +817,8 @@ def test_pages_need_sign_in(db: Any) -> None:
 # Chronology: the case; agencies for the filter; entries (agency, author joined), their documents
 # (one prefetch), the withheld count and the audit insert; clearance names.
 # A change here needs a reason.
-CASE_LIST_QUERIES = 6
-REQUEST_QUEUE_QUERIES = 6
+CASE_LIST_QUERIES = 7
+REQUEST_QUEUE_QUERIES = 8
 CASE_PAGE_QUERIES = 10
 CHRONOLOGY_QUERIES = 11
 
