@@ -46,7 +46,7 @@ from panels.models import Action, AgendaItem, AssessmentFactor, Meeting
 from partnership.models import Agency, Panel, PanelMembership, User
 
 PANEL = "Bench Channel Panel"
-READERS = ("chair", "health.sc", "police.bl")
+READERS = ("chair", "health.sc", "police.sc")  # the pack is for panel members (rank 1 people are not)
 REFERRERS = ("school.sc", "health.sc", "council.bl", "school.bl", "probation.sc")
 
 
