@@ -51,6 +51,10 @@ def test_the_app_role_appends_and_reads_but_cannot_change_delete_truncate_or_unp
     # The sealer runs as the app role (beat's worker): it chains through the database's SECURITY DEFINER function.
     assert app_role.execute("SELECT sharing_audit_seal(1000, 1)").fetchone()[0] >= 1
     assert app_role.execute("SELECT count(*) FROM sharing_auditevent WHERE hash = ''").fetchone()[0] == 0
+    # Beat's partition task runs as the app role too (sharing.partitions: SECURITY DEFINER functions).
+    app_role.execute("SELECT sharing_audit_add_partitions('2990-01-01', '2990-01-01')")
+    assert app_role.execute("SELECT to_regclass('sharing_auditevent_2990_01') IS NOT NULL").fetchone()[0]
+    assert app_role.execute("SELECT sharing_audit_events_in_default()").fetchone()[0] == 0
     partition = _partition_holding_events()
     refused = {
         "update": "UPDATE sharing_auditevent SET reason = 'rewritten'",
