@@ -287,7 +287,7 @@ def access_assessment(*, viewer: User, assessment_id: Any) -> AssessmentRecord:
     assessment = SelfAssessment.objects.filter(pk=id_or_not_found(assessment_id)).first()
     if assessment is None:
         raise NotFound("Not found.")
-    scores = {s.dimension_id: s for s in assessment.scores.all()}
+    scores = {s.dimension_id: s for s in assessment.scores.select_related("dimension")}
     actions = list(assessment.actions.select_related("owner", "dimension"))
     return AssessmentRecord(assessment=assessment, scores=scores, actions=actions)
 

@@ -29,6 +29,11 @@ CONTRACT = [
     "/api/v1/audit-events/",
     "/api/v1/users/",
     "/api/v1/users/{user_id}/",
+    "/api/v1/tension-reports/",
+    "/api/v1/tension-reports/{report_id}/",
+    "/api/v1/tension-reports/{report_id}/shares/",
+    "/api/v1/self-assessments/",
+    "/api/v1/self-assessments/{assessment_id}/",
 ]
 
 

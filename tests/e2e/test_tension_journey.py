@@ -1,6 +1,6 @@
 """Partnership intelligence in the browser: a council officer records a tension report, a SPOC it was
-shared with reviews the week's log, and the chair completes this year's self-assessment and compares it
-with last year's. axe-core finds no serious or critical violation on any page, and each page fits 375 px."""
+shared with reviews the week's log, the officer then revokes that share, and the chair completes this
+year's self-assessment and compares it with last year's. axe-core finds no serious or critical violation on any page, and each page fits 375 px."""
 
 from __future__ import annotations
 
@@ -77,6 +77,17 @@ def test_record_a_report_and_review_the_weekly_log(
         expect(reviewer.get_by_role("row").filter(has_text=report.reference)).to_contain_text("Reviewed")
         reviewer.goto("/intelligence/tensions/trends/")
         _check(reviewer, "trends")
+
+    page.goto(f"/intelligence/tensions/{report.pk}/")
+    page.get_by_role("link", name="Revoke access for Health").click()
+    _check(page, "revoke a share")
+    page.get_by_role("button", name="Revoke access").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Give a reason for revoking the access")
+    _check(page, "revoke a share with errors")
+    page.get_by_label("Why are you revoking it?").fill("The march was called off")
+    page.get_by_role("button", name="Revoke access").click()
+    expect(banner(page)).to_contain_text("Access for Health has been revoked")
+    expect(page.get_by_role("row").filter(has_text="Health")).to_contain_text("Revoked")
 
 
 def test_complete_a_self_assessment_and_compare_it_with_last_year(page: Any, live_server: Any) -> None:

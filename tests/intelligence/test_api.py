@@ -10,19 +10,15 @@ from tests.world import Api
 
 pytestmark = pytest.mark.django_db
 
-PATHS = [
-    "/api/v1/tension-reports/",
-    "/api/v1/tension-reports/{report_id}/",
-    "/api/v1/tension-reports/{report_id}/shares/",
-    "/api/v1/self-assessments/",
-    "/api/v1/self-assessments/{assessment_id}/",
-]
 
-
-def test_the_endpoints_are_in_the_schema(client) -> None:
+def test_the_endpoints_take_the_methods_of_the_contract(client) -> None:
+    """The paths are in ``tests/test_openapi.py``'s contract; here, what each of them takes."""
     paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
-    assert [p for p in PATHS if p not in paths] == []
     assert {"get", "post"} <= set(paths["/api/v1/tension-reports/"])
+    assert "get" in paths["/api/v1/tension-reports/{report_id}/"]
+    assert "post" in paths["/api/v1/tension-reports/{report_id}/shares/"]
+    assert {"get", "post"} <= set(paths["/api/v1/self-assessments/"])
+    assert "get" in paths["/api/v1/self-assessments/{assessment_id}/"]
 
 
 def _create(api: Api, world: TensionWorld, **changes):
@@ -127,3 +123,37 @@ def test_self_assessments_members_read_and_editors_start(world: TensionWorld) ->
     detail = Api(world.teacher).get(f"self-assessments/{assessment.pk}/").json()
     assert detail["scores"] == []
     assert Api(world.teacher).get("self-assessments/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 4])
+def test_self_assessment_queries_are_pinned(world: TensionWorld, rows: int, django_assert_num_queries) -> None:
+    """The list and one year cost the same with one year, score and action as with several: the token, the
+    years (list); the token, the year, its scores with their dimensions, its actions with owners and dimensions
+    (detail)."""
+    from intelligence import services
+    from intelligence.models import AssessmentDimension
+
+    dimensions = list(AssessmentDimension.objects.all())
+    for i in range(rows):
+        year = services.start_self_assessment(actor=world.admin, year=2010 + i)
+        for dimension in dimensions[: min(rows, len(dimensions))]:
+            services.score_dimension(
+                actor=world.admin, assessment_id=year.pk, dimension=dimension, score=2, evidence="Shown"
+            )
+        for j in range(rows):
+            services.add_assessment_action(
+                actor=world.admin,
+                assessment_id=year.pk,
+                description=f"Step {j}",
+                owner=world.teacher,
+                dimension=dimensions[j % len(dimensions)],
+                due_date=world.days_ago(-9),
+            )
+    api = Api(world.teacher)
+    api.get("self-assessments/")  # the token's first use
+    with django_assert_num_queries(2):
+        assert len(api.get("self-assessments/").json()) == rows
+    with django_assert_num_queries(4):
+        body = api.get(f"self-assessments/{year.pk}/").json()
+    assert len(body["scores"]) == min(rows, len(dimensions))
+    assert len(body["actions"]) == rows
