@@ -14,7 +14,17 @@ from django.utils import timezone
 
 from core.forms import GovukCheckboxSelectMultiple, date_field, date_hint, long_text_field, text_field
 from partnership import selectors
-from partnership.models import Agency, AgencyKind, ClearanceLevel, LawfulBasis, Panel, PartnershipSettings, Role, User
+from partnership.models import (
+    DEFAULT_MFA_AMR_VALUES,
+    Agency,
+    AgencyKind,
+    ClearanceLevel,
+    LawfulBasis,
+    Panel,
+    PartnershipSettings,
+    Role,
+    User,
+)
 from partnership.people import MAX_IMPORT_ROWS
 from partnership.snapshots import PANEL_KEYS
 
@@ -135,6 +145,90 @@ class AgencyForm(forms.Form):
     screens_referrals = yes_box("This agency screens new referrals", "Usually police Prevent.")
     is_active = yes_box(
         "Active", "An inactive agency keeps its history; its people cannot sign in and their sessions end."
+    )
+
+
+def _words(text: str) -> list[str]:
+    """Values typed one a line or separated by commas or spaces."""
+    return [word for word in text.replace(",", " ").split() if word]
+
+
+class SingleSignOnForm(forms.Form):
+    """An agency's OpenID Connect provider. The secret is never shown back: empty keeps the stored one."""
+
+    is_enabled = yes_box("Its people sign in with their work account", "Turned off, they sign in with a password.")
+    issuer = forms.URLField(
+        label="Issuer",
+        max_length=300,
+        assume_scheme="https",
+        help_text="The provider's issuer address, like https://login.microsoftonline.com/<tenant>/v2.0",
+        error_messages={"required": "Enter the issuer", "invalid": "Enter the issuer as a web address"},
+    )
+    client_id = text_field("Client ID", 200, required="Enter the client ID")
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        error_messages={"max_length": "The client secret must be 500 characters or fewer"},
+    )
+    allowed_email_domains = long_text_field(
+        "Allowed email domains",
+        max_length=4000,
+        required="Enter at least one email domain",
+        help_text="One a line, like police.example.gov.uk. Only people of this agency with such an address sign in.",
+    )
+    mfa_amr_values = text_field(
+        "amr values that mean a second factor",
+        500,
+        help_text="Separated by spaces, like mfa otp hwk. Otherwise people also enter a Convene security code.",
+    )
+    mfa_acr_values = text_field(
+        "acr values that mean a second factor (optional)", 1000, help_text="Separated by spaces."
+    )
+
+    def __init__(self, *args: Any, has_secret: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client_secret"].help_text = (
+            "Leave it empty to keep the one stored." if has_secret else "It is stored encrypted and never shown again."
+        )
+
+    @staticmethod
+    def initial_for(config: Any) -> dict[str, Any]:
+        if config is None:
+            return {"is_enabled": True, "mfa_amr_values": " ".join(DEFAULT_MFA_AMR_VALUES)}
+        return {
+            "is_enabled": config.is_enabled,
+            "issuer": config.issuer,
+            "client_id": config.client_id,
+            "allowed_email_domains": "\n".join(config.allowed_email_domains),
+            "mfa_amr_values": " ".join(config.mfa_amr_values),
+            "mfa_acr_values": " ".join(config.mfa_acr_values),
+        }
+
+    def values(self) -> dict[str, Any]:
+        """``services.configure_single_sign_on`` values."""
+        data = self.cleaned_data
+        return {
+            **data,
+            "allowed_email_domains": _words(data["allowed_email_domains"]),
+            "mfa_amr_values": _words(data["mfa_amr_values"]),
+            "mfa_acr_values": _words(data["mfa_acr_values"]),
+        }
+
+
+class SingleSignOnStartForm(forms.Form):
+    """The email-first step: the address says which agency's provider signs this person in."""
+
+    email = forms.EmailField(
+        label="Work email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

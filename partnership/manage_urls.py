@@ -11,6 +11,7 @@ urlpatterns = [
     path("agencies/", views.agencies, name="agencies"),
     path("agencies/add/", views.agency_add, name="agency_add"),
     path("agencies/<int:agency_id>/", views.agency_edit, name="agency_edit"),
+    path("agencies/<int:agency_id>/single-sign-on/", views.agency_sign_on, name="agency_sign_on"),
     path("clearance-levels/", views.clearance_levels, name="clearance_levels"),
     path("clearance-levels/add/", views.clearance_add, name="clearance_add"),
     path("clearance-levels/<int:level_id>/", views.clearance_edit, name="clearance_edit"),

@@ -32,6 +32,7 @@ from partnership.forms import (
     PanelForm,
     PersonForm,
     SettingsForm,
+    SingleSignOnForm,
 )
 from partnership.middleware import stamp_new_session
 from partnership.models import AgencyKind, ChangeRequest, ClearanceLevel, User
@@ -101,6 +102,23 @@ def agency_edit(request: SignedInRequest, agency_id: int) -> HttpResponseBase:
         action=lambda: services.update_agency(actor=request.user, agency=agency, **form.cleaned_data),
         success=success_to(request, f"{agency.name} saved.", reverse("manage:agencies")),
         render=_form_page(request, form, "agency_form.html", agency=agency),
+    )
+
+
+@admin_page("GET", "POST")
+def agency_sign_on(request: SignedInRequest, agency_id: int) -> HttpResponseBase:
+    """The agency's OpenID Connect provider: issuer, client, allowed domains and what counts as MFA."""
+    agency, config = selectors.single_sign_on_for(viewer=request.user, agency_id=agency_id)
+    form = SingleSignOnForm(
+        request.POST or None, initial=SingleSignOnForm.initial_for(config), has_secret=config is not None
+    )
+    callback = request.build_absolute_uri(reverse("sso_callback"))
+    return handle_form(
+        request,
+        form,
+        action=lambda: services.configure_single_sign_on(actor=request.user, agency=agency, values=form.values()),
+        success=success_to(request, f"Single sign-on for {agency.name} saved.", reverse("manage:agencies")),
+        render=_form_page(request, form, "agency_sign_on.html", agency=agency, config=config, callback=callback),
     )
 
 

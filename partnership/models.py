@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device
 
 from core.models import TimeStampedModel
 
@@ -81,7 +82,7 @@ class Agency(TimeStampedModel):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp's devices, by reverse FK
     """Someone who uses Convene: one agency, one clearance level, some roles."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
@@ -330,3 +331,55 @@ class DataSharingAgreement(TimeStampedModel):
             raise ValidationError({"signed_on": "The date it was signed must be today or in the past."})
         if self.signed_on and self.review_due and self.review_due <= self.signed_on:
             raise ValidationError({"review_due": "The review date must be after the date it was signed."})
+
+
+# What the IdP's claims must say for its sign-in to count as two-factor (RFC 8176 method references).
+DEFAULT_MFA_AMR_VALUES = ["mfa", "otp", "hwk", "swk", "sc"]
+
+
+def default_mfa_amr_values() -> list[str]:
+    return list(DEFAULT_MFA_AMR_VALUES)
+
+
+class SingleSignOn(TimeStampedModel):
+    """An agency's OpenID Connect identity provider. Its people sign in there; each is matched by
+    the verified email claim to an existing active user of this agency whose email domain is
+    allowed (never created, never given a role by the provider). The client secret is kept
+    encrypted (``partnership.sso_secrets``), never in plain text."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="single_sign_on")
+    is_enabled = models.BooleanField(default=True, help_text="Its people sign in with their work account.")
+    issuer = models.URLField(max_length=300, help_text="The provider's issuer; its discovery document is read from it.")
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField(editable=False)
+    allowed_email_domains = ArrayField(models.CharField(max_length=253), default=list)
+    mfa_amr_values = ArrayField(
+        models.CharField(max_length=64),
+        default=default_mfa_amr_values,
+        blank=True,
+        help_text="An amr value among these means the provider asked for a second factor.",
+    )
+    mfa_acr_values = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="An acr value among these means the provider asked for a second factor.",
+    )
+
+    class Meta:
+        verbose_name = "single sign-on"
+        verbose_name_plural = "single sign-on"
+
+    def __str__(self) -> str:
+        return f"Single sign-on for {self.agency}"
+
+
+class IdentityProviderDevice(Device):
+    """django-otp's record that an agency's identity provider confirmed a person's second factor.
+    It verifies no code: only a single sign-on whose amr/acr say MFA marks a session verified with it."""
+
+    class Meta:
+        verbose_name = "identity provider's two-factor"
+
+    def verify_token(self, token: object) -> bool:
+        return False

@@ -21,6 +21,7 @@ from partnership.models import (
     DataSharingAgreement,
     Panel,
     PartnershipSettings,
+    SingleSignOn,
     User,
 )
 
@@ -122,11 +123,17 @@ def _configured(viewer: Any, queryset: QuerySet[M], pk: int, what: str) -> M:
 def agency_list_for(*, viewer: Any) -> list[tuple[Agency, DataSharingAgreement | None]]:
     """Every agency, active or not, with its current agreement (None without one)."""
     _require_configure(viewer)
-    return _with_current_agreement(Agency.objects.order_by("-is_active", "name"))
+    return _with_current_agreement(Agency.objects.select_related("single_sign_on").order_by("-is_active", "name"))
 
 
 def agency_for(*, viewer: Any, agency_id: int) -> Agency:
     return _configured(viewer, Agency.objects.all(), agency_id, "agency")
+
+
+def single_sign_on_for(*, viewer: Any, agency_id: int) -> tuple[Agency, SingleSignOn | None]:
+    """An agency and its single sign-on (None when it has none), for a partnership admin."""
+    agency = agency_for(viewer=viewer, agency_id=agency_id)
+    return agency, SingleSignOn.objects.filter(agency=agency).first()
 
 
 def clearance_levels_for(*, viewer: Any) -> QuerySet[ClearanceLevel]:

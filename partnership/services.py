@@ -11,11 +11,13 @@ role or moving a case worker to another agency waits for a second admin (``Chang
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -26,7 +28,7 @@ from django.utils import timezone
 from core.audit import record_event
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.models import AuditVerb
-from partnership import permissions, reminders
+from partnership import permissions, reminders, sso
 from partnership.models import (
     CASE_WORKING_ROLES,
     Agency,
@@ -40,11 +42,13 @@ from partnership.models import (
     PanelMembership,
     PartnershipSettings,
     Role,
+    SingleSignOn,
     User,
 )
 from partnership.snapshots import (
     PANEL_KEYS,
     SETTINGS_KEYS,
+    SINGLE_SIGN_ON_KEYS,
     USER_KEYS,
     agency_state,
     agreement_state,
@@ -53,6 +57,7 @@ from partnership.snapshots import (
     panel_members_state,
     panel_state,
     settings_state,
+    single_sign_on_state,
     token_state,
     user_state,
 )
@@ -156,6 +161,62 @@ def update_agency(
 def deactivate_agency(*, actor: Any = None, agency: Agency) -> None:
     """Keep the agency and its history; end every session and token of its users."""
     _change_agency(actor=actor, agency=agency, changes={"is_active": False})
+
+
+# --- Single sign-on ----------------------------------------------------------------------------
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _sign_on_errors(agency: Agency, values: Mapping[str, Any], has_secret: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    issuer = urlsplit(values["issuer"])
+    if issuer.scheme != "https" and not (issuer.scheme == "http" and issuer.hostname in LOOPBACK_HOSTS):
+        errors["issuer"] = "The issuer must be an https address"
+    elif issuer.query or issuer.fragment:
+        errors["issuer"] = "The issuer must not have a query or a fragment"
+    if not values.get("client_secret") and not has_secret:
+        errors["client_secret"] = "Enter the client secret"  # noqa: S105 - a message, not a secret
+    domains = values["allowed_email_domains"]
+    if not domains:
+        errors["allowed_email_domains"] = "Enter at least one email domain"
+    elif bad := [d for d in domains if not DOMAIN_PATTERN.match(d)]:
+        errors["allowed_email_domains"] = f"{bad[0]} is not an email domain, like police.example.gov.uk"
+    else:
+        taken = SingleSignOn.objects.exclude(agency=agency).filter(allowed_email_domains__overlap=domains)
+        if claimed := taken.select_related("agency").first():
+            errors["allowed_email_domains"] = f"{claimed.agency.name} already signs in people of one of these domains"
+    if not values["mfa_amr_values"] and not values["mfa_acr_values"]:
+        errors["mfa_amr_values"] = "Enter at least one amr or acr value that means a second factor"
+    return errors
+
+
+@transaction.atomic
+def configure_single_sign_on(*, actor: Any, agency: Agency, values: Mapping[str, Any]) -> SingleSignOn:
+    """Create or change an agency's single sign-on. ``values``: is_enabled, issuer, client_id,
+    client_secret (empty keeps the stored one), allowed_email_domains, mfa_amr_values, mfa_acr_values.
+    The secret is stored encrypted; the trail holds only a fingerprint of it."""
+    permissions.require_configure(actor)
+    locked_agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    config = SingleSignOn.objects.filter(agency=locked_agency).first()
+    domains = sorted({d.strip().lower() for d in values["allowed_email_domains"] if d.strip()})
+    cleaned = {**values, "issuer": values["issuer"].strip().rstrip("/"), "allowed_email_domains": domains}
+    if errors := _sign_on_errors(locked_agency, cleaned, has_secret=config is not None):
+        raise ValidationError(errors)
+    before = single_sign_on_state(config) if config is not None else {}
+    config = config or SingleSignOn(agency=locked_agency)
+    for key in SINGLE_SIGN_ON_KEYS:
+        setattr(config, key, cleaned[key])
+    if cleaned.get("client_secret"):
+        config.client_secret_encrypted = sso.encrypt_secret(cleaned["client_secret"])
+    config.full_clean()
+    config.save()
+    if before:
+        _audit_change(actor, config, before, single_sign_on_state(config))
+    else:
+        _audit_created(actor, config, single_sign_on_state(config))
+    return config
 
 
 # --- Clearance levels -------------------------------------------------------------------------

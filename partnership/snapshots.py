@@ -3,12 +3,22 @@ in a configuration event hold. Foreign keys are ids, clearance is its rank, list
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Model
 
-from partnership.models import Agency, ApiToken, ClearanceLevel, DataSharingAgreement, Panel, PartnershipSettings, User
+from partnership.models import (
+    Agency,
+    ApiToken,
+    ClearanceLevel,
+    DataSharingAgreement,
+    Panel,
+    PartnershipSettings,
+    SingleSignOn,
+    User,
+)
 
 USER_KEYS = (
     "username",
@@ -24,6 +34,8 @@ USER_KEYS = (
 )
 AGENCY_KEYS = ("name", "kind", "screens_referrals", "is_active")
 CLEARANCE_KEYS = ("rank", "name", "description")
+# The client secret is never in the trail: only a fingerprint of its ciphertext, so a change shows.
+SINGLE_SIGN_ON_KEYS = ("is_enabled", "issuer", "client_id", "allowed_email_domains", "mfa_amr_values", "mfa_acr_values")
 AGREEMENT_KEYS = ("agency", "reference", "signed_on", "review_due", "lawful_bases")
 SETTINGS_KEYS = (
     "urgent_screening_working_days",
@@ -84,6 +96,12 @@ def clearance_state(level: ClearanceLevel) -> dict[str, Any]:
 
 def agreement_state(agreement: DataSharingAgreement) -> dict[str, Any]:
     return _fields(agreement, AGREEMENT_KEYS)
+
+
+def single_sign_on_state(config: SingleSignOn) -> dict[str, Any]:
+    state = _fields(config, SINGLE_SIGN_ON_KEYS)
+    state["client_secret"] = hashlib.sha256(config.client_secret_encrypted.encode()).hexdigest()[:12]
+    return state
 
 
 def settings_state(row: PartnershipSettings) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from partnership import manage_views, views
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/work-account/", views.SignInWithWorkAccountView.as_view(), name="sso_start"),
+    path("sign-in/work-account/callback/", views.sso_callback, name="sso_callback"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("two-factor/", views.two_factor_verify, name="two_factor"),
     path("two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),

@@ -19,12 +19,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django.views.generic import View
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from core.web import form_page, form_status, handle_form, success_to
-from partnership import password_reset, selectors, services, two_factor
-from partnership.forms import AgreementForm, SignInForm, TokenForm
+from partnership import password_reset, selectors, services, sso, two_factor
+from partnership.forms import AgreementForm, SignInForm, SingleSignOnStartForm, TokenForm
 from partnership.middleware import stamp_new_session
 from partnership.models import LawfulBasis
 from partnership.web import SignedInRequest
@@ -47,11 +48,63 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+    extra_context = {"sso_form": SingleSignOnStartForm()}
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         auth_login(self.request, form.get_user())
         stamp_new_session(self.request)
         return redirect(f"{reverse('two_factor')}?{urlencode({'next': self.get_success_url()})}")
+
+
+SSO_REFUSED = (
+    "You could not be signed in with your work account. Check you use the address your partnership admin "
+    "set up for you, or ask them for help."
+)
+
+
+class SignInWithWorkAccountView(View):
+    """The email-first step of single sign-on: the address's domain says which agency's provider
+    signs the person in (no account is looked up here, so nothing is told about who exists)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SingleSignOnStartForm(request.POST)
+        config = sso.sign_on_for_email(form.cleaned_data["email"]) if form.is_valid() else None
+        if form.is_valid() and config is None:
+            form.add_error(
+                "email", "Your agency does not sign in with a work account here: use your username and password"
+            )
+        if config is None:
+            return _sign_in_page(request, sso_form=form, status=400)
+        try:
+            return sso.start(
+                request,
+                config,
+                login_hint=form.cleaned_data["email"],
+                redirect_uri=request.build_absolute_uri(reverse("sso_callback")),
+                next_url=_safe_next(request),
+            )
+        except sso.SignInRefused:
+            form.add_error("email", "Your agency's sign-in service cannot be reached. Try again later")
+            return _sign_in_page(request, sso_form=form, status=503)
+
+
+def _sign_in_page(request: HttpRequest, *, sso_form: SingleSignOnStartForm, status: int) -> HttpResponse:
+    context = {"form": SignInForm(request), "sso_form": sso_form, "error_form": sso_form, "next": _safe_next(request)}
+    return render(request, "registration/login.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """The provider sends the person back here with a code (or an error); see ``partnership.sso``."""
+    try:
+        signed_on = sso.finish(request)
+    except sso.SignInRefused:
+        return render(request, "registration/sso_refused.html", {"message": SSO_REFUSED}, status=403)
+    next_url = signed_on.next_url or reverse("home")
+    if signed_on.mfa:
+        return redirect(next_url)
+    return redirect(f"{reverse('two_factor')}?{urlencode({'next': next_url})}")
 
 
 def _code_page(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:

@@ -240,6 +240,10 @@ CONVENE_AUDIT_CHECKPOINT_FILE = env.path(
     "CONVENE_AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.jsonl")
 )
 
+# Fernet keys (the first encrypts, every one decrypts) for agencies' single sign-on client secrets
+# (partnership.sso); empty: a key derived from SECRET_KEY (docs/adr/0026-single-sign-on-with-authlib.md).
+CONVENE_SSO_SECRET_KEYS: list[str] = env.list("CONVENE_SSO_SECRET_KEYS", default=[])
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="convene@localhost")
 
