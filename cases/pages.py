@@ -50,6 +50,11 @@ def request_chronology_url(info_request: InformationRequest) -> str:
     return reverse("cases:case_chronology", args=[info_request.case_id])
 
 
+def requested(created: list[InformationRequest]) -> str:
+    """What a page says once information has been requested."""
+    return f"Information has been requested from {', '.join(r.agency.name for r in created)}."
+
+
 def default_due_date() -> dt.date:
     days = PartnershipSettings.current().information_request_working_days
     return add_working_days(timezone.localdate(), days)

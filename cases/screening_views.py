@@ -73,16 +73,8 @@ def screening_requests(request: SignedInRequest, referral_id: int) -> HttpRespon
     return handle_form(
         request,
         form,
-        action=lambda: services.request_information(
-            actor=request.user,
-            referral_id=referral.pk,
-            agency_ids=form.agency_ids(),
-            question=form.cleaned_data["question"],
-            due_date=form.cleaned_data["due_date"],
-        ),
-        success=lambda created: redirect_with_success(
-            request, f"Information has been requested from {', '.join(r.agency.name for r in created)}.", here
-        ),
+        action=lambda: services.request_information(actor=request.user, referral_id=referral.pk, **form.request()),
+        success=lambda created: redirect_with_success(request, pages.requested(created), here),
         render=page,
     )
 

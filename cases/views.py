@@ -120,17 +120,9 @@ def case_request_information(request: SignedInRequest, case_id: int) -> HttpResp
     return handle_form(
         request,
         form,
-        action=lambda: services.request_information(
-            actor=request.user,
-            case_id=case.pk,
-            agency_ids=form.agency_ids(),
-            question=form.cleaned_data["question"],
-            due_date=form.cleaned_data["due_date"],
-        ),
+        action=lambda: services.request_information(actor=request.user, case_id=case.pk, **form.request()),
         success=lambda created: redirect_with_success(
-            request,
-            f"Information has been requested from {', '.join(r.agency.name for r in created)}.",
-            pages.case_url(case.pk, "requests"),
+            request, pages.requested(created), pages.case_url(case.pk, "requests")
         ),
         render=lambda status: _render_case(request, case, request_form=form, status=status),
     )

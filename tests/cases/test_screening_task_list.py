@@ -295,3 +295,44 @@ def test_the_queue_query_count_is_pinned(w: ScreeningWorld, rows: int, django_as
     with django_assert_num_queries(QUEUE_QUERIES):
         response = client.get("/referrals/screening/?urgency=priority&sort=received")
     assert len(ROW_LINK.findall(response.content.decode())) == rows
+
+
+# Pinned. Every page: session, user, OTP device, unread notifications (4). The task list: the referral
+# read with how the viewer reads it, the audit insert, the chronology's entries with their documents
+# (one prefetch) and the withheld count. A task page (notes) adds its form's clearance levels and the
+# names of the levels for the entries it lists. A change here needs a reason.
+TASK_LIST_QUERIES = 9
+NOTES_PAGE_QUERIES = 12
+
+
+@pytest.mark.parametrize("rows", [3, 15])
+def test_the_task_list_and_a_task_page_query_counts_are_pinned(
+    w: ScreeningWorld, rows: int, django_assert_num_queries: Any
+) -> None:
+    referral = w.referral()
+    for i in range(rows):
+        services.record_screening_note(actor=w.officer, referral_id=referral.pk, text=f"Note {i}", classification=1)
+    client = client_for(w.officer)
+    url = f"/referrals/{referral.pk}/screening/"
+    client.get(url)
+    with django_assert_num_queries(TASK_LIST_QUERIES):
+        response = client.get(url)
+    assert f"{rows} notes" in text_of(response)
+    with django_assert_num_queries(NOTES_PAGE_QUERIES):
+        response = client.get(f"{url}notes/")
+    assert text_of(response).count("Note ") >= rows
+
+
+def test_an_agency_without_a_current_agreement_is_not_asked_during_screening(w: ScreeningWorld) -> None:
+    referral = w.referral()
+    unagreed = new_agency("Unagreed Trust", agreement=False)
+    response = client_for(w.officer).post(
+        f"/referrals/{referral.pk}/screening/requests/",
+        {"request-agencies": [unagreed.pk], "request-question": "Known to you?"},
+    )
+    assert response.status_code == 400
+    [(anchor, message)] = error_summary(response)
+    assert anchor == "#id_request-agencies_0"
+    assert "Unagreed Trust" in message
+    assert not InformationRequest.objects.exists()
+    assert b"Known to you?</textarea>" in response.content  # what was typed is kept
