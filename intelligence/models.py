@@ -123,24 +123,31 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class ResponseAction(TimeStampedModel):
-    """One agency's part of an event's response, with an owner and a due date (reminded)."""
+class Action(TimeStampedModel):
+    """What both kinds of action are: a description, a due date (reminded) and a status along
+    ``lifecycle.ACTION_TRANSITIONS``."""
 
-    event = models.ForeignKey(TensionEvent, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(max_length=500)
-    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     due_date = models.DateField()
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["due_date", "id"]
 
     def __str__(self) -> str:
         return self.description
+
+
+class ResponseAction(Action):
+    """One agency's part of an event's response, owned by a person or left to the agency's SPOCs."""
+
+    event = models.ForeignKey(TensionEvent, on_delete=models.CASCADE, related_name="actions")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
 
 # --- The partnership's self-assessment (NI35) ------------------------------------------------------
@@ -219,21 +226,11 @@ class DimensionScore(TimeStampedModel):
         return f"{self.assessment.year} {self.dimension.code}: {self.score}"
 
 
-class AssessmentAction(TimeStampedModel):
-    """A step of the year's action plan, with an owner and a due date (reminded)."""
+class AssessmentAction(Action):
+    """A step of the year's action plan, owned by a member of the partnership."""
 
     assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="actions")
     dimension = models.ForeignKey(
         AssessmentDimension, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    description = models.CharField(max_length=500)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    due_date = models.DateField()
-    status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["due_date", "id"]
-
-    def __str__(self) -> str:
-        return self.description

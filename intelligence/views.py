@@ -4,6 +4,7 @@ view does not handle map to pages once, in ``core.middleware.DomainErrorMiddlewa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -119,40 +120,58 @@ def tension_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _render_report(request, selectors.access_report(viewer=request.user, report_id=report_id))
 
 
-@login_required
-@require_POST
-def tension_review(request: SignedInRequest, report_id: int) -> HttpResponseBase:
+def _post_on_report(
+    request: SignedInRequest,
+    report_id: int,
+    form: Any,
+    *,
+    form_name: str,
+    action: Callable[[TensionReport], Any],
+    done: Callable[[TensionReport, Any], str],
+) -> HttpResponseBase:
+    """A form posted from the report's page: on an error the page again, with the form's errors."""
     report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
-    form = forms.ReviewForm(request.POST)
     return handle_form(
         request,
         form,
-        action=lambda: services.review_tension_report(
+        action=lambda: action(report),
+        success=lambda result: redirect_with_success(request, done(report, result), _report_url(report.pk)),
+        render=lambda status: _render_report(request, report, status=status, **{form_name: form}),
+    )
+
+
+@login_required
+@require_POST
+def tension_review(request: SignedInRequest, report_id: int) -> HttpResponseBase:
+    form = forms.ReviewForm(request.POST)
+    return _post_on_report(
+        request,
+        report_id,
+        form,
+        form_name="review_form",
+        action=lambda report: services.review_tension_report(
             actor=request.user, report_id=report.pk, note=form.cleaned_data["note"]
         ),
-        success=success_to(request, f"{report.reference} reviewed.", _report_url(report.pk)),
-        render=lambda status: _render_report(request, report, status=status, review_form=form),
+        done=lambda report, _reviewed: f"{report.reference} reviewed.",
     )
 
 
 @login_required
 @require_POST
 def tension_share(request: SignedInRequest, report_id: int) -> HttpResponseBase:
-    report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
     form = forms.ShareForm(request.POST)
-    return handle_form(
+    return _post_on_report(
         request,
+        report_id,
         form,
-        action=lambda: services.share_tension_report(
+        form_name="share_form",
+        action=lambda report: services.share_tension_report(
             actor=request.user,
             report_id=report.pk,
             agency=form.cleaned_data["agency"],
             reason=form.cleaned_data["reason"],
         ),
-        success=lambda share: redirect_with_success(
-            request, f"Shared with {share.agency.name}.", _report_url(report.pk)
-        ),
-        render=lambda status: _render_report(request, report, status=status, share_form=form),
+        done=lambda _report, share: f"Shared with {share.agency.name}.",
     )
 
 

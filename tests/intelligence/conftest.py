@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from intelligence import services
-from intelligence.models import Area, TensionReport
+from intelligence.models import Area, AssessmentDimension, SelfAssessment, TensionReport
 from partnership.models import Role, User
-from tests.world import Partnership
+from tests.world import Partnership, new_user
 
 
 class TensionWorld(Partnership):
@@ -52,6 +52,33 @@ class TensionWorld(Partnership):
             services.share_tension_report(
                 actor=by or report.created_by, report_id=report.pk, agency=agency, reason="Weekly review"
             )
+
+    def assessed_years(self, rows: int) -> list[SelfAssessment]:
+        """``rows`` years from 2010, started by the admin, each with its first ``rows`` dimensions scored 3
+        and ``rows`` actions, each owned by a new member and improving a dimension in turn."""
+        dimensions = list(AssessmentDimension.objects.all())
+        made = []
+        for i in range(rows):
+            year = services.start_self_assessment(actor=self.admin, year=2010 + i)  # type: ignore[attr-defined]
+            for dimension in dimensions[:rows]:
+                services.score_dimension(
+                    actor=self.admin,  # type: ignore[attr-defined]
+                    assessment_id=year.pk,
+                    dimension=dimension,
+                    score=3,
+                    evidence="Shown",
+                )
+            for j in range(rows):
+                services.add_assessment_action(
+                    actor=self.admin,  # type: ignore[attr-defined]
+                    assessment_id=year.pk,
+                    description=f"Step {i}.{j}",
+                    owner=new_user(self.school, 1),
+                    dimension=dimensions[j % len(dimensions)],
+                    due_date=self.days_ago(-9),
+                )
+            made.append(year)
+        return made
 
     def days_ago(self, days: int) -> dt.date:
         return timezone.localdate() - dt.timedelta(days=days)
