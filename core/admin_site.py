@@ -1,7 +1,6 @@
-"""The Django admin is for superusers' break-fix only: partnership admins configure on the
-service's own pages (/manage/) and auditors read the trail on theirs (/governance/); for anyone
-else signed in the admin does not exist (404). Never a side door into case content. Sign-in goes
-through the service's own sign-in and two-factor pages."""
+"""The admin site is for partnership admins (configuration) and auditors (the
+audit trail), never a side door into case content. Sign-in goes through the
+service's own sign-in and two-factor pages."""
 
 from __future__ import annotations
 
@@ -14,12 +13,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+ADMIN_ROLES = frozenset({"partnership_admin", "auditor"})
+
 
 def is_admin_user(user: object) -> bool:
-    """An active superuser (a partnership admin or an auditor by role alone is not)."""
     if not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
         return False
-    return bool(getattr(user, "is_superuser", False))
+    return bool(getattr(user, "is_superuser", False) or ADMIN_ROLES.intersection(getattr(user, "roles", ())))
 
 
 class ConveneAdminSite(admin.AdminSite):

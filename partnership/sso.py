@@ -15,6 +15,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import OAuth
@@ -79,6 +80,12 @@ def sign_on_for_email(email: str) -> SingleSignOn | None:
         .filter(is_enabled=True, agency__is_active=True, allowed_email_domains__contains=[domain])
         .first()
     )
+
+
+def provider_origins() -> list[str]:
+    """The scheme and host of every enabled provider (where the sign-in page's form may lead)."""
+    issuers = SingleSignOn.objects.filter(is_enabled=True, agency__is_active=True).values_list("issuer", flat=True)
+    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(issuer)) for issuer in issuers})
 
 
 def agency_uses_sign_on(agency_id: int | None) -> bool:

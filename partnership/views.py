@@ -50,6 +50,17 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
     extra_context = {"sso_form": SingleSignOnStartForm()}
 
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        return _allow_sign_on_forms(super().render_to_response(context, **kwargs))
+
+
+def _allow_sign_on_forms(response: HttpResponse) -> HttpResponse:
+    """The work-account form's answer redirects to an agency's provider, which the browser checks
+    against the page's ``form-action``: let the sign-in page's forms go there too."""
+    if origins := sso.provider_origins():
+        response._csp_update = {"form-action": ["'self'", *origins]}  # type: ignore[attr-defined]
+    return response
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         auth_login(self.request, form.get_user())
         stamp_new_session(self.request)
@@ -90,7 +101,7 @@ class SignInWithWorkAccountView(View):
 
 def _sign_in_page(request: HttpRequest, *, sso_form: SingleSignOnStartForm, status: int) -> HttpResponse:
     context = {"form": SignInForm(request), "sso_form": sso_form, "error_form": sso_form, "next": _safe_next(request)}
-    return render(request, "registration/login.html", context, status=status)
+    return _allow_sign_on_forms(render(request, "registration/login.html", context, status=status))
 
 
 @never_cache
