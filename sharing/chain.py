@@ -140,7 +140,7 @@ class ArchiveMark:
     links: tuple[tuple[int, int, str], ...]
     signature: str = ""
 
-    OBJECT_TYPE = "core.auditevent"
+    OBJECT_TYPE = "audit.partition"  # the archive event's object: the detached partition, by name
 
     def _expected(self) -> str:
         links = json.dumps([list(link) for link in self.links], separators=(",", ":"))
@@ -189,12 +189,9 @@ class ArchiveMark:
 def latest_archive() -> tuple[ArchiveMark | None, list[ChainProblem]]:
     """The newest archive mark in the trail (None: nothing archived), and a problem for a mark that
     does not hold (then no mark is trusted, and a full run reports the archived events as missing)."""
-    event = (
-        AuditEvent.objects.filter(object_type=ArchiveMark.OBJECT_TYPE, verb=AuditVerb.AUDIT_ARCHIVED)
-        .order_by("-seq")
-        .values_list("seq", "details")
-        .first()
-    )
+    # One event a month archived, found through the reference index (never a walk down seq: no ORDER BY).
+    marks = AuditEvent.objects.filter(object_type=ArchiveMark.OBJECT_TYPE, verb=AuditVerb.AUDIT_ARCHIVED).order_by()
+    event = max(marks.values_list("seq", "details"), key=lambda found: found[0] or 0, default=None)
     if event is None:
         return None, []
     try:

@@ -28,16 +28,9 @@ from sharing.sealer import seal_pending
 from sharing.tasks import seal_audit_checkpoint
 from tests.sharing.audit_commands import run_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checkpoint_file")]
 
 EVENTS = 30
-
-
-@pytest.fixture(autouse=True)
-def checkpoint_file(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "outside-the-database" / "audit-checkpoints.jsonl"
-    settings.CONVENE_AUDIT_CHECKPOINT_FILE = path
-    return path
 
 
 def _append(count: int) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from sharing.sealer import seal_pending
 from sharing.tasks import add_audit_partitions
 from tests.sharing.audit_commands import run_command
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("checkpoint_file")]
 
 BEFORE_PARTITIONS = [("core", "0008_audit_unsealed_events_index")]
 AT = (
@@ -31,13 +30,6 @@ AT = (
     " object_id, reason, details, break_glass, prev_hash, hash)"
     " VALUES (%s, %s, 'someone', '', 'record_viewed', 'referrals.referral', %s, '', '{}', false, '', '')"
 )
-
-
-@pytest.fixture(autouse=True)
-def checkpoint_file(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "audit-checkpoints.jsonl"
-    settings.CONVENE_AUDIT_CHECKPOINT_FILE = path
-    return path
 
 
 def _months_ago(months: int) -> dt.date:

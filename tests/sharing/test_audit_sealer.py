@@ -5,8 +5,6 @@ and reported by the verifier; the database lets through no UPDATE but the sealer
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -22,20 +20,13 @@ from tests.sharing import worlds
 from tests.sharing.audit_commands import run_command
 from tests.world import Partnership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("checkpoint_file")]
 
 FORGED = (
     "INSERT INTO sharing_auditevent (seq, occurred_at, actor_username, agency_name, verb, object_type,"
     " object_id, reason, details, break_glass, prev_hash, hash)"
     " VALUES (%s, now(), '', '', 'changed', 'test.thing', 'x', 'forged', '{}', false, '', '')"
 )
-
-
-@pytest.fixture(autouse=True)
-def checkpoint_file(settings: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "audit-checkpoints.jsonl"
-    settings.CONVENE_AUDIT_CHECKPOINT_FILE = path
-    return path
 
 
 def _append(count: int) -> None:
