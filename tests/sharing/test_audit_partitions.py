@@ -260,6 +260,27 @@ def test_archiving_the_oldest_month_detaches_it_and_the_trail_still_verifies(
     assert (code, err) == (0, ""), err
 
 
+def test_a_second_month_archived_after_the_first_keeps_the_trail_verifiable(
+    past_months: tuple[dt.date, dt.date],
+) -> None:
+    older, last = past_months
+    _seed_two_months_interleaved(older, last)
+    first = archive_month(actor=None, month=older)
+    chain.seal_checkpoint()
+
+    second = archive_month(actor=None, month=last)
+
+    assert second.archived == first.archived + 4, "the mark counts every month archived so far"
+    assert second.through_seq > first.through_seq
+    assert second.kept_below == 0
+    assert [seq for seq, _prev, _hash in second.links] == [
+        AuditEvent.objects.filter(verb=AuditVerb.CHANGED).order_by("seq").values_list("seq", flat=True)[0]
+    ], "only this month's first event now follows an archived one"
+    for args in (["--full"], []):
+        code, _out, err = _verify(*args)
+        assert (code, err) == (0, ""), err
+
+
 def _without_guards(sql: str) -> None:
     _execute("SET session_replication_role = replica")
     try:
