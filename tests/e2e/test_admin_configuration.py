@@ -1,7 +1,8 @@
 """A partnership admin configures the partnership in the service's own pages: invites someone (who
-chooses a password and enrols two-factor through the emailed link), imports people from a CSV file
-with a bad row (nothing written, the row named) and then the fixed file, and changes a panel's
-quorum. Every page is checked with axe and at 375 px."""
+chooses a password and enrols two-factor through the emailed link), imports 50 people from a CSV file
+with one bad row (nothing written, the row named) and then the fixed file, changes a panel's quorum,
+and finds their own agency, clearance and roles out of their reach. Every page is checked with axe
+and at 375 px."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots")) / "admin-configuration"
 NEW_PASSWORD = "a long and unusual passphrase 42"
+IMPORTED = 50
 
 
 def _checked(page: Any, label: str) -> None:
@@ -36,8 +38,8 @@ def _checked(page: Any, label: str) -> None:
 
 def _csv(health: str, bad: bool) -> bytes:
     rows = ["username,first_name,last_name,email,agency,clearance_rank,roles"]
-    for n in range(6):
-        agency = "Nowhere Trust" if bad and n == 3 else health
+    for n in range(IMPORTED):
+        agency = "Nowhere Trust" if bad and n == 26 else health
         rows.append(f"nurse{n},Nurse,Number {n},nurse{n}@health.example.org,{agency},1,practitioner")
     return ("\n".join(rows) + "\n").encode()
 
@@ -96,16 +98,17 @@ def test_an_admin_invites_imports_and_configures_a_panel(page: Any, live_server:
     page.get_by_role("button", name="Check the file").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("nothing has been imported")
-    expect(summary).to_contain_text("Line 5 (nurse3): No agency is called Nowhere Trust.")
+    # The header is line 1, so nurse26 is on line 28.
+    expect(summary).to_contain_text("Line 28 (nurse26): No agency is called Nowhere Trust.")
     _checked(page, "import with a bad row")
     assert not User.objects.filter(username__startswith="nurse").exists()
     page.get_by_label("CSV file").set_input_files({**upload, "buffer": _csv(world.health.name, bad=False)})
     page.get_by_role("button", name="Check the file").click()
     expect(page.locator("main")).to_contain_text("Every row is valid")
     _checked(page, "import preview")
-    page.get_by_role("button", name="Import 6 people").click()
-    expect(banner(page)).to_contain_text("6 people imported and invited")
-    assert User.objects.filter(username__startswith="nurse").count() == 6
+    page.get_by_role("button", name=f"Import {IMPORTED} people").click()
+    expect(banner(page)).to_contain_text(f"{IMPORTED} people imported and invited")
+    assert User.objects.filter(username__startswith="nurse").count() == IMPORTED
 
     # Change a panel's quorum.
     page.goto("/manage/panels/")
@@ -125,3 +128,19 @@ def test_an_admin_invites_imports_and_configures_a_panel(page: Any, live_server:
     ):
         page.goto(url)
         _checked(page, label)
+
+    # Another person's roles are on their change page; the admin's own are not, and the admin cannot post them.
+    invited = User.objects.get(username="jsmith")
+    page.goto(f"/manage/people/{invited.pk}/change/")
+    expect(page.get_by_role("group", name=re.compile("^Roles"))).to_be_visible()
+    page.goto(f"/manage/people/{admin.pk}/")
+    expect(page.locator(".govuk-inset-text")).to_contain_text("You cannot change your own agency, clearance, roles")
+    _checked(page, "your own page")
+    page.get_by_role("link", name="Change their details").click()
+    expect(page.get_by_role("group", name=re.compile("^Roles"))).to_have_count(0)
+    expect(page.get_by_label("Agency", exact=True)).to_have_count(0)
+    expect(page.get_by_label("Clearance level")).to_have_count(0)
+    _checked(page, "changing your own details")
+    roles_before = list(User.objects.get(pk=admin.pk).roles)
+    page.get_by_role("button", name="Save").click()
+    assert list(User.objects.get(pk=admin.pk).roles) == roles_before
