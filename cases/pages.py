@@ -123,12 +123,6 @@ def request_row_actions(user: User, info_request: InformationRequest) -> dict[st
 # --- Information requests --------------------------------------------------------------------------
 
 
-def request_queue_context(viewer: User) -> dict[str, Any]:
-    """The agency's information requests on cases it can read, soonest due first; overdue ones stand out."""
-    rows = [{"request": r, "overdue": selectors.is_overdue(r)} for r in selectors.requests_for_agency(viewer=viewer)]
-    return {"rows": rows, "overdue": sum(1 for row in rows if row["overdue"])}
-
-
 def request_actions(user: User, info_request: InformationRequest) -> dict[str, bool]:
     """Which forms to offer on the request page (the services decide again when they are used)."""
     open_ = info_request.status in lifecycle.REQUEST_OPEN
