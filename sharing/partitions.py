@@ -119,10 +119,13 @@ def archive_month(*, actor: Any, month: dt.date) -> ArchiveMark:
     previous, problems = latest_archive()
     if problems:
         raise ArchiveRefused("The trail's last archive mark does not hold: it cannot be archived further.")
+    with connection.cursor() as cursor:  # the month's whole count, before appends are held up
+        cursor.execute(f"SELECT count(*), max(seq) FROM {target.table}")  # noqa: S608
+        count, last_seq = cursor.fetchone()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout = '10s'")
         cursor.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
-        count, last_seq = _check_archivable(cursor, target)
+        _check_archivable(cursor, target, last_seq)
         through = max(last_seq or 0, previous.through_seq if previous else 0)
         cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {target.table}")
         # The archive keeps refusing changes until it is dumped and dropped (its TRUNCATE guard stays).
@@ -135,7 +138,7 @@ def archive_month(*, actor: Any, month: dt.date) -> ArchiveMark:
         mark = ArchiveMark(
             partition=target.table,
             through_seq=through,
-            archived=(previous.archived if previous else 0) + count,
+            archived=(previous.archived if previous else 0) + int(count),
             kept_below=AuditEvent.objects.filter(seq__lte=through).count(),
             links=links,
         ).signed_now()
@@ -150,16 +153,19 @@ def archive_month(*, actor: Any, month: dt.date) -> ArchiveMark:
     return mark
 
 
-def _check_archivable(cursor: Any, target: Month) -> tuple[int, int | None]:
-    """The month's event count and last seq, once it is known to be archivable (under the table lock)."""
+def _check_archivable(cursor: Any, target: Month, last_seq: int | None) -> None:
+    """Under the table lock, through indexes only (appends wait meanwhile): the month is archivable and
+    took no event since it was counted (a new one would have a higher seq than ``last_seq``)."""
     cursor.execute(f"SELECT count(*) FROM {DEFAULT_PARTITION} WHERE occurred_at < %s", [target.end])  # noqa: S608
     if cursor.fetchone()[0]:
         raise ArchiveRefused("The default partition holds events from before this month: archive those first.")
-    cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE hash = ''), max(seq) FROM {target.table}")  # noqa: S608
-    count, unsealed, last_seq = cursor.fetchone()
+    cursor.execute(f"SELECT max(seq) FROM {target.table}")  # noqa: S608
+    if cursor.fetchone()[0] != last_seq:
+        raise ArchiveRefused("The month took an event while it was being archived: try again.")
+    cursor.execute(f"SELECT count(*) FROM {target.table} WHERE hash = ''")  # noqa: S608
+    unsealed = cursor.fetchone()[0]
     if unsealed:
         raise ArchiveRefused(f"{unsealed} event(s) of the month are not sealed yet.")
     verified = AuditVerification.objects.order_by("-id").values_list("checkpoint_seq", flat=True).first()
     if last_seq is not None and (verified is None or verified <= last_seq):
         raise ArchiveRefused("No verified checkpoint is after the month's last event yet: try again later.")
-    return int(count), last_seq
