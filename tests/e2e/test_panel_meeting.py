@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseStatus
+from panels import services as panel_services
 from panels.models import Meeting, MeetingStatus
 from tests.e2e.browser import (
     PageProblems,
@@ -163,3 +165,49 @@ def test_the_chair_runs_a_meeting_and_a_member_sees_the_outcome(
         )
         expect(member.get_by_role("button", name=re.compile("Mark as done"))).to_have_count(1)
         assert_accessible(member, "member reads the case")
+
+
+def test_the_chair_runs_attendance_of_people_and_reads_the_decision_brief(
+    page: Any, live_server: Any, tmp_path: Any
+) -> None:
+    """Invited attendees from the built agenda, present per person, confidentiality confirmed in the
+    room, quorum reached; the item page sets out the concerns and every contribution; the page fits
+    a phone and axe finds nothing serious."""
+    world = PanelSitting()
+    case = world.case(given_name="Dylan", family_name="Price", concerns="Shares extremist videos at school.")
+    [request] = world.ask(case)
+    world.answer(request, "Seen twice by the school nurse; no health concerns.")
+    meeting = world.meeting
+    world.build()
+    police = panel_services.invite_person(actor=world.chair, meeting_id=meeting.pk, person_id=world.police_member.pk)
+    panel_services.invite_person(actor=world.chair, meeting_id=meeting.pk, person_id=world.member.pk)
+    assert police.item_id is None
+
+    sign_in(page, world.chair)
+    page.goto(f"/panels/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="Start the meeting").click()
+    expect(banner(page)).to_contain_text("The meeting has started.")
+    expect(page.locator("#attendees ~ .app-table-container table").first).to_contain_text(world.member.get_full_name())
+    page.get_by_role("button", name="I confirm the confidentiality statement").click()
+    expect(banner(page)).to_contain_text("You have confirmed the confidentiality statement.")
+    expect(page.get_by_role("button", name=f"Confirmed in the room by {world.chair.get_full_name()}")).to_have_count(0)
+    for person in (world.member, world.police_member):
+        name = person.get_full_name()
+        page.get_by_role("button", name=f"Confirmed in the room by {name}").click()
+        expect(banner(page)).to_contain_text(f"{name}'s confirmation of the confidentiality statement is recorded.")
+    expect(page.locator("#attendance ~ p").first).to_contain_text("Quorate")
+    assert_accessible(page, "meeting with invited attendees")
+    assert_fits_a_phone(page, "meeting with invited attendees")
+
+    page.get_by_role("link", name=case.reference).first.click()
+    main = page.locator("main")
+    expect(main).to_contain_text("Shares extremist videos at school.")
+    expect(main).to_contain_text("Seen twice by the school nurse; no health concerns.")
+    expect(main).to_contain_text("Consent to Channel support")
+    assert_accessible(page, "decision brief")
+    page.screenshot(path=str(tmp_path / "item-desktop.png"), full_page=True)
+    assert_fits_a_phone(page, "decision brief", screenshot=tmp_path / "item-phone.png")
+    shots = Path("/tmp/panel-shots")
+    shots.mkdir(exist_ok=True)
+    for name in ("item-desktop.png", "item-phone.png"):
+        (shots / name).write_bytes((tmp_path / name).read_bytes())
