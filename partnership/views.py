@@ -53,6 +53,11 @@ class SignInView(auth_views.LoginView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         return _allow_sign_on_forms(super().render_to_response(context, **kwargs))
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        auth_login(self.request, form.get_user())
+        stamp_new_session(self.request)
+        return redirect(f"{reverse('two_factor')}?{urlencode({'next': self.get_success_url()})}")
+
 
 def _allow_sign_on_forms(response: HttpResponse) -> HttpResponse:
     """The work-account form's answer redirects to an agency's provider, which the browser checks
@@ -60,11 +65,6 @@ def _allow_sign_on_forms(response: HttpResponse) -> HttpResponse:
     if origins := sso.provider_origins():
         response._csp_update = {"form-action": ["'self'", *origins]}  # type: ignore[attr-defined]
     return response
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        auth_login(self.request, form.get_user())
-        stamp_new_session(self.request)
-        return redirect(f"{reverse('two_factor')}?{urlencode({'next': self.get_success_url()})}")
 
 
 SSO_REFUSED = (
