@@ -23,7 +23,7 @@ from sharing.sealer import seal_pending
 from tests.sharing import worlds
 from tests.sharing.audit_commands import run_command
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded", "checkpoint_file")]
 
 
 @pytest.fixture(scope="module")

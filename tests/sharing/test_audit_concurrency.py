@@ -22,7 +22,7 @@ from sharing.chain import verify_chain
 from sharing.sealer import seal_pending
 from tests.sharing import worlds
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("checkpoint_file")]
 
 
 def _execute(sql: str) -> None:
