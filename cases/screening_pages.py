@@ -59,12 +59,11 @@ def screening_clock_summary(referral: Referral) -> dict[str, Any]:
 
 
 def confirmation_context(viewer: User, referral: Referral) -> dict[str, Any]:
+    """The decided referral, its case if it became one, the clock, and the requests sent in screening."""
     case: Case | None = referral_permissions.case_of(referral)  # type: ignore[assignment]
-    requests = selectors.requests_in_screening(viewer=viewer, referral=referral)
     return {
         "referral": referral,
         "case": case,
         "clock": screening_clock_summary(referral),
-        "requests": requests,
-        "open_requests": sum(1 for r in requests if r.closed_at is None and r.returned_at is None),
+        "requests": selectors.requests_in_screening(viewer=viewer, referral=referral),
     }

@@ -156,6 +156,7 @@ class ScreeningQueueFilterForm(forms.Form):
     urgency = _any("Urgency", Urgency.choices)
     rag = _any("RAG rating", [*Rag.choices, ("none", "Not rated")])
     due = _any("Screening due", [("overdue", "Overdue"), ("week", "Within 7 days")])
+    screener = _any("Screener", [("me", "Me")])
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
@@ -165,7 +166,7 @@ class ScreeningQueueFilterForm(forms.Form):
 
     def filters(self) -> dict[str, str]:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return {name: data.get(name) or "" for name in ("status", "urgency", "rag", "due", "sort")}
+        return {name: data.get(name) or "" for name in self.fields}
 
 
 class ScreeningNoteForm(forms.Form):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
@@ -169,6 +169,7 @@ def my_referrals(*, viewer: User, limit: int = 200) -> list[Referral]:
     return rows
 
 
+SCREENING_WORK = (EntryType.DECONFLICTION, EntryType.SCREENING_NOTE, EntryType.RAG_REVIEW)
 QUEUE_SORTS = {
     "urgency": ("urgency_rank", "screening_due_at", "submitted_at", "id"),
     "due": ("screening_due_at", "urgency_rank", "submitted_at", "id"),
@@ -185,11 +186,13 @@ def screening_queue(
     urgency: str = "",
     rag: str = "",
     due: str = "",
+    screener: str = "",
     sort: str = "urgency",
 ) -> list[Referral]:
     """Referrals waiting for screening, readable by the viewer, filtered (``status``, ``urgency``, ``rag``
-    ("none" for not rated), ``due``: "overdue" or "week"), most urgent and oldest first unless ``sort``
-    says "due" or "received". One query; ``limit`` rows from ``offset``."""
+    ("none" for not rated), ``due``: "overdue" or "week", ``screener``: "me" for those the viewer has
+    recorded screening work on), most urgent and oldest first unless ``sort`` says "due" or "received".
+    One query; ``limit`` rows from ``offset``."""
     if not permissions.is_screening_officer(viewer):
         return []
     from django.db.models import Case, IntegerField, Value, When
@@ -206,6 +209,11 @@ def screening_queue(
         waiting = waiting.filter(screening_due_at__lt=now)
     elif due == "week":
         waiting = waiting.filter(screening_due_at__lt=now + timedelta(days=7))
+    if screener == "me":
+        worked = ChronologyEntry.objects.filter(
+            referral=OuterRef("pk"), created_by=viewer.pk, entry_type__in=SCREENING_WORK
+        )
+        waiting = waiting.filter(Exists(worked))
 
     urgency_rank = Case(
         When(urgency="urgent", then=Value(0)),

@@ -274,6 +274,19 @@ def test_the_queue_filters_and_sorts_in_the_query_string(w: ScreeningWorld) -> N
     assert urgent.reference not in text_of(client_for(w.outsider).get("/referrals/screening/?urgency=urgent"))
 
 
+def test_the_queue_shows_the_referrals_i_have_worked_on(w: ScreeningWorld) -> None:
+    mine = w.referral(given_name="Mina")
+    theirs = w.referral(given_name="Theo")
+    services.record_screening_note(actor=w.officer, referral_id=mine.pk, text="Checked", classification=1)
+    services.review_rag(actor=w.police_baseline, referral_id=theirs.pk, rag="green", rationale="Low")
+    page = text_of(client_for(w.officer).get("/referrals/screening/?screener=me"))
+    assert mine.reference in page
+    assert theirs.reference not in page
+    page = text_of(client_for(w.police_baseline).get("/referrals/screening/?screener=me"))
+    assert theirs.reference in page
+    assert mine.reference not in page
+
+
 def test_the_queue_pages_keep_the_filters(w: ScreeningWorld) -> None:
     for i in range(51):
         w.referral(given_name=f"P{i}", urgency="routine")
