@@ -46,7 +46,6 @@ class RequestInformationForm(forms.Form):
         label="Which agencies are you asking?",
         choices=[],
         widget=GovukCheckboxSelectMultiple,
-        help_text="Select all that apply. Each agency gets access to the case to answer.",
         error_messages={
             "required": "Select one or more agencies",
             "invalid_choice": "Select only the agencies shown",
@@ -66,8 +65,10 @@ class RequestInformationForm(forms.Form):
         help_text=date_hint("Filled in with the partnership's usual time to answer."),
     )
 
-    def __init__(self, data: Any = None, *, default_due: dt.date, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, default_due: dt.date, about: str = "case", **kwargs: Any) -> None:
+        """``about``: what the requested agencies gain access to, the case or (in screening) the referral."""
         super().__init__(data, initial={"due_date": default_due}, prefix="request", **kwargs)
+        self.fields["agencies"].help_text = f"Select all that apply. Each agency gets access to the {about} to answer."
         cast(forms.MultipleChoiceField, self.fields["agencies"]).choices = [
             (str(pk), name) for pk, name in active_agencies().values_list("pk", "name")
         ]

@@ -58,7 +58,7 @@ def screening_requests(request: SignedInRequest, referral_id: int) -> HttpRespon
     referral, decided = _open_undecided(request, referral_id)
     if decided:
         return decided
-    form = forms.RequestInformationForm(request.POST or None, default_due=pages.default_due_date())
+    form = forms.RequestInformationForm(request.POST or None, default_due=pages.default_due_date(), about="referral")
     here = _url("screening_requests", referral)
 
     def page(status: int) -> HttpResponse:
