@@ -17,7 +17,9 @@ from partnership.models import Agency
 class AuditSearchForm(forms.Form):
     given_name = text_field("Given name", 100, help_text="Of the person referred.")
     family_name = text_field("Family name", 100)
-    reference = text_field("Record reference", 20, help_text="For example, REF-2026-000123 or CASE-2026-000045.")
+    reference = text_field(
+        "Record reference", 20, help_text="For example, REF-2026-000123, CASE-2026-000045 or TEN-2026-000012."
+    )
     actor = text_field("Username", 150, help_text="The person who did something, as they sign in.")
     agency = forms.ModelChoiceField(
         label="Agency",

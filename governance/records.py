@@ -7,6 +7,11 @@ attachments, contribution documents and the panel's records about the case) carr
 so "every event about REF-2026-000123" is found by resolving those children's ids in the same
 query, never in Python. The human reference an event is about is resolved the same way: one
 subquery per kind of record, evaluated only for the rows of the page.
+
+An auditor names a record by its reference, and a reference names a *root*: a referral (with its
+case, REF-… or CASE-…) or a tension report (TEN-…). Each kind of record resolves to one root, so a
+tension report's events, response plans and actions are found through the report's id, never
+bent into a referral's.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from django.db.models.functions import Cast, Coalesce
 from cases.models import Case, EntryDocument, InformationRequest
 from core.errors import ValidationError
 from core.models import AuditVerb
+from intelligence.models import ResponseAction, TensionEvent, TensionReport
 from panels.models import (
     Action,
     Addendum,
@@ -52,21 +58,38 @@ from referrals.models import Attachment, ChronologyEntry, Referral
 
 REFERRAL_TYPES = ("referrals.referral",)
 CASE_TYPES = ("cases.case", "referrals.case")
-REFERENCE_FORMAT = re.compile(r"^(REF|CASE)-\d{4}-\d{1,10}$")
-REFERENCE_MESSAGE = "Enter a reference like REF-2026-000123 or CASE-2026-000045"
+TENSION_REPORT_TYPES = ("intelligence.tensionreport",)
+REFERENCE_FORMAT = re.compile(r"^(REF|CASE|TEN)-\d{4}-\d{1,10}$")
+REFERENCE_MESSAGE = "Enter a reference like REF-2026-000123, CASE-2026-000045 or TEN-2026-000012"
 # An object id the subqueries may cast to bigint (lists and reports write no id, or another kind).
 _NUMERIC_ID = Q(object_id__regex=r"^[0-9]{1,18}$")
 
 
 @dataclass(frozen=True)
+class RecordRoot:
+    """A record an auditor names by its reference, with everything inside it: a referral (and its
+    case, which shares its id) or a tension report. ``prefixes`` are its references' first parts."""
+
+    name: str
+    model: type[Model]
+    prefixes: tuple[str, ...]
+
+
+REFERRAL = RecordRoot("referral", Referral, ("REF", "CASE"))
+TENSION_REPORT = RecordRoot("tension_report", TensionReport, ("TEN",))
+ROOTS = (REFERRAL, TENSION_REPORT)
+
+
+@dataclass(frozen=True)
 class RecordKind:
-    """One kind of record an event can be about: its ``object_type`` labels, its model, the path
-    from it to the referral's id, and the reference an auditor knows it by."""
+    """One kind of record an event can be about: its ``object_type`` labels, its model, the root it
+    belongs to and the path from it to the root's id, and the reference an auditor knows it by."""
 
     object_types: tuple[str, ...]
     model: type[Model]
-    referral_id_path: str
+    root_id_path: str
     reference: Any
+    root: RecordRoot = REFERRAL
 
 
 _CASE_OR_REFERRAL = Coalesce(F("referral__case__reference"), F("referral__reference"))
@@ -91,6 +114,15 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind(("panels.intervention",), Intervention, "plan__case_id", F("plan__case__reference")),
     RecordKind(("panels.postexitreview",), PostExitReview, "case_id", F("case__reference")),
     RecordKind(("panels.supportplan",), SupportPlan, "case_id", F("case__reference")),
+    RecordKind(TENSION_REPORT_TYPES, TensionReport, "pk", F("reference"), TENSION_REPORT),
+    RecordKind(("intelligence.tensionevent",), TensionEvent, "report_id", F("report__reference"), TENSION_REPORT),
+    RecordKind(
+        ("intelligence.responseaction",),
+        ResponseAction,
+        "event__report_id",
+        F("event__report__reference"),
+        TENSION_REPORT,
+    ),
 )
 
 OBJECT_TYPE_LABELS = {
@@ -115,6 +147,14 @@ OBJECT_TYPE_LABELS = {
     "partnership.agency": "Agency",
     "partnership.panel": "Panel",
     "partnership.clearancelevel": "Clearance level",
+    "intelligence.tensionreport": "Tension report",
+    "intelligence.tensionevent": "Tension event and response plan",
+    "intelligence.responseaction": "Response action",
+    "intelligence.tension_trends": "Tension trends",
+    "intelligence.selfassessment": "Self-assessment",
+    "intelligence.dimensionscore": "Self-assessment score",
+    "intelligence.assessmentaction": "Self-assessment action",
+    "intelligence.assessmentdimension": "Self-assessment framework",
     "core.auditevent": "Audit trail",
     "report.outcomes": "Outcomes report",
     "report.statistics": "Partnership statistics",
@@ -144,13 +184,19 @@ class ObjectIdIn(Func):
         super().__init__(F("object_id"), ids)
 
 
-def about_referrals(referral_ids: QuerySet[Any]) -> Q:
-    """Events about these referrals (a ``values("pk")`` queryset), their cases and their children."""
+def about(root: RecordRoot, root_ids: QuerySet[Any]) -> Q:
+    """Events about these records of one root (a ``values("pk")`` queryset) and everything inside them."""
     condition = Q(pk__in=[])
     for kind in RECORD_KINDS:
-        children = kind.model._default_manager.filter(**{f"{kind.referral_id_path}__in": referral_ids})
-        condition |= Q(ObjectIdIn(children), object_type__in=kind.object_types)
+        if kind.root is root:
+            children = kind.model._default_manager.filter(**{f"{kind.root_id_path}__in": root_ids})
+            condition |= Q(ObjectIdIn(children), object_type__in=kind.object_types)
     return condition
+
+
+def about_referrals(referral_ids: QuerySet[Any]) -> Q:
+    """Events about these referrals (a ``values("pk")`` queryset), their cases and their children."""
+    return about(REFERRAL, referral_ids)
 
 
 def reference_expression() -> Coalesce:
@@ -170,18 +216,39 @@ def reference_expression() -> Coalesce:
 
 
 def normalise_reference(text: str, *, field: str = "reference") -> str:
-    """``REF-2026-000123`` or ``CASE-2026-000045`` in capitals; anything else is a field error."""
+    """``REF-2026-000123``, ``CASE-2026-000045`` or ``TEN-2026-000012`` in capitals; anything else is
+    a field error."""
     reference = text.strip().upper()
     if not REFERENCE_FORMAT.match(reference):
         raise ValidationError({field: [REFERENCE_MESSAGE]})
     return reference
 
 
+def root_of(reference: str) -> RecordRoot:
+    """The kind of record a (normalised) reference names, by its prefix."""
+    prefix = reference.split("-", 1)[0]
+    return next(root for root in ROOTS if prefix in root.prefixes)
+
+
 def referral_ids_for_reference(reference: str) -> QuerySet[Any]:
-    """The referral a (normalised) reference names, as a ``values("pk")`` queryset: one or none."""
+    """The referral a (normalised) reference names, as a ``values("pk")`` queryset: one or none
+    (none for a reference of another kind of record)."""
     if reference.startswith("CASE-"):
         return Referral.objects.filter(case__reference=reference).values("pk")
     return Referral.objects.filter(reference=reference).values("pk")
+
+
+def ids_for_reference(reference: str) -> QuerySet[Any]:
+    """The record of its root a (normalised) reference names, as a ``values("pk")`` queryset."""
+    root = root_of(reference)
+    if root is REFERRAL:
+        return referral_ids_for_reference(reference)
+    return root.model._default_manager.filter(reference=reference).values("pk")
+
+
+def about_reference(reference: str) -> Q:
+    """Events about the record a (normalised) reference names and everything inside it."""
+    return about(root_of(reference), ids_for_reference(reference))
 
 
 def referral_ids_for_person(*, given_name: str, family_name: str) -> QuerySet[Any]:

@@ -172,8 +172,9 @@ def check_filters(filters: TrailFilters) -> TrailFilters:
 # --- The trail -----------------------------------------------------------------------------------
 
 
-def _trail(filters: TrailFilters) -> QuerySet[AuditEvent]:
-    """The events a search asks for, newest first, each with the reference of its record."""
+def _trail(filters: TrailFilters, about: Q | None = None) -> QuerySet[AuditEvent]:
+    """The events a search asks for (and ``about`` a record, when given), newest first, each with the
+    reference of its record."""
     events = AuditEvent.objects.filter(seq__isnull=False)
     if filters.actor:
         events = events.filter(actor_username=filters.actor)
@@ -188,9 +189,11 @@ def _trail(filters: TrailFilters) -> QuerySet[AuditEvent]:
     if filters.break_glass is not None:
         events = events.filter(break_glass=filters.break_glass)
     if filters.reference:
-        events = events.filter(records.about_referrals(records.referral_ids_for_reference(filters.reference)))
+        events = events.filter(records.about_reference(filters.reference))
     if filters.referral_ids is not None:
         events = events.filter(records.about_referrals(records.referral_ids_in(filters.referral_ids)))
+    if about is not None:
+        events = events.filter(about)
     return events.annotate(sort_key=F("seq"), reference=records.reference_expression()).order_by("-seq")
 
 
@@ -272,12 +275,17 @@ def records_of_person(*, viewer: User, given_name: str, family_name: str) -> lis
     return [_match(row) for row in rows]
 
 
-def find_record(reference: str) -> RecordMatch:
-    """The referral a reference (REF-… or CASE-…) names; 404 for one that names nothing or is not one."""
+def _normalised_or_not_found(reference: str) -> str:
     try:
-        normalised = records.normalise_reference(reference)
+        return records.normalise_reference(reference)
     except ValidationError as exc:
         raise NotFound("Not found.") from exc
+
+
+def find_record(reference: str) -> RecordMatch:
+    """The referral a reference (REF-… or CASE-…) names; 404 for one that names nothing or is not one
+    (a tension report's TEN-… names no person)."""
+    normalised = _normalised_or_not_found(reference)
     row = (
         Referral.objects.filter(pk__in=records.referral_ids_for_reference(normalised))
         .values("pk", "reference", "case__reference")
@@ -301,9 +309,40 @@ class PersonAccess:
     last: dt.datetime
 
 
+@dataclass(frozen=True)
+class AccessedRecord:
+    """The record an access report is about: its root (a referral or a tension report), its id and
+    references (a referral's case reference once it is a case)."""
+
+    root: records.RecordRoot
+    pk: int
+    reference: str
+    case_reference: str = ""
+
+    @property
+    def is_tension_report(self) -> bool:
+        return self.root is records.TENSION_REPORT
+
+    def audit_details(self) -> dict[str, int]:
+        return {self.root.name: self.pk}
+
+
+def find_accessed_record(reference: str) -> AccessedRecord:
+    """The referral (or case) or tension report a reference names; 404 for one that names nothing."""
+    normalised = _normalised_or_not_found(reference)
+    root = records.root_of(normalised)
+    if root is records.REFERRAL:
+        match = find_record(normalised)
+        return AccessedRecord(root, match.referral_id, match.reference, match.case_reference)
+    row = root.model._default_manager.filter(reference=normalised).values("pk", "reference").first()
+    if row is None:
+        raise NotFound("Not found.")
+    return AccessedRecord(root, row["pk"], row["reference"])
+
+
 @dataclass
 class RecordAccess:
-    record: RecordMatch
+    record: AccessedRecord
     people: list[PersonAccess]
     page: Page[AuditEvent]
 
@@ -337,18 +376,19 @@ def _people(events: QuerySet[AuditEvent]) -> list[PersonAccess]:
 def record_access_report(
     *, viewer: User, reference: str, cursor: str | None = None, page_size: Any = None
 ) -> RecordAccess:
-    """Who read or changed anything about one record (the referral, its case and their parts), and
-    when: a line per person and the events themselves. 404 for a reference that names nothing."""
+    """Who read or changed anything about one record (the referral, its case and their parts; or a
+    tension report, its events and response actions), and when: a line per person and the events
+    themselves. 404 for a reference that names nothing."""
     _require(viewer)
-    record = find_record(reference)
-    about = AuditEvent.objects.filter(records.about_referrals(records.referral_ids_in([record.referral_id])))
-    people = _people(about)
-    page = _page(_trail(TrailFilters(referral_ids=(record.referral_id,))), cursor, page_size)
+    record = find_accessed_record(reference)
+    about = records.about(record.root, record.root.model._default_manager.filter(pk=record.pk).values("pk"))
+    people = _people(AuditEvent.objects.filter(about))
+    page = _page(_trail(TrailFilters(), about), cursor, page_size)
     record_event(
         actor=viewer,
         verb=AuditVerb.SEARCHED,
         object_type=TRAIL_LABEL,
-        details={"report": "record_access", "referral": record.referral_id, **_shown(page.results)},
+        details={"report": "record_access", **record.audit_details(), **_shown(page.results)},
     )
     return RecordAccess(record=record, people=people, page=page)
 

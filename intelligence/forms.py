@@ -20,6 +20,7 @@ from intelligence.models import (
 )
 from partnership.forms import agency_field
 from partnership.models import User
+from referrals.forms import BreakGlassForm as ReferralBreakGlassForm
 from referrals.forms import PersonAndAgencyChoiceField, classification_field, offer_clearances
 
 TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)$")
@@ -58,6 +59,24 @@ class TensionReportForm(forms.Form):
 
     def clean_level(self) -> int:
         return int(self.cleaned_data["level"])
+
+
+class BreakGlassForm(ReferralBreakGlassForm):
+    """The referrals' break-glass form (same shape and checks), asking for a tension report."""
+
+    reference = text_field(
+        "Tension report reference",
+        20,
+        required="Enter the tension report reference",
+        help_text="For example, TEN-2026-000012.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    reason = long_text_field(
+        "Why do you need to open this tension report now?",
+        max_length=2000,
+        required="Explain why you need to open this tension report",
+        help_text="Your agency's single point of contact and the auditors will see this.",
+    )
 
 
 class ReviewForm(forms.Form):

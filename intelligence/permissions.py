@@ -7,7 +7,10 @@ first needs a read through the reader's agency's grant (break-glass gives readin
 * recording a report: a case worker, for their own agency;
 * reviewing it in the weekly partnership review: a chair of one of the partnership's panels, or a SPOC;
 * linking an event, planning and closing the response: someone of the source agency, or a reviewer;
-* sharing it (and revoking a share): its author, or a SPOC of the source agency.
+* sharing it (and revoking a share): its author, or a SPOC of the source agency;
+* opening it by break-glass (DESIGN.md rule 9), as for a referral: a case worker whose clearance and
+  agency the report's own rules still admit (``sharing.policy.may_break_glass``); the refusal is
+  always "not found", so it says nothing about the report.
 
 The self-assessment is the partnership's, not case content: every member of the partnership (anyone
 signed in holding a role) reads it; partnership admins and the chairs of the partnership's panels
@@ -34,6 +37,7 @@ class Capability(StrEnum):
     REVIEW_TENSION = "review_tension_report"
     PLAN_RESPONSE = "plan_tension_response"
     SHARE_TENSION = "share_tension_report"
+    BREAK_GLASS = "break_glass_tension_report"
     READ_SELF_ASSESSMENT = "read_self_assessment"
     EDIT_SELF_ASSESSMENT = "edit_self_assessment"
 
@@ -93,11 +97,20 @@ REFUSALS: dict[Capability, str] = {
 
 def can(user: Viewer, capability: Capability, report: TensionReport) -> bool:
     """Whether ``user`` may do ``capability`` to ``report`` (a query or two: how they read it, and a chair's panel)."""
+    if capability is Capability.BREAK_GLASS:
+        return policy.may_break_glass(user, report)
     return RELATIONS[capability](user, report) and policy.reads_through_grant(user, report)
 
 
 def require(user: Viewer, capability: Capability, report: TensionReport) -> None:
-    """``NotFound`` when the report does not exist for the user, else ``PermissionDenied`` unless ``can``."""
+    """``NotFound`` when the report does not exist for the user, else ``PermissionDenied`` unless ``can``.
+
+    Break-glass is asked of someone who may not read the report: its refusal is always ``NotFound``.
+    """
+    if capability is Capability.BREAK_GLASS:
+        if not policy.may_break_glass(user, report):
+            raise NotFound("Not found.")
+        return
     policy.require_capability(user, report, allowed=RELATIONS[capability](user, report), refusal=REFUSALS[capability])
 
 

@@ -150,6 +150,12 @@ def access_report(*, viewer: User, report_id: Any, audit: bool = True) -> Tensio
     return report
 
 
+def report_for_break_glass(*, reference: str) -> TensionReport | None:
+    """The report with this reference, for a break-glass request. The caller
+    (``sharing.services.open_break_glass``) decides; the answer is never shown unless it allows."""
+    return TensionReport.objects.filter(reference=reference.strip()).first()
+
+
 def events_of(*, report: TensionReport) -> list[TensionEvent]:
     """A report the viewer already opened with ``access_report``: its events, each with its actions (two queries)."""
     actions = ResponseAction.objects.select_related("owner_agency", "owner")

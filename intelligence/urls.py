@@ -9,6 +9,7 @@ urlpatterns = [
     path("tensions/", views.tension_log, name="log"),
     path("tensions/new/", views.tension_new, name="report_new"),
     path("tensions/trends/", views.tension_trends, name="trends"),
+    path("tensions/break-glass/", views.tension_break_glass, name="break_glass"),
     path("tensions/<int:report_id>/", views.tension_detail, name="report"),
     path("tensions/<int:report_id>/review/", views.tension_review, name="report_review"),
     path("tensions/<int:report_id>/share/", views.tension_share, name="report_share"),

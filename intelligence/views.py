@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,9 +28,14 @@ from core.web import (
 from intelligence import charts, forms, permissions, selectors, services
 from intelligence.models import ActionStatus, AssessmentDimension, TensionReport
 from intelligence.permissions import Capability
+from partnership.models import User
 from partnership.web import SignedInRequest
+from sharing import policy
+from sharing import services as sharing_services
+from sharing.models import BreakGlass
 
 GET_POST = require_http_methods(["GET", "POST"])
+NO_BREAK_GLASS_MATCH = "No tension report you can open with that reference"
 
 
 def _report_url(pk: int) -> str:
@@ -110,6 +116,7 @@ def _render_report(request: SignedInRequest, report: TensionReport, *, status: i
         "error_form": first_form_with_errors(review_form, share_form),
         "week": selectors.week_of(report.occurred_on),
         "now": timezone.now(),
+        "under_break_glass": policy.under_break_glass(user, report),
     }
     return render(request, "intelligence/tension_detail.html", context, status=status)
 
@@ -118,6 +125,44 @@ def _render_report(request: SignedInRequest, report: TensionReport, *, status: i
 @require_GET
 def tension_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
     return _render_report(request, selectors.access_report(viewer=request.user, report_id=report_id))
+
+
+def _open_break_glass(actor: User, reference: str, reason: str) -> tuple[TensionReport, BreakGlass]:
+    """Missing and refused look the same: an error on the reference, nothing about the report."""
+    report = selectors.report_for_break_glass(reference=reference)
+    try:
+        if report is None:
+            raise NotFound("Not found.")
+        permissions.require(actor, Capability.BREAK_GLASS, report)
+        return report, sharing_services.open_break_glass(actor=actor, record=report, reason=reason)
+    except NotFound as exc:
+        raise ValidationError({"reference": [NO_BREAK_GLASS_MATCH]}) from exc
+
+
+def _opened(request: SignedInRequest, report: TensionReport, opening: BreakGlass) -> HttpResponse:
+    until = timezone.localtime(opening.expires_at).strftime("%H:%M")
+    messages.warning(
+        request,
+        f"You have opened {report.reference} with break-glass access until {until}. "
+        "This access is recorded in the audit trail and has been flagged to your agency's "
+        "single point of contact and the auditors.",
+    )
+    return redirect("intelligence:report", report.pk)
+
+
+@login_required
+@GET_POST
+def tension_break_glass(request: SignedInRequest) -> HttpResponseBase:
+    """Open one tension report outside the sharing rules, for a stated reason (reading only)."""
+    _require_case_worker(request)
+    form = forms.BreakGlassForm(request.POST or None)
+    return handle_form(
+        request,
+        form,
+        action=lambda: _open_break_glass(request.user, form.cleaned_data["reference"], form.cleaned_data["reason"]),
+        success=lambda opened: _opened(request, *opened),
+        render=form_page(request, "intelligence/tension_break_glass.html", {"form": form}),
+    )
 
 
 def _post_on_report(

@@ -22,8 +22,9 @@ FILTER_PARAMS = [
     OpenApiParameter(
         "reference",
         OpenApiTypes.STR,
-        description="Every event about this record (`REF-2026-000123` or `CASE-2026-000045`): the referral, "
-        "its case, and their entries, requests, attachments and documents.",
+        description="Every event about this record (`REF-2026-000123`, `CASE-2026-000045` or `TEN-2026-000012`): "
+        "the referral, its case, and their entries, requests, attachments and documents; or the tension report, "
+        "its events and response actions.",
     ),
     OpenApiParameter("verb", OpenApiTypes.STR, enum=AuditVerb.values, description="Only events of this kind."),
     OpenApiParameter(
