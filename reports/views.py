@@ -21,12 +21,17 @@ def outcomes_report(request: SignedInRequest) -> HttpResponse:
     if not selectors.may_read_statistics(request.user):
         raise NotFound("Not found.")
     form = forms.StatisticsPeriodForm(request.GET or {"period": str(timezone.localdate().year)})
-    period = tables = None
+    statistics = None
     if form.is_valid():
-        period, tables = selectors.partnership_statistics(viewer=request.user, period=form.cleaned_data["period"])
+        statistics = selectors.partnership_statistics(viewer=request.user, period=form.cleaned_data["period"])
     return render(
         request,
         "reports/report_outcomes.html",
-        {"form": form, "period": period, "tables": tables, "smallest_shown": disclosure.SMALL.stop},
+        {
+            "form": form,
+            "period": statistics and statistics.period,
+            "tables": statistics and statistics.tables,
+            "smallest_shown": disclosure.SMALL.stop,
+        },
         status=form_status(form),
     )

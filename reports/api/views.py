@@ -30,7 +30,5 @@ class StatisticsView(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         if not selectors.may_read_statistics(request.user):
             raise PermissionDenied("Statistics are for panel chairs, partnership admins and auditors.")
-        period, tables = selectors.partnership_statistics(
-            viewer=request.user, period=request.query_params.get("period")
-        )
-        return Response(StatisticsSerializer({"period": period, "tables": tables}).data)
+        statistics = selectors.partnership_statistics(viewer=request.user, period=request.query_params.get("period"))
+        return Response(StatisticsSerializer(statistics).data)
