@@ -117,6 +117,11 @@ class YearGrid:
     labels: list[str]
     shown: list[list[int | None]]
 
+    @property
+    def rows_with_total(self) -> list[tuple[str, list[int | None]]]:
+        """Each category's quarters and year, then the totals: everything published about the year."""
+        return list(zip([*self.labels, "Total"], self.shown, strict=True))
+
     def table(self, period: Period) -> Table:
         """The period's table: one column of the grid."""
         column = period.column
