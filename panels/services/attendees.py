@@ -20,6 +20,7 @@ from partnership.models import User
 from sharing import policy
 
 RECORDED_STATUSES = (AttendeeStatus.PRESENT, AttendeeStatus.APOLOGIES, AttendeeStatus.ABSENT)
+NOT_PRESENT = (AttendeeStatus.APOLOGIES, AttendeeStatus.ABSENT)
 
 
 def invite_panel_people(*, actor: User | None, meeting: Meeting) -> list[Invitation]:
@@ -121,6 +122,10 @@ def _sync_agency_attendance(meeting: Meeting, agency_id: int | None) -> None:
         row.present = False
         row.attendee = None
         row.save(update_fields=["present", "attendee"])
+    elif row is None and people and all(status in NOT_PRESENT for _, status in people):
+        # Every one of its invited people sent apologies or was absent: so is the agency, and the
+        # sign page does not ask the chair to record it a second time.
+        Attendance.objects.create(meeting=meeting, agency_id=agency_id, present=False)
 
 
 @transaction.atomic

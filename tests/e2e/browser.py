@@ -86,12 +86,12 @@ def _unused_code(device: Any) -> str:
     return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)).zfill(6)
 
 
-def sign_in(page: Any, user: User) -> None:
+def sign_in(page: Any, user: User, *, password: str = PASSWORD) -> None:
     """Sign in through the pages: password, then a code from the user's authenticator."""
     device = user.totpdevice_set.first() or enrol_totp(user)
     page.goto("/account/sign-in/")
     page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Security code").fill(_unused_code(device))
     page.get_by_role("button", name="Continue").click()
