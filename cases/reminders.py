@@ -92,12 +92,12 @@ register_kinds(
         REQUEST_DUE_SOON: Wording(
             label="Information request due soon",
             description="An information request to your agency, or assigned to you, is due within two working days.",
-            headline="An information request for case {reference} is due on {when}",
+            headline="An information request about {reference} is due on {when}",
         ),
         REQUEST_OVERDUE: Wording(
             label="Information request overdue",
             description="An information request to your agency, or assigned to you, has passed its due date.",
-            headline="An information request for case {reference} was due on {when} and is overdue",
+            headline="An information request about {reference} was due on {when} and is overdue",
         ),
     },
     still_due=_request_still_due,

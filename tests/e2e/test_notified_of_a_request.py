@@ -73,7 +73,7 @@ def test_a_spoc_sees_a_new_request_in_their_notifications_after_one_sweep(page: 
     expect(notifications_link).to_contain_text("1 unread")
     notifications_link.click()
     expect(heading(page)).to_have_text("Notifications")
-    headline = f"Your agency was asked for information for case {case.reference} on"
+    headline = f"Your agency was asked for information about {case.reference} on"
     expect(page.get_by_role("heading", level=2).filter(has_text=headline)).to_be_visible()
     expect(page.get_by_text("Testperson")).to_have_count(0)  # no personal details in a notification
     assert_accessible(page, "notifications with a new request")

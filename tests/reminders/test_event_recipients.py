@@ -225,7 +225,7 @@ def test_a_contribution_is_told_to_the_requester_and_the_case_owner_not_its_auth
         )
     assert told_names(w, CONTRIBUTION_RECEIVED) == {"chair", "council_worker"}
     for note in Notification.objects.filter(kind=CONTRIBUTION_RECEIVED):
-        assert note.title.startswith(f"An agency answered an information request for case {case.reference} on ")
+        assert note.title.startswith(f"An agency answered an information request about {case.reference} on ")
         assert note.link.endswith(f"/{request.pk}/")
 
 

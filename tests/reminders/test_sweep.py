@@ -129,7 +129,7 @@ def test_the_email_says_what_is_due_and_links_in_with_nothing_personal(world, se
     message = next(m for m in mail.outbox if m.extra_headers["X-Convene-Kind"] == REQUEST_OVERDUE)
     case = request.case
     assert message.subject == (
-        f"Convene: An information request for case {case.reference} was due on Tuesday 29 December 2026 and is overdue"
+        f"Convene: An information request about {case.reference} was due on Tuesday 29 December 2026 and is overdue"
     )
     # The link is the request's own page, which the SPOC may open.
     assert f"https://convene.example.gov.uk/referrals/requests/{request.pk}/" in message.body
