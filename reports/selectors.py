@@ -149,16 +149,12 @@ def _by_agency(name: str, counts: dict[Any, int], agencies: list[Agency]) -> Tab
 
 
 def _attendance(agencies: list[Agency]) -> tuple[list[AttendanceRow], int]:
-    held = list(
-        Meeting.objects.filter(
-            status__in=[MeetingStatus.CLOSED, MeetingStatus.IN_PROGRESS], scheduled_at__lte=timezone.now()
-        )
-        .order_by("-scheduled_at")
-        .values_list("pk", "panel_id")[:LAST_MEETINGS]
-    )
-    meeting_ids = [pk for pk, _ in held]
+    held_meetings = Meeting.objects.filter(
+        status__in=[MeetingStatus.CLOSED, MeetingStatus.IN_PROGRESS], scheduled_at__lte=timezone.now()
+    ).order_by("-scheduled_at")[:LAST_MEETINGS]
+    held = list(held_meetings.values_list("pk", "panel_id"))
     present = dict(
-        Attendance.objects.filter(meeting_id__in=meeting_ids, present=True)
+        Attendance.objects.filter(meeting__in=held_meetings.values("pk"), present=True)
         .values_list("agency_id")
         .annotate(n=Count("meeting_id", distinct=True))
         .order_by()
