@@ -33,6 +33,7 @@ from intelligence.models import Area, ResponseAction, TensionReport
 from intelligence.permissions import Capability
 from partnership.models import Agency, AgencyKind, Panel, Role
 from sharing import policy
+from sharing import services as sharing_services
 from tests.sharing import rules, worlds
 from tests.world import new_agency, new_police, new_user
 
@@ -304,6 +305,55 @@ def test_capability_matrix(world: World, relation: str, role: str) -> None:
     assert through_predicates == expected
 
 
+# --- break-glass ---------------------------------------------------------------------------------------
+
+
+def _may_break_glass(person: rules.Person, record: rules.Record) -> bool:
+    """DESIGN.md rule 9, as for referrals: a case worker may open a record outside the grants, but its
+    classification and (for an originator-only record) its agency still apply."""
+    if not rules.case_worker(person) or person.rank < record.classification:
+        return False
+    return not (record.originator_only and person.agency != record.referring_agency)
+
+
+def _break_glass_attempt(member: worlds.Member, row: Report) -> str:
+    report = TensionReport.objects.get(pk=row.report.pk)
+    try:
+        with worlds.rolled_back():
+            permissions.require(member.user, Capability.BREAK_GLASS, report)
+            sharing_services.open_break_glass(actor=member.user, record=report, reason="Urgent call from the police")
+    except NotFound:
+        return "not_found"
+    return "allowed"
+
+
+BREAK_GLASS_CELLS = [
+    *((relation, band, role) for relation in RELATIONS for band in CLEARANCES for role in ROLES),
+    *((None, band, role) for band in CLEARANCES for role in AGENCYLESS_ROLES),
+]
+
+
+@pytest.mark.parametrize("cell", BREAK_GLASS_CELLS)
+def test_break_glass_matrix(world: World, cell: tuple[str | None, str, str]) -> None:
+    """Who may open each report by break-glass, through the service the page calls and the predicate;
+    a refusal is always "not found" (it says nothing about the report)."""
+    member = world.members[cell]
+    expected = {
+        v: "allowed" if _may_break_glass(member.facts, r.facts) else "not_found" for v, r in world.reports.items()
+    }
+    through_service = {v: _break_glass_attempt(member, r) for v, r in world.reports.items()}
+    through_predicate = {
+        v: "allowed"
+        if permissions.can(member.user, Capability.BREAK_GLASS, TensionReport.objects.get(pk=r.report.pk))
+        else "not_found"
+        for v, r in world.reports.items()
+    }
+    assert through_service == expected
+    assert through_predicate == expected
+
+
 def test_every_capability_on_a_report_is_in_the_matrix() -> None:
     on_reports = {Capability.REVIEW_TENSION, Capability.PLAN_RESPONSE, Capability.SHARE_TENSION}
     assert set(CAPABILITIES.values()) == on_reports == set(permissions.RELATIONS)
+    not_on_a_report = {Capability.RECORD_TENSION, Capability.READ_SELF_ASSESSMENT, Capability.EDIT_SELF_ASSESSMENT}
+    assert set(Capability) - not_on_a_report == on_reports | {Capability.BREAK_GLASS}  # break-glass: its own matrix
