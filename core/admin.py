@@ -1,10 +1,11 @@
-"""Admin for the reminder engine: beat's schedules (which partnership admins may see
-and change, every change audited with before and after) and the reminder outbox (read-only, for troubleshooting; it holds no personal data).
+"""Admin for the reminder engine: beat's schedules (how often the sweep and the nightly jobs run:
+the operators' business, every change audited with before and after) and the reminder outbox
+(read-only, for troubleshooting; it holds no personal data).
 
-django-celery-beat's own ModelAdmins check Django model permissions, which
-partnership admins do not hold: they are re-registered here with the same
-role rule as partnership configuration. Core sits below partnership, so the
-role is named by its string, not imported."""
+Only superusers reach the admin site at all (``core.admin_site``). Within it the predicates below
+still say what each screen allows, so a read-only screen stays read-only even for a superuser.
+django-celery-beat's own ModelAdmins are re-registered here to audit their writes. Core sits
+below partnership, so roles are named by their strings, not imported."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The admin site is for partnership admins (configuration) and auditors (the
-audit trail), never a side door into case content. Sign-in goes through the
-service's own sign-in and two-factor pages."""
+"""The admin site is the superusers' break-fix tool and nobody else's (ADR 0022): partnership
+admins configure on /manage/, auditors read the trail on /governance/. For anyone else signed in
+it does not exist (404); a visitor who has not signed in goes to the service's own sign-in and
+two-factor pages. It is never a side door into case content."""
 
 from __future__ import annotations
 
@@ -13,19 +14,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-ADMIN_ROLES = frozenset({"partnership_admin", "auditor"})
-
 
 def is_admin_user(user: object) -> bool:
+    """Superusers only, for break-fix: partnership admins configure on /manage/, auditors read on
+    /governance/ (ADR 0022). A role grants nothing here."""
     if not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
         return False
-    return bool(getattr(user, "is_superuser", False) or ADMIN_ROLES.intersection(getattr(user, "roles", ())))
+    return bool(getattr(user, "is_superuser", False))
 
 
 class ConveneAdminSite(admin.AdminSite):
-    site_header = "Convene partnership configuration"
-    site_title = "Convene admin"
-    index_title = "Partnership configuration"
+    site_header = "Convene break-fix"
+    site_title = "Convene break-fix"
+    index_title = "Superusers' break-fix (partnership admins configure on /manage/)"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

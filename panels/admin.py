@@ -1,7 +1,8 @@
 """Admin screens for panel configuration: panels (a partnership model) with their member
 agencies and named representatives, and the vulnerability assessment's factors.
 
-Partnership admins only (``PartnershipAdminOnly``). A panel and its membership are written by
+Superusers' break-fix only (the admin site admits nobody else; partnership admins configure
+panels on /manage/, whose meetings follow at the nightly generation). A panel and its membership are written by
 ``partnership.services`` (create_panel, update_panel, set_panel_members), which audit every change
 with before and after; assessment factors are audited by ``core.admin.AuditedAdmin``. Saving a
 panel then generates its meetings from the cadence (``panels.services.generate_meetings``,

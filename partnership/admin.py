@@ -1,4 +1,5 @@
-"""Admin screens for partnership configuration. Every write goes through a service in
+"""Admin screens for partnership configuration, for superusers' break-fix only (the admin site
+admits nobody else; partnership admins use /manage/). Every write goes through a service in
 ``partnership.services``, which audits it with before and after (DESIGN.md rule 13); who may
 configure is ``partnership.permissions``. An admin's own agency, clearance, roles and active
 state are read-only on their own user, and the service refuses such a change anyway."""

@@ -1,9 +1,9 @@
-"""The audit trail, the share ledger and break-glass openings, for auditors.
+"""The audit trail, the share ledger and break-glass openings, for superusers' break-fix
+(the admin site admits nobody else: auditors read the trail on /governance/).
 
 Read-only for everyone: the audit trail is append-only (the database refuses
 changes), and shares and break-glass openings change only through
-``sharing.services``. Only auditors and superusers see these screens; a
-partnership admin configures the partnership but does not read the trail.
+``sharing.services``.
 """
 
 from __future__ import annotations

@@ -36,7 +36,6 @@ from panels.models import (
     MeetingStatus,
     PlanStatus,
 )
-from partnership.models import User
 from tests.pages import date_fields
 from tests.world import PanelSitting, client_for
 
@@ -589,19 +588,20 @@ def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelSitting, on_agend
     assert after - before == 2
 
 
-# --- Panel configuration in the admin ------------------------------------------------------------------
+# --- Panel configuration -----------------------------------------------------------------------------
 
 
-def _panel_form(chair: User, agency_id: int, representatives: list[int]) -> dict[str, Any]:
-    first = timezone.localtime() + dt.timedelta(days=2)
+def _panel_form(pw: PanelSitting) -> dict[str, Any]:
+    """The /manage/ panel form: the police must attend, health a member agency."""
     return {
         "name": "Eastshire Channel Panel",
         "is_active": "on",
-        "chair": str(chair.pk),
+        "chair": str(pw.chair.pk),
         "deputy_chair": "",
+        "member_agencies": [str(pw.health.pk)],
         "cadence_weeks": "6",
-        "first_meeting_at_0": first.date().isoformat(),
-        "first_meeting_at_1": "10:00:00",
+        **date_fields("first_meeting_on", timezone.localdate() + dt.timedelta(days=2)),
+        "first_meeting_time": "10:00",
         "meeting_duration_minutes": "120",
         "venue": "Council House",
         "call_link": "",
@@ -610,45 +610,86 @@ def _panel_form(chair: User, agency_id: int, representatives: list[int]) -> dict
         "quorum_min_agencies": "3",
         "notice_days_before": "7",
         "papers_days_before": "1",
-        "memberships-TOTAL_FORMS": "1",
-        "memberships-INITIAL_FORMS": "0",
-        "memberships-MIN_NUM_FORMS": "0",
-        "memberships-MAX_NUM_FORMS": "1000",
-        "memberships-0-agency": str(agency_id),
-        "memberships-0-representatives": [str(pk) for pk in representatives],
     }
 
 
 def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelSitting) -> None:
+    """A panel made on /manage/ gets its meetings from the cadence at the nightly generation, once."""
+    from core.errors import ValidationError
+    from panels.tasks import generate_upcoming_meetings
+    from partnership import services as partnership_services
     from partnership.models import Panel
 
     client = client_for(pw.admin)
-    url = "/admin/partnership/panel/add/"
+    url = "/manage/panels/add/"
     assert client.get(url).status_code == 200
-    response = client.post(url, _panel_form(pw.chair, pw.health.pk, [pw.member.pk, pw.chair.pk]))
-    assert response.status_code == 200
-    assert "Representatives must belong to Health" in response.content.decode()
-    response = client.post(url, _panel_form(pw.chair, pw.health.pk, [pw.member.pk]))
+    response = client.post(url, _panel_form(pw))
     assert response.status_code == 302, response.content.decode()[:3000]
     panel = Panel.objects.get(name="Eastshire Channel Panel")
     assert panel.quorum_required_kinds == ["police"]
+    assert [m.agency for m in panel.memberships.all()] == [pw.health]
+    # A named representative belongs to the agency they represent.
+    with pytest.raises(ValidationError, match="Representatives must belong to Health"):
+        partnership_services.set_panel_members(actor=pw.admin, panel=panel, members={pw.health: [pw.member, pw.chair]})
+    partnership_services.set_panel_members(actor=pw.admin, panel=panel, members={pw.health: [pw.member]})
     assert list(panel.memberships.get().representatives.all()) == [pw.member]
+
+    generate_upcoming_meetings()
     slots = list(panel.meetings.order_by("slot").values_list("slot", flat=True))
     assert slots[:4] == [0, 1, 2, 3]
-    # Saving again creates nothing twice.
-    client.post(
-        f"/admin/partnership/panel/{panel.pk}/change/",
-        {
-            **_panel_form(pw.chair, pw.health.pk, [pw.member.pk]),
-            "memberships-TOTAL_FORMS": "1",
-            "memberships-INITIAL_FORMS": "1",
-            "memberships-0-id": str(panel.memberships.get().pk),
-            "memberships-0-panel": str(panel.pk),
-        },
-    )
+    first = panel.meetings.get(slot=0).scheduled_at
+    assert panel.meetings.get(slot=1).scheduled_at - first == dt.timedelta(weeks=6)
+    # Saving the panel again, and the next night's run, create nothing twice.
+    assert client.post(f"/manage/panels/{panel.pk}/", _panel_form(pw)).status_code == 302
+    generate_upcoming_meetings()
     assert list(panel.meetings.order_by("slot").values_list("slot", flat=True)) == slots
+    # Chairs and auditors do not configure panels; the admin site (assessment factors) is superusers' only.
+    assert client_for(pw.chair).get("/manage/panels/").status_code == 403
+    assert client_for(pw.auditor).get("/manage/panels/").status_code == 403
+    for who in (pw.admin, pw.chair, pw.auditor):
+        assert client_for(who).get("/admin/panels/assessmentfactor/").status_code == 404
+
+
+def test_a_superuser_sets_named_representatives_at_break_fix(pw: PanelSitting) -> None:
+    """The admin's panel screen still refuses a representative from another agency (the service's rule)."""
+    from partnership.models import Panel
+    from tests.partnership.factories import UserFactory
+
+    superuser = UserFactory(agency=None, roles=[], is_superuser=True)
+    client = client_for(superuser)
+    first = timezone.localtime() + dt.timedelta(days=2)
+    form = {
+        "name": "Westshire Channel Panel",
+        "is_active": "on",
+        "chair": str(pw.chair.pk),
+        "deputy_chair": "",
+        "cadence_weeks": "6",
+        "first_meeting_at_0": first.date().isoformat(),
+        "first_meeting_at_1": "10:00:00",
+        "meeting_duration_minutes": "120",
+        "venue": "",
+        "call_link": "",
+        "quorum_min_agencies": "3",
+        "notice_days_before": "7",
+        "papers_days_before": "1",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-agency": str(pw.health.pk),
+        "memberships-0-representatives": [str(pw.member.pk), str(pw.chair.pk)],
+    }
+    response = client.post("/admin/partnership/panel/add/", form)
+    assert response.status_code == 200
+    assert "Representatives must belong to Health" in response.content.decode()
+    assert not Panel.objects.filter(name="Westshire Channel Panel").exists()
+    assert (
+        client.post(
+            "/admin/partnership/panel/add/", {**form, "memberships-0-representatives": [str(pw.member.pk)]}
+        ).status_code
+        == 302
+    )
+    panel = Panel.objects.get(name="Westshire Channel Panel")
+    assert list(panel.memberships.get().representatives.all()) == [pw.member]
+    assert panel.meetings.exists()  # the admin's save generates them at once
     assert client.get("/admin/panels/assessmentfactor/").status_code == 200
-    # Chairs and members are not partnership admins; the auditor reads the trail, not configuration.
-    assert client_for(pw.chair).get("/admin/partnership/panel/").status_code == 404
-    assert client_for(pw.auditor).get("/admin/partnership/panel/").status_code == 403
-    assert client_for(pw.auditor).get("/admin/panels/assessmentfactor/").status_code == 403

@@ -3,6 +3,8 @@ partnership admin when the partnership asks for that (on by default): DESIGN.md 
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 
@@ -188,53 +190,59 @@ def test_turning_approval_off_needs_a_second_admin_too(admins):
     assert verbs == [AuditVerb.CONFIGURED, AuditVerb.CHANGE_REQUESTED, AuditVerb.CHANGE_APPROVED]
 
 
-def test_approving_in_the_admin_site(client: Client, admins):
+def test_approving_on_the_changes_page(client: Client, admins):
     asker, approver = admins
     person = UserFactory(clearance=clearance(1), roles=[Role.PRACTITIONER])
     asking = sign_in_verified(client, asker)
     response = asking.post(
-        f"/admin/partnership/user/{person.pk}/change/",
+        f"/manage/people/{person.pk}/change/",
         user_form(person, clearance=clearance(2).pk, roles=[Role.PRACTITIONER, Role.SPOC]),
         follow=True,
     )
-    assert "Waiting for a second admin" in response.content.decode()
+    assert "waits for a second partnership admin" in response.content.decode()
     person.refresh_from_db()
     assert (person.clearance.rank, person.roles) == (1, [Role.PRACTITIONER])
     pending = ChangeRequest.objects.get(target_user=person)
     # The admin who asked cannot approve it here either.
-    own = asking.post(
-        "/admin/partnership/changerequest/", {"action": "approve", "_selected_action": [pending.pk]}, follow=True
-    )
+    own = asking.post(f"/manage/changes/{pending.pk}/approve/", follow=True)
     assert "approved by another partnership admin" in own.content.decode()
     person.refresh_from_db()
     assert person.clearance.rank == 1
 
     approving = sign_in_verified(Client(), approver)
-    listing = approving.get("/admin/partnership/changerequest/")
+    listing = approving.get("/manage/changes/")
     assert listing.status_code == 200
-    assert person.username in listing.content.decode()
-    response = approving.post(
-        "/admin/partnership/changerequest/", {"action": "approve", "_selected_action": [pending.pk]}
-    )
+    assert f"/manage/changes/{pending.pk}/approve/" in listing.content.decode()
+    assert person.get_full_name() in html.unescape(listing.content.decode())
+    response = approving.post(f"/manage/changes/{pending.pk}/approve/")
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.clearance.rank, sorted(person.roles)) == (2, ["practitioner", "spoc"])
 
 
-def test_rejecting_in_the_admin_site(client: Client, admins):
+def test_rejecting_on_the_changes_page(client: Client, admins):
     asker, other = admins
     person = UserFactory(roles=[])
     pending = services.update_user(actor=asker, user=person, changes={"roles": [Role.SCREENING_OFFICER]}).pending
     assert pending is not None
     sign_in_verified(client, other)
-    response = client.post("/admin/partnership/changerequest/", {"action": "reject", "_selected_action": [pending.pk]})
+    response = client.post(f"/manage/changes/{pending.pk}/reject/")
     assert response.status_code == 302
     pending.refresh_from_db()
     person.refresh_from_db()
     assert (pending.status, person.roles) == (ChangeRequestStatus.REJECTED, [])
 
 
-def test_auditors_and_case_workers_do_not_reach_the_approvals(client: Client):
-    sign_in_verified(client, AuditorUserFactory())
-    assert client.get("/admin/partnership/changerequest/").status_code == 403
-    assert sign_in_verified(Client(), UserFactory()).get("/admin/partnership/changerequest/").status_code == 404
+def test_auditors_and_case_workers_do_not_reach_the_approvals(client: Client, admins):
+    asker, _other = admins
+    person = UserFactory(roles=[])
+    pending = services.update_user(actor=asker, user=person, changes={"roles": [Role.SCREENING_OFFICER]}).pending
+    assert pending is not None
+    for outsider in (AuditorUserFactory(), UserFactory()):
+        browser = sign_in_verified(Client(), outsider)
+        assert browser.get("/manage/changes/").status_code == 403
+        assert browser.post(f"/manage/changes/{pending.pk}/approve/").status_code == 403
+        assert browser.get("/admin/partnership/changerequest/").status_code == 404
+    pending.refresh_from_db()
+    person.refresh_from_db()
+    assert (pending.status, person.roles) == (ChangeRequestStatus.PENDING, [])

@@ -1,6 +1,6 @@
 """DESIGN.md rule 13: every configuration change (agencies, clearance levels, users, roles, panels,
 schedules, tokens, settings) is in the hash-chained trail with before and after, whichever route
-made it: the admin site, a service, a command."""
+made it: a configuration page, a service, a command, or a superuser's break-fix in the admin site."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from panels.models import AssessmentFactor
 from partnership import services
 from partnership.models import Agency, ApiToken, ClearanceLevel, Panel, PartnershipSettings, Role, User
 from tests.conftest import sign_in_verified
+from tests.pages import date_fields
 from tests.partnership.config_helpers import (
     chain_verifies,
     events_about,
@@ -39,7 +40,19 @@ def admin_user() -> User:
 
 @pytest.fixture
 def admin_client(client: Client, admin_user: User) -> Client:
+    """A partnership admin, on the configuration pages (/manage/)."""
     return sign_in_verified(client, admin_user)
+
+
+@pytest.fixture
+def superuser() -> User:
+    return UserFactory(agency=None, roles=[], is_superuser=True)
+
+
+@pytest.fixture
+def superuser_client(superuser: User) -> Client:
+    """A superuser, on the admin site (break-fix)."""
+    return sign_in_verified(Client(), superuser)
 
 
 def _by(event: AuditEvent, actor: User | None) -> None:
@@ -50,9 +63,9 @@ def _by(event: AuditEvent, actor: User | None) -> None:
 # --- Agencies ---------------------------------------------------------------------------------
 
 
-def test_adding_and_changing_an_agency_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_adding_and_changing_an_agency_is_audited(admin_client: Client, admin_user: User) -> None:
     response = admin_client.post(
-        "/admin/partnership/agency/add/", {"name": "Northshire Housing", "kind": "housing", "is_active": "on"}
+        "/manage/agencies/add/", {"name": "Northshire Housing", "kind": "housing", "is_active": "on"}
     )
     assert response.status_code == 302
     agency = Agency.objects.get(name="Northshire Housing")
@@ -66,7 +79,7 @@ def test_adding_and_changing_an_agency_in_the_admin_is_audited(admin_client: Cli
     member = UserFactory(agency=agency)
     token = services.issue_api_token(user=member).token
     response = admin_client.post(
-        f"/admin/partnership/agency/{agency.pk}/change/",
+        f"/manage/agencies/{agency.pk}/",
         {"name": "Northshire Homes", "kind": "housing", "screens_referrals": "on"},  # is_active unticked
     )
     assert response.status_code == 302
@@ -78,21 +91,21 @@ def test_adding_and_changing_an_agency_in_the_admin_is_audited(admin_client: Cli
     assert chain_verifies().startswith("OK")
 
 
-def test_the_deactivate_action_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_the_break_fix_deactivate_action_is_audited(superuser_client: Client, superuser: User) -> None:
     agency = AgencyFactory()
-    admin_client.post("/admin/partnership/agency/", {"action": "deactivate", "_selected_action": [agency.pk]})
+    superuser_client.post("/admin/partnership/agency/", {"action": "deactivate", "_selected_action": [agency.pk]})
     event = events_about(agency, AuditVerb.CONFIGURED)[-1]
-    _by(event, admin_user)
+    _by(event, superuser)
     assert (event.details["before"], event.details["after"]) == ({"is_active": True}, {"is_active": False})
 
 
 # --- Clearance levels ---------------------------------------------------------------------------
 
 
-def test_clearance_levels_added_changed_and_deleted_are_audited(admin_client: Client, admin_user: User) -> None:
-    response = admin_client.post(
-        "/admin/partnership/clearancelevel/add/", {"rank": 4, "name": "Enhanced", "description": ""}
-    )
+def test_clearance_levels_added_changed_and_deleted_are_audited(
+    admin_client: Client, admin_user: User, superuser_client: Client, superuser: User
+) -> None:
+    response = admin_client.post("/manage/clearance-levels/add/", {"rank": 4, "name": "Enhanced", "description": ""})
     assert response.status_code == 302
     level = ClearanceLevel.objects.get(rank=4)
     assert only_event(level, AuditVerb.CONFIGURED).details["after"] == {
@@ -100,19 +113,19 @@ def test_clearance_levels_added_changed_and_deleted_are_audited(admin_client: Cl
         "name": "Enhanced",
         "description": "",
     }
-    admin_client.post(
-        f"/admin/partnership/clearancelevel/{level.pk}/change/", {"rank": 5, "name": "Enhanced", "description": "x"}
-    )
+    admin_client.post(f"/manage/clearance-levels/{level.pk}/", {"rank": 5, "name": "Enhanced", "description": "x"})
     changed = events_about(level, AuditVerb.CONFIGURED)[-1]
+    _by(changed, admin_user)
     assert (changed.details["before"], changed.details["after"]) == (
         {"rank": 4, "description": ""},
         {"rank": 5, "description": "x"},
     )
     pk = level.pk
-    admin_client.post(f"/admin/partnership/clearancelevel/{pk}/delete/", {"post": "yes"})
+    # No page deletes a level (an unused one is rare): a superuser's break-fix, audited all the same.
+    superuser_client.post(f"/admin/partnership/clearancelevel/{pk}/delete/", {"post": "yes"})
     assert not ClearanceLevel.objects.filter(pk=pk).exists()
     deleted = AuditEvent.objects.filter(object_type="partnership.clearancelevel", object_id=str(pk)).latest("seq")
-    _by(deleted, admin_user)
+    _by(deleted, superuser)
     assert deleted.details["action"] == "deleted"
     assert deleted.details["before"]["rank"] == 5
 
@@ -128,15 +141,15 @@ def test_a_level_that_people_hold_is_not_renumbered(admin_user: User) -> None:
 # --- Users and roles ----------------------------------------------------------------------------
 
 
-def test_changing_a_user_in_the_admin_is_audited_with_before_and_after(admin_client: Client, admin_user: User) -> None:
+def test_changing_a_user_is_audited_with_before_and_after(admin_client: Client, admin_user: User) -> None:
     second_admin_approval(False)
     person = UserFactory(clearance=clearance(1), roles=[Role.PRACTITIONER])
     elsewhere = AgencyFactory()
     response = admin_client.post(
-        f"/admin/partnership/user/{person.pk}/change/",
+        f"/manage/people/{person.pk}/change/",
         user_form(person, agency=elsewhere.pk, clearance=clearance(2).pk, roles=[Role.SPOC], job_title="SPOC"),
     )
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.status_code == 302, response.content.decode()[:2000]
     event = only_event(person, AuditVerb.CONFIGURED)
     _by(event, admin_user)
     assert event.details["before"] == {
@@ -157,17 +170,20 @@ def test_changing_a_user_in_the_admin_is_audited_with_before_and_after(admin_cli
 def test_deactivating_a_user_is_audited_with_their_revoked_tokens(admin_client: Client, admin_user: User) -> None:
     person = UserFactory()
     token = services.issue_api_token(user=person).token
-    form = user_form(person)
-    form.pop("is_active")
-    assert admin_client.post(f"/admin/partnership/user/{person.pk}/change/", form).status_code == 302
+    assert admin_client.post(f"/manage/people/{person.pk}/deactivate/").status_code == 302
     event = only_event(person, AuditVerb.CONFIGURED)
+    _by(event, admin_user)
     assert (event.details["before"], event.details["after"]) == ({"is_active": True}, {"is_active": False})
     assert event.details["tokens_revoked"] == [token.pk]
 
 
-def test_adding_a_user_in_the_admin_is_audited_without_their_password(admin_client: Client, admin_user: User) -> None:
+def test_adding_a_user_at_break_fix_is_audited_without_their_password(
+    superuser_client: Client, superuser: User
+) -> None:
+    """Partnership admins invite people, who choose their own password (test_people.py); a superuser
+    may still add someone with a password in the admin."""
     agency = AgencyFactory()
-    response = admin_client.post(
+    response = superuser_client.post(
         "/admin/partnership/user/add/",
         {
             "username": "new.person",
@@ -185,7 +201,7 @@ def test_adding_a_user_in_the_admin_is_audited_without_their_password(admin_clie
     person = User.objects.get(username="new.person")
     assert person.check_password("a long and unguessable phrase 42")
     created = only_event(person, AuditVerb.CONFIGURED)
-    _by(created, admin_user)
+    _by(created, superuser)
     assert created.details["before"] == {}
     assert created.details["after"]["username"] == "new.person"
     assert created.details["after"]["agency"] == agency.pk
@@ -195,9 +211,9 @@ def test_adding_a_user_in_the_admin_is_audited_without_their_password(admin_clie
     assert asked.details["after"] == {"clearance_rank": 2, "roles": ["practitioner"]}
 
 
-def test_setting_a_password_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_setting_a_password_at_break_fix_is_audited(superuser_client: Client, superuser: User) -> None:
     person = UserFactory()
-    response = admin_client.post(
+    response = superuser_client.post(
         f"/admin/partnership/user/{person.pk}/password/",
         {"password1": "another long phrase for you 7", "password2": "another long phrase for you 7"},
     )
@@ -205,7 +221,7 @@ def test_setting_a_password_in_the_admin_is_audited(admin_client: Client, admin_
     person.refresh_from_db()
     assert person.check_password("another long phrase for you 7")
     event = only_event(person, AuditVerb.CONFIGURED)
-    _by(event, admin_user)
+    _by(event, superuser)
     assert event.details == {"action": "password_set"}
 
 
@@ -226,12 +242,16 @@ def test_issuing_a_token_with_the_command_is_audited() -> None:
     assert out.getvalue().strip() not in json.dumps(issued.details)  # never the key
 
 
-def test_revoking_a_token_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_revoking_a_token_at_break_fix_is_audited(superuser_client: Client, superuser: User) -> None:
+    """Tokens are issued by an operator at the shell and revoked by one in the admin (deactivating the
+    person on /manage/ ends them too: above)."""
     token = services.issue_api_token(user=UserFactory()).token
-    response = admin_client.post("/admin/partnership/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    response = superuser_client.post(
+        "/admin/partnership/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}
+    )
     assert response.status_code == 302
     revoked = only_event(token, AuditVerb.TOKEN_REVOKED)
-    _by(revoked, admin_user)
+    _by(revoked, superuser)
     assert revoked.details["before"] == {"revoked_at": None}
     assert revoked.details["after"]["revoked_at"] is not None
 
@@ -245,11 +265,11 @@ def test_an_admin_cannot_issue_a_token_for_someone_else(admin_user: User) -> Non
 # --- Settings -------------------------------------------------------------------------------------
 
 
-def test_changing_the_partnership_settings_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_changing_the_partnership_settings_is_audited(admin_client: Client, admin_user: User) -> None:
     row = PartnershipSettings.current()
-    assert admin_client.get("/admin/partnership/partnershipsettings/").status_code == 302
+    assert admin_client.get("/manage/settings/").status_code == 200
     response = admin_client.post(
-        f"/admin/partnership/partnershipsettings/{row.pk}/change/",
+        "/manage/settings/",
         {
             "urgent_screening_working_days": 1,
             "priority_screening_working_days": 3,
@@ -272,7 +292,61 @@ def test_changing_the_partnership_settings_in_the_admin_is_audited(admin_client:
 # --- Panels and their membership ------------------------------------------------------------------
 
 
-def _panel_form(chair: User, memberships: list[tuple[Agency, list[User]]], **extra: Any) -> dict[str, Any]:
+def _page_panel_form(chair: User, agencies: list[Agency], **extra: Any) -> dict[str, Any]:
+    """The /manage/ panel form."""
+    first = timezone.localdate() + dt.timedelta(days=3)
+    data: dict[str, Any] = {
+        "name": "Northshire Channel Panel",
+        "is_active": "on",
+        "chair": chair.pk,
+        "deputy_chair": "",
+        "member_agencies": [agency.pk for agency in agencies],
+        "cadence_weeks": 6,
+        **date_fields("first_meeting_on", first),
+        "first_meeting_time": "10:00",
+        "meeting_duration_minutes": 120,
+        "venue": "Council House",
+        "call_link": "",
+        "quorum_requires_chair": "on",
+        "quorum_min_agencies": 3,
+        "notice_days_before": 7,
+        "papers_days_before": 1,
+    }
+    data.update(extra)
+    return data
+
+
+def test_configuring_a_panel_and_its_members_is_audited(admin_client: Client, admin_user: User) -> None:
+    chair = UserFactory(roles=[Role.PANEL_CHAIR])
+    health, school = AgencyFactory(), AgencyFactory()
+    response = admin_client.post("/manage/panels/add/", _page_panel_form(chair, [health]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    panel = Panel.objects.get(name="Northshire Channel Panel")
+    created, members = events_about(panel, AuditVerb.CONFIGURED)
+    _by(created, admin_user)
+    _by(members, admin_user)
+    assert created.details["action"] == "created"
+    assert created.details["after"]["chair"] == chair.pk
+    assert created.details["after"]["cadence_weeks"] == 6
+    assert members.details == {
+        "action": "members_changed",
+        "before": {"members": {}},
+        "after": {"members": {str(health.pk): []}},
+    }
+
+    response = admin_client.post(
+        f"/manage/panels/{panel.pk}/", _page_panel_form(chair, [health, school], cadence_weeks=4)
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    changed, members = events_about(panel, AuditVerb.CONFIGURED)[2:]
+    assert (changed.details["before"], changed.details["after"]) == ({"cadence_weeks": 6}, {"cadence_weeks": 4})
+    assert members.details["before"] == {"members": {str(health.pk): []}}
+    assert members.details["after"] == {"members": {str(health.pk): [], str(school.pk): []}}
+    assert chain_verifies().startswith("OK")
+
+
+def _admin_panel_form(chair: User, memberships: list[tuple[Agency, list[User]]], **extra: Any) -> dict[str, Any]:
+    """The admin site's panel form, with its member agencies' inline."""
     first = timezone.localtime() + dt.timedelta(days=3)
     data: dict[str, Any] = {
         "name": "Northshire Channel Panel",
@@ -301,18 +375,15 @@ def _panel_form(chair: User, memberships: list[tuple[Agency, list[User]]], **ext
     return data
 
 
-def test_configuring_a_panel_and_its_members_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_a_panels_named_representatives_set_at_break_fix_are_audited(superuser_client: Client, superuser: User) -> None:
     chair = UserFactory(roles=[Role.PANEL_CHAIR])
     health, school = AgencyFactory(), AgencyFactory()
     nurse = UserFactory(agency=health)
-    response = admin_client.post("/admin/partnership/panel/add/", _panel_form(chair, [(health, [nurse])]))
+    response = superuser_client.post("/admin/partnership/panel/add/", _admin_panel_form(chair, [(health, [nurse])]))
     assert response.status_code == 302, response.content.decode()[:2000]
     panel = Panel.objects.get(name="Northshire Channel Panel")
     created, members = events_about(panel, AuditVerb.CONFIGURED)
-    _by(created, admin_user)
-    assert created.details["action"] == "created"
-    assert created.details["after"]["chair"] == chair.pk
-    assert created.details["after"]["cadence_weeks"] == 6
+    _by(created, superuser)
     assert members.details == {
         "action": "members_changed",
         "before": {"members": {}},
@@ -321,9 +392,9 @@ def test_configuring_a_panel_and_its_members_in_the_admin_is_audited(admin_clien
     assert panel.meetings.exists()  # the cadence's meetings follow
 
     membership = panel.memberships.get()
-    form = _panel_form(chair, [(health, []), (school, [])], cadence_weeks=4)
+    form = _admin_panel_form(chair, [(health, []), (school, [])], cadence_weeks=4)
     form.update({"memberships-INITIAL_FORMS": 1, "memberships-0-id": membership.pk, "memberships-0-panel": panel.pk})
-    response = admin_client.post(f"/admin/partnership/panel/{panel.pk}/change/", form)
+    response = superuser_client.post(f"/admin/partnership/panel/{panel.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     changed, members = events_about(panel, AuditVerb.CONFIGURED)[2:]
     assert (changed.details["before"], changed.details["after"]) == ({"cadence_weeks": 6}, {"cadence_weeks": 4})
@@ -332,13 +403,13 @@ def test_configuring_a_panel_and_its_members_in_the_admin_is_audited(admin_clien
     assert chain_verifies().startswith("OK")
 
 
-# --- Reminder schedules and assessment factors (audited by the admin itself) ----------------------
+# --- Beat's schedules and assessment factors: operators' break-fix, audited by the admin itself ---
 
 
-def test_changing_a_beat_schedule_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_changing_a_beat_schedule_in_the_admin_is_audited(superuser_client: Client, superuser: User) -> None:
     every = IntervalSchedule.objects.get(every=1, period="minutes")
     url = f"/admin/django_celery_beat/intervalschedule/{every.pk}/change/"
-    page = admin_client.get(url)
+    page = superuser_client.get(url)
     data: dict[str, Any] = {"every": 2, "period": "minutes"}
     for inline in page.context["inline_admin_formsets"]:
         formset = inline.formset
@@ -346,23 +417,24 @@ def test_changing_a_beat_schedule_in_the_admin_is_audited(admin_client: Client, 
         for form in formset.forms:
             data[f"{form.prefix}-id"] = form.instance.pk
             data[f"{form.prefix}-{formset.fk.name}"] = every.pk
-    assert admin_client.post(url, data).status_code == 302
+    assert superuser_client.post(url, data).status_code == 302
     event = only_event(every, AuditVerb.CONFIGURED)
-    _by(event, admin_user)
+    _by(event, superuser)
     assert (event.details["before"], event.details["after"]) == ({"every": 1}, {"every": 2})
 
     sweep = PeriodicTask.objects.get(name="Send due reminders")
-    admin_client.post(
+    superuser_client.post(
         "/admin/django_celery_beat/periodictask/", {"action": "disable_tasks", "_selected_action": [sweep.pk]}
     )
     disabled = only_event(sweep, AuditVerb.CONFIGURED)
+    _by(disabled, superuser)
     assert (disabled.details["before"], disabled.details["after"]) == ({"enabled": True}, {"enabled": False})
 
 
-def test_changing_an_assessment_factor_in_the_admin_is_audited(admin_client: Client, admin_user: User) -> None:
+def test_changing_an_assessment_factor_in_the_admin_is_audited(superuser_client: Client, superuser: User) -> None:
     factor = AssessmentFactor.objects.filter(is_active=True).first()
     assert factor is not None
-    response = admin_client.post(
+    response = superuser_client.post(
         f"/admin/panels/assessmentfactor/{factor.pk}/change/",
         {
             "dimension": factor.dimension,
@@ -373,5 +445,5 @@ def test_changing_an_assessment_factor_in_the_admin_is_audited(admin_client: Cli
     )
     assert response.status_code == 302
     event = only_event(factor, AuditVerb.CONFIGURED)
-    _by(event, admin_user)
+    _by(event, superuser)
     assert (event.details["before"], event.details["after"]) == ({"is_active": True}, {"is_active": False})

@@ -1,14 +1,16 @@
 """DESIGN.md rule 13: an admin never changes their own agency, clearance, roles or active state,
-by any route (admin site, API, services), and so never reaches case content by configuring."""
+by any route (the configuration pages, the API, services; the admin site is superusers' only), and so never reaches case content by configuring."""
 
 from __future__ import annotations
+
+import html
 
 import pytest
 from django.test import Client
 
 from core.errors import PermissionDenied
 from partnership import services
-from partnership.models import Role, User
+from partnership.models import ChangeRequest, Role, User
 from tests.conftest import sign_in_verified
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.config_helpers import second_admin_approval, user_form
@@ -37,12 +39,12 @@ def _unchanged(admin: User) -> None:
 
 
 @pytest.mark.parametrize("approval", [True, False], ids=["approval-on", "approval-off"])
-def test_an_admin_cannot_elevate_themselves_in_the_admin_site(client: Client, police_referral, approval) -> None:
+def test_an_admin_cannot_elevate_themselves_on_their_own_page(client: Client, police_referral, approval) -> None:
     police, referral = police_referral
     second_admin_approval(approval)
     admin = AdminUserFactory()
     sign_in_verified(client, admin)
-    url = f"/admin/partnership/user/{admin.pk}/change/"
+    url = f"/manage/people/{admin.pk}/change/"
     response = client.post(
         url,
         user_form(admin, agency=police.pk, clearance=clearance(3).pk, roles=ELEVATED_ROLES, email="me@example.gov.uk"),
@@ -50,32 +52,37 @@ def test_an_admin_cannot_elevate_themselves_in_the_admin_site(client: Client, po
     assert response.status_code == 302
     _unchanged(admin)
     assert admin.email == "me@example.gov.uk"  # what they may change about themselves did change
+    assert not ChangeRequest.objects.filter(target_user=admin).exists()
     api = Client()
     assert api.get(f"/api/v1/referrals/{referral.pk}/", **token_headers(admin)).status_code == 404
 
 
-def test_their_own_access_is_read_only_on_their_own_page_with_the_reason(client: Client) -> None:
+def test_their_own_access_is_not_offered_on_their_own_page_with_the_reason(client: Client) -> None:
     admin = AdminUserFactory()
     other = UserFactory()
     sign_in_verified(client, admin)
-    own = client.get(f"/admin/partnership/user/{admin.pk}/change/").content.decode()
+    own = client.get(f"/manage/people/{admin.pk}/change/").content.decode()
     for field in ("agency", "clearance", "roles", "is_active"):
         assert f'name="{field}"' not in own
     assert "You cannot change your own agency, clearance, roles" in own
-    someone_else = client.get(f"/admin/partnership/user/{other.pk}/change/").content.decode()
-    for field in ("agency", "clearance", "roles", "is_active"):
+    own_page = client.get(f"/manage/people/{admin.pk}/").content.decode()
+    assert "/deactivate/" not in own_page
+    assert "/reset_two_factor/" not in own_page
+    someone_else = client.get(f"/manage/people/{other.pk}/change/").content.decode()
+    for field in ("agency", "clearance", "roles"):
         assert f'name="{field}"' in someone_else
+    assert f"/manage/people/{other.pk}/deactivate/" in client.get(f"/manage/people/{other.pk}/").content.decode()
 
 
-def test_an_admin_cannot_deactivate_themselves_with_the_bulk_action(client: Client) -> None:
+@pytest.mark.parametrize("action", ["deactivate", "reset_two_factor"])
+def test_an_admin_cannot_deactivate_themselves_by_posting_the_button(client: Client, action: str) -> None:
     admin = AdminUserFactory()
     sign_in_verified(client, admin)
-    response = client.post(
-        "/admin/partnership/user/", {"action": "deactivate", "_selected_action": [admin.pk]}, follow=True
-    )
+    response = client.post(f"/manage/people/{admin.pk}/{action}/", follow=True)
     assert response.status_code == 200
-    assert "You cannot change your own agency, clearance, roles" in response.content.decode()
+    assert "your own" in html.unescape(response.content.decode())
     _unchanged(admin)
+    assert client.get("/manage/").status_code == 200  # still signed in, still enrolled
 
 
 @pytest.mark.parametrize(

@@ -119,15 +119,16 @@ def test_the_screening_queue_shows_each_due_date(world: Partnership) -> None:
         assert shown in row
 
 
-def test_a_partnership_admin_sets_the_clocks_and_the_draft_retention_in_the_admin(world: Partnership) -> None:
-    row = PartnershipSettings.current()
-    admin_page = f"/admin/partnership/partnershipsettings/{row.pk}/change/"
+def test_a_partnership_admin_sets_the_clocks_and_the_draft_retention_on_the_settings_page(
+    world: Partnership,
+) -> None:
+    settings_page = "/manage/settings/"
     browser = client_for(new_admin())
-    form = browser.get(admin_page).content.decode()
+    form = browser.get(settings_page).content.decode()
     for field in ("urgent_screening_working_days", "priority_screening_working_days", "draft_retention_days"):
         assert f'name="{field}"' in form
     response = browser.post(
-        admin_page,
+        settings_page,
         {
             "urgent_screening_working_days": 2,
             "priority_screening_working_days": 3,

@@ -1,14 +1,17 @@
-"""Beat's schedules are database rows, registered by a migration, that partnership admins
-can see and change in the admin (auditors may look; nobody else gets in)."""
+"""Beat's schedules are database rows, registered by a migration. How often the sweep and the nightly
+jobs run is the operators' business: superusers see and change them in the admin (audited), nobody
+else gets in (ADR 0022). The reminder timings a partnership sets (a meeting's notice and papers, the
+days to answer an information request) are on its own configuration pages."""
 
 from __future__ import annotations
 
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from partnership.models import Role
+from partnership.models import Role, User
 from tests.conftest import sign_in_verified
 from tests.partnership.factories import AdminUserFactory, AuditorUserFactory, UserFactory
+from tests.world import new_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +47,12 @@ def test_the_migrations_schedule_the_sweep_every_minute_and_the_nightly_jobs():
     } <= tasks
 
 
-def test_a_partnership_admin_sees_and_changes_the_schedules(client):
-    sign_in_verified(client, AdminUserFactory())
+def _superuser() -> User:
+    return UserFactory(agency=None, roles=[], is_superuser=True)
+
+
+def test_a_superuser_sees_and_changes_the_schedules(client):
+    sign_in_verified(client, _superuser())
     listing = client.get("/admin/django_celery_beat/periodictask/")
     assert listing.status_code == 200
     assert SWEEP in listing.content.decode()
@@ -65,16 +72,29 @@ def test_a_partnership_admin_sees_and_changes_the_schedules(client):
     assert PeriodicTask.objects.get(name=SWEEP).enabled is False
 
 
-def test_an_auditor_may_look_but_not_change(client):
-    sign_in_verified(client, AuditorUserFactory())
+@pytest.mark.parametrize("factory", [AdminUserFactory, AuditorUserFactory], ids=["partnership admin", "auditor"])
+def test_partnership_admins_and_auditors_do_not_reach_the_schedules(client, factory):
+    sign_in_verified(client, factory())
     sweep = PeriodicTask.objects.get(name=SWEEP)
-    assert client.get("/admin/django_celery_beat/periodictask/").status_code == 200
-    page = client.get(f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/")
-    assert page.status_code == 200
-    assert 'name="_save"' not in page.content.decode()
+    assert client.get("/admin/django_celery_beat/periodictask/").status_code == 404
+    assert client.get(f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/").status_code == 404
     response = client.post(f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/", {"name": "Renamed"})
-    assert response.status_code == 403
-    assert PeriodicTask.objects.get(pk=sweep.pk).name == SWEEP
+    assert response.status_code == 404
+    response = client.post(
+        "/admin/django_celery_beat/periodictask/", {"action": "disable_tasks", "_selected_action": [sweep.pk]}
+    )
+    assert response.status_code == 404
+    sweep.refresh_from_db()
+    assert (sweep.name, sweep.enabled) == (SWEEP, True)
+
+
+def test_a_partnership_admin_sets_the_reminder_timings_on_the_configuration_pages(client):
+    panel = new_panel(UserFactory(roles=[Role.PANEL_CHAIR]))
+    sign_in_verified(client, AdminUserFactory())
+    panel_page = client.get(f"/manage/panels/{panel.pk}/").content.decode()
+    for field in ("notice_days_before", "papers_days_before"):
+        assert f'name="{field}"' in panel_page
+    assert 'name="information_request_working_days"' in client.get("/manage/settings/").content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PANEL_CHAIR, Role.SPOC])
@@ -84,6 +104,6 @@ def test_case_workers_do_not_reach_the_schedules(client, role):
 
 
 def test_the_outbox_is_readable_but_not_writable_in_the_admin(client):
-    sign_in_verified(client, AdminUserFactory())
+    sign_in_verified(client, _superuser())
     assert client.get("/admin/core/reminder/").status_code == 200
     assert client.get("/admin/core/reminder/add/").status_code == 403
