@@ -62,21 +62,23 @@ class TensionReportForm(forms.Form):
 
 
 class BreakGlassForm(ReferralBreakGlassForm):
-    """The referrals' break-glass form (same shape and checks), asking for a tension report."""
+    """The referrals' break-glass form (same fields and checks), worded for a tension report."""
 
-    reference = text_field(
-        "Tension report reference",
-        20,
-        required="Enter the tension report reference",
-        help_text="For example, TEN-2026-000012.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    reason = long_text_field(
-        "Why do you need to open this tension report now?",
-        max_length=2000,
-        required="Explain why you need to open this tension report",
-        help_text="Your agency's single point of contact and the auditors will see this.",
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reference, reason = self.fields["reference"], self.fields["reason"]
+        reference.label, reference.help_text = "Tension report reference", "For example, TEN-2026-000012."
+        reference.error_messages["required"] = "Enter the tension report reference"
+        reason.label = "Why do you need to open this tension report now?"
+        reason.error_messages["required"] = "Explain why you need to open this tension report"
+
+    def clean_reason(self) -> str:
+        try:
+            return super().clean_reason()
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                "Explain why you need to open this tension report (at least 10 characters)"
+            ) from None
 
 
 class ReviewForm(forms.Form):

@@ -130,22 +130,18 @@ def tension_detail(request: SignedInRequest, report_id: int) -> HttpResponse:
 def _open_break_glass(actor: User, reference: str, reason: str) -> tuple[TensionReport, BreakGlass]:
     """Missing and refused look the same: an error on the reference, nothing about the report."""
     report = selectors.report_for_break_glass(reference=reference)
-    try:
-        if report is None:
-            raise NotFound("Not found.")
-        permissions.require(actor, Capability.BREAK_GLASS, report)
-        return report, sharing_services.open_break_glass(actor=actor, record=report, reason=reason)
-    except NotFound as exc:
-        raise ValidationError({"reference": [NO_BREAK_GLASS_MATCH]}) from exc
+    if report is None or not permissions.can(actor, Capability.BREAK_GLASS, report):
+        raise ValidationError({"reference": [NO_BREAK_GLASS_MATCH]})
+    return report, sharing_services.open_break_glass(actor=actor, record=report, reason=reason)
 
 
 def _opened(request: SignedInRequest, report: TensionReport, opening: BreakGlass) -> HttpResponse:
     until = timezone.localtime(opening.expires_at).strftime("%H:%M")
     messages.warning(
         request,
-        f"You have opened {report.reference} with break-glass access until {until}. "
-        "This access is recorded in the audit trail and has been flagged to your agency's "
-        "single point of contact and the auditors.",
+        f"You have opened {report.reference} with break-glass access until {until}, to read it only. "
+        "Your agency's single point of contact and the auditors have been told, and the audit trail "
+        "records every read.",
     )
     return redirect("intelligence:report", report.pk)
 

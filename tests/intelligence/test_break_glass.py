@@ -113,7 +113,7 @@ def test_a_reason_is_required_and_nothing_is_opened_without_one(world: TensionWo
     report = world.report()
     response = open_by(world, world.outsider, report.reference, reason="urgent")
     assert response.status_code == 400
-    assert "at least 10 characters" in text_of(response)
+    assert "Explain why you need to open this tension report (at least 10 characters)" in text_of(response)
     assert not BreakGlass.objects.exists()
 
 
