@@ -2,22 +2,84 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import StoredFile, TimeStampedModel
+from referrals.national import NATIONAL_CODES, Dimension
 from sharing.models import AgencyGrantBase, ShareableChildModel, ShareableModel
+
+
+class StatisticsCategoryQuerySet(models.QuerySet["StatisticsCategory"]):
+    def current(self, dimension: str, on: dt.date | None = None) -> StatisticsCategoryQuerySet:
+        """The categories of ``dimension`` in the version valid ``on`` (today), in their order."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on), dimension=dimension, valid_from__lte=on
+        ).order_by("sort", "pk")
+
+
+class StatisticsCategory(models.Model):
+    """One category of a national statistics dimension (``referrals.national``) in one version.
+
+    The code is national and fixed; the label, order and validity are data. A record points at the
+    row it was recorded with, so a later version of a list never rewrites what was recorded.
+    """
+
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
+    code = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    version = models.CharField(max_length=20, help_text="The release the list comes from, like 2024-25.")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    sort = models.PositiveSmallIntegerField(default=0)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    age_from = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    unknown = models.BooleanField(default=False, help_text="Records nothing about the person: not known.")
+
+    objects = StatisticsCategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "statistics categories"
+        ordering = ["dimension", "version", "sort"]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "version", "code"], name="statistics_category_unique"),
+        ]
+        indexes = [models.Index(fields=["dimension", "valid_from"], name="statistics_category_dim_idx")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.code not in NATIONAL_CODES.get(self.dimension, frozenset()):
+            raise ValidationError({"code": f"{self.code} is not a national code for {self.dimension}."})
 
 
 class Sex(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
     UNKNOWN = "unknown", "Not known"
+
+
+def _national(dimension: str) -> models.ForeignKey[StatisticsCategory | None, StatisticsCategory | None]:
+    """A recorded answer on a national list: optional, and never deleting what it records."""
+    return models.ForeignKey(
+        StatisticsCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"dimension": dimension},
+    )
 
 
 class Person(TimeStampedModel):
@@ -30,6 +92,8 @@ class Person(TimeStampedModel):
     approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=16, choices=Sex.choices, blank=True)
     gender = models.CharField(max_length=100, blank=True)
+    gender_category = _national(Dimension.GENDER)
+    ethnicity = _national(Dimension.ETHNICITY)
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     school_or_employer = models.CharField(max_length=200, blank=True)
@@ -166,6 +230,9 @@ class Referral(ShareableModel, TimeStampedModel):
     subject = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="referral")
     concerns = models.TextField(blank=True)
     ideology = models.CharField(max_length=32, choices=Ideology.choices, blank=True)
+    """Convene's first type-of-concern list, still the API's ``ideology``; kept in step with ``concern_type``."""
+    concern_type = _national(Dimension.CONCERN_TYPE)
+    source_sector = _national(Dimension.SOURCE_SECTOR)
     indicators = ArrayField(models.CharField(max_length=32, choices=Indicator.choices), default=list, blank=True)
     urgency = models.CharField(max_length=16, choices=Urgency.choices, blank=True)
     immediate_risk = models.BooleanField(null=True, blank=True)
@@ -174,6 +241,11 @@ class Referral(ShareableModel, TimeStampedModel):
     guardian_aware = models.CharField(max_length=16, choices=Awareness.choices, blank=True)
     consent_sought = models.CharField(max_length=16, choices=Awareness.choices, blank=True)
     consent_notes = models.TextField(blank=True)
+    # Recorded in screening where known (the PCMT's consent and mental-health and neurodiversity fields).
+    consent_status = _national(Dimension.CONSENT)
+    recorded_needs = models.ManyToManyField(
+        StatisticsCategory, blank=True, related_name="+", limit_choices_to={"dimension": Dimension.NEED}
+    )
     referrer_name = models.CharField(max_length=200, blank=True)
     referrer_role = models.CharField(max_length=200, blank=True)
     referrer_phone = models.CharField(max_length=50, blank=True)
