@@ -21,8 +21,19 @@ def _with_origin(request: Any, **event: Any) -> None:
         reset_origin(token)
 
 
+# partnership.urls: the page an agency's OpenID Connect provider sends the person back to, where
+# partnership.sso signs them in (the same backend as a password sign-in, so the page tells them apart).
+SINGLE_SIGN_ON_CALLBACK = "sso_callback"
+
+
+def sign_in_method(request: Any) -> str:
+    """``single_sign_on`` (at the agency's provider, as a refused one is recorded) or ``password``."""
+    page = getattr(getattr(request, "resolver_match", None), "url_name", None)
+    return "single_sign_on" if page == SINGLE_SIGN_ON_CALLBACK else "password"
+
+
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _with_origin(request, actor=user, verb=AuditVerb.LOGIN)
+    _with_origin(request, actor=user, verb=AuditVerb.LOGIN, details={"method": sign_in_method(request)})
 
 
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:

@@ -118,6 +118,7 @@ def test_with_the_providers_mfa_no_security_code_is_asked(police: Agency, provid
     assert client.get("/").status_code == 200  # verified: no two-factor page
     login = AuditEvent.objects.get(verb=AuditVerb.LOGIN)
     assert login.actor_id == amy.pk
+    assert login.details["method"] == "single_sign_on"
     assert refusals() == []
     # Nothing about the person changed because of the provider.
     amy_after = User.objects.get(pk=amy.pk)

@@ -16,6 +16,6 @@ def test_sign_in_failure_and_sign_out_are_audited_with_the_address(client):
     assert failed.actor_username == user.username
     assert failed.ip_address == "10.1.2.3"
     sign_in_verified(client, user)
-    assert AuditEvent.objects.filter(verb=AuditVerb.LOGIN, actor_id=user.pk).count() == 1
+    assert AuditEvent.objects.get(verb=AuditVerb.LOGIN, actor_id=user.pk).details == {"method": "password"}
     client.post("/account/sign-out/")
     assert AuditEvent.objects.filter(verb=AuditVerb.LOGOUT, actor_id=user.pk).count() == 1
