@@ -105,7 +105,7 @@ def _figures(page: str) -> list[tuple[str, list[tuple[str, str]], list[tuple[str
     """(chart title, the chart's bars as (label, figure), its table's rows as (label, figure))."""
     found = []
     for svg, table in re.findall(
-        r'<div class="app-chart">(<svg.*?</svg>)</div>\s*(<div class="app-table.*?</table>)', page, re.S
+        r'<div class="app-chart">(<svg.*?</svg>)(?:</div>\s*)+(<div class="app-table.*?</table>)', page, re.S
     ):
         title = re.search(r"<title[^>]*>([^<]*)</title>", svg)[1]
         texts = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
