@@ -8,12 +8,11 @@ from typing import Any
 
 from django.utils.dateformat import format as date_format
 
-from referrals.intake_forms import ATTACHMENTS_STEP, needs_guardian
+from referrals.intake_forms import ATTACHMENTS_STEP, national_label, needs_guardian
 from referrals.models import (
     Attachment,
     Awareness,
     IdentifierType,
-    Ideology,
     Indicator,
     Person,
     PersonIdentifier,
@@ -104,7 +103,9 @@ def _about_section(referral: Referral, identifiers: Iterable[PersonIdentifier], 
             row("Other names", person.other_names, "person", "other_names"),
             row("Date of birth", _date_of_birth(person), "date-of-birth", "date_of_birth", "approximate_age"),
             row("Sex", _choice_label(Sex.choices, person.sex), "about", "sex"),
-            row("Gender", person.gender, "about", "gender"),
+            row("Gender", national_label(person.gender_category), "about", "gender_category"),
+            row("How they describe their gender", person.gender, "about", "gender"),
+            row("Ethnic group", national_label(person.ethnicity), "about", "ethnicity"),
             row("Main language", person.language, "about", "language"),
             row("Needs an interpreter", _yes_no(person.interpreter_needed), "about", "interpreter_needed"),
             row("Address", person.address, "address", "address"),
@@ -136,7 +137,7 @@ def _concerns_section(referral: Referral, row: _Rows) -> SummarySection:
         "Concerns",
         [
             row("Concerns", referral.concerns, "concerns", "concerns"),
-            row("Type of concern", _choice_label(Ideology.choices, referral.ideology), "ideology", "ideology"),
+            row("Type of concern", national_label(referral.concern_type), "type-of-concern", "concern_type"),
             row(
                 "What has been noticed",
                 "\n".join(_choice_label(Indicator.choices, i) for i in referral.indicators),
@@ -171,6 +172,7 @@ def _referrer_section(referral: Referral, row: _Rows) -> SummarySection:
             row("Job title or role", referral.referrer_role, "referrer", "referrer_role"),
             row("Phone number", referral.referrer_phone, "referrer", "referrer_phone"),
             row("Email address", referral.referrer_email, "referrer", "referrer_email"),
+            row("Sector the referral is from", national_label(referral.source_sector), "referrer", "source_sector"),
         ],
     )
 

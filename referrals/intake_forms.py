@@ -32,14 +32,15 @@ from referrals.models import (
     MAX_ATTACHMENT_BYTES,
     Awareness,
     IdentifierType,
-    Ideology,
     Indicator,
     Person,
     PersonIdentifier,
     Referral,
     Sex,
+    StatisticsCategory,
     Urgency,
 )
+from referrals.national import Dimension
 
 ADULT_AGE = 18
 MAX_IDENTIFIER_ROWS = 10
@@ -69,19 +70,32 @@ class StepForm(forms.Form):
     title: ClassVar[str]
     person_fields: ClassVar[tuple[str, ...]] = ()
     referral_fields: ClassVar[tuple[str, ...]] = ()
+    national_fields: ClassVar[dict[str, str]] = {}
+    """Fields answered on a national statistics list (``referrals.national``), by dimension: offered
+    from the list's current version by code, saved as its row."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data: Any = None, files: Any = None, *, referral: Referral, user: User, **kwargs: Any) -> None:
         self.referral = referral
         self.user = user
+        self.national: dict[str, dict[str, StatisticsCategory]] = {
+            name: {row.code: row for row in StatisticsCategory.objects.current(dimension).select_related("parent")}
+            for name, dimension in self.national_fields.items()
+        }
         initial = {"version": referral.version, **self.initial_from(referral)}
         super().__init__(data, files, initial=initial, **kwargs)
+        for name, rows in self.national.items():
+            field: forms.ChoiceField = self.fields[name]  # type: ignore[assignment]  # every national field
+            first = list(field.choices)[:1]  # type: ignore[arg-type]  # a list: the select's "Not answered"
+            field.choices = [*first, *((code, national_label(row)) for code, row in rows.items())]
 
     def initial_from(self, referral: Referral) -> dict[str, Any]:
         person = referral.subject
         values = {name: getattr(person, name) for name in self.person_fields}
         values.update({name: getattr(referral, name) for name in self.referral_fields})
+        for name in self.national_fields:
+            values[name] = values[name].code if values[name] else ""
         return values
 
     def clean(self) -> dict[str, Any]:
@@ -94,7 +108,10 @@ class StepForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         """What to save: the cleaned answers, by model field name."""
-        return {name: self.cleaned_data[name] for name in (*self.person_fields, *self.referral_fields)}
+        values = {name: self.cleaned_data[name] for name in (*self.person_fields, *self.referral_fields)}
+        for name, rows in self.national.items():
+            values[name] = rows.get(values[name] or "")
+        return values
 
     def show_conflict(self, message: str, current_version: int) -> None:
         """Keep what was typed, offer the current version, and say why it was not saved."""
@@ -106,6 +123,14 @@ class StepForm(forms.Form):
 
 def _blank_to_empty(value: Any) -> str:
     return value or ""
+
+
+def national_label(row: StatisticsCategory | None) -> str:
+    """A national list's answer; an ethnicity under its ONS group ("White: Irish"), so one list still
+    reads by group."""
+    if row is None:
+        return ""
+    return f"{row.parent.label}: {row.label}" if row.parent_id and row.parent else row.label
 
 
 class PersonForm(StepForm):
@@ -171,11 +196,22 @@ class DateOfBirthForm(StepForm):
 class AboutForm(StepForm):
     slug = "about"
     title = "About the person"
-    person_fields = ("sex", "gender", "language", "interpreter_needed")
+    person_fields = ("sex", "gender_category", "gender", "ethnicity", "language", "interpreter_needed")
+    national_fields: ClassVar[dict[str, str]] = {"gender_category": Dimension.GENDER, "ethnicity": Dimension.ETHNICITY}
 
     sex = radios("Sex (optional)", Sex.choices)
+    gender_category = radios("Gender (optional)", [], help_text="Only if you know it. Do not guess.")
     gender = text_field(
-        "Gender (optional)", 100, help_text="How the person describes their gender, if different from their sex."
+        "How they describe their gender (optional)",
+        100,
+        help_text="In their own words, if they describe it in another way.",
+    )
+    ethnicity = forms.ChoiceField(
+        label="Ethnic group (optional)",
+        required=False,
+        choices=[("", "Not answered")],
+        help_text="How the person describes their ethnic group, if you know it.",
+        error_messages={"invalid_choice": "Select an ethnic group from the list"},
     )
     language = text_field(
         "Main language (optional)", 100, help_text="For example, English, Polish or British Sign Language."
@@ -287,16 +323,17 @@ class ConcernsForm(StepForm):
     )
 
 
-class IdeologyForm(StepForm):
-    slug = "ideology"
+class ConcernTypeForm(StepForm):
+    slug = "type-of-concern"
     title = "What type of concern is this?"
-    referral_fields = ("ideology",)
+    referral_fields = ("concern_type",)
+    national_fields: ClassVar[dict[str, str]] = {"concern_type": Dimension.CONCERN_TYPE}
 
-    ideology = radios(
+    concern_type = radios(
         "What type of concern is this?",
-        Ideology.choices,
+        [],
         required="Select the type of concern",
-        help_text="Choose the closest. The screening team can change it.",
+        help_text="Choose the closest, or 'Not known'. The screening team can change it.",
     )
 
 
@@ -393,7 +430,8 @@ class ConsentForm(StepForm):
 class ReferrerForm(StepForm):
     slug = "referrer"
     title = "Your details"
-    referral_fields = ("referrer_name", "referrer_role", "referrer_phone", "referrer_email")
+    referral_fields = ("referrer_name", "referrer_role", "referrer_phone", "referrer_email", "source_sector")
+    national_fields: ClassVar[dict[str, str]] = {"source_sector": Dimension.SOURCE_SECTOR}
 
     referrer_name = text_field(
         "Your name", 200, required="Enter your name", widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -410,6 +448,12 @@ class ReferrerForm(StepForm):
             "required": "Enter your email address",
             "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
         },
+    )
+    source_sector = radios(
+        "Which sector is this referral from?",
+        [],
+        required="Select the sector this referral is from",
+        help_text="We have chosen your agency's sector. Change it if, for example, a member of the public raised the concern with you.",
     )
 
 
@@ -457,7 +501,7 @@ STEP_FORMS: dict[str, type[StepForm]] = {
         GuardianForm,
         IdentifiersForm,
         ConcernsForm,
-        IdeologyForm,
+        ConcernTypeForm,
         IndicatorsForm,
         UrgencyRiskForm,
         ConsentForm,
@@ -482,7 +526,9 @@ FIELD_STEPS.update({"identifiers": "identifiers", "file": ATTACHMENTS_STEP})
 FIELD_ANCHORS = {
     "date_of_birth": "id_date_of_birth_day",
     "sex": "id_sex_0",
-    "ideology": "id_ideology_0",
+    "concern_type": "id_concern_type_0",
+    "gender_category": "id_gender_category_0",
+    "source_sector": "id_source_sector_0",
     "indicators": "id_indicators_0",
     "urgency": "id_urgency_0",
     "immediate_risk": "id_immediate_risk_0",

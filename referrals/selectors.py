@@ -69,13 +69,24 @@ def referral_page_visible_to(
     return Page(results=results, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
+REFERRAL_PAGE_RELATIONS = (
+    "subject",
+    "owning_agency",
+    "created_by",
+    "concern_type",
+    "source_sector",
+    "consent_status",
+    "subject__gender_category",
+    "subject__ethnicity__parent",
+)
+"""What a referral's pages and answers show of it, fetched with it."""
+
+
 def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Referral:
     """Fetch, authorise and audit one read. The same 404 for missing and not-yours."""
     pk = id_or_not_found(referral_id)
     referral = (
-        policy.with_read_basis(viewer, Referral.objects.select_related("subject", "owning_agency", "created_by"))
-        .filter(pk=pk)
-        .first()
+        policy.with_read_basis(viewer, Referral.objects.select_related(*REFERRAL_PAGE_RELATIONS)).filter(pk=pk).first()
     )
     if referral is None:
         raise NotFound("Not found.")

@@ -38,7 +38,16 @@ from referrals.models import (
     ReferralStatus,
     ScreeningDecision,
     SignpostService,
+    StatisticsCategory,
     Urgency,
+)
+from referrals.national import (
+    CONCERN_TYPE_OF_IDEOLOGY,
+    IDEOLOGY_OF_CONCERN_TYPE,
+    NONE_IDENTIFIED,
+    NOT_KNOWN,
+    SOURCE_SECTOR_OF_AGENCY_KIND,
+    Dimension,
 )
 from referrals.permissions import Capability
 from sharing import policy
@@ -71,11 +80,15 @@ PERSON_FIELDS = (
     "guardian_contact",
     "language",
     "interpreter_needed",
+    "gender_category",
+    "ethnicity",
 )
 # The referral's answers to the intake questions; the intake also sets its classification.
 REFERRAL_ANSWER_FIELDS = (
     "concerns",
     "ideology",
+    "concern_type",
+    "source_sector",
     "indicators",
     "urgency",
     "immediate_risk",
@@ -131,6 +144,7 @@ def start_referral(*, actor: User) -> Referral:
     referral = Referral.objects.create(
         subject=person,
         owning_agency_id=actor.agency_id,  # type: ignore[misc]  # _require_referrer: has an agency
+        source_sector=default_source_sector(actor.agency),
         created_by=actor,
         classification=1,
         referrer_name=actor.get_full_name(),
@@ -155,6 +169,7 @@ def update_draft(*, actor: User, referral_id: int, expected_version: int | None,
         setattr(person, name, changes[name])
     for name in referral_changed:
         setattr(referral, name, changes[name])
+    referral_changed += _keep_concern_in_step(referral, changes)
     if "classification" in changes:
         referral.classification = validate_classification(actor, changes["classification"])
     if "identifiers" in changes:
@@ -170,6 +185,27 @@ def update_draft(*, actor: User, referral_id: int, expected_version: int | None,
     referral.full_clean(exclude=["subject"])
     referral.save(update_fields=[*referral_changed, "version", "updated_at"])
     return referral
+
+
+def default_source_sector(agency: Agency | None) -> StatisticsCategory | None:
+    """The national source sector of a referral from ``agency``, by its kind (the referrer may change it)."""
+    code = SOURCE_SECTOR_OF_AGENCY_KIND.get(agency.kind) if agency else None
+    return StatisticsCategory.objects.current(Dimension.SOURCE_SECTOR).filter(code=code).first() if code else None
+
+
+def _keep_concern_in_step(referral: Referral, changes: dict[str, Any]) -> list[str]:
+    """``ideology`` (the API's field) and ``concern_type`` (the national list) say the same thing: a change
+    of either sets the other by ``referrals.national``'s mapping. The names of the fields it changed."""
+    if "concern_type" in changes:
+        concern = referral.concern_type
+        referral.ideology = IDEOLOGY_OF_CONCERN_TYPE.get(concern.code, "") if concern else ""
+        return [] if "ideology" in changes else ["ideology"]
+    if "ideology" in changes:
+        code = CONCERN_TYPE_OF_IDEOLOGY.get(referral.ideology)
+        current = StatisticsCategory.objects.current(Dimension.CONCERN_TYPE)
+        referral.concern_type = current.filter(code=code).first() if code else None
+        return ["concern_type"]
+    return []
 
 
 def missing_answers(referral: Referral, *, require_structured: bool = True) -> dict[str, list[str]]:
@@ -190,8 +226,8 @@ def missing_answers(referral: Referral, *, require_structured: bool = True) -> d
     if not referral.concerns.strip():
         errors["concerns"] = ["Describe your concerns"]
     if require_structured:
-        if not referral.ideology:
-            errors["ideology"] = ["Select the type of concern"]
+        if referral.concern_type_id is None:
+            errors["concern_type"] = ["Select the type of concern"]
         if not referral.urgency:
             errors["urgency"] = ["Select how urgent this is"]
     return errors
@@ -539,6 +575,38 @@ def review_rag(*, actor: User, referral_id: int, rag: str, rationale: str) -> Re
     touch_referral(referral)
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"rag": rag})
     return referral
+
+
+@transaction.atomic
+def record_needs_and_consent(
+    *, actor: User, referral_id: int, needs: list[StatisticsCategory], consent: StatisticsCategory | None
+) -> Referral:
+    """Record, in screening, the person's mental-health and neurodiversity needs and their consent, where
+    known. "None identified" and "Not known" stand alone; each answer is on the current national list."""
+    referral = locked_referral(referral_id)
+    _require_screener(actor, referral)
+    errors: dict[str, list[str]] = {}
+    current_needs = set(StatisticsCategory.objects.current(Dimension.NEED).values_list("pk", flat=True))
+    if any(n.pk not in current_needs for n in needs):
+        errors["needs"] = ["Select only the needs shown"]
+    elif len(needs) > 1 and any(n.code in (NONE_IDENTIFIED, NOT_KNOWN) for n in needs):
+        errors["needs"] = ["Select needs, or 'None identified', or 'Not known', not both"]
+    if consent is not None and not StatisticsCategory.objects.current(Dimension.CONSENT).filter(pk=consent.pk).exists():
+        errors["consent_status"] = ["Select whether the person has given consent"]
+    if errors:
+        raise ValidationError(errors)
+    before = {"needs": sorted(n.code for n in referral.recorded_needs.all()), "consent": _code(referral.consent_status)}
+    referral.consent_status = consent
+    referral.save(update_fields=["consent_status", "updated_at"])
+    referral.recorded_needs.set(needs)
+    touch_referral(referral)
+    after = {"needs": sorted(n.code for n in needs), "consent": _code(consent)}
+    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"before": before, "after": after})
+    return referral
+
+
+def _code(category: StatisticsCategory | None) -> str:
+    return category.code if category else ""
 
 
 def screening_errors(*, decision: str, rationale: str, signposted_to: str) -> dict[str, list[str]]:

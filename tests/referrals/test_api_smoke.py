@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from partnership.models import Role
+from referrals.models import Referral
 from tests.partnership.api_helpers import token_headers
 from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import submitted_referral
@@ -86,3 +87,34 @@ def test_referral_list_costs_at_most_four_queries_whatever_the_page_size(
         response = client.get(f"/api/v1/referrals/?page_size={page_size}", **headers)
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, 12)
+
+
+def test_the_api_takes_and_gives_what_it_did_and_records_the_national_type_of_concern(client):
+    new_police()
+    teacher = new_user(new_agency(), 2)
+    response = client.post(
+        "/api/v1/referrals/",
+        {
+            "subject": {"given_name": "Ali", "family_name": "Test", "date_of_birth": "2009-01-02"},
+            "concerns": "Worrying posts",
+            "classification": 1,
+            "ideology": "mixed",
+        },
+        content_type="application/json",
+        **token_headers(teacher),
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["ideology"] == "mixed"
+    for field in ("concern_type", "source_sector", "consent_status", "recorded_needs"):
+        assert field not in body
+    saved = Referral.objects.select_related("concern_type", "source_sector").get(pk=body["id"])
+    assert (saved.concern_type.code, saved.source_sector.code) == ("conflicted", "education")
+    refused = client.post(
+        "/api/v1/referrals/",
+        {"subject": {"given_name": "A", "family_name": "B"}, "concerns": "x", "classification": 1, "ideology": "incel"},
+        content_type="application/json",
+        **token_headers(teacher),
+    )
+    assert refused.status_code == 400
+    assert "ideology" in refused.json()

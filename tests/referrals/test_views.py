@@ -128,7 +128,16 @@ def test_practitioner_refers_a_person_from_start_to_confirmation(world: dict[str
     assert response["Location"] == step_url(referral.pk, "about")
 
     steps = [
-        ("about", {"sex": "male", "language": "English", "interpreter_needed": "on"}),
+        (
+            "about",
+            {
+                "sex": "male",
+                "gender_category": "male",
+                "ethnicity": "white_irish",
+                "language": "English",
+                "interpreter_needed": "on",
+            },
+        ),
         (
             "address",
             {"address": "1 High Street\nNorthtown", "postcode": "ns1 4ab", "school_or_employer": "Northtown High"},
@@ -136,11 +145,19 @@ def test_practitioner_refers_a_person_from_start_to_confirmation(world: dict[str
         ("guardian", {"guardian_name": "Sam Testperson", "guardian_contact": "07700 900123"}),
         ("identifiers", {"kind_1": "upn", "value_1": "A123456789012"}),
         ("concerns", {"concerns": "Sharing extremist videos with classmates."}),
-        ("ideology", {"ideology": "extreme_right_wing"}),
+        ("type-of-concern", {"concern_type": "extreme_right_wing"}),
         ("indicators", {"indicators": ["online_material", "isolation"]}),
         ("urgency-and-risk", {"urgency": "priority", "immediate_risk": "no"}),
         ("consent", {"person_aware": "no", "guardian_aware": "not_known", "consent_sought": "no"}),
-        ("referrer", {"referrer_name": "Priya Shah", "referrer_email": author.email, "referrer_phone": "01632 960000"}),
+        (
+            "referrer",
+            {
+                "referrer_name": "Priya Shah",
+                "referrer_email": author.email,
+                "referrer_phone": "01632 960000",
+                "source_sector": "family_or_friend",
+            },
+        ),
         ("classification", {"classification": "2"}),
     ]
     for index, (step, data) in enumerate(steps):
@@ -170,6 +187,8 @@ def test_practitioner_refers_a_person_from_start_to_confirmation(world: dict[str
         "NS1 4AB",
         "Unique pupil number: A123456789012",
         "Extreme right-wing",
+        "White: Irish",
+        "Family, friends or the public",
         "Withdrawal from family and friends",
         "Priority",
         "Security Check",
@@ -183,6 +202,9 @@ def test_practitioner_refers_a_person_from_start_to_confirmation(world: dict[str
     assert response["Location"] == f"/referrals/{referral.pk}/confirmation/"
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.SUBMITTED
+    assert (referral.concern_type.code, referral.ideology) == ("extreme_right_wing", "extreme_right_wing")
+    assert (referral.source_sector.code, referral.subject.ethnicity.code) == ("family_or_friend", "white_irish")
+    assert referral.subject.gender_category.code == "male"
     assert re.fullmatch(r"REF-\d{4}-\d{6}", referral.reference)
 
     confirmation = client.get(response["Location"])
@@ -303,10 +325,64 @@ def test_conditional_risk_details_are_required_when_there_is_a_risk(world: dict[
 
 def test_radios_error_links_to_the_first_radio(world: dict[str, Any]) -> None:
     draft = draft_referral(world["author"])
-    response = post_step(client_for(world["author"]), draft.pk, "ideology", {})
+    response = post_step(client_for(world["author"]), draft.pk, "type-of-concern", {})
     assert response.status_code == 400
-    assert error_summary(response) == [("#id_ideology_0", "Select the type of concern")]
-    assert b'id="id_ideology_0"' in response.content
+    assert error_summary(response) == [("#id_concern_type_0", "Select the type of concern")]
+    assert b'id="id_concern_type_0"' in response.content
+
+
+def test_the_source_sector_defaults_from_the_referring_agency_and_can_be_changed(world: dict[str, Any]) -> None:
+    draft = services.start_referral(actor=world["author"])  # a school: education
+    client = client_for(world["author"])
+    page = client.get(step_url(draft.pk, "referrer")).content.decode()
+    assert re.search(r'value="education"[^>]*checked', page)
+    assert "Family, friends or the public" in page
+    police = services.start_referral(actor=new_user(world["police"], 2, Role.PRACTITIONER))
+    assert police.source_sector.code == "police"
+    assert refused_step(client, draft.pk, "referrer", {"referrer_name": "P", "referrer_email": "p@x.gov.uk"}) == [
+        ("#id_source_sector_0", "Select the sector this referral is from")
+    ]
+    answers = {"referrer_name": "P", "referrer_email": "p@x.gov.uk", "source_sector": "community"}
+    assert post_step(client, draft.pk, "referrer", answers).status_code == 302
+    assert Referral.objects.get(pk=draft.pk).source_sector.code == "community"
+
+
+def test_gender_and_ethnicity_are_optional_with_not_known_and_prefer_not_to_say(world: dict[str, Any]) -> None:
+    draft = draft_referral(world["author"])
+    client = client_for(world["author"])
+    page = client.get(step_url(draft.pk, "about")).content.decode()
+    for option in ("In another way", "Prefer not to say", "Asian, Asian British or Asian Welsh: Indian", "Roma"):
+        assert option in page, option
+    assert post_step(client, draft.pk, "about", {}).status_code == 302  # nothing needed
+    saved = Referral.objects.get(pk=draft.pk).subject
+    assert (saved.gender_category, saved.ethnicity) == (None, None)
+    response = post_step(client, draft.pk, "about", {"gender_category": "prefer_not_to_say", "ethnicity": "not_known"})
+    assert response.status_code == 302
+    saved = Referral.objects.get(pk=draft.pk).subject
+    assert (saved.gender_category.code, saved.ethnicity.code) == ("prefer_not_to_say", "not_known")
+    check = client.get(step_url(draft.pk, "check-your-answers")).content.decode()
+    assert "Prefer not to say" in check
+    # A code from another list, or none at all, is refused with the field's message: nothing saved.
+    assert refused_step(client, draft.pk, "about", {"ethnicity": "islamist"}) == [
+        ("#id_ethnicity", "Select an ethnic group from the list")
+    ]
+    assert Referral.objects.get(pk=draft.pk).subject.ethnicity.code == "not_known"
+
+
+def test_the_type_of_concern_offers_the_national_list_and_not_known(world: dict[str, Any]) -> None:
+    draft = draft_referral(world["author"])
+    client = client_for(world["author"])
+    page = client.get(step_url(draft.pk, "type-of-concern")).content.decode()
+    for label in ("School massacre", "Incel", "Vulnerability present but no ideology or counter-terrorism risk"):
+        assert label in page, label
+    assert "Mixed, unclear or unstable" not in page
+    assert post_step(client, draft.pk, "type-of-concern", {"concern_type": "incel"}).status_code == 302
+    saved = Referral.objects.get(pk=draft.pk)
+    assert (saved.concern_type.code, saved.ideology) == ("incel", "school_massacre_incel")
+    assert post_step(client, draft.pk, "type-of-concern", {"concern_type": "not_known"}).status_code == 302
+    saved = Referral.objects.get(pk=draft.pk)
+    assert (saved.concern_type.code, saved.ideology) == ("not_known", "")
+    assert client.post(f"/referrals/{draft.pk}/submit/").status_code == 302  # "Not known" is an answer
 
 
 def test_classification_offers_only_levels_up_to_your_own(world: dict[str, Any]) -> None:
@@ -366,7 +442,9 @@ def test_missing_answers_on_check_your_answers_link_to_their_pages(world: dict[s
         step_url(draft.pk, "date-of-birth")
     )
     assert links["Describe your concerns"] == step_url(draft.pk, "concerns") + "?return=check#id_concerns"
-    assert links["Select the type of concern"] == step_url(draft.pk, "ideology") + "?return=check#id_ideology_0"
+    assert (
+        links["Select the type of concern"] == step_url(draft.pk, "type-of-concern") + "?return=check#id_concern_type_0"
+    )
     assert Referral.objects.get(pk=draft.pk).status == ReferralStatus.DRAFT
 
     # "My referrals" resumes at the first page with a missing answer.
