@@ -38,7 +38,9 @@ def _charts_render(page: Any) -> None:
         expect(chart).to_have_accessible_name(title)
         assert chart.locator("desc").count() == 1
         box = chart.bounding_box()
-        assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert box is not None
+        assert box["width"] > 100
+        assert box["height"] > 50
 
 
 def test_the_chair_reads_the_statistics_and_downloads_the_return(page: Any, live_server: Any) -> None:

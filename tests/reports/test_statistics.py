@@ -122,3 +122,22 @@ def test_case_workers_and_anonymous_callers_get_nothing():
     anonymous = Client().get("/api/v1/statistics/", {"period": "2026"})
     assert anonymous.status_code in (401, 403)
     assert "tables" not in anonymous.json()
+
+
+def test_a_hidden_quarter_cannot_be_had_from_the_year_through_the_api():
+    # Education: 3 in Q1 and 6 in Q3; police: 6 in Q3. Publishing Q3 in full would give Q1's 3 as the
+    # year's 9 minus Q3's 6, so Q3's education figure is hidden too, and the quarters' totals (3 and
+    # 12) with it. Police's 6 can stay: education's two quarters and the two totals are then only
+    # known to add up (e1 + e3 = 9, e1 = Q1's total, e3 + 6 = Q3's total, the totals 15), never each.
+    _referrals(3, AgencyKind.EDUCATION, dt.datetime(2025, 2, 3, 9, tzinfo=dt.UTC))
+    _referrals(6, AgencyKind.EDUCATION, dt.datetime(2025, 8, 3, 9, tzinfo=dt.UTC))
+    _referrals(6, AgencyKind.POLICE, dt.datetime(2025, 8, 4, 9, tzinfo=dt.UTC))
+    auditor = AuditorUserFactory()
+
+    def sectors(period):
+        table = next(t for t in _get(auditor, period).json()["tables"] if t["name"] == "Referrals by referring sector")
+        return {r["label"]: r["count"] for r in table["rows"] if r["label"] in {"Education", "Police"}}, table["total"]
+
+    assert sectors("2025-Q1") == ({"Education": None, "Police": 0}, None)
+    assert sectors("2025-Q3") == ({"Education": None, "Police": 6}, None)
+    assert sectors("2025") == ({"Education": 9, "Police": 6}, 15)
