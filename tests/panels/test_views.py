@@ -37,6 +37,7 @@ from panels.models import (
     PlanStatus,
 )
 from tests.pages import date_fields
+from tests.partnership.config_helpers import panel_form
 from tests.world import PanelSitting, client_for
 
 pytestmark = pytest.mark.django_db
@@ -593,24 +594,7 @@ def test_the_pack_is_a_watermarked_audited_attachment(pw: PanelSitting, on_agend
 
 def _panel_form(pw: PanelSitting) -> dict[str, Any]:
     """The /manage/ panel form: the police must attend, health a member agency."""
-    return {
-        "name": "Eastshire Channel Panel",
-        "is_active": "on",
-        "chair": str(pw.chair.pk),
-        "deputy_chair": "",
-        "member_agencies": [str(pw.health.pk)],
-        "cadence_weeks": "6",
-        **date_fields("first_meeting_on", timezone.localdate() + dt.timedelta(days=2)),
-        "first_meeting_time": "10:00",
-        "meeting_duration_minutes": "120",
-        "venue": "Council House",
-        "call_link": "",
-        "quorum_requires_chair": "on",
-        "quorum_required_kinds": ["police"],
-        "quorum_min_agencies": "3",
-        "notice_days_before": "7",
-        "papers_days_before": "1",
-    }
+    return panel_form(pw.chair, [pw.health], name="Eastshire Channel Panel", quorum_required_kinds=["police"])
 
 
 def test_partnership_admin_configures_a_panel_and_its_meetings_follow(pw: PanelSitting) -> None:

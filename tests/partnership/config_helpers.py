@@ -1,17 +1,20 @@
-"""Helpers for the configuration tests (rule 13): admin-site form data, the audit events about a
+"""Helpers for the configuration tests (rule 13): page and admin-site form data, the audit events about a
 record, the chain check and the second-admin switch."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
 from django.core.management import call_command
 from django.db.models import Model
+from django.utils import timezone
 
 from core.models import AuditEvent, AuditVerb
 from partnership import services
-from partnership.models import User
+from partnership.models import Agency, User
+from tests.pages import date_fields
 
 
 def events_about(obj: Model, *verbs: AuditVerb) -> list[AuditEvent]:
@@ -57,3 +60,26 @@ def user_form(user: User, **overrides: Any) -> dict[str, Any]:
         data["is_active"] = "on"
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def panel_form(chair: User, agencies: list[Agency], **overrides: Any) -> dict[str, Any]:
+    """The /manage/ panel form, first meeting in three days at ten, as a browser would post it."""
+    data: dict[str, Any] = {
+        "name": "Northshire Channel Panel",
+        "is_active": "on",
+        "chair": chair.pk,
+        "deputy_chair": "",
+        "member_agencies": [agency.pk for agency in agencies],
+        "cadence_weeks": 6,
+        **date_fields("first_meeting_on", timezone.localdate() + dt.timedelta(days=3)),
+        "first_meeting_time": "10:00",
+        "meeting_duration_minutes": 120,
+        "venue": "Council House",
+        "call_link": "",
+        "quorum_requires_chair": "on",
+        "quorum_min_agencies": 3,
+        "notice_days_before": 7,
+        "papers_days_before": 1,
+    }
+    data.update(overrides)
+    return data

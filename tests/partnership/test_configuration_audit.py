@@ -20,11 +20,11 @@ from panels.models import AssessmentFactor
 from partnership import services
 from partnership.models import Agency, ApiToken, ClearanceLevel, Panel, PartnershipSettings, Role, User
 from tests.conftest import sign_in_verified
-from tests.pages import date_fields
 from tests.partnership.config_helpers import (
     chain_verifies,
     events_about,
     only_event,
+    panel_form,
     second_admin_approval,
     user_form,
 )
@@ -292,34 +292,10 @@ def test_changing_the_partnership_settings_is_audited(admin_client: Client, admi
 # --- Panels and their membership ------------------------------------------------------------------
 
 
-def _page_panel_form(chair: User, agencies: list[Agency], **extra: Any) -> dict[str, Any]:
-    """The /manage/ panel form."""
-    first = timezone.localdate() + dt.timedelta(days=3)
-    data: dict[str, Any] = {
-        "name": "Northshire Channel Panel",
-        "is_active": "on",
-        "chair": chair.pk,
-        "deputy_chair": "",
-        "member_agencies": [agency.pk for agency in agencies],
-        "cadence_weeks": 6,
-        **date_fields("first_meeting_on", first),
-        "first_meeting_time": "10:00",
-        "meeting_duration_minutes": 120,
-        "venue": "Council House",
-        "call_link": "",
-        "quorum_requires_chair": "on",
-        "quorum_min_agencies": 3,
-        "notice_days_before": 7,
-        "papers_days_before": 1,
-    }
-    data.update(extra)
-    return data
-
-
 def test_configuring_a_panel_and_its_members_is_audited(admin_client: Client, admin_user: User) -> None:
     chair = UserFactory(roles=[Role.PANEL_CHAIR])
     health, school = AgencyFactory(), AgencyFactory()
-    response = admin_client.post("/manage/panels/add/", _page_panel_form(chair, [health]))
+    response = admin_client.post("/manage/panels/add/", panel_form(chair, [health]))
     assert response.status_code == 302, response.content.decode()[:2000]
     panel = Panel.objects.get(name="Northshire Channel Panel")
     created, members = events_about(panel, AuditVerb.CONFIGURED)
@@ -334,9 +310,7 @@ def test_configuring_a_panel_and_its_members_is_audited(admin_client: Client, ad
         "after": {"members": {str(health.pk): []}},
     }
 
-    response = admin_client.post(
-        f"/manage/panels/{panel.pk}/", _page_panel_form(chair, [health, school], cadence_weeks=4)
-    )
+    response = admin_client.post(f"/manage/panels/{panel.pk}/", panel_form(chair, [health, school], cadence_weeks=4))
     assert response.status_code == 302, response.content.decode()[:2000]
     changed, members = events_about(panel, AuditVerb.CONFIGURED)[2:]
     assert (changed.details["before"], changed.details["after"]) == ({"cadence_weeks": 6}, {"cadence_weeks": 4})
@@ -346,28 +320,22 @@ def test_configuring_a_panel_and_its_members_is_audited(admin_client: Client, ad
 
 
 def _admin_panel_form(chair: User, memberships: list[tuple[Agency, list[User]]], **extra: Any) -> dict[str, Any]:
-    """The admin site's panel form, with its member agencies' inline."""
+    """The admin site's panel form: the page's fields, the first meeting as one field, and the member
+    agencies' inline."""
+    data = panel_form(chair, [])
+    for page_only in ("member_agencies", "first_meeting_on_day", "first_meeting_on_month", "first_meeting_on_year"):
+        del data[page_only]
     first = timezone.localtime() + dt.timedelta(days=3)
-    data: dict[str, Any] = {
-        "name": "Northshire Channel Panel",
-        "is_active": "on",
-        "chair": chair.pk,
-        "deputy_chair": "",
-        "cadence_weeks": 6,
-        "first_meeting_at_0": first.date().isoformat(),
-        "first_meeting_at_1": "10:00:00",
-        "meeting_duration_minutes": 120,
-        "venue": "Council House",
-        "call_link": "",
-        "quorum_requires_chair": "on",
-        "quorum_min_agencies": 3,
-        "notice_days_before": 7,
-        "papers_days_before": 1,
-        "memberships-TOTAL_FORMS": len(memberships),
-        "memberships-INITIAL_FORMS": 0,
-        "memberships-MIN_NUM_FORMS": 0,
-        "memberships-MAX_NUM_FORMS": 1000,
-    }
+    data.update(
+        {
+            "first_meeting_at_0": first.date().isoformat(),
+            "first_meeting_at_1": f"{data.pop('first_meeting_time')}:00",
+            "memberships-TOTAL_FORMS": len(memberships),
+            "memberships-INITIAL_FORMS": 0,
+            "memberships-MIN_NUM_FORMS": 0,
+            "memberships-MAX_NUM_FORMS": 1000,
+        }
+    )
     for n, (agency, people) in enumerate(memberships):
         data[f"memberships-{n}-agency"] = agency.pk
         data[f"memberships-{n}-representatives"] = [u.pk for u in people]
