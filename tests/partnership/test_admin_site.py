@@ -6,6 +6,7 @@ is sent to the service's own sign-in; a superuser gets in, after two-factor."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django_celery_beat.models import PeriodicTask
 
@@ -67,6 +68,16 @@ def test_nobody_but_a_superuser_reaches_any_admin_screen(world: Partnership) -> 
     for who, user in _everyone_but_superusers(world):
         client = client_for(user)
         for url in screens:
+            assert client.get(url).status_code == 404, (who, url)
+
+
+def test_nor_the_admins_own_pages(world: Partnership) -> None:
+    """Its sign-in, password change, autocomplete and "view on site" pages: not there either."""
+    ct = f"/admin/r/{ContentType.objects.get_for_model(User).pk}/{world.teacher.pk}/"
+    urls = ("/admin/login/", "/admin/password_change/", "/admin/autocomplete/?app_label=x", "/admin/jsi18n/", ct)
+    for who, user in _everyone_but_superusers(world)[:2]:
+        client = client_for(user)
+        for url in urls:
             assert client.get(url).status_code == 404, (who, url)
 
 
