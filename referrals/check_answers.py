@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils.dateformat import format as date_format
 
-from referrals.intake_forms import ATTACHMENTS_STEP, national_label, needs_guardian
+from referrals.forms import national_label
+from referrals.intake_forms import ATTACHMENTS_STEP, needs_guardian
 from referrals.models import (
     Attachment,
     Awareness,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.forms import (
+    GovukCheckboxSelectMultiple,
     VersionedForm,
     date_field,
     long_text_field,
@@ -28,8 +29,30 @@ from referrals.models import (
     ReferralStatus,
     ScreeningDecision,
     SignpostService,
+    StatisticsCategory,
     Urgency,
 )
+from referrals.national import Dimension
+
+# --- Answers on the national statistics lists (referrals.national) -----------------------------------
+
+
+def national_rows(dimension: str) -> dict[str, StatisticsCategory]:
+    """The current version of a national list, by code, in its order."""
+    return {row.code: row for row in StatisticsCategory.objects.current(dimension).select_related("parent")}
+
+
+def national_label(row: StatisticsCategory | None) -> str:
+    """A national list's answer; an ethnicity under its ONS group ("White: Irish"), so one list still
+    reads by group."""
+    if row is None:
+        return ""
+    return f"{row.parent.label}: {row.label}" if row.parent_id and row.parent else row.label
+
+
+def national_choices(rows: dict[str, StatisticsCategory]) -> list[tuple[str, str]]:
+    return [(code, national_label(row)) for code, row in rows.items()]
+
 
 # --- Clearance levels, as other apps' forms offer them too ------------------------------------------
 
@@ -207,6 +230,44 @@ class RagReviewForm(forms.Form):
 
     def __init__(self, data: Any = None, *, current: str = "", **kwargs: Any) -> None:
         super().__init__(data, initial={"rag": current or None}, prefix="rag", **kwargs)
+
+
+class NeedsAndConsentForm(forms.Form):
+    """The person's recorded mental-health and neurodiversity needs and their consent, in screening."""
+
+    needs = forms.MultipleChoiceField(
+        label="What mental-health or neurodiversity needs are recorded?",
+        choices=[],
+        widget=GovukCheckboxSelectMultiple,
+        help_text="Select all that apply, or 'None identified', or 'Not known'. Only what a professional has recorded.",
+        error_messages={
+            "required": "Select the needs recorded, 'None identified' or 'Not known'",
+            "invalid_choice": "Select only the needs shown",
+        },
+    )
+    consent_status = radios(
+        "Has the person (or, for a child, their parent or guardian) given consent?",
+        [],
+        required="Select whether the person has given consent, or 'Not known'",
+    )
+
+    def __init__(self, data: Any = None, *, referral: Referral, **kwargs: Any) -> None:
+        self.rows = {"needs": national_rows(Dimension.NEED), "consent_status": national_rows(Dimension.CONSENT)}
+        consent = referral.consent_status
+        initial = {
+            "needs": [n.code for n in referral.recorded_needs.all()],
+            "consent_status": consent.code if consent else None,
+        }
+        super().__init__(data, initial=initial, prefix="needs", **kwargs)
+        for name, rows in self.rows.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = national_choices(rows)
+
+    def answers(self) -> dict[str, Any]:
+        needs, consent = self.rows["needs"], self.rows["consent_status"]
+        return {
+            "needs": [needs[code] for code in self.cleaned_data["needs"]],
+            "consent": consent.get(self.cleaned_data["consent_status"]),
+        }
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -26,7 +26,7 @@ from core.forms import (
     text_field,
 )
 from partnership.models import User
-from referrals.forms import offer_clearances
+from referrals.forms import national_choices, national_rows, offer_clearances
 from referrals.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -80,15 +80,14 @@ class StepForm(forms.Form):
         self.referral = referral
         self.user = user
         self.national: dict[str, dict[str, StatisticsCategory]] = {
-            name: {row.code: row for row in StatisticsCategory.objects.current(dimension).select_related("parent")}
-            for name, dimension in self.national_fields.items()
+            name: national_rows(dimension) for name, dimension in self.national_fields.items()
         }
         initial = {"version": referral.version, **self.initial_from(referral)}
         super().__init__(data, files, initial=initial, **kwargs)
         for name, rows in self.national.items():
             field: forms.ChoiceField = self.fields[name]  # type: ignore[assignment]  # every national field
             first = list(field.choices)[:1]  # type: ignore[arg-type]  # a list: the select's "Not answered"
-            field.choices = [*first, *((code, national_label(row)) for code, row in rows.items())]
+            field.choices = [*first, *national_choices(rows)]
 
     def initial_from(self, referral: Referral) -> dict[str, Any]:
         person = referral.subject
@@ -123,14 +122,6 @@ class StepForm(forms.Form):
 
 def _blank_to_empty(value: Any) -> str:
     return value or ""
-
-
-def national_label(row: StatisticsCategory | None) -> str:
-    """A national list's answer; an ethnicity under its ONS group ("White: Irish"), so one list still
-    reads by group."""
-    if row is None:
-        return ""
-    return f"{row.parent.label}: {row.label}" if row.parent_id and row.parent else row.label
 
 
 class PersonForm(StepForm):

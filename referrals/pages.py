@@ -249,6 +249,14 @@ def screening_tasks(referral: Referral, chronology: selectors.Chronology) -> lis
             done=bool(referral.rag),
         ),
         ScreeningTask(
+            "needs",
+            "Needs and consent",
+            reverse("referrals:screening_needs", args=[pk]),
+            "Completed" if referral.consent_status_id else "Optional",
+            done=True,
+            hint="Mental-health and neurodiversity needs recorded, and consent, where known.",
+        ),
+        ScreeningTask(
             "requests",
             "Ask agencies for information",
             reverse("cases:screening_requests", args=[pk]),

@@ -595,18 +595,15 @@ def record_needs_and_consent(
         errors["consent_status"] = ["Select whether the person has given consent"]
     if errors:
         raise ValidationError(errors)
-    before = {"needs": sorted(n.code for n in referral.recorded_needs.all()), "consent": _code(referral.consent_status)}
     referral.consent_status = consent
     referral.save(update_fields=["consent_status", "updated_at"])
     referral.recorded_needs.set(needs)
     touch_referral(referral)
-    after = {"needs": sorted(n.code for n in needs), "consent": _code(consent)}
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"before": before, "after": after})
+    # Which answers, never what they are: the trail's readers do not read case content (rule 8).
+    record_event(
+        actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"fields": ["recorded_needs", "consent_status"]}
+    )
     return referral
-
-
-def _code(category: StatisticsCategory | None) -> str:
-    return category.code if category else ""
 
 
 def screening_errors(*, decision: str, rationale: str, signposted_to: str) -> dict[str, list[str]]:

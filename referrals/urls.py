@@ -19,6 +19,7 @@ screening_patterns = [
     path("deconfliction/", views.screening_deconfliction, name="screening_deconfliction"),
     path("notes/", views.screening_notes, name="screening_notes"),
     path("rag/", views.screening_rag, name="screening_rag"),
+    path("needs-and-consent/", views.screening_needs, name="screening_needs"),
 ]
 referral_patterns: list[URLPattern | URLResolver] = [
     path("", views.detail, name="detail"),

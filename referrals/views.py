@@ -462,3 +462,21 @@ def screening_rag(request: SignedInRequest, referral_id: int) -> HttpResponseBas
         template="referrals/screening_rag.html",
         entry_types=(EntryType.RAG_REVIEW,),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_needs(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
+    """Recorded mental-health and neurodiversity needs and consent, where known (the national statistics)."""
+
+    def record(form: forms.NeedsAndConsentForm, referral: Referral) -> object:
+        return services.record_needs_and_consent(actor=request.user, referral_id=referral.pk, **form.answers())
+
+    return _screening_task(
+        request,
+        referral_id,
+        form=lambda data, referral: forms.NeedsAndConsentForm(data, referral=referral),
+        action=record,
+        done="The needs and consent have been saved.",
+        template="referrals/screening_needs.html",
+    )

@@ -22,7 +22,7 @@ from cases import services as case_services
 from cases.events import REQUEST_RECEIVED
 from cases.models import Case, InformationRequest, RequestStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
-from core.models import Reminder
+from core.models import AuditEvent, AuditVerb, Reminder
 from partnership.models import Role
 from referrals import services
 from referrals.models import Referral, ReferralStatus
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
 ROW_LINK = re.compile(r'href="/referrals/\d+/screening/"')
-TASK_PAGES = ("", "deconfliction/", "notes/", "rag/", "requests/", "decision/")
+TASK_PAGES = ("", "deconfliction/", "notes/", "rag/", "needs-and-consent/", "requests/", "decision/")
 
 
 class ScreeningWorld(Partnership):
@@ -95,7 +95,7 @@ def test_the_task_list_shows_each_task_and_its_status(w: ScreeningWorld) -> None
     url = f"/referrals/{referral.pk}/screening/"
     page = text_of(client_for(w.officer).get(url))
     assert "govuk-task-list" in page
-    for name in ("Check for duplicates and deconfliction", "Screening notes", "RAG rating", "Ask agencies"):
+    for name in ("Check for duplicates and deconfliction", "Screening notes", "RAG rating", "Needs and consent"):
         assert name in page
     assert "You have completed 0 of 3 required tasks" in page
     services.record_screening_note(
@@ -349,3 +349,74 @@ def test_an_agency_without_a_current_agreement_is_not_asked_during_screening(w: 
     assert "Unagreed Trust" in message
     assert not InformationRequest.objects.exists()
     assert b"Known to you?</textarea>" in response.content  # what was typed is kept
+
+
+# --- Needs and consent (the national statistics' screening fields) ------------------------------------
+
+
+def _needs(**answers: Any) -> dict[str, Any]:
+    return {f"needs-{name}": value for name, value in answers.items()}
+
+
+def test_the_screener_records_needs_and_consent_where_known(w: ScreeningWorld) -> None:
+    referral = w.referral()
+    url = f"/referrals/{referral.pk}/screening/needs-and-consent/"
+    client = client_for(w.officer)
+    page = text_of(client.get(url))
+    for option in ("Autistic spectrum disorder", "None identified", "Not known", "Not asked yet", "Withdrawn"):
+        assert option in page, option
+    assert 'id="task-needs-status">Optional' in text_of(client.get(f"/referrals/{referral.pk}/screening/"))
+
+    response = client.post(url, _needs(needs=["autism", "adhd"], consent_status="given"))
+    assert response.status_code == 302
+    assert response["Location"] == f"/referrals/{referral.pk}/screening/"
+    saved = Referral.objects.get(pk=referral.pk)
+    assert sorted(saved.recorded_needs.values_list("code", flat=True)) == ["adhd", "autism"]
+    assert saved.consent_status.code == "given"
+    event = AuditEvent.objects.filter(object_id=str(referral.pk), verb=AuditVerb.CHANGED).latest("seq")
+    assert event.details == {"fields": ["recorded_needs", "consent_status"]}  # which, never what
+    assert 'id="task-needs-status">Completed' in text_of(client.get(f"/referrals/{referral.pk}/screening/"))
+    again = text_of(client.get(url))
+    assert re.search(r'value="autism"[^>]*checked', again)
+    assert re.search(r'value="given"[^>]*checked', again)
+
+    # Changed to "Not known": the earlier needs go.
+    assert client.post(url, _needs(needs=["not_known"], consent_status="not_known")).status_code == 302
+    saved = Referral.objects.get(pk=referral.pk)
+    assert list(saved.recorded_needs.values_list("code", flat=True)) == ["not_known"]
+
+
+def test_needs_and_consent_errors_are_shown_at_once_and_nothing_is_saved(w: ScreeningWorld) -> None:
+    referral = w.referral()
+    url = f"/referrals/{referral.pk}/screening/needs-and-consent/"
+    client = client_for(w.officer)
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert [message for _, message in error_summary(response)] == [
+        "Select the needs recorded, &#x27;None identified&#x27; or &#x27;Not known&#x27;",
+        "Select whether the person has given consent, or &#x27;Not known&#x27;",
+    ]
+    response = client.post(url, _needs(needs=["autism", "none_identified"], consent_status="given"))
+    assert response.status_code == 400
+    assert "not both" in text_of(response)
+    response = client.post(url, _needs(needs=["islamist"], consent_status="given"))
+    assert response.status_code == 400
+    saved = Referral.objects.get(pk=referral.pk)
+    assert (saved.consent_status, saved.recorded_needs.count()) == (None, 0)
+
+
+def test_only_a_screening_officer_records_needs_and_consent(w: ScreeningWorld) -> None:
+    referral = w.referral()
+    url = f"/referrals/{referral.pk}/screening/needs-and-consent/"
+    answers = _needs(needs=["autism"], consent_status="given")
+    assert client_for(w.teacher).post(url, answers).status_code == 403
+    for who in (w.outsider, w.health_spoc, w.admin, w.auditor):
+        assert client_for(who).post(url, answers).status_code == 404, who
+    secret = w.secret_referral()
+    secret_url = f"/referrals/{secret.pk}/screening/needs-and-consent/"
+    assert client_for(w.police_baseline).post(secret_url, answers).status_code == 404
+    for record in (referral, secret):
+        saved = Referral.objects.get(pk=record.pk)
+        assert (saved.consent_status, saved.recorded_needs.count()) == (None, 0)
+    with pytest.raises(PermissionDenied):
+        services.record_needs_and_consent(actor=w.teacher, referral_id=referral.pk, needs=[], consent=None)
