@@ -105,7 +105,7 @@ def partnership_report_pdf(statistics: Statistics, operations: Operations, *, re
     document.paragraph(
         f"Referrals submitted from {statistics.period.start:%-d %B %Y} to {statistics.period.end:%-d %B %Y}."
     )
-    document.inset(NOTE.replace("[c]", "s"))
+    document.inset(f"{NOTE[:-1]} in the tables and s in the charts.")
     compliance = statistics.screening_compliance
     if compliance is not None:
         document.paragraph(f"{compliance}% of the referrals screened were screened within the clock.")
