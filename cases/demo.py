@@ -12,10 +12,11 @@ from cases import services
 from partnership.demo import seed_panel
 from partnership.models import Agency, Panel, User
 from referrals import services as referral_services
-from referrals.models import Referral
+from referrals.models import Referral, StatisticsCategory
+from referrals.national import Dimension
 
 DEMO_PEOPLE = (
-    # given, family, date of birth, postcode, ideology, urgency, concerns
+    # given, family, date of birth, postcode, type of concern (referrals.national), urgency, concerns
     (
         "Callum",
         "Reid",
@@ -39,7 +40,7 @@ DEMO_PEOPLE = (
         "Mason",
         dt.date(2007, 1, 29),
         "NS3 1EF",
-        "school_massacre_incel",
+        "school_massacre",
         "urgent",
         "Searches about school shootings; writes admiringly of attackers.",
     ),
@@ -48,7 +49,7 @@ DEMO_PEOPLE = (
         "Kowalski",
         dt.date(1998, 8, 8),
         "NS4 9GH",
-        "mixed",
+        "conflicted",
         "routine",
         "Mixed and unclear ideology; increasingly isolated and angry online.",
     ),
@@ -57,7 +58,7 @@ DEMO_PEOPLE = (
         "Booth",
         dt.date(2006, 3, 3),
         "NS1 5JK",
-        "left_wing",
+        "left_wing_anarchist_single_issue",
         "routine",
         "Talk of sabotaging local infrastructure as protest.",
     ),
@@ -101,8 +102,14 @@ def seed_referrals() -> int:
     return len(made)
 
 
-def _submitted(author: User, person: tuple[str, str, dt.date, str, str, str, str]) -> Referral:
-    given, family, dob, postcode, ideology, urgency, concerns = person
+def _national(dimension: str, code: str) -> StatisticsCategory:
+    return StatisticsCategory.objects.current(dimension).get(code=code)
+
+
+def _submitted(author: User, person: tuple[str, str, dt.date, str, str, str, str], **answers: str) -> Referral:
+    """A referral submitted by ``author``; ``answers`` are further national answers by field and code."""
+    given, family, dob, postcode, concern, urgency, concerns = person
+    national = {name: _national(NATIONAL_FIELDS[name], code) for name, code in answers.items()}
     draft = referral_services.start_referral(actor=author)
     referral_services.update_draft(
         actor=author,
@@ -113,10 +120,11 @@ def _submitted(author: User, person: tuple[str, str, dt.date, str, str, str, str
             "family_name": family,
             "date_of_birth": dob,
             "postcode": postcode,
-            "ideology": ideology,
+            "concern_type": _national(Dimension.CONCERN_TYPE, concern),
             "urgency": urgency,
             "concerns": concerns,
             "classification": min(2, author.clearance_rank),
+            **national,
         },
     )
     return referral_services.submit_referral(actor=author, referral_id=draft.pk)
@@ -199,7 +207,24 @@ SAMPLE_CONCERN = "Earlier referral this year (demo statistics sample)."
 SAMPLE_AUTHORS = ("school.sc", "health.sc", "council.bl", "police.sc")  # education, health, council, police
 SAMPLE_GIVEN = ("Alex", "Jordan", "Casey", "Morgan", "Riley", "Taylor", "Jamie", "Robin", "Charlie", "Drew", "Quinn")
 SAMPLE_FAMILY = ("Hughes", "Patel", "Murray", "Byrne", "Clarke", "Nowak", "Ahmed", "Fraser", "Lloyd", "Walsh")
-SAMPLE_IDEOLOGIES = ("extreme_right_wing", "islamist", "mixed", "conflicted", "left_wing", "school_massacre_incel")
+SAMPLE_CONCERNS = (
+    "extreme_right_wing",
+    "islamist",
+    "no_ideology_or_ct_risk",
+    "conflicted",
+    "left_wing_anarchist_single_issue",
+    "incel",
+)
+SAMPLE_GENDERS = ("male", "male", "female", "male", "not_known")
+SAMPLE_ETHNICITIES = (
+    "white_british",
+    "asian_pakistani",
+    "white_british",
+    "black_caribbean",
+    "mixed_white_asian",
+    "not_known",
+)
+NATIONAL_FIELDS = {"gender_category": Dimension.GENDER, "ethnicity": Dimension.ETHNICITY}
 SAMPLE_SIZE = 48
 
 
@@ -221,11 +246,16 @@ def seed_statistics_sample() -> int:
             SAMPLE_FAMILY[n % len(SAMPLE_FAMILY)],
             dt.date(1990 + n % 17, 1 + n % 12, 1 + n % 28),
             f"NS{1 + n % 5} {n % 10}XY",
-            SAMPLE_IDEOLOGIES[n % len(SAMPLE_IDEOLOGIES)],
+            SAMPLE_CONCERNS[n % len(SAMPLE_CONCERNS)],
             "routine",
             SAMPLE_CONCERN,
         )
-        referral = _submitted(authors[n % len(authors)], person)
+        referral = _submitted(
+            authors[n % len(authors)],
+            person,
+            gender_category=SAMPLE_GENDERS[n % len(SAMPLE_GENDERS)],
+            ethnicity=SAMPLE_ETHNICITIES[n % len(SAMPLE_ETHNICITIES)],
+        )
         if n % 3 == 1:
             services.screen_referral(
                 actor=officer, referral_id=referral.pk, decision="no_further_action", rationale="Below threshold."

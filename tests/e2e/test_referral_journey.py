@@ -89,7 +89,7 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
 
     expect(heading(page)).to_have_text("About the person")
     assert_accessible(page, "about")
-    page.get_by_label("Male", exact=True).check()
+    page.get_by_role("group", name="Sex (optional)").get_by_label("Male", exact=True).check()
     page.get_by_label("Main language (optional)").fill("English")
     save_and_continue(page)
 
