@@ -80,15 +80,11 @@ PERSON_FIELDS = (
     "guardian_contact",
     "language",
     "interpreter_needed",
-    "gender_category",
-    "ethnicity",
 )
 # The referral's answers to the intake questions; the intake also sets its classification.
 REFERRAL_ANSWER_FIELDS = (
     "concerns",
     "ideology",
-    "concern_type",
-    "source_sector",
     "indicators",
     "urgency",
     "immediate_risk",
@@ -102,7 +98,10 @@ REFERRAL_ANSWER_FIELDS = (
     "referrer_phone",
     "referrer_email",
 )
-REFERRAL_FIELDS = (*REFERRAL_ANSWER_FIELDS, "classification", "originator_only")
+# Answers on the national statistics lists (rows of StatisticsCategory, referrals.national).
+PERSON_NATIONAL_FIELDS = ("gender_category", "ethnicity")
+REFERRAL_NATIONAL_FIELDS = ("concern_type", "source_sector")
+REFERRAL_FIELDS = (*REFERRAL_ANSWER_FIELDS, *REFERRAL_NATIONAL_FIELDS, "classification", "originator_only")
 
 
 def _require_referrer(actor: User) -> None:
@@ -163,7 +162,7 @@ def update_draft(*, actor: User, referral_id: int, expected_version: int | None,
     if expected_version is not None and expected_version != referral.version:
         raise ConflictError("Someone changed this referral since you opened it. Check the answers and try again.")
     person = referral.subject
-    person_changed = [f for f in PERSON_FIELDS if f in changes]
+    person_changed = [f for f in (*PERSON_FIELDS, *PERSON_NATIONAL_FIELDS) if f in changes]
     referral_changed = [f for f in REFERRAL_FIELDS if f in changes]
     for name in person_changed:
         setattr(person, name, changes[name])
