@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from intelligence import services
 from intelligence.models import Area, AssessmentDimension, SelfAssessment, TensionReport
-from partnership.models import Agency, User
+from partnership.demo import DEMO_PANEL_NAME
+from partnership.models import Agency, Panel, User
 
 WARDS = (("Northgate", Area.Kind.WARD), ("Riverside", Area.Kind.WARD), ("Eastfield Estate", Area.Kind.NEIGHBOURHOOD))
 REPORTERS = ("council.sc", "police.sc")
@@ -92,9 +93,11 @@ def _plan_response(report: TensionReport, partners: list[Agency]) -> None:
 
 
 def _seed_self_assessments(year: int) -> None:
-    chair = User.objects.filter(username="chair").first()
-    if chair is None or SelfAssessment.objects.exists():
+    # Led by whoever chairs the demo panel (chairs and partnership admins edit the self-assessment).
+    panel = Panel.objects.filter(name=DEMO_PANEL_NAME).select_related("chair").first()
+    if panel is None or SelfAssessment.objects.exists():
         return
+    chair = panel.chair
     dimensions = list(AssessmentDimension.objects.all())
     last = services.start_self_assessment(actor=chair, year=year - 1)
     for dimension, score in zip(dimensions, (2, 2, 3, 2), strict=False):

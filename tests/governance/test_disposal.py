@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -18,7 +17,6 @@ from core.errors import ConflictError
 from core.models import AuditEvent, AuditVerb
 from governance import services
 from governance.models import DisposalBatch, DisposalItem, HoldScope, ItemStatus, LegalHold
-from panels.models import Meeting
 from referrals.models import Attachment, Person, Referral
 from sharing.chain import seal_checkpoint
 from tests.governance.conftest import PDF, TrailWorld, columns_holding, later, references
@@ -102,52 +100,3 @@ def test_approving_a_disposed_batch_again_is_a_conflict(tw: TrailWorld) -> None:
     with pytest.raises(ConflictError):
         services.approve_disposal(actor=tw.auditor, batch_id=batch.pk, now=later())
     assert DisposalItem.objects.get(reference=case.reference).status == ItemStatus.DISPOSED
-
-
-PANEL_RECORDS = (
-    ("panels.AgendaItem", "case_id"),
-    ("panels.Discussion", "referral_id"),
-    ("panels.Assessment", "referral_id"),
-    ("panels.AssessmentRating", "assessment__referral_id"),
-    ("panels.ConsentRecord", "case_id"),
-    ("panels.SupportPlan", "case_id"),
-    ("panels.Intervention", "plan__case_id"),
-    ("panels.Action", "case_id"),
-    ("cases.CaseTransition", "case_id"),
-    ("referrals.ChronologyEntry", "referral_id"),
-    ("referrals.ReferralAgencyGrant", "content_object_id"),
-)
-
-
-def _counts(pk: int) -> dict[str, int]:
-    return {label: apps.get_model(label)._default_manager.filter(**{path: pk}).count() for label, path in PANEL_RECORDS}
-
-
-def test_disposal_removes_every_panel_record_of_a_supported_case_and_nothing_of_others(
-    settings: Any, tmp_path: Any
-) -> None:
-    settings.MEDIA_ROOT = str(tmp_path)
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    case = Case.objects.filter(support_plan__isnull=False).order_by("pk").first()
-    assert case is not None
-    case_services.transition_case(actor=None, case_id=case.pk, to_status="exited", reason="Risk reduced")
-    before = _counts(case.pk)
-    for label in ("panels.AgendaItem", "panels.Discussion", "panels.SupportPlan", "panels.ConsentRecord"):
-        assert before[label], f"the demo's supported case has no {label}"
-    others = {pk: _counts(pk) for pk in Referral.objects.exclude(pk=case.pk).values_list("pk", flat=True)}
-    meetings = Meeting.objects.count()
-
-    batches = services.list_due_for_disposal(now=later())
-    assert case.reference in references(batches)
-    batch = DisposalItem.objects.get(reference=case.reference).batch
-    services.approve_disposal(actor=new_auditor(1), batch_id=batch.pk, now=later())
-
-    assert all(n == 0 for n in _counts(case.pk).values()), _counts(case.pk)
-    assert not Case.objects.filter(pk=case.pk).exists()
-    survivors = Referral.objects.exclude(pk=case.pk).values_list("pk", flat=True)
-    disposed = set(others) - set(survivors)
-    assert disposed == set(
-        DisposalItem.objects.filter(batch=batch, status="disposed").values_list("referral_id", flat=True)
-    ) - {case.pk}
-    assert {pk: _counts(pk) for pk in survivors} == {pk: others[pk] for pk in survivors}, "other records untouched"
-    assert Meeting.objects.count() == meetings, "the panel's meetings stay"

@@ -1,5 +1,5 @@
-"""Seed the demo partnership. Lives in `panels`, the top of the dependency
-chain, because the demo spans every app."""
+"""Seed the demo partnership. Lives in `governance`, the top of the dependency
+chain, because the demo spans every app (each app's ``demo.py`` seeds its part)."""
 
 from __future__ import annotations
 
