@@ -263,11 +263,11 @@ def test_the_other_pages_are_accessible(page: Any, live_server: Any) -> None:
     sign_in(page, w.chair)
     nav(page, "Partnership statistics")
     expect(heading(page)).to_have_text("Partnership statistics")
-    expect(page.get_by_role("table").first).to_contain_text("Referrals by referring sector")
+    expect(page.get_by_role("table", name="Referrals by referring sector", exact=True)).to_be_visible()
     assert_accessible(page, "partnership statistics")
     page.get_by_label("Period").select_option(index=1)
     page.get_by_role("button", name="Show the counts").click()
-    expect(page.get_by_role("table").last).to_contain_text("Accepted, waiting for the panel")
+    expect(page.get_by_role("table", name="Outcomes", exact=True)).to_contain_text("Accepted, waiting for the panel")
     page.goto("/referrals/reports/outcomes/?period=2026-07")
     shows_error(page, "Choose a year or a quarter from the list", "partnership statistics with an error")
 

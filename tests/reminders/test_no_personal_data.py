@@ -66,6 +66,15 @@ def _drive_every_kind() -> None:
     first = panel_services.add_meeting(actor=chair, panel=panel, scheduled_at=T0, reason="Extra demo meeting")
     for c in decided:
         panel_services.add_to_agenda(actor=chair, meeting_id=first.pk, case_id=c.pk, reason="Ready to decide")
+    # A guest for one item of a meeting ahead: probation's case worker, whose agency reads the case
+    # through its request.
+    ahead = panel_services.add_meeting(
+        actor=chair, panel=panel, scheduled_at=T0 + dt.timedelta(days=7), reason="Extra meeting for one case"
+    )
+    panel_services.add_to_agenda(actor=chair, meeting_id=ahead.pk, case_id=case.pk, reason="Probation's view")
+    panel_services.invite_person(
+        actor=chair, meeting_id=ahead.pk, person_id=_user("probation.sc").pk, item_id=ahead.items.get(case=case).pk
+    )
     panel_services.start_meeting(actor=chair, meeting_id=first.pk)
     panel_services.override_quorum(actor=chair, meeting_id=first.pk, reason="Attendance is not what this test is about")
     for c in decided:
