@@ -2,8 +2,9 @@
 
 A dimension is a table name, its categories in order (code and label) and one SQL expression that
 gives every referral its category's code. Pages, the API, the Home Office return and the PDF all
-count through these, so a new national field (a recorded source sector, the PCMT's concern types,
-ethnicity) changes the dimension here and nothing else.
+count through these. The national ones (source sector, type of concern, age band, gender, ethnic
+group) take their categories and labels from the ``StatisticsCategory`` rows of the version valid on
+the day counted (``referrals.national``, ADR 0029), so a new version of a list changes no code here.
 
 Every dimension is a partition of the referrals submitted in the period: each referral falls in
 exactly one category (``missing`` catches what is not recorded), so every table's total is the
@@ -13,8 +14,10 @@ number of referrals, the same in every table (``reports.disclosure`` relies on i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.db.models import (
     Case,
@@ -31,13 +34,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import IsNull, LessThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThanOrEqual
 from django.utils import timezone
 
 from cases.models import CaseStatus
 from panels.models import Discussion
 from partnership.models import AgencyKind
-from referrals.models import Ideology, Outcome, ReferralStatus, Sex
+from referrals.models import Outcome, ReferralStatus, StatisticsCategory
+from referrals.national import Dimension as National
 
 MISSING = "_missing"
 """The code of the category for referrals whose field is not recorded (or has a value since retired)."""
@@ -60,6 +64,43 @@ class Dimension:
         return [code for code, _ in self.categories] + [MISSING]
 
 
+@dataclass(frozen=True)
+class NationalDimension:
+    """A dimension on a national list (``referrals.national``): its categories and labels are the
+    list's ``StatisticsCategory`` rows in the version valid on the day counted, never written here."""
+
+    name: str
+    national: str
+    field: str = ""
+    """The lookup to the recorded row's code; or else ``bands`` builds the expression from the rows."""
+    bands: Callable[[tuple[StatisticsCategory, ...]], Expression] | None = None
+    missing: str = "Not recorded"
+
+    def on(self, rows: tuple[StatisticsCategory, ...]) -> Dimension:
+        """The dimension counted on ``rows``, its list's categories in one version, in their order."""
+        codes = {row.code: row.label for row in rows}
+        bands, field = self.bands, self.field
+        return Dimension(
+            name=self.name,
+            categories=tuple(codes.items()),
+            expression=(lambda: bands(rows)) if bands else (lambda: _choice(field, codes)),
+            missing=self.missing,
+        )
+
+
+def counted_on(dimensions: Iterable[Dimension | NationalDimension], day: dt.date) -> list[Dimension]:
+    """``dimensions`` as counted in the versions of the national lists valid on ``day`` (one query)."""
+    dimensions = list(dimensions)
+    lists = {d.national for d in dimensions if isinstance(d, NationalDimension)}
+    found = reduce(
+        or_, (StatisticsCategory.objects.current(name, on=day) for name in lists), StatisticsCategory.objects.none()
+    )
+    rows: dict[str, list[StatisticsCategory]] = {name: [] for name in lists}
+    for row in found.order_by("sort", "pk"):
+        rows[row.dimension].append(row)
+    return [d.on(tuple(rows[d.national])) if isinstance(d, NationalDimension) else d for d in dimensions]
+
+
 def _choice(field: str, choices: dict[str, str]) -> Expression:
     """``field``'s code when it is one of ``choices``, else ``MISSING``."""
     return Case(
@@ -77,6 +118,8 @@ def _cases(*whens: tuple[Q, str]) -> Expression:
 
 # --- who referred ---------------------------------------------------------------------------------------
 
+# The referring agency's kind (Convene's own word, not the Home Office's): the pages chart the year's
+# referrals quarter by quarter from this grid, and partnerships read it beside the recorded source.
 REFERRING_AGENCY = Dimension(
     name="Referrals by referring sector",
     categories=tuple(AgencyKind.choices),
@@ -84,75 +127,52 @@ REFERRING_AGENCY = Dimension(
     missing="Other",
 )
 
-SOURCE_SECTORS: dict[str, tuple[str, set[str]]] = {
-    "education": ("Education", {AgencyKind.EDUCATION}),
-    "police": ("Police", {AgencyKind.POLICE}),
-    "local_authority": (
-        "Local authority",
-        {AgencyKind.CHILDRENS_SERVICES, AgencyKind.ADULT_SERVICES, AgencyKind.YOUTH_OFFENDING, AgencyKind.HOUSING},
-    ),
-    "health": ("Health", {AgencyKind.HEALTH}),
-    "community": ("Community (including faith groups)", {AgencyKind.VOLUNTARY_SECTOR}),
-    "family_or_friend": ("Family, friends or the public", set()),
-    "prisons_probation": ("Prisons and probation", {AgencyKind.PROBATION}),
-    "other": ("Other", {AgencyKind.FIRE_AND_RESCUE, AgencyKind.INTERVENTION_PROVIDER, AgencyKind.OTHER}),
-}
-"""The Home Office's referral source sectors, from the referring agency's kind until referrals record
-their own source (a member of the public reaches Convene through an agency today)."""
-
-SOURCE_SECTOR = Dimension(
-    name="Referrals by source sector",
-    categories=tuple((code, label) for code, (label, _) in SOURCE_SECTORS.items()),
-    expression=lambda: _cases(
-        *((Q(owning_agency__kind__in=kinds), code) for code, (_, kinds) in SOURCE_SECTORS.items() if kinds)
-    ),
+SOURCE_SECTOR = NationalDimension(
+    name="Referrals by source sector", national=National.SOURCE_SECTOR, field="source_sector__code"
 )
+"""The Home Office's referral source sector the referral records (by default from the referring
+agency's kind, ``referrals.services.default_source_sector``; the referrer may change it)."""
 
 # --- the concern and the person -------------------------------------------------------------------------
 
-CONCERN = Dimension(
-    name="Referrals by type of concern",
-    categories=tuple(Ideology.choices),
-    expression=lambda: _choice("ideology", dict(Ideology.choices)),
+CONCERN = NationalDimension(
+    name="Referrals by type of concern", national=National.CONCERN_TYPE, field="concern_type__code"
 )
 
-AGE_BANDS: tuple[tuple[str, str, int], ...] = (
-    ("under_15", "Under 15", 14),
-    ("15_17", "15 to 17", 17),
-    ("18_20", "18 to 20", 20),
-    ("21_30", "21 to 30", 30),
-    ("31_40", "31 to 40", 40),
-    ("41_50", "41 to 50", 50),
-    ("over_50", "Over 50", 200),
-)
-"""The age groups of the Home Office's Prevent and Channel tables: age when referred."""
 
-
-def _age_band() -> Expression:
+def _age_bands(bands: tuple[StatisticsCategory, ...]) -> Expression:
     born = Cast(F("subject__date_of_birth"), DateTimeField())
     exact = Func(F("submitted_at"), born, template="DATE_PART('year', AGE(%(expressions)s))::int")
     age = Coalesce(exact, F("subject__approximate_age"), output_field=IntegerField())
     return Case(
         When(IsNull(age, True), then=Value(MISSING)),
-        *(When(LessThanOrEqual(age, high), then=Value(code)) for code, _, high in AGE_BANDS),
+        *(
+            When(
+                Q(GreaterThanOrEqual(age, band.age_from or 0)) & Q(LessThanOrEqual(age, band.age_to)),
+                then=Value(band.code),
+            )
+            if band.age_to is not None
+            else When(GreaterThanOrEqual(age, band.age_from or 0), then=Value(band.code))
+            for band in bands
+        ),
         default=Value(MISSING),
         output_field=CharField(),
     )
 
 
-AGE = Dimension(
-    name="Referrals by age",
-    categories=tuple((code, label) for code, label, _ in AGE_BANDS),
-    expression=_age_band,
-    missing="Not known",
-)
+AGE = NationalDimension(name="Referrals by age", national=National.AGE_BAND, bands=_age_bands, missing="Not known")
+"""Age when referred, in the Home Office's age bands of the period's year (with their age limits)."""
 
-SEX = Dimension(
-    name="Referrals by sex",
-    categories=((Sex.FEMALE, "Female"), (Sex.MALE, "Male")),
-    expression=lambda: _choice("subject__sex", {Sex.FEMALE: "Female", Sex.MALE: "Male"}),
-    missing="Not known",
+GENDER = NationalDimension(name="Referrals by gender", national=National.GENDER, field="subject__gender_category__code")
+
+ETHNIC_GROUP = NationalDimension(
+    name="Referrals by ethnic group",
+    national=National.ETHNIC_GROUP,
+    field="subject__ethnicity__parent__code",
+    missing="Not known or not recorded",
 )
+"""The ONS 2021 high-level group of the recorded ethnicity; "Not known" and "Prefer not to say" belong
+to no group."""
 
 # --- where each referral stands now ----------------------------------------------------------------------
 
@@ -252,5 +272,15 @@ TIME_TO_PANEL = Dimension(
 )
 """Days from submission to the first panel discussion of the case."""
 
-COHORT_DIMENSIONS = (REFERRING_AGENCY, CONCERN, OUTCOME, SOURCE_SECTOR, AGE, SEX, SCREENING_CLOCK, TIME_TO_PANEL)
+COHORT_DIMENSIONS: tuple[Dimension | NationalDimension, ...] = (
+    REFERRING_AGENCY,
+    CONCERN,
+    OUTCOME,
+    SOURCE_SECTOR,
+    AGE,
+    GENDER,
+    ETHNIC_GROUP,
+    SCREENING_CLOCK,
+    TIME_TO_PANEL,
+)
 """Every table about the referrals submitted in a period, in the order pages and the API show them."""

@@ -2,7 +2,7 @@
 figures as the pages and the API.
 
 The CSV follows the shape of the Home Office's published Prevent and Channel tables: one block per
-table (referrals by source sector, by type of concern, by age group, by sex; discussed at a Channel
+table (referrals by source sector, by type of concern, by age group, by gender; discussed at a Channel
 panel; adopted as a Channel case), a row per category with its number, and the government
 statistical convention ``[c]`` (confidential) where a figure is suppressed.
 
@@ -21,7 +21,7 @@ from reportlab.lib import colors
 
 from cases.exports import csv_cell
 from core.pdf import BODY_WIDTH, PdfDocument
-from reports.dimensions import AGE, CONCERN, SEX, SOURCE_SECTOR
+from reports.dimensions import AGE, CONCERN, GENDER, SOURCE_SECTOR
 from reports.disclosure import SMALL, Table
 from reports.figures import Figure, funnel_figure, operations_figures, statistics_figures
 from reports.selectors import Operations, Statistics
@@ -31,7 +31,7 @@ RETURN_TABLES = (
     (SOURCE_SECTOR.name, "Referrals by sector of referral"),
     (CONCERN.name, "Referrals by type of concern"),
     (AGE.name, "Referrals by age group"),
-    (SEX.name, "Referrals by sex"),
+    (GENDER.name, "Referrals by gender"),
 )
 PANEL_STAGES = (
     ("Discussed at panel", "Referrals discussed at a Channel panel"),

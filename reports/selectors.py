@@ -24,7 +24,7 @@ from panels.models import Action, ActionStatus, Attendance, Meeting, MeetingStat
 from partnership.models import Agency, PanelMembership, User
 from referrals.models import Rag, Referral, ReferralStatus
 from reports import permissions
-from reports.dimensions import COHORT_DIMENSIONS, FUNNEL, OUTCOME, SCREENING_CLOCK, Dimension
+from reports.dimensions import COHORT_DIMENSIONS, FUNNEL, OUTCOME, SCREENING_CLOCK, Dimension, counted_on
 from reports.disclosure import QUARTERS, Period, Table, YearGrid, parse_period, suppress, suppress_year
 
 LAST_MEETINGS = 6
@@ -108,7 +108,12 @@ def partnership_statistics(*, viewer: User, period: str | None) -> Statistics:
     """The partnership's referrals submitted in the period, as suppressed tables. Audited as a disclosure.
     Raises ``ValidationError`` for anything but a calendar year or quarter."""
     parsed = parse_period(period)
-    statistics = Statistics(period=parsed, grids=[_year_grid(d, parsed.year) for d in COHORT_DIMENSIONS])
+    # One version of every national list for the whole year (the one valid on its first day), so a
+    # quarter and its year count on the same categories: two partitions of the same referrals (the old
+    # and the new age bands) would give away their small differences.
+    first_day = dt.date(parsed.year, 1, 1)
+    grids = [_year_grid(d, parsed.year) for d in counted_on(COHORT_DIMENSIONS, first_day)]
+    statistics = Statistics(period=parsed, grids=grids)
     record_event(
         actor=viewer, verb=AuditVerb.EXPORTED, object_type="report.statistics", details={"period": parsed.label}
     )

@@ -5,10 +5,12 @@ is suppressed and every figure below is the world's own count, spelled out."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from referrals.models import Referral
 from reports import selectors
 from tests.world import Api, Partnership, new_auditor
 
@@ -30,10 +32,15 @@ def _nonzero(table: dict[str, Any]) -> dict[str, int]:
 def test_the_third_quarter_counts_what_the_world_holds(counted: Partnership) -> None:
     tables = _tables("2026-Q3")
     assert _nonzero(tables["Referrals by referring sector"]) == {"Education": 5, "Police": 5, "Health": 5}
-    assert _nonzero(tables["Referrals by source sector"]) == {"Education": 5, "Police": 5, "Health": 5}
+    assert _nonzero(tables["Referrals by source sector"]) == {
+        "Education": 5,
+        "Police": 5,
+        "Family, friends or the public": 5,
+    }
     assert _nonzero(tables["Referrals by type of concern"]) == {"Islamist": 5, "Extreme right-wing": 10}
-    assert _nonzero(tables["Referrals by age"]) == {"Under 15": 5, "15 to 17": 5, "31 to 40": 5}
-    assert _nonzero(tables["Referrals by sex"]) == {"Female": 5, "Male": 10}
+    assert _nonzero(tables["Referrals by age"]) == {"11 to 15": 5, "16 to 17": 5, "31 to 40": 5}
+    assert _nonzero(tables["Referrals by gender"]) == {"Female": 5, "Male": 10}
+    assert _nonzero(tables["Referrals by ethnic group"]) == {"White": 10, "Asian, Asian British or Asian Welsh": 5}
     assert _nonzero(tables["Outcomes"]) == {
         "Awaiting screening": 5,
         "Screening: no further action": 5,
@@ -52,9 +59,19 @@ def test_the_third_quarter_counts_what_the_world_holds(counted: Partnership) -> 
 def test_the_year_adds_the_first_quarter_to_the_third(counted: Partnership) -> None:
     tables = _tables("2026")
     assert _nonzero(tables["Referrals by referring sector"]) == {"Education": 10, "Police": 5, "Health": 5}
+    assert _nonzero(tables["Referrals by source sector"]) == {
+        "Education": 10,
+        "Police": 5,
+        "Family, friends or the public": 5,
+    }
     assert _nonzero(tables["Referrals by type of concern"]) == {"Islamist": 10, "Extreme right-wing": 10}
-    assert _nonzero(tables["Referrals by age"]) == {"Under 15": 10, "15 to 17": 5, "31 to 40": 5}
-    assert _nonzero(tables["Referrals by sex"]) == {"Female": 5, "Male": 15}
+    assert _nonzero(tables["Referrals by age"]) == {"11 to 15": 10, "16 to 17": 5, "31 to 40": 5}
+    assert _nonzero(tables["Referrals by gender"]) == {"Female": 5, "Male": 10, "Not recorded": 5}
+    assert _nonzero(tables["Referrals by ethnic group"]) == {
+        "White": 10,
+        "Asian, Asian British or Asian Welsh": 5,
+        "Not known or not recorded": 5,
+    }
     assert _nonzero(tables["Outcomes"])["Awaiting screening"] == 10
     assert {table["total"] for table in tables.values()} == {20}
     first = _tables("2026-Q1")
@@ -72,3 +89,24 @@ def test_the_funnel_and_the_screening_clock(counted: Partnership) -> None:
         ("Exited", 0),
     ]
     assert statistics.screening_compliance == 50  # 5 of the 10 screened
+
+
+def test_ages_count_in_the_bands_valid_on_the_first_day_of_the_periods_year() -> None:
+    """Five 16-year-olds referred in August 2024, after the 2024-25 bands began in April: the whole of
+    2024 counts in the bands of 1 January 2024 ("15 to 17"), so a quarter and its year never count the
+    same referrals in two different partitions; 2025 counts in the new bands ("16 to 17")."""
+    world = Partnership()
+    born = dt.date(2008, 1, 1)
+    for submitted in (dt.datetime(2024, 8, 5, 10, tzinfo=dt.UTC), dt.datetime(2025, 2, 3, 10, tzinfo=dt.UTC)):
+        referrals = [
+            world.referral(date_of_birth=born + dt.timedelta(days=365 * (submitted.year - 2024))) for _ in range(5)
+        ]
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(submitted_at=submitted)
+    for period in ("2024", "2024-Q3"):
+        ages = _tables(period)["Referrals by age"]["rows"]
+        assert _nonzero({"rows": ages}) == {"15 to 17": 5}
+        assert "16 to 17" not in ages
+        assert list(ages)[:2] == ["Under 15", "15 to 17"]
+    ages = _tables("2025")["Referrals by age"]["rows"]
+    assert _nonzero({"rows": ages}) == {"16 to 17": 5}
+    assert list(ages)[:3] == ["10 or under", "11 to 15", "16 to 17"]

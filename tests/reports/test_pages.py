@@ -165,12 +165,14 @@ def test_the_home_office_return_lists_the_published_tables_with_the_same_figures
     figures = {(table, category): number for table, _, category, number in rows[1:] if table != "Note"}
     assert figures[("Referrals by sector of referral", "Education")] == "5"
     assert figures[("Referrals by sector of referral", "Police")] == "5"
-    assert figures[("Referrals by sector of referral", "Health")] == "5"
+    assert figures[("Referrals by sector of referral", "Family, friends or the public")] == "5"
+    assert figures[("Referrals by sector of referral", "Health")] == "0"
     assert figures[("Referrals by sector of referral", "Total")] == "15"
     assert figures[("Referrals by type of concern", "Extreme right-wing")] == "10"
-    assert figures[("Referrals by age group", "Under 15")] == "5"
+    assert figures[("Referrals by age group", "11 to 15")] == "5"
     assert figures[("Referrals by age group", "31 to 40")] == "5"
-    assert figures[("Referrals by sex", "Male")] == "10"
+    assert figures[("Referrals by gender", "Male")] == "10"
+    assert figures[("Referrals by gender", "Female")] == "5"
     assert figures[("Referrals discussed at a Channel panel", "Total")] == "5"
     assert figures[("Adopted as a Channel case", "Total")] == "5"
     assert {period for _, period, _, _ in rows[1:]} == {"2026-Q3"}
@@ -241,11 +243,12 @@ def test_the_partnership_today_counts_open_cases_overdue_work_and_attendance(db)
 @pytest.mark.parametrize(
     ("path", "query", "queries"),
     [
-        # Eight counts (one a dimension, each over the whole year), the audit event, the session.
-        (STATISTICS, {"period": "2026-Q3"}, 13),
+        # Nine counts (one a dimension, each over the whole year), the national lists' categories (one
+        # query), the audit event, the session.
+        (STATISTICS, {"period": "2026-Q3"}, 15),
         (TODAY, {}, 12),
-        (RETURN, {"period": "2026-Q3"}, 12),
-        (REPORT, {"period": "2026"}, 20),
+        (RETURN, {"period": "2026-Q3"}, 14),
+        (REPORT, {"period": "2026"}, 22),
     ],
 )
 @pytest.mark.parametrize("world", ["readers", "counted"])
