@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.db.models import (
     Case,
@@ -89,15 +87,18 @@ class NationalDimension:
 
 
 def counted_on(dimensions: Iterable[Dimension | NationalDimension], day: dt.date) -> list[Dimension]:
-    """``dimensions`` as counted in the versions of the national lists valid on ``day`` (one query)."""
+    """``dimensions`` as counted in the version of each national list valid on ``day``, or for a list
+    whose first version began later, in that first version (what the data recorded before it migrated
+    to). One query."""
     dimensions = list(dimensions)
     lists = {d.national for d in dimensions if isinstance(d, NationalDimension)}
-    found = reduce(
-        or_, (StatisticsCategory.objects.current(name, on=day) for name in lists), StatisticsCategory.objects.none()
-    )
+    not_retired = Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    found = StatisticsCategory.objects.filter(not_retired, dimension__in=lists).order_by("valid_from", "sort", "pk")
     rows: dict[str, list[StatisticsCategory]] = {name: [] for name in lists}
-    for row in found.order_by("sort", "pk"):
-        rows[row.dimension].append(row)
+    for row in found:
+        chosen = rows[row.dimension]
+        if not chosen or chosen[0].version == row.version:
+            chosen.append(row)
     return [d.on(tuple(rows[d.national])) if isinstance(d, NationalDimension) else d for d in dimensions]
 
 

@@ -96,3 +96,9 @@ def record(referral: Referral, **codes: str) -> None:
     Person.objects.filter(pk=referral.subject_id).update(
         **{person[key][0]: national(person[key][1], code) for key, code in codes.items() if key in person}
     )
+
+
+@pytest.fixture
+def record_national() -> Any:
+    """``record``, for tests that build their own world."""
+    return record

@@ -110,3 +110,23 @@ def test_ages_count_in_the_bands_valid_on_the_first_day_of_the_periods_year() ->
     ages = _tables("2025")["Referrals by age"]["rows"]
     assert _nonzero({"rows": ages}) == {"16 to 17": 5}
     assert list(ages)[:3] == ["10 or under", "11 to 15", "16 to 17"]
+
+
+def test_a_year_before_the_national_lists_began_counts_on_their_first_version(record_national: Any) -> None:
+    """Five referrals of January 2024 recorded (as migrated data is) on the 2024-25 lists, which begin in
+    April 2024: 2024 and its first quarter count them by those lists' categories, not as unrecorded."""
+    world = Partnership()
+    referrals = [world.referral() for _ in range(5)]
+    for referral in referrals:
+        record_national(
+            referral, concern_type="incel", source_sector="community", gender="female", ethnicity="white_irish"
+        )
+    Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(
+        submitted_at=dt.datetime(2024, 1, 15, 10, tzinfo=dt.UTC)
+    )
+    for period in ("2024", "2024-Q1"):
+        tables = _tables(period)
+        assert _nonzero(tables["Referrals by type of concern"]) == {"Incel": 5}
+        assert _nonzero(tables["Referrals by source sector"]) == {"Community (including faith groups)": 5}
+        assert _nonzero(tables["Referrals by gender"]) == {"Female": 5}
+        assert _nonzero(tables["Referrals by ethnic group"]) == {"White": 5}
