@@ -46,6 +46,34 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         cursor.execute("ALTER TABLE sharing_auditevent DISABLE TRIGGER sharing_audit_no_truncate")
 
 
+def _restore_into_an_empty_database() -> None:
+    """A serialized-rollback test restores the database as it was after the migrations. Django expects
+    the previous test to have left it empty, but a transactional test without serialized rollback ends
+    with a flush that re-runs post_migrate (content types, permissions, the national lists) under new
+    ids, and restoring on top of those rows breaks their unique keys. So the restore empties the
+    database first (post_migrate inhibited), whichever test ran before it in the worker."""
+    from django.core.management import call_command
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    restore = BaseDatabaseCreation.deserialize_db_from_string
+
+    def deserialize_into_an_empty_database(self: BaseDatabaseCreation, data: str) -> None:
+        call_command(
+            "flush",
+            verbosity=0,
+            interactive=False,
+            database=self.connection.alias,
+            reset_sequences=False,
+            inhibit_post_migrate=True,
+        )
+        restore(self, data)
+
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize_into_an_empty_database  # type: ignore[method-assign]
+
+
+_restore_into_an_empty_database()
+
+
 # --- No personal data in any email, across the whole suite -------------------------------------------
 
 _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
