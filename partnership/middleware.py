@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +13,12 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
+
+from partnership.backends import confirmed_device_ids
 
 LOGIN_AT = "convene_login_at"
 LAST_SEEN = "convene_last_seen"
@@ -49,6 +57,28 @@ class SessionLifetimeMiddleware:
             if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in request.session:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware without a query of its own: the session is verified when the device it
+    names is one of the user's confirmed devices, which ``PartnershipBackend.get_user`` read with the
+    user (same user, still confirmed, as django-otp checks). ``user.otp_device`` loads the device only
+    if something reads it. A user read another way falls back to django-otp's own lookup."""
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        confirmed = confirmed_device_ids(user) if user.is_authenticated else None
+        if confirmed is None:
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if persistent_id is None:
+            return user
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        if persistent_id in confirmed:
+            user.otp_device = SimpleLazyObject(functools.partial(Device.from_persistent_id, persistent_id))
+        else:
+            del request.session[DEVICE_ID_SESSION_KEY]
+        return user
 
 
 # Paths a signed-in user may reach before completing two-factor authentication.

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "partnership.middleware.VerifiedDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnership.middleware.SessionLifetimeMiddleware",
     "partnership.middleware.TwoFactorRequiredMiddleware",
@@ -141,7 +141,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: database-backed (Redis being down must not sign anyone out),
 # 30 minutes idle, 10 hours at most, gone when the browser closes.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from the cache (Redis in production, shared by every web process; the one process of
+# `make run` and the tests keep it in memory) and written through to the database (docs/adr/0031).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_IDLE_TIMEOUT = env.int("CONVENE_SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_LIFETIME = env.int("CONVENE_SESSION_ABSOLUTE_SECONDS", default=10 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME

@@ -208,11 +208,12 @@ def test_no_request_on_a_case_you_may_not_read_is_listed_or_counted(world: Partn
 
 # --- Query counts ----------------------------------------------------------------------------------------
 
-# Pinned, whatever the number of rows: every page's four (session, user, OTP device, unread count), the
+# Pinned, whatever the number of rows: the frame (one query:
+# user, devices, unread count; docs/adr/0031), the
 # filter's people (owners or the agency's people), the page of rows with everything shown joined, and the
 # audit insert; the request queue also counts its overdue requests.
-FILTERED_CASE_LIST_QUERIES = 7
-FILTERED_REQUEST_QUEUE_QUERIES = 8
+FILTERED_CASE_LIST_QUERIES = 4
+FILTERED_REQUEST_QUEUE_QUERIES = 5
 
 
 @pytest.mark.parametrize("rows", [3, 15])

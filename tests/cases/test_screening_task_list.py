@@ -296,7 +296,7 @@ def test_the_queue_pages_keep_the_filters(w: ScreeningWorld) -> None:
     assert len(ROW_LINK.findall(page)) == 1  # one referral on the second page
 
 
-QUEUE_QUERIES = 6  # session, user, OTP device, unread notifications; the page of referrals; the audit insert
+QUEUE_QUERIES = 3  # the frame (one query, docs/adr/0031); the page of referrals; the audit insert
 
 
 @pytest.mark.parametrize("rows", [3, 15])
@@ -310,12 +310,12 @@ def test_the_queue_query_count_is_pinned(w: ScreeningWorld, rows: int, django_as
     assert len(ROW_LINK.findall(response.content.decode())) == rows
 
 
-# Pinned. Every page: session, user, OTP device, unread notifications (4). The task list: the referral
+# Pinned. Every page: the frame (one query: user, devices, unread count; docs/adr/0031). The task list: the referral
 # read with how the viewer reads it, the audit insert, the chronology's entries with their documents
 # (one prefetch) and the withheld count. A task page (notes) adds its form's clearance levels and the
 # names of the levels for the entries it lists. A change here needs a reason.
-TASK_LIST_QUERIES = 9
-NOTES_PAGE_QUERIES = 12
+TASK_LIST_QUERIES = 6
+NOTES_PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [3, 15])

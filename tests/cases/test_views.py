@@ -804,7 +804,8 @@ def test_pages_need_sign_in(db: Any) -> None:
 
 # --- Query counts ------------------------------------------------------------------------------------------
 
-# Pinned. Every page: session, user, OTP device, and the header's unread-notifications count (4).
+# Pinned. Every page: the frame (one query: the user with agency, clearance, confirmed two-factor devices
+# and the header's unread count; the session comes from the cache, docs/adr/0031).
 # Cases list: the page of grants with the case, panel, owner and person joined, and the audit insert;
 # the people who may own cases, for the owner filter.
 # Requests queue: the agency's requests with case and people joined, and the audit insert; the overdue
@@ -817,10 +818,10 @@ def test_pages_need_sign_in(db: Any) -> None:
 # Chronology: the case; agencies for the filter; entries (agency, author joined), their documents
 # (one prefetch), the withheld count and the audit insert; clearance names.
 # A change here needs a reason.
-CASE_LIST_QUERIES = 7
-REQUEST_QUEUE_QUERIES = 8
-CASE_PAGE_QUERIES = 10
-CHRONOLOGY_QUERIES = 11
+CASE_LIST_QUERIES = 4
+REQUEST_QUEUE_QUERIES = 5
+CASE_PAGE_QUERIES = 7
+CHRONOLOGY_QUERIES = 8
 
 
 @pytest.mark.parametrize("rows", [3, 15])

@@ -38,7 +38,7 @@ OPENED = dt.datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
 FIFTH_WORKING_DAY = dt.datetime(2026, 12, 29, 16, 0, tzinfo=LONDON)
 SIXTH_WORKING_DAY = dt.datetime(2026, 12, 30, 10, 0, tzinfo=LONDON)
 REMINDED_AT = dt.datetime(2026, 12, 30, 9, 0, tzinfo=LONDON)
-QUEUE_QUERIES = 7
+QUEUE_QUERIES = 4
 
 
 def text_of(response: Any) -> str:
@@ -279,8 +279,8 @@ def test_the_queue_page_costs_the_same_whatever_the_number_of_openings(
 ) -> None:
     client = signed_in(tw.auditor)
     client.get(QUEUE)
-    # The session, the user and their two-factor device; the waiting and overdue counts; one page of
-    # openings with their references, reviews and reviewers; the audit of the read; the unread count.
+    # The frame (the user with their devices and unread count, docs/adr/0031); the waiting and overdue
+    # counts; one page of openings with their references, reviews and reviewers; the audit of the read.
     with django_assert_num_queries(QUEUE_QUERIES):
         assert client.get(QUEUE).status_code == 200
     for n in range(4):

@@ -31,8 +31,8 @@ from tests.partnership.factories import AuditorUserFactory, clearance
 pytestmark = pytest.mark.django_db
 
 START = "/governance/subject-access/"
-BUNDLE_QUERIES = 32
-SUMMARY_QUERIES = 31
+BUNDLE_QUERIES = 30
+SUMMARY_QUERIES = 28
 
 
 def urls(reference: str) -> list[str]:
@@ -239,7 +239,7 @@ def test_the_bundle_costs_the_same_whatever_the_number_of_items(
     client = signed_in(tw.auditor)
     url = f"{START}{tw.case.reference}/bundle.json"
     client.get(url)
-    # The session, the user and their device; the highest clearance; the referral; one query a
+    # The user (with their devices, docs/adr/0031); the highest clearance; the referral; one query a
     # section (22); the people, agencies and clearance names; the access log; the audit of the export.
     with django_assert_num_queries(BUNDLE_QUERIES):
         before = len(json.loads(client.get(url).content)["items"])
@@ -289,9 +289,9 @@ def test_the_person_page_costs_a_fixed_number_of_queries(
     client = signed_in(tw.auditor)
     url = f"{START}{tw.case.reference}/"
     client.get(url)
-    # The session, the user and their device; the highest clearance; the referral; a count a kind
-    # of record (22); the access events; the possible duplicates' links (their references only when
-    # there are some); the audit of the look; the navigation's unread count.
+    # The frame (the user with their devices and unread count, docs/adr/0031); the highest clearance;
+    # the referral; a count a kind of record (22); the access events; the possible duplicates' links
+    # (their references only when there are some); the audit of the look.
     with django_assert_num_queries(SUMMARY_QUERIES):
         assert client.get(url).status_code == 200
     case_services.add_case_note(

@@ -208,12 +208,12 @@ def test_subject_access_does_not_take_a_tension_reference(tt: TensionTrail, sign
     assert signed_in(tt.auditor).get(f"/governance/subject-access/{tt.report.reference}/").status_code in (403, 404)
 
 
-# Pinned as for a referral (tests/governance/test_views.py): the page basics (4: session, user, OTP
-# device, unread notifications); for the search, the form's agency options, the page of events with
+# Pinned as for a referral (tests/governance/test_views.py): the frame (one query: the user with
+# their devices and unread count, docs/adr/0031); for the search, the form's agency options, the page of events with
 # their references and the audit insert; for the access report, the report's reference, the line per
 # person, the page of events and the audit insert.
-SEARCH_QUERIES = 7
-RECORD_ACCESS_QUERIES = 8
+SEARCH_QUERIES = 4
+RECORD_ACCESS_QUERIES = 5
 
 
 @pytest.mark.parametrize("readers", [0, 6])

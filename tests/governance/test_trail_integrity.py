@@ -93,7 +93,7 @@ def test_the_page_costs_the_same_queries_however_long_the_trail(
     seal_checkpoint()
     verify_trail()
     browser = signed_in(tw.auditor)
-    # session, user, two-factor device, the newest checkpoint, the newest verification run, the
-    # unsealed events' count and age, the header's unread notifications; nothing per event.
-    with django_assert_num_queries(7):
+    # The frame (the user with their devices and unread count, docs/adr/0031), the newest checkpoint,
+    # the newest verification run, the unsealed events' count and age; nothing per event.
+    with django_assert_num_queries(4):
         assert browser.get(PAGE).status_code == 200

@@ -215,10 +215,10 @@ def test_pages_keep_the_search_and_do_not_overlap(tw: TrailWorld, signed_in: Any
     assert 'rel="prev"' in second.content.decode()
 
 
-# Pinned. Every page: session, user, OTP device and the header's unread-notifications count (4);
+# Pinned. Every page: the frame (one query: the user with their devices and unread count, docs/adr/0031);
 # the agency options of the form; the page of events (references resolved in the same query);
 # the audit insert. A change here needs a reason.
-SEARCH_QUERIES = 7
+SEARCH_QUERIES = 4
 
 
 @pytest.mark.parametrize("extra", [0, 30])
@@ -236,11 +236,11 @@ def test_search_query_count_is_pinned(
         assert client.get(SEARCH, {"reference": tw.case.reference}).status_code == 200
 
 
-# Record access report: the page basics (4), the record's references, the line per person, the page
-# of events and the audit insert. User activity: the page basics (4), the user, the counts by verb,
+# Record access report: the frame (1), the record's references, the line per person, the page
+# of events and the audit insert. User activity: the frame (1), the user, the counts by verb,
 # the records touched and their references, the page of events and the audit insert.
-RECORD_ACCESS_QUERIES = 8
-USER_ACTIVITY_QUERIES = 10
+RECORD_ACCESS_QUERIES = 5
+USER_ACTIVITY_QUERIES = 7
 
 
 @pytest.mark.parametrize("extra", [0, 30])

@@ -470,25 +470,25 @@ def test_consent_withdrawal_is_prominent(pw: PanelSitting, on_agenda: dict[str, 
 
 # --- Query counts -------------------------------------------------------------------------------------
 
-# Meeting page: the session, the user and their TOTP device; the meeting; agenda_for (items with their
+# Meeting page: the frame (one query: the user with their devices and unread count, docs/adr/0031); the meeting; agenda_for (items with their
 # outstanding requests, the readable referrals, its audit insert); the decisions the viewer may read and
 # which items have any; actions; the viewer's standing on the panel; attending agencies; attendance; the
 # people of those agencies; declarations; addenda; quorum; cases the chair may add; clearance levels (the
-# item page's decision form); the base layout's unread-notification count. The pack: the reader's standing
+# item page's decision form). The pack: the reader's standing
 # on the panel (the pack is for its members), agenda_for, the readable assessments
 # (with their ratings and factors), plans (with interventions and providers), overdue actions, significant chronology
-# entries (their documents, the withheld counts) and the disclosure's audit insert; the PDF skips the
-# layout's notification count. None of them grows with the agenda. A change here needs a reason.
+# entries (their documents, the withheld counts) and the disclosure's audit insert; the PDF the same (the
+# header's count comes with the user). None of them grows with the agenda. A change here needs a reason.
 # The meeting page and the pack also read, in one query, the actions the meeting looks back on (carried
 # forward from earlier meetings, closed since the previous one) and those agreed at it.
 # The meeting and item pages read the invited attendees (one query). The item page is a decision brief:
 # the contributions (entries, withheld count, the read's break-glass check and its audit insert), the
 # latest two assessments (with ratings and factors), the consent, the plan and its interventions; for
 # the chair, who may be invited for the item alone (the people, and who of them reads the case).
-MEETING_QUERIES = 21
-ITEM_QUERIES = 34
-PACK_QUERIES = 22
-PACK_PDF_QUERIES = 21
+MEETING_QUERIES = 18
+ITEM_QUERIES = 31
+PACK_QUERIES = 19
+PACK_PDF_QUERIES = 19
 
 
 def _many(pw: PanelSitting, n: int) -> None:

@@ -757,15 +757,16 @@ def test_caseload_pages_with_a_cursor(world: dict[str, Any]) -> None:
     assert client.get("/referrals/caseload/?cursor=not-a-cursor").status_code == 400
 
 
-# Pinned. Every page: session, user, OTP device, and the header's unread-notifications count.
+# Pinned. Every page: the frame (one query: the user with agency, clearance, confirmed two-factor devices
+# and the header's unread count; the session comes from the cache, docs/adr/0031).
 # Caseload adds the page of grants (one query) and the audit insert. Detail adds the referral,
 # read with how the viewer reads it (grant or break-glass, one query), and the audit insert
 # (access_referral); documents, withheld count, matches and which matches are readable
 # (referral_contents); the may-share check (whether the referral has a case yet), clearance
 # names, identifiers, the break-glass opening and the shares. The capabilities ask nothing more:
 # the referral's read basis came with it. A change here needs a reason.
-CASELOAD_QUERIES = 6
-DETAIL_QUERIES = 15
+CASELOAD_QUERIES = 3
+DETAIL_QUERIES = 12
 
 
 @pytest.mark.parametrize("rows", [3, 15])
