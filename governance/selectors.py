@@ -282,18 +282,25 @@ def _normalised_or_not_found(reference: str) -> str:
         raise NotFound("Not found.") from exc
 
 
+def referral_named(reference: str) -> QuerySet[Referral]:
+    """The referral a reference (REF-… or CASE-…) names: one or none (none for a tension report's
+    TEN-…, which names no person); 404 for text that is not a reference."""
+    return Referral.objects.filter(pk__in=records.referral_ids_for_reference(_normalised_or_not_found(reference)))
+
+
+def read_record(named: QuerySet[Referral], **annotations: Any) -> tuple[RecordMatch, Mapping[str, Any]]:
+    """The referral of ``referral_named`` by its references, and ``annotations`` read in the same
+    query; 404 when it names nothing."""
+    row = named.values("pk", "reference", "case__reference").annotate(**annotations).first()
+    if row is None:
+        raise NotFound("Not found.")
+    return _match(row), row
+
+
 def find_record(reference: str) -> RecordMatch:
     """The referral a reference (REF-… or CASE-…) names; 404 for one that names nothing or is not one
     (a tension report's TEN-… names no person)."""
-    normalised = _normalised_or_not_found(reference)
-    row = (
-        Referral.objects.filter(pk__in=records.referral_ids_for_reference(normalised))
-        .values("pk", "reference", "case__reference")
-        .first()
-    )
-    if row is None:
-        raise NotFound("Not found.")
-    return _match(row)
+    return read_record(referral_named(reference))[0]
 
 
 @dataclass

@@ -14,13 +14,14 @@ Producing a bundle is a disclosure: it needs the auditor role and the highest cl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Model, Q
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from cases.models import Case, CaseTransition, Contribution, EntryDocument, InformationRequest
@@ -28,7 +29,7 @@ from core.audit import record_event
 from core.models import AuditEvent, AuditVerb
 from governance import records
 from governance.permissions import Capability, require
-from governance.selectors import RecordMatch, find_record
+from governance.selectors import RecordMatch, find_record, read_record, referral_named
 from panels.models import (
     Action,
     Addendum,
@@ -181,19 +182,29 @@ class Bundle:
 # --- Finding the person ---------------------------------------------------------------------------
 
 
-def _rows_of(section: Section, referral_id: int) -> Any:
+def _rows_of(section: Section, referral_ids: Any) -> Any:
+    """The section's rows of these referrals (ids, or a ``values("pk")`` queryset)."""
     condition = Q()
     for path in section.referral:
-        condition |= Q(**{path: referral_id})
+        condition |= Q(**{f"{path}__in": referral_ids})
     return section.model._default_manager.filter(condition)
 
 
-def _possible_matches(referral_id: int) -> list[str]:
-    """The references of referrals linked to this one as possible duplicates (each its own copy)."""
-    links = PossibleMatch.objects.filter(Q(referral_id=referral_id) | Q(matched_id=referral_id))
-    ids = {pk for pair in links.values_list("referral_id", "matched_id") for pk in pair} - {referral_id}
-    found = Referral.objects.filter(pk__in=ids).values_list("case__reference", "reference")
-    return sorted(case or ref or "" for case, ref in found)
+def _count(rows: QuerySet[Any]) -> Subquery:
+    """How many rows, as a value of the query that reads it (grouped by nothing: one row)."""
+    counted = rows.order_by().annotate(everything=Value(1)).values("everything").annotate(n=Count("pk"))
+    return Subquery(counted.values("n"), output_field=IntegerField())
+
+
+def _possible_match_references(referral_ids: Any) -> QuerySet[Any]:
+    """The references of referrals linked to these as possible duplicates (each its own copy)."""
+    links = PossibleMatch.objects.filter(Q(referral__in=referral_ids) | Q(matched__in=referral_ids))
+    linked = Referral.objects.filter(Q(pk__in=links.values("referral")) | Q(pk__in=links.values("matched")))
+    return (
+        linked.exclude(pk__in=referral_ids)
+        .order_by()
+        .values(found=Coalesce(NullIf("case__reference", Value("")), NullIf("reference", Value("")), Value("")))
+    )
 
 
 @dataclass
@@ -204,16 +215,25 @@ class Summary:
     possible_matches: list[str]
 
 
-def _about(referral_id: int) -> Any:
-    return AuditEvent.objects.filter(records.about_referrals(records.referral_ids_in([referral_id])))
+def _about(referral_ids: Any) -> Any:
+    return AuditEvent.objects.filter(records.about_referrals(referral_ids))
 
 
 def subject_access_summary(*, viewer: User, reference: str) -> Summary:
-    """How much is held about the person of one record, kind by kind (no content); the look is audited."""
+    """How much is held about the person of one record, kind by kind (no content); the look is audited.
+    The referral is read with every count and the duplicates' references, in one query."""
     require(viewer, Capability.PRODUCE_SUBJECT_ACCESS)
-    subject = find_record(reference)
-    counts = {s.label: _rows_of(s, subject.referral_id).count() for s in SECTIONS}
-    summary = Summary(subject, counts, _about(subject.referral_id).count(), _possible_matches(subject.referral_id))
+    named = referral_named(reference)
+    ids = named.values("pk")
+    held = {f"held_{n}": _count(_rows_of(section, ids)) for n, section in enumerate(SECTIONS)}
+    subject, row = read_record(
+        named,
+        **held,
+        access_events=_count(_about(ids)),
+        possible_matches=ArraySubquery(_possible_match_references(ids)),
+    )
+    counts = {section.label: row[f"held_{n}"] for n, section in enumerate(SECTIONS)}
+    summary = Summary(subject, counts, row["access_events"], sorted(row["possible_matches"]))
     record_event(
         actor=viewer,
         verb=AuditVerb.SEARCHED,
@@ -239,49 +259,44 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
-class _Names:
-    users: dict[int, str]
-    agencies: dict[int, str]
-    levels: dict[int, str]
+def _named(section: Section) -> dict[str, Any]:
+    """The names an item shows, read with its row: its originating agency's, and every person's and
+    agency's the row points at (``name_of_<field>``)."""
+    names: dict[str, Any] = {"origin_agency_name": F(f"{section.agency}__name")}
+    for f in section.model._meta.concrete_fields:
+        if f.is_relation and f.related_model is User:
+            names[f"name_of_{f.name}"] = F(f"{f.name}__username")
+        elif f.is_relation and f.related_model is Agency:
+            names[f"name_of_{f.name}"] = F(f"{f.name}__name")
+    return names
 
 
-def _names(rows: Iterable[Model]) -> _Names:
-    """Usernames and agency names for every person and agency the rows point at (two queries)."""
-    users: set[int] = set()
-    agencies: set[int] = set()
-    for row in rows:
-        agencies.add(getattr(row, "origin_agency", None) or 0)
-        for f in row._meta.concrete_fields:
-            target = f.related_model if f.is_relation else None
-            if target is User:
-                users.add(getattr(row, f.attname) or 0)
-            elif target is Agency:
-                agencies.add(getattr(row, f.attname) or 0)
-    return _Names(
-        users=dict(User.objects.filter(pk__in=users).values_list("pk", "username")),
-        agencies=dict(Agency.objects.filter(pk__in=agencies).values_list("pk", "name")),
-        levels=dict(ClearanceLevel.objects.values_list("rank", "name")),
+def _section_rows(section: Section, referral_id: int) -> QuerySet[Any]:
+    """A section's rows of one referral, oldest first, with their classification, its level's name
+    and the names of ``_named``, in one query."""
+    level = ClearanceLevel.objects.filter(rank=OuterRef("origin_classification")).values("name")[:1]
+    return (
+        _rows_of(section, [referral_id])
+        .annotate(origin_classification=F(section.classification), **_named(section))
+        .annotate(origin_classification_name=Subquery(level))
+        .order_by("pk")
     )
 
 
-def _field_value(row: Model, f: Any, names: _Names) -> Any:
+def _field_value(row: Model, f: Any) -> Any:
     value = getattr(row, f.attname)
     if f.is_relation:
-        if f.related_model is User:
-            return names.users.get(value, "") if value else None
-        if f.related_model is Agency:
-            return names.agencies.get(value, "") if value else None
+        if f.related_model in (User, Agency):
+            return (getattr(row, f"name_of_{f.name}") or "") if value else None
         return value
     if f.choices and value not in (None, ""):
         return str(getattr(row, f"get_{f.name}_display")())
     return _plain(value)
 
 
-def _item(section: Section, row: Model, names: _Names) -> Item:
-    rank = int(getattr(row, "origin_classification", 0) or 0)
+def _item(section: Section, row: Any) -> Item:
     fields = {
-        f.name: _field_value(row, f, names)
+        f.name: _field_value(row, f)
         for f in row._meta.concrete_fields
         if f.name not in INTERNAL_FIELDS and not f.primary_key
     }
@@ -289,14 +304,16 @@ def _item(section: Section, row: Model, names: _Names) -> Item:
         kind=section.label,
         model=row._meta.label_lower,
         id=row.pk,
-        originating_agency=names.agencies.get(getattr(row, "origin_agency", None) or 0, ""),
-        classification={"rank": rank, "name": names.levels.get(rank, "")},
+        originating_agency=row.origin_agency_name or "",
+        classification={"rank": int(row.origin_classification or 0), "name": row.origin_classification_name or ""},
         fields=fields,
     )
 
 
 def _access_log(referral_id: int) -> list[AccessLine]:
-    events = _about(referral_id).annotate(reference=records.reference_expression()).order_by("pk")
+    events = (
+        _about(records.referral_ids_in([referral_id])).annotate(reference=records.reference_expression()).order_by("pk")
+    )
     return [
         AccessLine(
             seq=event.seq,
@@ -326,17 +343,13 @@ def produce_subject_access(*, viewer: User, reference: str, output: str) -> Bund
     subject = find_record(reference)
     found: list[tuple[Section, Model]] = []
     for section in SECTIONS:
-        rows = _rows_of(section, subject.referral_id).annotate(
-            origin_agency=F(section.agency), origin_classification=F(section.classification)
-        )
-        found.extend((section, row) for row in rows.order_by("pk"))
-    names = _names(row for _, row in found)
+        found.extend((section, row) for row in _section_rows(section, subject.referral_id))
     bundle = Bundle(
         reference=subject.reference,
         case_reference=subject.case_reference,
         produced_at=timezone.now(),
         produced_by=viewer.username,
-        items=[_item(section, row, names) for section, row in found],
+        items=[_item(section, row) for section, row in found],
         access_log=_access_log(subject.referral_id),
         documents=[_document(row) for _, row in found if isinstance(getattr(row, "file", None), FieldFile)],
     )
