@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.db.models import Exists, Model, Q, QuerySet, Value
 
 from core.errors import NotFound, PermissionDenied
 from intelligence.models import TensionReport
@@ -43,14 +43,38 @@ class Capability(StrEnum):
 
 
 MEMBER_ROLES = frozenset(Role)
+M = TypeVar("M", bound=Model)
+
+# ``noting_chair`` notes on each row for whom, and whether they chair a panel.
+_CHAIR_FOR = "intelligence_chair_for"
+_CHAIRS = "intelligence_chairs"
 
 
-def chairs_a_panel(user: Viewer) -> bool:
+def _may_chair(user: Viewer) -> bool:
+    return policy.is_case_worker(user) and Role.PANEL_CHAIR in user.roles and user.pk is not None
+
+
+def _chaired_panels(user: Viewer) -> QuerySet[Panel]:
+    return Panel.objects.filter(Q(chair_id=user.pk) | Q(deputy_chair_id=user.pk))
+
+
+def noting_chair(user: Viewer, queryset: QuerySet[M]) -> QuerySet[M]:
+    """``queryset``, each row noting whether ``user`` chairs a panel, so that ``chairs_a_panel`` (and the
+    self-assessment's edit right) answers with ``noted_on`` one of those rows without a query of its own."""
+    if not _may_chair(user):
+        return queryset
+    noted: QuerySet[M] = queryset.annotate(**{_CHAIR_FOR: Value(user.pk), _CHAIRS: Exists(_chaired_panels(user))})
+    return noted
+
+
+def chairs_a_panel(user: Viewer, noted_on: Model | None = None) -> bool:
     """A chair (or deputy chair) the partnership named for one of its panels, holding the chair role.
-    One query (none without the role)."""
-    if not (policy.is_case_worker(user) and Role.PANEL_CHAIR in user.roles and user.pk is not None):
+    One query (none without the role, or when ``noted_on`` is a row ``noting_chair`` fetched for them)."""
+    if not _may_chair(user):
         return False
-    return Panel.objects.filter(Q(chair_id=user.pk) | Q(deputy_chair_id=user.pk)).exists()
+    if noted_on is not None and getattr(noted_on, _CHAIR_FOR, None) == user.pk:
+        return bool(getattr(noted_on, _CHAIRS))
+    return _chaired_panels(user).exists()
 
 
 def is_reviewer(user: Viewer) -> bool:
@@ -126,9 +150,9 @@ def can_read_self_assessment(user: Any) -> bool:
     return policy.holds_any_role(user, MEMBER_ROLES)
 
 
-def can_edit_self_assessment(user: Any) -> bool:
-    """Partnership admins and the chairs of the partnership's panels."""
-    return policy.holds_any_role(user, {Role.PARTNERSHIP_ADMIN}) or chairs_a_panel(user)
+def can_edit_self_assessment(user: Any, noted_on: Model | None = None) -> bool:
+    """Partnership admins and the chairs of the partnership's panels (``noted_on``: see ``noting_chair``)."""
+    return policy.holds_any_role(user, {Role.PARTNERSHIP_ADMIN}) or chairs_a_panel(user, noted_on)
 
 
 def require_read_self_assessment(user: Any) -> None:
@@ -136,9 +160,9 @@ def require_read_self_assessment(user: Any) -> None:
         raise NotFound("Not found.")
 
 
-def require_edit_self_assessment(user: Any) -> None:
+def require_edit_self_assessment(user: Any, noted_on: Model | None = None) -> None:
     require_read_self_assessment(user)
-    if not can_edit_self_assessment(user):
+    if not can_edit_self_assessment(user, noted_on):
         raise PermissionDenied("Only partnership admins and panel chairs change the self-assessment.")
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Avg, Count, Prefetch, QuerySet
+from django.db.models import Avg, Count, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -128,16 +128,16 @@ def weekly_log(*, viewer: User, week: dt.date) -> WeeklyLog:
     return WeeklyLog(week=week, reports=reports, withheld=withheld)
 
 
+def _readable_reports(viewer: User) -> QuerySet[TensionReport]:
+    """The reports the viewer may open, each noting how they read it, with what a report's page shows joined."""
+    reports = TensionReport.objects.select_related("area", "owning_agency", "created_by", "reviewed_by")
+    return policy.with_read_basis(viewer, reports)
+
+
 def access_report(*, viewer: User, report_id: Any, audit: bool = True) -> TensionReport:
     """Fetch, authorise and audit one read (flagged under break-glass). The same 404 for missing and not-yours."""
     pk = id_or_not_found(report_id)
-    report = (
-        policy.with_read_basis(
-            viewer, TensionReport.objects.select_related("area", "owning_agency", "created_by", "reviewed_by")
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    report = _readable_reports(viewer).filter(pk=pk).first()
     if report is None:
         raise NotFound("Not found.")
     if audit:
@@ -189,11 +189,15 @@ def share_to_revoke(*, viewer: User, report: TensionReport, share_id: Any) -> Sh
 
 
 def open_event(*, viewer: User, event_id: Any) -> TensionEvent:
-    """An event of a report the viewer may read (404 otherwise)."""
-    event = TensionEvent.objects.filter(pk=id_or_not_found(event_id)).first()
-    if event is None:
+    """An event of a report the viewer may read (404 otherwise, the same for a missing event): one query,
+    the report as ``access_report`` reads it (unaudited) with the event joined."""
+    pk = id_or_not_found(event_id)
+    reports = _readable_reports(viewer).annotate(opened_event=FilteredRelation("events", condition=Q(events__pk=pk)))
+    report = reports.filter(opened_event__pk=pk).select_related("opened_event").first()  # type: ignore[misc]
+    if report is None:
         raise NotFound("Not found.")
-    event.report = access_report(viewer=viewer, report_id=event.report_id, audit=False)
+    event: TensionEvent = report.opened_event
+    event.report = report
     return event
 
 
@@ -298,6 +302,74 @@ def access_assessment(*, viewer: User, assessment_id: Any) -> AssessmentRecord:
     return AssessmentRecord(assessment=assessment, scores=scores, actions=actions)
 
 
+def _noted_year(viewer: User, assessment_id: Any) -> SelfAssessment | None:
+    """The year, with the year before it (``year_before``) and whether the viewer chairs a panel noted."""
+    before = SelfAssessment.objects.filter(year__lt=OuterRef("year")).order_by("-year").values("year")[:1]
+    years = permissions.noting_chair(viewer, SelfAssessment.objects.annotate(year_before=Subquery(before)))
+    return years.filter(pk=id_or_not_found(assessment_id)).first()
+
+
+def year_for(*, viewer: User, assessment_id: Any) -> SelfAssessment:
+    """One year for a member of the partnership (404 for anyone else), with the year before it
+    (``year_before``, None for the first year) and the viewer's edit right noted: one query."""
+    permissions.require_read_self_assessment(viewer)
+    assessment = _noted_year(viewer, assessment_id)
+    if assessment is None:
+        raise NotFound("Not found.")
+    return assessment
+
+
+def editable_year(*, viewer: User, assessment_id: Any) -> SelfAssessment:
+    """``year_for`` for someone who may change the self-assessment (refused for the other members): one
+    query, two for a year that does not exist."""
+    permissions.require_read_self_assessment(viewer)
+    assessment = _noted_year(viewer, assessment_id)
+    permissions.require_edit_self_assessment(viewer, noted_on=assessment)
+    if assessment is None:
+        raise NotFound("Not found.")
+    return assessment
+
+
+def _year_scores(assessment: SelfAssessment, fields: tuple[str, ...]) -> dict[str, Subquery]:
+    """For a query of dimensions: ``fields`` of the year's score of each (``year_score`` ...; None unscored)."""
+    score = DimensionScore.objects.filter(assessment_id=assessment.pk, dimension_id=OuterRef("pk")).order_by()
+    return {f"year_{field}": Subquery(score.values(field)[:1]) for field in fields}
+
+
+def scored_dimensions(*, assessment: SelfAssessment) -> list[AssessmentDimension]:
+    """The framework's dimensions in order, each with the year's ``year_score``, ``year_descriptor`` and
+    ``year_evidence`` (None where it is not scored yet): one query."""
+    scored = _year_scores(assessment, ("score", "descriptor", "evidence"))
+    return list(AssessmentDimension.objects.annotate(**scored))
+
+
+def actions_of(*, assessment: SelfAssessment) -> list[AssessmentAction]:
+    """The year's action plan, with each action's owner and dimension (one query)."""
+    return list(assessment.actions.select_related("owner", "dimension"))
+
+
+def dimension_to_score(*, assessment: SelfAssessment, dimension_id: Any) -> AssessmentDimension:
+    """A dimension with its descriptors, and the year's ``year_score`` and ``year_evidence`` of it (None
+    unscored): two queries. 404 when there is no such dimension."""
+    dimensions = AssessmentDimension.objects.annotate(**_year_scores(assessment, ("score", "evidence")))
+    dimension = dimensions.prefetch_related("descriptors").filter(pk=id_or_not_found(dimension_id)).first()
+    if dimension is None:
+        raise NotFound("Not found.")
+    return dimension
+
+
+def dimension_to_adapt(*, viewer: User, dimension_id: Any) -> AssessmentDimension:
+    """A dimension with its descriptors, for someone who may adapt the framework's wording (refused for
+    the other members, 404 for anyone else and for a dimension that does not exist): two queries."""
+    permissions.require_read_self_assessment(viewer)
+    dimensions = permissions.noting_chair(viewer, AssessmentDimension.objects.prefetch_related("descriptors"))
+    dimension = dimensions.filter(pk=id_or_not_found(dimension_id)).first()
+    permissions.require_edit_self_assessment(viewer, noted_on=dimension)
+    if dimension is None:
+        raise NotFound("Not found.")
+    return dimension
+
+
 @dataclass
 class ComparisonRow:
     dimension: AssessmentDimension
@@ -316,10 +388,6 @@ def compare_years(*, viewer: User, years: list[int]) -> tuple[list[SelfAssessmen
         for d in AssessmentDimension.objects.all()
     ]
     return assessments, rows
-
-
-def previous_year(assessment: SelfAssessment) -> SelfAssessment | None:
-    return SelfAssessment.objects.filter(year__lt=assessment.year).order_by("-year").first()
 
 
 def assessment_action_owners() -> QuerySet[User]:

@@ -26,7 +26,7 @@ from core.web import (
     success_to,
 )
 from intelligence import charts, forms, permissions, selectors, services
-from intelligence.models import ActionStatus, AssessmentDimension, TensionReport
+from intelligence.models import ActionStatus, TensionReport
 from intelligence.permissions import Capability
 from partnership.models import User
 from partnership.web import SignedInRequest
@@ -338,42 +338,38 @@ def assessments(request: SignedInRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def assessment_detail(request: SignedInRequest, assessment_id: int) -> HttpResponse:
-    record = selectors.access_assessment(viewer=request.user, assessment_id=assessment_id)
-    dimensions = selectors.dimensions()
+    assessment = selectors.year_for(viewer=request.user, assessment_id=assessment_id)
+    dimensions = selectors.scored_dimensions(assessment=assessment)
     context = {
-        "record": record,
-        "rows": [(d, record.scores.get(d.pk)) for d in dimensions],
-        "previous": selectors.previous_year(record.assessment),
-        "can_edit": permissions.can_edit_self_assessment(request.user) and record.assessment.status == "draft",
-        "complete": len(record.scores) == len(dimensions),
+        "assessment": assessment,
+        "dimensions": dimensions,
+        "actions": selectors.actions_of(assessment=assessment),
+        "can_edit": permissions.can_edit_self_assessment(request.user, noted_on=assessment)
+        and assessment.status == "draft",
+        "complete": all(d.year_score is not None for d in dimensions),  # type: ignore[attr-defined]
     }
     return render(request, "intelligence/assessment_detail.html", context)
-
-
-def _editable_record(request: SignedInRequest, assessment_id: int) -> selectors.AssessmentRecord:
-    permissions.require_edit_self_assessment(request.user)
-    return selectors.access_assessment(viewer=request.user, assessment_id=assessment_id)
 
 
 @login_required
 @GET_POST
 def assessment_score(request: SignedInRequest, assessment_id: int, dimension_id: int) -> HttpResponseBase:
-    record = _editable_record(request, assessment_id)
-    dimension = AssessmentDimension.objects.prefetch_related("descriptors").filter(pk=dimension_id).first()
-    if dimension is None:
-        raise NotFound("Not found.")
-    current = record.scores.get(dimension.pk)
-    initial = {"score": str(current.score), "evidence": current.evidence} if current else None
+    assessment = selectors.editable_year(viewer=request.user, assessment_id=assessment_id)
+    dimension = selectors.dimension_to_score(assessment=assessment, dimension_id=dimension_id)
+    scored: Any = dimension  # with the year's score of it, if any
+    initial = None if scored.year_score is None else {"score": str(scored.year_score), "evidence": scored.year_evidence}
     form = forms.ScoreForm(request.POST or None, dimension=dimension, initial=initial)
     return handle_form(
         request,
         form,
         action=lambda: services.score_dimension(
-            actor=request.user, assessment_id=record.assessment.pk, dimension=dimension, **form.cleaned_data
+            actor=request.user, assessment_id=assessment.pk, dimension=dimension, **form.cleaned_data
         ),
-        success=success_to(request, f"{dimension.title}: scored.", _assessment_url(record.assessment.pk)),
+        success=success_to(request, f"{dimension.title}: scored.", _assessment_url(assessment.pk)),
         render=form_page(
-            request, "intelligence/assessment_score.html", {"form": form, "record": record, "dimension": dimension}
+            request,
+            "intelligence/assessment_score.html",
+            {"form": form, "assessment": assessment, "dimension": dimension},
         ),
     )
 
@@ -381,24 +377,24 @@ def assessment_score(request: SignedInRequest, assessment_id: int, dimension_id:
 @login_required
 @GET_POST
 def assessment_action_new(request: SignedInRequest, assessment_id: int) -> HttpResponseBase:
-    record = _editable_record(request, assessment_id)
+    assessment = selectors.editable_year(viewer=request.user, assessment_id=assessment_id)
     form = forms.AssessmentActionForm(request.POST or None, owners=selectors.assessment_action_owners())
     return handle_form(
         request,
         form,
         action=lambda: services.add_assessment_action(
-            actor=request.user, assessment_id=record.assessment.pk, **form.cleaned_data
+            actor=request.user, assessment_id=assessment.pk, **form.cleaned_data
         ),
-        success=success_to(request, "Action added to the plan.", _assessment_url(record.assessment.pk)),
-        render=form_page(request, "intelligence/assessment_action_form.html", {"form": form, "record": record}),
+        success=success_to(request, "Action added to the plan.", _assessment_url(assessment.pk)),
+        render=form_page(request, "intelligence/assessment_action_form.html", {"form": form, "assessment": assessment}),
     )
 
 
 @login_required
 @require_POST
 def assessment_action_close(request: SignedInRequest, assessment_id: int, action_id: int) -> HttpResponseBase:
-    record = _editable_record(request, assessment_id)
-    if action_id not in {a.pk for a in record.actions}:
+    assessment = selectors.editable_year(viewer=request.user, assessment_id=assessment_id)
+    if not assessment.actions.filter(pk=action_id).exists():
         raise NotFound("Not found.")
     form = forms.CloseActionForm(request.POST)
     status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
@@ -406,19 +402,19 @@ def assessment_action_close(request: SignedInRequest, assessment_id: int, action
         request,
         action=lambda: services.close_assessment_action(actor=request.user, action_id=action_id, status=status),
         done=_closed,
-        then=_assessment_url(record.assessment.pk),
+        then=_assessment_url(assessment.pk),
     )
 
 
 @login_required
 @require_POST
 def assessment_complete(request: SignedInRequest, assessment_id: int) -> HttpResponseBase:
-    record = _editable_record(request, assessment_id)
+    assessment = selectors.editable_year(viewer=request.user, assessment_id=assessment_id)
     return handle_action(
         request,
-        action=lambda: services.complete_self_assessment(actor=request.user, assessment_id=record.assessment.pk),
+        action=lambda: services.complete_self_assessment(actor=request.user, assessment_id=assessment.pk),
         done=lambda done: f"Self-assessment {done.year} completed.",
-        then=_assessment_url(record.assessment.pk),
+        then=_assessment_url(assessment.pk),
         refusals=(InvalidTransition, ValidationError),
     )
 
@@ -436,10 +432,7 @@ def assessment_history(request: SignedInRequest) -> HttpResponse:
 @GET_POST
 def framework_edit(request: SignedInRequest, dimension_id: int) -> HttpResponseBase:
     """The partnership adapts a dimension's wording (partnership admins and panel chairs)."""
-    permissions.require_edit_self_assessment(request.user)
-    dimension = AssessmentDimension.objects.prefetch_related("descriptors").filter(pk=dimension_id).first()
-    if dimension is None:
-        raise NotFound("Not found.")
+    dimension = selectors.dimension_to_adapt(viewer=request.user, dimension_id=dimension_id)
     initial = {"title": dimension.title, **{f"level_{d.score}": d.text for d in dimension.descriptors.all()}}
     form = forms.DimensionWordingForm(request.POST or None, initial=initial)
     return handle_form(

@@ -41,22 +41,23 @@ TRENDS_QUERIES = FRAME + 3
 REVOKE_QUERIES = FRAME + 2
 # The report, the agencies of the lead-agency list.
 EVENT_FORM_QUERIES = FRAME + 2
-# The event, its report, the agencies and the people (with their agencies) who may own the action.
-RESPONSE_ACTION_FORM_QUERIES = FRAME + 4
+# The report with how the viewer reads it and the event joined, the agencies and the people (with their
+# agencies) who may own the action.
+RESPONSE_ACTION_FORM_QUERIES = FRAME + 3
 # The years with how many dimensions each has scored, whether the viewer chairs a panel, the dimensions.
 ASSESSMENTS_QUERIES = FRAME + 3
-# The year, its scores, its actions (with owners and dimensions), the dimensions, the year before, and
-# whether the viewer chairs a panel.
-ASSESSMENT_QUERIES = FRAME + 6
+# The year (with the year before it and whether the viewer chairs a panel), the dimensions with the year's
+# score of each, its actions (with owners and dimensions).
+ASSESSMENT_QUERIES = FRAME + 3
 # The years, their scores, the dimensions.
 HISTORY_QUERIES = FRAME + 3
-# Whether the viewer chairs a panel, the year with its scores and actions, the dimension with its descriptors.
-SCORE_QUERIES = FRAME + 6
-# Whether the viewer chairs a panel, the year with its scores and actions, the dimensions and the members
-# (with their agencies) offered as owners.
-ASSESSMENT_ACTION_FORM_QUERIES = FRAME + 6
-# Whether the viewer chairs a panel, the dimension with its descriptors.
-FRAMEWORK_QUERIES = FRAME + 3
+# The year (with whether the viewer chairs a panel), the dimension with the year's score of it, its descriptors.
+SCORE_QUERIES = FRAME + 3
+# The year (with whether the viewer chairs a panel), the dimensions and the members (with their agencies)
+# offered as owners.
+ASSESSMENT_ACTION_FORM_QUERIES = FRAME + 3
+# The dimension (with whether the viewer chairs a panel), its descriptors.
+FRAMEWORK_QUERIES = FRAME + 2
 
 
 def _pinned(client: Client, url: str, queries: int, assert_num_queries: Any) -> str:
