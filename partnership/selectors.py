@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.conf import settings as guardian_settings
@@ -152,14 +152,17 @@ def people_page_for(*, viewer: Any, agency_id: int | None = None) -> QuerySet[Us
 
 
 def person_for(*, viewer: Any, user_id: int) -> tuple[User, list[ChangeRequest], bool]:
-    """A person, the changes to them waiting for approval, and whether they have enrolled two-factor."""
+    """A person (with their agency and clearance), the changes to them waiting for approval, and whether
+    they have enrolled two-factor: two queries."""
     _require_configure(viewer)
-    user = user_for(viewer=viewer, user_id=user_id)
+    enrolled = Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    user = _people().select_related("agency").annotate(enrolled=enrolled).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
     pending = list(
         user.change_requests.filter(status=ChangeRequestStatus.PENDING).select_related("requested_by").order_by("pk")
     )
-    enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    return user, pending, enrolled
+    return user, pending, bool(user.enrolled)
 
 
 def pending_changes_for(*, viewer: Any) -> QuerySet[ChangeRequest]:
