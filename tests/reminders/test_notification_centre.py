@@ -78,6 +78,23 @@ def test_mark_all_read(client, user):
     assert Notification.objects.get(pk=untouched.pk).read_at is None
 
 
+# The frame (docs/adr/0031: the user with their devices and the header's unread count), the paginator's
+# count of the user's notifications, and the page of them.
+CENTRE_QUERIES = 3
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_the_centre_asks_the_database_a_fixed_number_of_times(client, user, rows, django_assert_num_queries):
+    for n in range(rows):
+        _note(user, f"Note {n}")
+    sign_in_verified(client, user)
+    client.get("/notifications/")  # warm the session's lazy state
+    with django_assert_num_queries(CENTRE_QUERIES):
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    assert response.content.decode().count("Mark as read<span") == min(rows, 25)  # one page of 25
+
+
 def test_the_centre_needs_a_signed_in_user(client):
     response = client.get("/notifications/")
     assert response.status_code == 302
