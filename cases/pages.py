@@ -55,8 +55,11 @@ def requested(created: list[InformationRequest]) -> str:
     return f"Information has been requested from {', '.join(r.agency.name for r in created)}."
 
 
-def default_due_date() -> dt.date:
-    days = PartnershipSettings.current().information_request_working_days
+def default_due_date(days: int | None = None) -> dt.date:
+    """When an information request asked today is due: ``days`` working days on (the partnership's
+    usual time to answer, read from its settings unless given)."""
+    if days is None:
+        days = PartnershipSettings.current().information_request_working_days
     return add_working_days(timezone.localdate(), days)
 
 
@@ -71,8 +74,9 @@ def case_context(
     request_form: forms.RequestInformationForm | None = None,
     note_form: forms.CaseNoteForm | None = None,
 ) -> dict[str, Any]:
-    """The case with its requests; each form only for who may use it (``cases.permissions``, no query:
-    the case was read with its basis), and only where the lifecycle allows it."""
+    """The case (read by ``selectors.access_case_page``) with its requests; each form only for who may
+    use it (``cases.permissions``, no query: the case was read with its basis), and only where the
+    lifecycle allows it."""
     can = permissions.can_all(viewer, case, Capability.TRANSITION_CASE, Capability.REQUEST_INFORMATION)
     allowed = lifecycle.CASE_TRANSITIONS[case.status]
     if can[Capability.TRANSITION_CASE] and allowed:
@@ -84,7 +88,9 @@ def case_context(
     else:
         transition_form = None
     if can[Capability.REQUEST_INFORMATION] and case.status in lifecycle.REQUESTS_ALLOWED:
-        request_form = request_form or forms.RequestInformationForm(default_due=default_due_date())
+        request_form = request_form or forms.RequestInformationForm(
+            default_due=default_due_date(case.request_working_days)  # type: ignore[attr-defined]
+        )
     else:
         request_form = None
     if permissions.can(viewer, Capability.ADD_CASE_NOTE, case.referral):

@@ -78,18 +78,18 @@ def _render_case(
 @login_required
 @require_GET
 def case_detail(request: SignedInRequest, case_id: int) -> HttpResponse:
-    return _render_case(request, selectors.access_case(viewer=request.user, case_id=case_id))
+    return _render_case(request, selectors.access_case_page(viewer=request.user, case_id=case_id))
 
 
 @login_required
 @require_POST
 def case_transition(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
     # Every status is a valid answer here, so a stale page meets "someone changed this", not "invalid choice".
     form = forms.CaseTransitionForm(request.POST, case=case, allowed=CaseStatus.values)
 
     def stale(exc: ConflictError) -> HttpResponse:
-        current = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        current = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
         form.show_conflict(exc.message, current.version)
         return _render_case(request, current, transition_form=form, status=409)
 
@@ -115,8 +115,11 @@ def case_transition(request: SignedInRequest, case_id: int) -> HttpResponseBase:
 @login_required
 @require_POST
 def case_request_information(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
-    form = forms.RequestInformationForm(request.POST, default_due=pages.default_due_date())
+    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
+    form = forms.RequestInformationForm(
+        request.POST,
+        default_due=pages.default_due_date(case.request_working_days),  # type: ignore[attr-defined]
+    )
     return handle_form(
         request,
         form,
@@ -131,7 +134,7 @@ def case_request_information(request: SignedInRequest, case_id: int) -> HttpResp
 @login_required
 @require_POST
 def case_note(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
     form = forms.CaseNoteForm(request.POST, user=request.user)
     return handle_form(
         request,

@@ -57,19 +57,24 @@ def national_choices(rows: dict[str, StatisticsCategory]) -> list[tuple[str, str
 # --- Clearance levels, as other apps' forms offer them too ------------------------------------------
 
 
-def clearance_choices(max_rank: int) -> list[tuple[str, str]]:
-    """Clearance levels a user may classify at: their own rank and below."""
+def clearance_choices(max_rank: int, levels: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """Clearance levels a user may classify at: their own rank and below. From ``levels``
+    (``clearance_names``, read once for a page that shows them too) when given, else one query."""
+    if levels is not None:
+        return [(str(rank), name) for rank, name in sorted(levels.items()) if rank <= max_rank]
     return [
         (str(rank), name)
         for rank, name in ClearanceLevel.objects.filter(rank__lte=max_rank).order_by("rank").values_list("rank", "name")
     ]
 
 
-def offer_clearances(form: forms.Form, user: User, *, originator_help: str = "") -> None:
-    """Offer the form's ``classification`` field the levels ``user`` may classify at. With
-    ``originator_help``, its ``originator_only`` box says who alone will read the record
-    (``{agency}`` stands for the user's agency)."""
-    cast(forms.ChoiceField, form.fields["classification"]).choices = clearance_choices(user.clearance_rank)
+def offer_clearances(
+    form: forms.Form, user: User, *, originator_help: str = "", levels: dict[int, str] | None = None
+) -> None:
+    """Offer the form's ``classification`` field the levels ``user`` may classify at (from ``levels``
+    when the page has read them already). With ``originator_help``, its ``originator_only`` box says
+    who alone will read the record (``{agency}`` stands for the user's agency)."""
+    cast(forms.ChoiceField, form.fields["classification"]).choices = clearance_choices(user.clearance_rank, levels)
     if originator_help:
         agency = user.agency.name if user.agency_id and user.agency else "your agency"
         form.fields["originator_only"].help_text = originator_help.format(agency=agency)
@@ -204,7 +209,15 @@ class ScreeningNoteForm(forms.Form):
     )
     originator_only = forms.BooleanField(label="Keep this inside my agency", required=False)
 
-    def __init__(self, data: Any = None, *, user: User, deconfliction: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        user: User,
+        deconfliction: bool = False,
+        levels: dict[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         rank = 2 if deconfliction and user.clearance_rank >= 2 else 1
         initial = {"classification": str(rank), "originator_only": deconfliction}
         super().__init__(data, initial=initial, prefix="deconfliction" if deconfliction else "note", **kwargs)
@@ -213,6 +226,7 @@ class ScreeningNoteForm(forms.Form):
             self,
             user,
             originator_help="Only people in {agency} will be able to read it. Other agencies will not know it exists.",
+            levels=levels,
         )
         if deconfliction:
             self.fields["text"].label = "What did the deconfliction checks find?"

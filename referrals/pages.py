@@ -131,9 +131,12 @@ def confirmation_context(viewer: User, referral: Referral) -> dict[str, Any]:
 
 
 def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
+    """The referral page, for a referral read by ``selectors.access_referral_page`` (its case, the
+    viewer's break-glass and the name of its classification came with it)."""
     contents = selectors.referral_contents(viewer=viewer, referral=referral)
     can_share = permissions.can_share(viewer, referral)
-    levels = forms.clearance_names()
+    name = referral.classification_name  # type: ignore[attr-defined]
+    levels = {referral.classification: name} if name else {}
     sections = answer_sections(
         referral,
         identifiers=referral.subject.identifiers.all(),
@@ -145,11 +148,10 @@ def detail_context(viewer: User, referral: Referral) -> dict[str, Any]:
         "referral": referral,
         "sections": sections[:-1],
         "contents": contents,
-        "levels": levels,
         "can_share": can_share,
         "can_revoke": permissions.can_revoke_share(viewer, referral),
         "shares": selectors.shares_for(viewer=viewer, referral=referral) if can_share else [],
-        "break_glass": selectors.active_break_glass(viewer=viewer, referral=referral),
+        "break_glass_until": referral.break_glass_until,  # type: ignore[attr-defined]
         "can_screen": referral.status in UNDECIDED and permissions.can_screen(viewer, referral),
         "now": timezone.now(),
     }
@@ -212,11 +214,10 @@ def _count(count: int, one: str) -> str:
 REQUIRED_TASKS = ("deconfliction", "rag", "decision")
 
 
-def screening_tasks(referral: Referral, chronology: selectors.Chronology) -> list[ScreeningTask]:
-    """The task list, from what the screening officer may read of the record (no query): deconfliction,
-    notes, the RAG rating, information requests (kept by the cases app, which writes each one to the
-    chronology) and the decision."""
-    kinds = Counter(item.entry.entry_type for item in chronology.items)
+def screening_tasks(referral: Referral, kinds: Counter[str]) -> list[ScreeningTask]:
+    """The task list, from what the screening officer may read of the record (``kinds``: how many
+    chronology entries of each type, ``selectors.entry_kinds``): deconfliction, notes, the RAG rating,
+    information requests (kept by the cases app, which writes each one to the chronology) and the decision."""
     pk = referral.pk
     notes, asked, answered = (
         kinds[EntryType.SCREENING_NOTE],
@@ -276,8 +277,7 @@ def screening_tasks(referral: Referral, chronology: selectors.Chronology) -> lis
 
 def screening_context(viewer: User, referral: Referral) -> dict[str, Any]:
     """The screening task list: the referral in brief, the clock, each task and its status."""
-    chronology = selectors.chronology_for(viewer=viewer, referral=referral, audit=False)
-    tasks = screening_tasks(referral, chronology)
+    tasks = screening_tasks(referral, selectors.entry_kinds(viewer=viewer, referral=referral))
     undecided = referral.status in UNDECIDED
     return {
         "referral": referral,
@@ -290,9 +290,15 @@ def screening_context(viewer: User, referral: Referral) -> dict[str, Any]:
 
 
 def screening_task_context(
-    viewer: User, referral: Referral, form: Any, *, entry_types: tuple[str, ...] = ()
+    viewer: User,
+    referral: Referral,
+    form: Any,
+    *,
+    entry_types: tuple[str, ...] = (),
+    levels: dict[int, str] | None = None,
 ) -> dict[str, Any]:
-    """One screening task's page: its form, and what has been recorded of it so far (``entry_types``);
+    """One screening task's page: its form, and what has been recorded of it so far (``entry_types``,
+    the read audited with them; ``levels``: the clearance names, if the page has them already);
     deconfliction shows the likely duplicates found when the referral was submitted."""
     context: dict[str, Any] = {"referral": referral, "form": form, "back_url": screening_url(referral.pk)}
     if EntryType.DECONFLICTION in entry_types:
@@ -300,5 +306,6 @@ def screening_task_context(
     if entry_types:
         chronology = selectors.chronology_for(viewer=viewer, referral=referral)
         items = [item for item in chronology.items if item.entry.entry_type in entry_types]
-        context["entry_rows"] = entry_rows(selectors.Chronology(items=items, withheld=0), forms.clearance_names())
+        names = forms.clearance_names() if levels is None else levels
+        context["entry_rows"] = entry_rows(selectors.Chronology(items=items, withheld=0), names)
     return context

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.audit import record_event, record_list_read
 from core.errors import NotFound, ValidationError, id_or_not_found
 from core.models import AuditVerb
 from core.pagination import Page, keyset_page, page_size_of
-from partnership.models import User
+from partnership.models import ClearanceLevel, User
 from referrals import permissions
 from referrals.models import (
     Attachment,
@@ -28,6 +30,7 @@ from sharing import policy
 from sharing.models import BreakGlass
 
 REFERRAL_LABEL = "referrals.referral"
+M = TypeVar("M", bound=Model)
 
 
 def referral_page_visible_to(
@@ -84,10 +87,36 @@ REFERRAL_PAGE_RELATIONS = (
 
 def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Referral:
     """Fetch, authorise and audit one read. The same 404 for missing and not-yours."""
-    pk = id_or_not_found(referral_id)
-    referral = (
-        policy.with_read_basis(viewer, Referral.objects.select_related(*REFERRAL_PAGE_RELATIONS)).filter(pk=pk).first()
+    return _access(viewer, referral_id, Referral.objects.select_related(*REFERRAL_PAGE_RELATIONS), audit=audit)
+
+
+def access_referral_page(*, viewer: User, referral_id: Any) -> Referral:
+    """``access_referral`` for the referral's own page, in the same one query: with its case, if it has
+    one yet (whether it may still be shared), as ``break_glass_until`` when the viewer's latest open
+    break-glass on it ends (None without one), and as ``classification_name`` the name of the clearance
+    level it is classified at."""
+    from django.contrib.contenttypes.models import ContentType
+
+    opening = (
+        BreakGlass.objects.filter(
+            user=viewer,
+            content_type=ContentType.objects.get_for_model(Referral),
+            object_id=OuterRef("pk"),
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .values("expires_at")[:1]
     )
+    level = ClearanceLevel.objects.filter(rank=OuterRef("classification")).values("name")[:1]
+    referrals = Referral.objects.select_related(*REFERRAL_PAGE_RELATIONS, "case").annotate(
+        break_glass_until=Subquery(opening), classification_name=Subquery(level)
+    )
+    return _access(viewer, referral_id, referrals, audit=True)
+
+
+def _access(viewer: User, referral_id: Any, referrals: QuerySet[Referral], *, audit: bool) -> Referral:
+    pk = id_or_not_found(referral_id)
+    referral = policy.with_read_basis(viewer, referrals).filter(pk=pk).first()
     if referral is None:
         raise NotFound("Not found.")
     if audit and not referral.is_draft:
@@ -127,27 +156,48 @@ class ReferralContents:
 
 
 def referral_contents(*, viewer: User, referral: Referral) -> ReferralContents:
-    """Children of a referral the viewer already opened with ``access_referral``."""
-    attachments = list(policy.visible_children(viewer, referral.attachments.all()))
-    withheld = policy.withheld_children(viewer, referral.attachments.all()).count()
+    """Children of a referral the viewer already opened with ``access_referral``: two queries, the
+    attachments (with the withheld count) and the likely duplicates."""
+    attachments, withheld = rows_and_count(
+        policy.visible_children(viewer, referral.attachments.all()),
+        policy.withheld_children(viewer, referral.attachments.all()),
+    )
     return ReferralContents(
         attachments=attachments, withheld=withheld, matches=possible_matches(viewer=viewer, referral=referral)
     )
 
 
+def with_count(rows: QuerySet[M], counted: QuerySet[Any]) -> QuerySet[M]:
+    """``rows``, each carrying how many rows ``counted`` holds (a subquery): a page that shows rows and a
+    count of others (withheld children, overdue requests) reads both in one query. ``count_of`` reads
+    the count back."""
+    count = counted.order_by().annotate(all_rows=Value(1)).values("all_rows").annotate(n=Count("pk")).values("n")
+    return rows.annotate(counted_alongside=Coalesce(Subquery(count), 0))  # type: ignore[return-value]
+
+
+def count_of(fetched: list[Any], counted: QuerySet[Any]) -> int:
+    """The count ``with_count`` brought with ``fetched``; a query of its own only when nothing was fetched."""
+    return int(fetched[0].counted_alongside) if fetched else counted.count()
+
+
+def rows_and_count(rows: QuerySet[M], counted: QuerySet[Any]) -> tuple[list[M], int]:
+    """The ``rows`` and how many rows ``counted`` holds, in one query (``with_count``)."""
+    fetched = list(with_count(rows, counted))
+    return fetched, count_of(fetched, counted)
+
+
 def possible_matches(*, viewer: User, referral: Referral) -> list[dict[str, Any]]:
-    """Likely duplicates: a reference and link when the viewer may read the match, else only the holding agency."""
-    matches = list(referral.possible_matches.select_related("matched__owning_agency").order_by("-created_at"))
-    if not matches:
-        return []
-    readable = set(
-        policy.visible(viewer, Referral.objects.filter(pk__in=[m.matched_id for m in matches])).values_list(
-            "pk", flat=True
-        )
+    """Likely duplicates: a reference and link when the viewer may read the match, else only the holding
+    agency. One query: whether the viewer may read each match comes with it."""
+    readable = policy.visible(viewer, Referral.objects.filter(pk=OuterRef("matched_id")))
+    matches = (
+        referral.possible_matches.select_related("matched__owning_agency")
+        .annotate(readable=Exists(readable))
+        .order_by("-created_at")
     )
     out = []
     for m in matches:
-        if m.matched_id in readable:
+        if m.readable:
             out.append({"visible": True, "referral": m.matched, "reasons": m.reasons})
         else:
             out.append({"visible": False, "agency": m.matched.owning_agency.name, "reasons": m.reasons})
@@ -259,18 +309,6 @@ def shares_for(*, viewer: User, referral: Referral) -> QuerySet[Any]:
     ).select_related("agency", "granted_by")
 
 
-def active_break_glass(*, viewer: User, referral: Referral) -> BreakGlass | None:
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
-
-    return BreakGlass.objects.filter(
-        user=viewer,
-        content_type=ContentType.objects.get_for_model(Referral),
-        object_id=referral.pk,
-        expires_at__gt=timezone.now(),
-    ).first()
-
-
 _ = ReferralAgencyGrant  # the grant table policy.visible_grants drives
 
 
@@ -337,6 +375,15 @@ class Chronology:
     withheld: int
 
 
+def entry_kinds(*, viewer: User, referral: Referral) -> Counter[str]:
+    """How many entries of each type the viewer may read (in full or as a summary) in the chronology of
+    a record they already opened: what ``chronology_for`` would show, counted in one query."""
+    shown = policy.visible_children(viewer, referral.entries.all(), summary_field="releasable_summary")
+    return Counter(
+        {row["entry_type"]: row["n"] for row in shown.order_by().values("entry_type").annotate(n=Count("pk"))}
+    )
+
+
 def chronology_for(
     *,
     viewer: User,
@@ -348,7 +395,8 @@ def chronology_for(
 ) -> Chronology:
     """The chronology of a record the viewer already opened: oldest first, withheld counted, summaries applied.
 
-    Two queries whatever its length: the entries and the withheld count.
+    Two queries whatever its length: the entries with the withheld count (``rows_and_count``), and
+    their documents.
     """
     entries = referral.entries.all()
     if agency_id not in (None, ""):
@@ -362,13 +410,13 @@ def chronology_for(
         entries = entries.filter(entry_type=entry_type)
     if significant_only:
         entries = entries.filter(significant=True)
-    shown = list(
+    shown, withheld = rows_and_count(
         policy.visible_children(viewer, entries, summary_field="releasable_summary")
         .select_related("owning_agency", "created_by")
         .prefetch_related("documents")
-        .order_by("occurred_at", "id")
+        .order_by("occurred_at", "id"),
+        policy.withheld_children(viewer, entries, summary_field="releasable_summary"),
     )
-    withheld = policy.withheld_children(viewer, entries, summary_field="releasable_summary").count()
     items = [ChronologyItem(entry=e, full=policy.reads_in_full(viewer, e)) for e in shown]
     if audit:
         read_event(

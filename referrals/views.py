@@ -264,7 +264,7 @@ def caseload(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: SignedInRequest, referral_id: int) -> HttpResponse:
-    referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
+    referral = selectors.access_referral_page(viewer=request.user, referral_id=referral_id)
     if referral.is_draft:
         return redirect("referrals:check_answers", referral.pk)
     return render(request, "referrals/referral_detail.html", pages.detail_context(request.user, referral))
@@ -368,11 +368,13 @@ def _screening_task(
     done: str,
     template: str,
     entry_types: tuple[str, ...] = (),
+    levels: dict[int, str] | None = None,
 ) -> HttpResponseBase:
     """The dance of every screening task page: the screener opens it, the form is checked in one pass,
     one service records it (``action(form, referral)``), and the task list says so; a decided referral
-    has no tasks left."""
-    referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id, audit=True)
+    has no tasks left. A page that lists ``entry_types`` audits its read with the chronology it shows
+    (one event); ``levels``: the clearance names its form was offered, for the entries too."""
+    referral = selectors.access_for_screening(viewer=request.user, referral_id=referral_id, audit=not entry_types)
     if referral.status not in UNDECIDED:
         messages.info(request, ALREADY_DECIDED)
         return redirect(pages.screening_url(referral.pk))
@@ -383,7 +385,9 @@ def _screening_task(
         action=lambda: action(bound, referral),
         success=success_to(request, done, pages.screening_url(referral.pk)),
         render=form_page(
-            request, template, pages.screening_task_context(request.user, referral, bound, entry_types=entry_types)
+            request,
+            template,
+            pages.screening_task_context(request.user, referral, bound, entry_types=entry_types, levels=levels),
         ),
     )
 
@@ -420,14 +424,18 @@ def _note_task(request: SignedInRequest, referral_id: int, *, deconfliction: boo
         )
 
     name = "deconfliction" if deconfliction else "notes"
+    levels = forms.clearance_names()  # read once: the form's choices and the entries' labels
     return _screening_task(
         request,
         referral_id,
-        form=lambda data, _: forms.ScreeningNoteForm(data, user=request.user, deconfliction=deconfliction),
+        form=lambda data, _: forms.ScreeningNoteForm(
+            data, user=request.user, deconfliction=deconfliction, levels=levels
+        ),
         action=note,
         done=SCREENING_SAVED[deconfliction],
         template=f"referrals/screening_{name}.html",
         entry_types=(EntryType.DECONFLICTION if deconfliction else EntryType.SCREENING_NOTE,),
+        levels=levels,
     )
 
 

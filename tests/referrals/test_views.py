@@ -760,13 +760,14 @@ def test_caseload_pages_with_a_cursor(world: dict[str, Any]) -> None:
 # Pinned. Every page: the frame (one query: the user with agency, clearance, confirmed two-factor devices
 # and the header's unread count; the session comes from the cache, docs/adr/0031).
 # Caseload adds the page of grants (one query) and the audit insert. Detail adds the referral,
-# read with how the viewer reads it (grant or break-glass, one query), and the audit insert
-# (access_referral); documents, withheld count, matches and which matches are readable
-# (referral_contents); the may-share check (whether the referral has a case yet), clearance
-# names, identifiers, the break-glass opening and the shares. The capabilities ask nothing more:
-# the referral's read basis came with it. A change here needs a reason.
+# read with how the viewer reads it (grant or break-glass), its case if any (the may-share check),
+# the viewer's break-glass opening and its clearance level's name (subqueries), all one query, and
+# the audit insert (access_referral_page); the documents, each carrying the withheld count (a
+# subquery; a query of its own only when no document is shown), and the matches with whether each
+# is readable (an Exists) (referral_contents); the identifiers and the shares. The capabilities
+# ask nothing more: the referral's read basis came with it. A change here needs a reason.
 CASELOAD_QUERIES = 3
-DETAIL_QUERIES = 12
+DETAIL_QUERIES = 7
 
 
 @pytest.mark.parametrize("rows", [3, 15])
