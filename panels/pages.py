@@ -85,10 +85,13 @@ def render_item(
     request: SignedInRequest, meeting: Meeting, item_id: Any, *, bound: dict[str, Form] | None = None, status: int = 200
 ) -> HttpResponse:
     """One agenda item at the meeting: its record, and the decision, action and deferral forms."""
-    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    record = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id)
     entry = record.item(item_id)
     bound = bound or {}
-    decision_form = bound.get("decision") or forms.DecisionForm(user=request.user, prefix="decision")
+    # The decision form reads the clearance levels it offers: only when the page shows it.
+    decision_form = bound.get("decision") or (
+        forms.DecisionForm(user=request.user, prefix="decision") if entry.may_decide and record.can_decide else None
+    )
     action_form = bound.get("action") or forms.ActionForm(people=record.people, prefix="action")
     defer_form = bound.get("defer") or forms.ReasonForm(prefix="defer")
     guest_form = None
@@ -112,9 +115,7 @@ def render_item(
             "decision_form": decision_form,
             "action_form": action_form,
             "defer_form": defer_form,
-            "error_form": first_form_with_errors(
-                decision_form, action_form, defer_form, *([guest_form] if guest_form else [])
-            ),
+            "error_form": first_form_with_errors(decision_form, action_form, defer_form, guest_form),
             "open": lifecycle.meeting_is_open(meeting),
             "today": timezone.localdate(),
         },

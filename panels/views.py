@@ -452,7 +452,7 @@ def meeting_item(request: SignedInRequest, meeting_id: int, item_id: int) -> Htt
 @require_POST
 def record_decision(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item_id)
+    entry = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id).item(item_id)
     require(request.user, PanelCapability.RECORD_DECISION, entry.item)
     form = forms.DecisionForm(request.POST, user=request.user, prefix="decision")
     here = item_url(meeting.pk, entry.item.pk)
@@ -472,7 +472,7 @@ def invite_guest(request: SignedInRequest, meeting_id: int, item_id: int) -> Htt
     """The chair invites someone outside the panel for this item alone."""
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
     require(request.user, PanelCapability.INVITE_ATTENDEES, meeting.panel)
-    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    record = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id)
     entry = record.item(item_id)
     form = forms.InviteForm(request.POST, people=selectors.possible_guests(record=record, entry=entry), prefix="guest")
     here = item_url(meeting.pk, entry.item.pk, "guests")
@@ -497,7 +497,7 @@ def invite_guest(request: SignedInRequest, meeting_id: int, item_id: int) -> Htt
 @require_POST
 def defer_item(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    entry = selectors.meeting_record(viewer=request.user, meeting=meeting).item(item_id)
+    entry = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id).item(item_id)
     require(request.user, PanelCapability.BUILD_AGENDA, meeting.panel)
     form = forms.ReasonForm(request.POST, prefix="defer")
     return handle_form(
@@ -516,7 +516,7 @@ def defer_item(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpR
 @require_POST
 def add_item_action(request: SignedInRequest, meeting_id: int, item_id: int) -> HttpResponseBase:
     meeting = selectors.access_meeting(viewer=request.user, meeting_id=meeting_id)
-    record = selectors.meeting_record(viewer=request.user, meeting=meeting)
+    record = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id)
     entry = record.item(item_id)
     form = forms.ActionForm(request.POST, people=record.people, prefix="action")
     return handle_form(

@@ -39,6 +39,7 @@ from panels.selectors.meeting_record import (
     MeetingItem,
     MeetingRecord,
     SignBlockers,
+    item_record,
     meeting_record,
     sign_blockers,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "chair_dashboard",
     "consents_for_case",
     "item_brief",
+    "item_record",
     "meeting_record",
     "meetings_for",
     "pack_chronologies",

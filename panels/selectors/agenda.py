@@ -9,23 +9,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.lifecycle import REQUEST_OPEN
-from cases.models import Case, InformationRequest
+from cases.models import Case
 from core.audit import record_event
 from core.errors import NotFound, id_or_not_found
 from core.models import AuditVerb
 from panels.models import (
     Action,
     AgendaItem,
+    Discussion,
     Intervention,
     Invitation,
     Meeting,
 )
 from panels.permissions import PanelCapability, Standing, can, guest_items
-from partnership.models import Agency, Panel, User
+from partnership.models import Agency, Panel, PanelMembership, User
 from referrals.models import Referral
 from sharing import policy
 
@@ -69,6 +70,7 @@ class AgendaRow:
     item: AgendaItem
     case: Case
     outstanding_requests: int
+    decided: bool = False  # a decision is recorded, whether or not the viewer may read it
 
 
 @dataclass
@@ -79,35 +81,44 @@ class Agenda:
 
 
 def agenda_for(
-    *, viewer: User, meeting: Meeting, standing: Standing | None = None, guest: frozenset[int] | None = None
+    *,
+    viewer: User,
+    meeting: Meeting,
+    standing: Standing | None = None,
+    guest: frozenset[int] | None = None,
+    item_id: int | None = None,
+    audit: bool = True,
 ) -> Agenda:
     """The agenda as this viewer may see it: items on cases they cannot read are left out, and counted
     for the panel's members only (``SEE_WITHHELD_COUNTS``): to anyone else they do not exist. A guest
     (``guest``: the items they are invited for, from ``panels.permissions.guest_items``) sees those alone.
 
-    Fixed number of queries whatever the number of items.
+    ``item_id`` cuts the agenda to that one item (an item's page: ``withheld`` then counts that item
+    alone). ``audit=False`` is for a caller that audits the read itself (the pack's disclosure, the
+    item's chronology read). One query (and the audit insert) whatever the number of items: each item
+    comes with its case, its outstanding information requests counted, whether the viewer reads the
+    case (``policy.visible``, in SQL) and whether a decision is recorded.
     """
     items_of = meeting.items.all() if guest is None else meeting.items.filter(pk__in=sorted(guest))
+    if item_id is not None:
+        items_of = items_of.filter(pk=item_id)
     items = list(
         items_of.select_related("case__referral__subject", "case__owner")
-        .prefetch_related(
-            Prefetch(
-                "case__information_requests",
-                queryset=InformationRequest.objects.filter(status__in=REQUEST_OPEN),
-                to_attr="outstanding",
-            )
+        .annotate(
+            outstanding_requests=Count(
+                "case__information_requests", filter=Q(case__information_requests__status__in=REQUEST_OPEN)
+            ),
+            readable=Exists(policy.visible(viewer, Referral.objects.filter(pk=OuterRef("case_id")))),
+            decided=Exists(Discussion.objects.filter(item_id=OuterRef("pk"))),
         )
         .order_by("position", "id")
     )
-    readable = set(
-        policy.visible(viewer, Referral.objects.filter(pk__in=[i.case_id for i in items])).values_list("pk", flat=True)
-    )
     rows = [
-        AgendaRow(item=i, case=i.case, outstanding_requests=len(i.case.outstanding))  # type: ignore[attr-defined]
+        AgendaRow(item=i, case=i.case, outstanding_requests=i.outstanding_requests, decided=i.decided)
         for i in items
-        if i.case_id in readable
+        if i.readable
     ]
-    if rows:
+    if rows and audit:
         record_event(
             actor=viewer, verb=AuditVerb.LIST_VIEWED, obj=meeting, details={"agenda": [r.case.pk for r in rows]}
         )
@@ -136,16 +147,16 @@ def panels_with_members_for(*, viewer: User) -> list[Panel]:
 
 def attending_agencies(meeting: Meeting) -> list[Agency]:
     """The agencies whose attendance the meeting records: every member agency, the chair's (and
-    deputy's) own, and any other agency recorded as attending."""
+    deputy's) own, and any other agency recorded as attending. Each says whether it counts towards
+    the quorum (``counts_for_quorum``: a member agency or the chairs'). One query."""
     panel = meeting.panel
     chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
+    member = Exists(PanelMembership.objects.filter(panel=panel, agency_id=OuterRef("pk")))
+    chairs_own = Exists(User.objects.filter(pk__in=chairs, agency_id=OuterRef("pk")))
+    counts = Q(member) | Q(chairs_own)
     return list(
-        Agency.objects.filter(
-            Q(panel_memberships__panel=panel)
-            | Q(users__pk__in=chairs)
-            | Q(pk__in=meeting.attendance.values("agency_id"))
-        )
-        .distinct()
+        Agency.objects.filter(counts | Q(pk__in=meeting.attendance.values("agency_id")))
+        .annotate(counts_for_quorum=ExpressionWrapper(counts, output_field=BooleanField()))
         .order_by("name")
     )
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from cases.lifecycle import OPEN
 from cases.models import Case
-from core.errors import NotFound
+from core.errors import NotFound, id_or_not_found
 from panels import lifecycle
 from panels.models import (
     Action,
@@ -27,7 +27,7 @@ from panels.models import (
 from panels.permissions import PanelCapability, Standing, can, guest_items, may_attend, reads_pack, standing_on
 from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import Agenda, AgendaRow, agenda_for, attending_agencies, readable_case_ids
-from panels.services import Quorum, quorum
+from panels.services import Quorum, quorum, quorum_of
 from partnership.models import Agency, Panel, User
 from referrals.models import Referral
 from sharing import policy
@@ -259,16 +259,20 @@ def _item_rights(viewer: User, item: MeetingItem, standing: Standing, is_open: b
 
 
 def _meeting_items(viewer: User, meeting: Meeting, agenda: Agenda, standing: Standing) -> list[MeetingItem]:
-    """Each readable item with its decision (if the viewer may read it), the case's actions, and the viewer's rights."""
+    """Each readable item with its decision (if the viewer may read it), the case's actions, and the
+    viewer's rights. Two queries (one when no item is decided)."""
     case_ids = [row.case.pk for row in agenda.rows]
-    item_ids = [row.item.pk for row in agenda.rows]
-    discussions = {
-        d.item_id: d
-        for d in policy.visible_children(viewer, Discussion.objects.filter(item_id__in=item_ids)).select_related(
-            "created_by"
-        )
-    }
-    decided = set(Discussion.objects.filter(item_id__in=item_ids).values_list("item_id", flat=True))
+    decided_ids = [row.item.pk for row in agenda.rows if row.decided]
+    discussions = (
+        {
+            d.item_id: d
+            for d in policy.visible_children(viewer, Discussion.objects.filter(item_id__in=decided_ids)).select_related(
+                "created_by"
+            )
+        }
+        if decided_ids
+        else {}
+    )
     actions: dict[int, list[Action]] = {}
     for action in (
         Action.objects.filter(case_id__in=case_ids)
@@ -284,7 +288,7 @@ def _meeting_items(viewer: User, meeting: Meeting, agenda: Agenda, standing: Sta
             MeetingItem(
                 row=row,
                 discussion=discussions.get(row.item.pk),
-                decided=row.item.pk in decided,
+                decided=row.decided,
                 counts_shown=agenda.withheld is not None,
                 actions=actions.get(row.case.pk, []),
             ),
@@ -295,8 +299,10 @@ def _meeting_items(viewer: User, meeting: Meeting, agenda: Agenda, standing: Sta
     ]
 
 
-def _attendance(meeting: Meeting, *, member: bool) -> list[AttendanceRow]:
-    """Every attending agency with its record and, for members while the meeting is open, its case workers."""
+def _attendance(meeting: Meeting, *, member: bool) -> tuple[list[AttendanceRow], Quorum]:
+    """Every attending agency with its record and, for members while the meeting is open, its case
+    workers; and the quorum they make (``quorum_of``: no query of its own). Three queries (two
+    without the people)."""
     agencies = attending_agencies(meeting)
     present = {a.agency_id: a for a in meeting.attendance.select_related("attendee")}
     people: dict[int, list[User]] = {}
@@ -308,7 +314,13 @@ def _attendance(meeting: Meeting, *, member: bool) -> list[AttendanceRow]:
         ):
             if may_attend(person):
                 people.setdefault(person.agency_id or 0, []).append(person)
-    return [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+    counting = [
+        (agency.kind, present[agency.pk].attendee_id)
+        for agency in agencies
+        if agency.counts_for_quorum and agency.pk in present and present[agency.pk].present  # type: ignore[attr-defined]
+    ]
+    rows = [AttendanceRow(agency=a, record=present.get(a.pk), people=people.get(a.pk, [])) for a in agencies]
+    return rows, quorum_of(meeting, counting)
 
 
 def _addable_cases(viewer: User, meeting: Meeting) -> list[Case]:
@@ -338,15 +350,48 @@ def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False
     guest = guest_items(viewer, meeting, standing=standing)
     if guest is not None:
         return _guest_record(viewer, meeting, standing, guest)
-    allowed = _allowed(viewer, meeting.panel, standing)
-    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing)
-    items = _meeting_items(viewer, meeting, agenda, standing)
-    attendance = _attendance(meeting, member=standing.member)
+    record = _member_record(viewer, meeting, standing, agenda_for(viewer=viewer, meeting=meeting, standing=standing))
     declarations = list(meeting.declarations.select_related("user__agency", "case").order_by("created_at", "id"))
     addenda = list(meeting.addenda.select_related("author__agency", "case"))
     mentioned = readable_case_ids(viewer, [d.case_id for d in declarations] + [a.case_id for a in addenda])
-    addable = PanelCapability.ADD_TO_AGENDA in allowed and lifecycle.meeting_is_open(meeting)
+    addable = PanelCapability.ADD_TO_AGENDA in record.allowed and lifecycle.meeting_is_open(meeting)
     actions = actions_review_for(viewer=viewer, meeting=meeting) if with_actions else None
+    record.declarations = [(d, d.case if d.case_id in mentioned else None) for d in declarations]
+    # An addendum about a case the viewer cannot read does not exist for them.
+    record.addenda = [
+        (a, a.case if a.case_id in mentioned else None) for a in addenda if not a.case_id or a.case_id in mentioned
+    ]
+    record.addable_cases = _addable_cases(viewer, meeting) if addable else []
+    record.actions = actions
+    # Read through the grant: ``actions_review_for`` keeps only the cases the viewer reads so.
+    record.completable = frozenset(
+        a.pk
+        for a in (actions.carried_forward if actions else [])
+        if can(viewer, PanelCapability.COMPLETE_ACTION, a, standing=standing, reads=True)
+    )
+    return record
+
+
+def item_record(*, viewer: User, meeting: Meeting, item_id: Any) -> MeetingRecord:
+    """The record behind one agenda item's page and forms: ``meeting_record`` cut to that item (its
+    agenda is the item alone, with its decision, actions and the viewer's rights), with the attendance
+    (the quorum, the people an action may name) and the invitations; no declarations, addenda, cases
+    to add or actions looked back on. ``NotFound`` (through ``MeetingRecord.item``) unless the viewer
+    reads the item. Not audited here: the item's page audits its read of the case (``item_brief``)."""
+    pk = id_or_not_found(item_id)
+    standing = standing_on(viewer, meeting.panel)
+    guest = guest_items(viewer, meeting, standing=standing)
+    if guest is not None:
+        return _guest_record(viewer, meeting, standing, guest, item_id=pk)
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, item_id=pk, audit=False)
+    return _member_record(viewer, meeting, standing, agenda)
+
+
+def _member_record(viewer: User, meeting: Meeting, standing: Standing, agenda: Agenda) -> MeetingRecord:
+    """What a member's (or the chair's) record of the meeting always holds: the ``agenda``'s items,
+    attendance and quorum, invitations and rights; the meeting page adds the rest."""
+    allowed = _allowed(viewer, meeting.panel, standing)
+    attendance, met = _attendance(meeting, member=standing.member)
     invitations = list(
         meeting.invitations.select_related("person__agency", "item").order_by(
             "person__agency__name", "person__first_name", "id"
@@ -359,31 +404,27 @@ def meeting_record(*, viewer: User, meeting: Meeting, with_actions: bool = False
         my_invitation=next((i for i in invitations if i.person_id == viewer.pk), None),
         meeting=meeting,
         agenda=agenda,
-        items=items,
+        items=_meeting_items(viewer, meeting, agenda, standing),
         attendance=attendance,
-        quorum=quorum(meeting),
-        declarations=[(d, d.case if d.case_id in mentioned else None) for d in declarations],
-        # An addendum about a case the viewer cannot read does not exist for them.
-        addenda=[
-            (a, a.case if a.case_id in mentioned else None) for a in addenda if not a.case_id or a.case_id in mentioned
-        ],
+        quorum=met,
+        declarations=[],
+        addenda=[],
         standing=standing,
         allowed=allowed,
-        addable_cases=_addable_cases(viewer, meeting) if addable else [],
-        actions=actions,
-        # Read through the grant: ``actions_review_for`` keeps only the cases the viewer reads so.
-        completable=frozenset(
-            a.pk
-            for a in (actions.carried_forward if actions else [])
-            if can(viewer, PanelCapability.COMPLETE_ACTION, a, standing=standing, reads=True)
-        ),
+        addable_cases=[],
+        actions=None,
+        completable=frozenset(),
     )
 
 
-def _guest_record(viewer: User, meeting: Meeting, standing: Standing, guest: frozenset[int]) -> MeetingRecord:
-    """A guest's meeting: their items alone, their own invitation, and nothing else of it (no other
-    item, attendee, declaration, addendum, action or count)."""
-    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, guest=guest)
+def _guest_record(
+    viewer: User, meeting: Meeting, standing: Standing, guest: frozenset[int], item_id: int | None = None
+) -> MeetingRecord:
+    """A guest's meeting: their items alone (``item_id``: that one of them), their own invitation, and
+    nothing else of it (no other item, attendee, declaration, addendum, action or count)."""
+    agenda = agenda_for(
+        viewer=viewer, meeting=meeting, standing=standing, guest=guest, item_id=item_id, audit=item_id is None
+    )
     mine = list(meeting.invitations.filter(person=viewer).select_related("person__agency", "item"))
     return MeetingRecord(
         meeting=meeting,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
@@ -18,6 +18,8 @@ from panels.models import (
     ActionStatus,
     AgendaItem,
     Assessment,
+    AssessmentRating,
+    Intervention,
     Meeting,
     SupportPlan,
 )
@@ -76,7 +78,8 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
     guest = guest_items(viewer, meeting, standing=standing)
     if not reads_pack(viewer, meeting, standing=standing, guest=guest):
         raise PermissionDenied("The panel pack is for the panel's members.")
-    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, guest=guest)
+    # The disclosure's own audit event below names the cases: no list-view event as well.
+    agenda = agenda_for(viewer=viewer, meeting=meeting, standing=standing, guest=guest, audit=False)
     withheld = agenda.withheld or 0
     pack = PanelPack(
         meeting=meeting,
@@ -90,13 +93,15 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
     assessments: dict[int, list[Assessment]] = {}
     for a in (
         policy.visible_children(viewer, Assessment.objects.filter(case_id__in=case_ids))
-        .prefetch_related("ratings__factor")
+        .prefetch_related(Prefetch("ratings", queryset=AssessmentRating.objects.select_related("factor")))
         .order_by("case_id", "-version")
     ):
         assessments.setdefault(a.case_id, []).append(a)
     plans = {
         p.case_id: p
-        for p in SupportPlan.objects.filter(case_id__in=case_ids).prefetch_related("interventions__provider")
+        for p in SupportPlan.objects.filter(case_id__in=case_ids).prefetch_related(
+            Prefetch("interventions", queryset=Intervention.objects.select_related("provider"))
+        )
     }
     overdue: dict[int, list[Action]] = {}
     for action in Action.objects.filter(

@@ -200,7 +200,7 @@ def quorum(meeting: Meeting) -> Quorum:
     """The panel's rule: chair present, required agency kinds present, and enough member agencies in all.
 
     Only the panel's member agencies (and the chair's and deputy's own) count towards it; other
-    agencies may attend without making the meeting quorate.
+    agencies may attend without making the meeting quorate. One query.
     """
     panel = meeting.panel
     chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
@@ -210,9 +210,17 @@ def quorum(meeting: Meeting) -> Quorum:
         .distinct()
         .select_related("agency")
     )
-    kinds = {a.agency.kind for a in present}
+    return quorum_of(meeting, [(a.agency.kind, a.attendee_id) for a in present])
+
+
+def quorum_of(meeting: Meeting, present: list[tuple[str, int | None]]) -> Quorum:
+    """``quorum`` from attendance the caller has read already (no query): ``present`` holds, for each
+    agency recorded as present that counts towards it, the agency's kind and who came for it."""
+    panel = meeting.panel
+    chairs = [pk for pk in (panel.chair_id, panel.deputy_chair_id) if pk]
+    kinds = {kind for kind, _ in present}
     reasons = []
-    if panel.quorum_requires_chair and not any(a.attendee_id in chairs for a in present):
+    if panel.quorum_requires_chair and not any(attendee_id in chairs for _, attendee_id in present):
         reasons.append("The chair or deputy is not recorded as present")
     for kind in panel.quorum_required_kinds:
         if kind not in kinds:

@@ -136,9 +136,11 @@ def test_the_next_meeting_page_query_count_is_pinned(
     client = client_for(pw.chair)
     url = f"/panels/meetings/{later.pk}/"
     client.get(url)
-    # Nothing on its own agenda yet: the page's queries, one of them for the actions it looks back on,
-    # one for the invited attendees; the frame is one query (docs/adr/0031).
-    with django_assert_num_queries(12):
+    # Nothing on its own agenda yet: the frame (one query, docs/adr/0031), the meeting, the agenda (no
+    # audit, no decisions or item actions to read), the attending agencies, their attendance, their
+    # people, the invited attendees, declarations, addenda, the actions it looks back on, the cases the
+    # chair may add.
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.content.decode().count("/close/?next=") == actions
 

@@ -470,25 +470,30 @@ def test_consent_withdrawal_is_prominent(pw: PanelSitting, on_agenda: dict[str, 
 
 # --- Query counts -------------------------------------------------------------------------------------
 
-# Meeting page: the frame (one query: the user with their devices and unread count, docs/adr/0031); the meeting; agenda_for (items with their
-# outstanding requests, the readable referrals, its audit insert); the decisions the viewer may read and
-# which items have any; actions; the viewer's standing on the panel; attending agencies; attendance; the
-# people of those agencies; declarations; addenda; quorum; cases the chair may add; clearance levels (the
-# item page's decision form). The pack: the reader's standing
-# on the panel (the pack is for its members), agenda_for, the readable assessments
-# (with their ratings and factors), plans (with interventions and providers), overdue actions, significant chronology
-# entries (their documents, the withheld counts) and the disclosure's audit insert; the PDF the same (the
-# header's count comes with the user). None of them grows with the agenda. A change here needs a reason.
-# The meeting page and the pack also read, in one query, the actions the meeting looks back on (carried
-# forward from earlier meetings, closed since the previous one) and those agreed at it.
-# The meeting and item pages read the invited attendees (one query). The item page is a decision brief:
-# the contributions (entries, withheld count, the read's break-glass check and its audit insert), the
-# latest two assessments (with ratings and factors), the consent, the plan and its interventions; for
-# the chair, who may be invited for the item alone (the people, and who of them reads the case).
-MEETING_QUERIES = 18
-ITEM_QUERIES = 31
-PACK_QUERIES = 19
-PACK_PDF_QUERIES = 19
+# None of them grows with the agenda. A change here needs a reason. Every page starts with the frame
+# (one query: the user with their devices and unread count, docs/adr/0031) and the meeting.
+# Meeting page: agenda_for (one query: the items with their cases, outstanding requests counted, whether
+# the viewer reads each case and whether it is decided) and its audit insert; the decisions the viewer
+# may read; the items' actions; the attending agencies (each saying whether it counts towards the
+# quorum) and their attendance, from which the quorum comes; the people of those agencies; the invited
+# attendees; declarations; addenda; the actions the meeting looks back on (carried forward, closed
+# since the previous meeting, agreed at it: one query); the cases the chair may add.
+MEETING_QUERIES = 14
+# The item page (a decision brief) reads that one item: the item (as on the meeting page), its decision,
+# its actions; the attending agencies, their attendance (the quorum) and people (the action's owner);
+# the invited attendees; for the chair, who may be invited for the item alone (the people, and who of
+# them reads the case); the contributions (entries with the withheld count, and the count again when
+# there are none) and the read's audit insert; the latest two assessments and their ratings (with
+# factors); the consent with the plan; the plan's interventions; the active agencies (the action form).
+# The decision form's clearance levels are read only when it is shown (not here: the item is decided).
+ITEM_QUERIES = 19
+# The pack: the reader's standing on the panel (the pack is for its members), agenda_for (one query,
+# no audit of its own), the actions the meeting looks back on, the readable assessments and their
+# ratings (with factors), plans and their interventions (with providers), overdue actions, the
+# chronology entries' withheld counts, the entries, their documents, and the disclosure's audit insert;
+# the PDF the same.
+PACK_QUERIES = 14
+PACK_PDF_QUERIES = 14
 
 
 def _many(pw: PanelSitting, n: int) -> None:
