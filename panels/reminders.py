@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from cases.reminders import MIDNIGHT, RECHECK_OVERDUE_DAYS, due_date_moments
+from cases.reminders import RECHECK_OVERDUE_DAYS
 from core.models import Reminder
 from core.notifications import (
     ReminderKind,
@@ -45,6 +45,7 @@ from core.notifications import (
     timing,
     working_days_before,
 )
+from core.notifications.due_dates import MIDNIGHT, DueDateKinds
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
 from partnership.models import Panel, User
@@ -56,7 +57,6 @@ MEETING_PAPERS = "meeting_papers"
 MEETING_KINDS = (MEETING_NOTICE, MEETING_PAPERS)
 ACTION_DUE_SOON = "action_due_soon"
 ACTION_OVERDUE = "action_overdue"
-ACTION_KINDS = (ACTION_DUE_SOON, ACTION_OVERDUE)
 CASE_REVIEW_DUE = "case_review_due"
 POST_EXIT_REVIEW_DUE = "post_exit_review_due"
 
@@ -163,54 +163,40 @@ register_kinds(
 # case is not told of it.
 ABOUT_ACTION = About.through(Action, "case__referral")
 
+ACTION_REMINDERS = DueDateKinds(
+    soon=ACTION_DUE_SOON,
+    overdue=ACTION_OVERDUE,
+    open_records=Action.objects.filter(status=ActionStatus.OPEN),
+    soon_timing="action_due_soon_working_days",
+).register(
+    soon=Wording(
+        label="Panel action due soon",
+        description="An action you or your agency own is due within two working days.",
+        headline="A panel action for case {reference} is due on {when}",
+    ),
+    overdue=Wording(
+        label="Panel action overdue",
+        description="An action you or your agency own has passed its due date.",
+        headline="A panel action for case {reference} was due on {when} and is overdue",
+    ),
+    may_tell=ABOUT_ACTION.may_tell,
+)
+
 
 def sync_action(action: Action) -> None:
     """An open action reminds its owner, or the owning agency's SPOCs, as the due date nears and passes."""
     if action.status != ActionStatus.OPEN:
-        cancel_reminders(obj=action, kinds=ACTION_KINDS)
+        ACTION_REMINDERS.cancel(action)
         return
-    # The owner, when they may read the case; else the owning agency's SPOCs who may.
-    recipients = ABOUT_ACTION.readers(action, _active([action.owner_id])) or ABOUT_ACTION.readers(
-        action, spoc_ids(action.owner_agency_id)
-    )
+    recipients = ABOUT_ACTION.owners_else_spocs(action, _active([action.owner_id]), action.owner_agency_id)
     reference = Case.objects.filter(pk=action.case_id).values_list("reference", flat=True).first() or ""
-    sync_moments(
-        obj=action,
-        kinds=ACTION_KINDS,
-        moments=due_date_moments(
-            action.due_date,
-            soon=ACTION_DUE_SOON,
-            overdue=ACTION_OVERDUE,
-            soon_working_days=timing("action_due_soon_working_days", 2),
-        ),
+    ACTION_REMINDERS.sync(
+        action,
+        due_date=action.due_date,
         recipients=recipients,
-        event_at=at_london(action.due_date, MIDNIGHT),
         link=link_to("panels:case", action.case_id),
         reference=reference,
     )
-
-
-def _action_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    open_actions = Action.objects.filter(status=ActionStatus.OPEN)
-    return still_due_while(reminders, open_actions, "due_date", by_day=True)
-
-
-register_kinds(
-    {
-        ACTION_DUE_SOON: Wording(
-            label="Panel action due soon",
-            description="An action you or your agency own is due within two working days.",
-            headline="A panel action for case {reference} is due on {when}",
-        ),
-        ACTION_OVERDUE: Wording(
-            label="Panel action overdue",
-            description="An action you or your agency own has passed its due date.",
-            headline="A panel action for case {reference} was due on {when} and is overdue",
-        ),
-    },
-    still_due=_action_still_due,
-    may_tell=ABOUT_ACTION.may_tell,
-)
 
 
 # --- case reviews and post-exit reviews ----------------------------------------------------------------

@@ -78,6 +78,11 @@ class About:
             return []
         return sorted(user_id for user_id, _ in policy.readers_of([record], candidates))
 
+    def owners_else_spocs(self, obj: Model, owners: Iterable[int], agency_id: int) -> list[int]:
+        """Those of ``owners`` who may read what ``obj`` is about; when none may, those of the agency's SPOCs
+        who may (an action owned by an agency, and perhaps a person in it)."""
+        return self.readers(obj, owners) or self.readers(obj, spoc_ids(agency_id))
+
     def may_tell(self, reminders: Sequence[Reminder]) -> set[int]:
         """The ids of ``reminders`` whose recipient may read what its object is about (just before sending)."""
         records = self.records_of({r.object_id for r in reminders})
