@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, cursor_page_response, cursor_page_schema
+from core.api import cursor_page_response
+from core.api_views import cursor_list_schema
 from core.models import AuditVerb
 from governance import selectors
 from governance.api.serializers import AuditEventSerializer
@@ -49,11 +50,12 @@ class IsAuditor(BasePermission):
 class AuditEventListView(APIView):
     permission_classes = [IsAuthenticated, IsAuditor]
 
-    @extend_schema(
+    @cursor_list_schema(
+        "AuditEventPage",
+        AuditEventSerializer,
         operation_id="v1_audit_events_list",
-        parameters=[*CURSOR_PARAMS, *FILTER_PARAMS],
-        responses=cursor_page_schema("AuditEventPage", AuditEventSerializer(many=True)),
         summary="The audit trail, newest first (auditors only)",
+        parameters=FILTER_PARAMS,
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         page = selectors.search_trail(

@@ -9,7 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, created, cursor_page_schema, list_page, validated
+from core.api import created, list_page, validated
+from core.api_views import cursor_list_schema, listed
 from intelligence import selectors, services
 from intelligence.api.serializers import (
     SelfAssessmentCreateSerializer,
@@ -32,10 +33,10 @@ def _report_detail(request: AuthenticatedRequest, report_id: int, *, audit: bool
 
 
 class TensionReportListView(APIView):
-    @extend_schema(
+    @cursor_list_schema(
+        "TensionReportPage",
+        TensionReportSerializer,
         operation_id="v1_tension_reports_list",
-        parameters=CURSOR_PARAMS,
-        responses=cursor_page_schema("TensionReportPage", TensionReportSerializer(many=True)),
         summary="Tension reports the caller may see, newest change first",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -97,8 +98,7 @@ class SelfAssessmentListView(APIView):
         summary="The partnership's self-assessments, newest year first (members of the partnership)",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        assessments = selectors.assessments_for(viewer=request.user)
-        return Response(SelfAssessmentSerializer(assessments, many=True).data)
+        return listed(SelfAssessmentSerializer, selectors.assessments_for(viewer=request.user))
 
     @extend_schema(
         request=SelfAssessmentCreateSerializer,

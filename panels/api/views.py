@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
+from cases.models import Case
 from core.api import created, validated
+from core.api_views import listed
 from panels import selectors, services
 from panels.api.serializers import (
     ActionCloseSerializer,
@@ -33,7 +35,7 @@ from panels.api.serializers import (
     ReasonSerializer,
     SupportPlanSerializer,
 )
-from panels.models import ConsentPurpose, ConsentStatus, Meeting
+from panels.models import Action, ConsentPurpose, ConsentStatus, Meeting
 from panels.permissions import PanelCapability, require
 from partnership.api.authentication import AuthenticatedRequest
 
@@ -46,6 +48,16 @@ def _meeting(request: AuthenticatedRequest, meeting_id: int, may: PanelCapabilit
     return meeting
 
 
+def _case(request: AuthenticatedRequest, case_id: int, *, audit: bool = True) -> Case:
+    """The case (404 when the caller may not read it); its read audited unless it only leads to a write."""
+    return case_selectors.access_case(viewer=request.user, case_id=case_id, audit=audit)
+
+
+def _action(request: AuthenticatedRequest, action_id: int) -> Action:
+    """The action as the caller may see it now (404 when they may not)."""
+    return selectors.access_action(viewer=request.user, action_id=action_id)
+
+
 def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]:
     meeting = _meeting(request, meeting_id)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
@@ -55,15 +67,14 @@ def _agenda(request: AuthenticatedRequest, meeting_id: int) -> dict[str, object]
 class PanelListView(APIView):
     @extend_schema(responses=PanelSerializer(many=True), summary="Panels the caller chairs or is a member of")
     def get(self, request: AuthenticatedRequest) -> Response:
-        panels = selectors.panels_with_members_for(viewer=request.user)
-        return Response(PanelSerializer(panels, many=True).data)
+        return listed(PanelSerializer, selectors.panels_with_members_for(viewer=request.user))
 
 
 class PanelMeetingsView(APIView):
     @extend_schema(responses=MeetingSerializer(many=True), summary="A panel's meetings, earliest first")
     def get(self, request: AuthenticatedRequest, panel_id: int) -> Response:
         panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
-        return Response(MeetingSerializer(selectors.schedule_for(viewer=request.user, panel=panel), many=True).data)
+        return listed(MeetingSerializer, selectors.schedule_for(viewer=request.user, panel=panel))
 
     @extend_schema(
         request=MeetingCreateSerializer,
@@ -213,8 +224,7 @@ class AgendaItemDecisionView(APIView):
 class CaseActionsView(APIView):
     @extend_schema(responses=ActionSerializer(many=True), summary="Actions on a case")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
-        return Response(ActionSerializer(selectors.actions_for_case(viewer=request.user, case=case), many=True).data)
+        return listed(ActionSerializer, selectors.actions_for_case(viewer=request.user, case=_case(request, case_id)))
 
     @extend_schema(
         request=ActionCreateSerializer,
@@ -222,7 +232,7 @@ class CaseActionsView(APIView):
         summary="Add an action with an owning agency (and person) and a due date (panel members)",
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        case = _case(request, case_id, audit=False)
         data = validated(ActionCreateSerializer, request)
         action = services.add_action(
             actor=request.user,
@@ -233,8 +243,7 @@ class CaseActionsView(APIView):
             due_date=data["due_date"],
             meeting_id=data["meeting"],
         )
-        action = selectors.access_action(viewer=request.user, action_id=action.pk)
-        return created(ActionSerializer, action)
+        return created(ActionSerializer, _action(request, action.pk))
 
 
 class CompleteActionView(APIView):
@@ -244,10 +253,9 @@ class CompleteActionView(APIView):
         summary="Mark an action done (its owning agency or the chair); 409 when it is not open",
     )
     def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
-        action = selectors.access_action(viewer=request.user, action_id=action_id)
+        action = _action(request, action_id)
         services.complete_action(actor=request.user, action_id=action.pk)
-        action = selectors.access_action(viewer=request.user, action_id=action.pk)
-        return Response(ActionSerializer(action).data)
+        return Response(ActionSerializer(_action(request, action.pk)).data)
 
 
 class CloseActionView(APIView):
@@ -260,17 +268,16 @@ class CloseActionView(APIView):
         ),
     )
     def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
-        action = selectors.access_action(viewer=request.user, action_id=action_id)
+        action = _action(request, action_id)
         data = validated(ActionCloseSerializer, request)
         services.close_action(actor=request.user, action_id=action.pk, outcome=data["outcome"], reason=data["reason"])
-        action = selectors.access_action(viewer=request.user, action_id=action.pk)
-        return Response(ActionSerializer(action).data)
+        return Response(ActionSerializer(_action(request, action.pk)).data)
 
 
 class SupportPlanView(APIView):
     @extend_schema(responses=SupportPlanSerializer, summary="A case's support plan and interventions")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
+        case = _case(request, case_id)
         plan, interventions = selectors.support_plan_for(viewer=request.user, case=case)
         ledger = selectors.consents_for_case(viewer=request.user, case=case)
         channel = [c.status for c in ledger if c.purpose == ConsentPurpose.CHANNEL_SUPPORT]
@@ -281,8 +288,7 @@ class SupportPlanView(APIView):
 class CaseConsentView(APIView):
     @extend_schema(responses=ConsentSerializer(many=True), summary="A case's consent ledger, oldest first")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = case_selectors.access_case(viewer=request.user, case_id=case_id)
-        return Response(ConsentSerializer(selectors.consents_for_case(viewer=request.user, case=case), many=True).data)
+        return listed(ConsentSerializer, selectors.consents_for_case(viewer=request.user, case=_case(request, case_id)))
 
     @extend_schema(
         request=ConsentCreateSerializer,
@@ -290,7 +296,7 @@ class CaseConsentView(APIView):
         summary="Record consent given, refused or withdrawn (the case owner or chair; a parent or guardian for under-18s)",
     )
     def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
-        case = case_selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+        case = _case(request, case_id, audit=False)
         data = validated(ConsentCreateSerializer, request)
         record = services.record_consent(actor=request.user, case_id=case.pk, **data)
         return created(ConsentSerializer, record)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_views import listed
 from core.errors import ValidationError
 from partnership import permissions, selectors, services
 from partnership.api.authentication import AuthenticatedRequest
@@ -94,8 +95,7 @@ class UserListView(APIView):
         summary="Everyone who uses Convene (partnership admins only)",
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        users = selectors.user_list_for(viewer=request.user)
-        return Response(UserSerializer(users, many=True).data)
+        return listed(UserSerializer, selectors.user_list_for(viewer=request.user))
 
     @extend_schema(
         operation_id="v1_users_create",
