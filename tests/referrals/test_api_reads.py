@@ -85,21 +85,6 @@ def test_blank_and_missing_answers_read_as_drf_renders_the_declared_fields():
     assert bare_data["subject"]["date_of_birth"] is None
 
 
-@pytest.mark.parametrize("page_size", [1, 100])
-def test_a_page_of_referrals_is_three_queries_whatever_its_size(client, page_size, django_assert_num_queries):
-    author = UserFactory()
-    for n in range(12):
-        submitted_referral(author, given_name=f"Person{n}")
-    headers = token_headers(author)
-    # 1. the token, with its user, agency and clearance
-    # 2. the page: the caller's grant rows with their referrals and subjects
-    # 3. the audit event of the list read
-    with django_assert_num_queries(3):
-        response = client.get(f"/api/v1/referrals/?page_size={page_size}", **headers)
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == min(page_size, 12)
-
-
 def test_a_referral_is_three_queries(client, django_assert_num_queries):
     author = UserFactory()
     referral = submitted_referral(author)
