@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -85,9 +86,12 @@ REFERRAL_PAGE_RELATIONS = (
 """What a referral's pages and answers show of it, fetched with it."""
 
 
-def access_referral(*, viewer: User, referral_id: Any, audit: bool = True) -> Referral:
-    """Fetch, authorise and audit one read. The same 404 for missing and not-yours."""
-    return _access(viewer, referral_id, Referral.objects.select_related(*REFERRAL_PAGE_RELATIONS), audit=audit)
+def access_referral(
+    *, viewer: User, referral_id: Any, audit: bool = True, relations: Sequence[str] = REFERRAL_PAGE_RELATIONS
+) -> Referral:
+    """Fetch, authorise and audit one read. The same 404 for missing and not-yours. ``relations``: what is
+    fetched with it, by default what its pages show (the API's answers show only its subject)."""
+    return _access(viewer, referral_id, Referral.objects.select_related(*relations), audit=audit)
 
 
 def access_referral_page(*, viewer: User, referral_id: Any) -> Referral:

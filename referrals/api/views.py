@@ -19,6 +19,10 @@ from referrals.api.serializers import (
     ShareSerializer,
 )
 
+API_RELATIONS = ("subject",)
+"""What the API's answers show of a referral beside its own fields, fetched with it (its pages' other relations
+cost the detail query most of its planning)."""
+
 PAGE_PARAMS = [
     *CURSOR_PARAMS,
     OpenApiParameter("status", OpenApiTypes.STR, description="Only referrals in this status."),
@@ -45,7 +49,9 @@ class ReferralListView(APIView):
             classification=data.pop("classification"),
             **data,
         )
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral.pk, audit=False)
+        referral = selectors.access_referral(
+            viewer=request.user, referral_id=referral.pk, audit=False, relations=API_RELATIONS
+        )
         return versioned(ReferralSerializer, referral, status.HTTP_201_CREATED)
 
 
@@ -55,14 +61,14 @@ class ReferralDetailView(APIView):
         summary="One referral (404 when the caller may not see it); its ETag is the If-Match of its updates",
     )
     def get(self, request: AuthenticatedRequest, referral_id: int) -> Response:
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id)
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, relations=API_RELATIONS)
         return versioned(ReferralSerializer, referral)
 
 
 class ReferralShareListView(APIView):
     @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share with an agency")
     def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False, relations=())
         data = validated(ShareCreateSerializer, request)
         agency = Agency.objects.filter(pk=data["agency"]).first()
         if agency is None:
@@ -80,7 +86,7 @@ class ReferralShareListView(APIView):
 class ReferralShareDetailView(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke a share")
     def delete(self, request: AuthenticatedRequest, referral_id: int, share_id: int) -> Response:
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False, relations=())
         services.revoke_referral_share(
             actor=request.user,
             referral_id=referral.pk,
