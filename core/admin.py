@@ -65,11 +65,16 @@ class GatedAdmin:
     """Who may look at an admin screen and who may change through it, as two predicates on the request.
 
     The default: partnership admins change, partnership admins and auditors look. Subclasses
-    set ``look``/``change`` (plain functions, wrapped in ``staticmethod``).
+    set ``look``/``change`` (plain functions, wrapped in ``staticmethod``). A screen whose rows are
+    never added, edited or deleted here (they arrive another way, are recorded once, or are retired
+    instead of deleted) says so with ``addable``/``editable``/``deletable = False``: then nobody may.
     """
 
     look: Callable[[HttpRequest], bool] = staticmethod(may_look)
     change: Callable[[HttpRequest], bool] = staticmethod(is_partnership_admin)
+    addable = True
+    editable = True
+    deletable = True
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.look(request)
@@ -78,13 +83,13 @@ class GatedAdmin:
         return self.look(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self.change(request)
+        return self.addable and self.change(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.change(request)
+        return self.editable and self.change(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.change(request)
+        return self.deletable and self.change(request)
 
 
 class PartnershipAdminChanges(GatedAdmin):
@@ -182,8 +187,7 @@ class AuditedAdmin:
 
 
 class PeriodicTaskInline(PartnershipAdminChanges, beat_admin.PeriodicTaskInline):
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
+    addable = False
 
 
 class PeriodicTaskAdmin(AuditedAdmin, PartnershipAdminChanges, beat_admin.PeriodicTaskAdmin):

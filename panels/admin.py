@@ -98,6 +98,7 @@ class PanelAdmin(PartnershipAdminOnly, admin.ModelAdmin[Panel]):
         ("Quorum", {"fields": ("quorum_requires_chair", "quorum_required_kinds", "quorum_min_agencies")}),
         ("Reminders", {"fields": ("notice_days_before", "papers_days_before")}),
     )
+    deletable = False  # panels are made inactive, never deleted: their meetings and cases stay
 
     def save_model(self, request: HttpRequest, obj: Panel, form: forms.ModelForm[Panel], change: bool) -> None:
         values = {key: form.cleaned_data[key] for key in PANEL_KEYS if key in form.cleaned_data}
@@ -119,9 +120,6 @@ class PanelAdmin(PartnershipAdminOnly, admin.ModelAdmin[Panel]):
         panel = partnership_services.set_panel_members(actor=request.user, panel=form.instance, members=members)
         services.generate_meetings(panel=panel)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # panels are made inactive, never deleted: their meetings and cases stay
-
 
 @admin.register(AssessmentFactor)
 class AssessmentFactorAdmin(AuditedAdmin, PartnershipAdminOnly, admin.ModelAdmin[AssessmentFactor]):
@@ -131,6 +129,4 @@ class AssessmentFactorAdmin(AuditedAdmin, PartnershipAdminOnly, admin.ModelAdmin
     search_fields = ["name"]
     ordering = ["dimension", "position", "id"]
     fields = ["dimension", "name", "description", "position", "is_active"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # past assessments rate these factors: retire a factor by making it inactive
+    deletable = False  # past assessments rate these factors: retire a factor by making it inactive

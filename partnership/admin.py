@@ -82,6 +82,7 @@ class AgencyAdmin(PartnershipAdminOnly, admin.ModelAdmin[Agency]):
     search_fields = ["name"]
     fields = ["name", "kind", "screens_referrals", "is_active"]
     actions = ["deactivate"]
+    deletable = False  # agencies are deactivated, never deleted: their history stays
 
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm[Agency], change: bool) -> None:
         data = {key: form.cleaned_data[key] for key in ("name", "kind", "screens_referrals", "is_active")}
@@ -89,9 +90,6 @@ class AgencyAdmin(PartnershipAdminOnly, admin.ModelAdmin[Agency]):
             services.update_agency(actor=request.user, agency=obj, **data)
         else:
             obj.pk = services.create_agency(actor=request.user, **data).pk
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # agencies are deactivated, never deleted: their history stays
 
     @admin.action(description="Deactivate selected agencies (ends their users' sessions)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
@@ -120,12 +118,7 @@ class DataSharingAgreementAdmin(PartnershipAdminOnly, admin.ModelAdmin[DataShari
     list_display = ["reference", "agency", "signed_on", "review_due"]
     list_filter = ["agency"]
     search_fields = ["reference", "agency__name"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    editable = deletable = False
 
     def save_model(
         self, request: HttpRequest, obj: DataSharingAgreement, form: forms.ModelForm[Any], change: bool
@@ -214,6 +207,7 @@ class UserAdmin(PartnershipAdminOnly, DjangoUserAdmin):
         ("Partnership", {"fields": ("agency", "clearance", "roles")}),
     )
     actions = ["deactivate"]
+    deletable = False  # users are deactivated, never deleted: their history stays
 
     @admin.display(description="Roles")
     def roles_display(self, obj: User) -> str:
@@ -276,9 +270,6 @@ class UserAdmin(PartnershipAdminOnly, DjangoUserAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Nothing related is edited here (no groups or permissions): the service wrote everything."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # users are deactivated, never deleted: their history stays
-
     @admin.action(description="Deactivate selected users (ends their sessions)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         done = 0
@@ -301,15 +292,8 @@ class ApiTokenAdmin(PartnershipAdminOnly, admin.ModelAdmin[ApiToken]):
     readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "revoked_at"]
     fields = ("user", "name", "prefix", "created_at", "expires_at", "revoked_at")
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # issued with `manage.py issue_api_token`, which shows the key once
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # nothing about a token is edited; it is revoked
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    addable = False  # issued with `manage.py issue_api_token`, which shows the key once
+    editable = deletable = False  # nothing about a token is edited; it is revoked
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return is_partnership_admin(request)
@@ -324,12 +308,8 @@ class ApiTokenAdmin(PartnershipAdminOnly, admin.ModelAdmin[ApiToken]):
 @admin.register(PartnershipSettings)
 class PartnershipSettingsAdmin(PartnershipAdminOnly, admin.ModelAdmin[PartnershipSettings]):
     fields = list(SETTINGS_KEYS)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # one row, created on first use
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    addable = False  # one row, created on first use
+    deletable = False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -377,19 +357,12 @@ class ChangeRequestAdmin(PartnershipAdminOnly, admin.ModelAdmin[ChangeRequest]):
         "decision_note",
     )
     readonly_fields = fields
+    addable = False  # asked for by changing a user or the settings
+    editable = deletable = False  # decided with the actions, never edited
 
     @admin.display(description="Change")
     def summary(self, obj: ChangeRequest) -> str:
         return describe_change(obj)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # asked for by changing a user or the settings
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # decided with the actions, never edited
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return is_partnership_admin(request)
