@@ -21,16 +21,8 @@ from cases.api.serializers import (
     InformationRequestSerializer,
     ScreeningDecisionSerializer,
 )
-from core.api import (
-    CURSOR_PARAMS,
-    PRECONDITION_RESPONSES,
-    cursor_page_schema,
-    if_match_parameter,
-    list_page,
-    required_version,
-    validated,
-    versioned,
-)
+from core.api import PRECONDITION_RESPONSES, if_match_parameter, required_version, validated, versioned
+from core.api_views import CursorListView
 from core.errors import ValidationError
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Panel, User
@@ -38,15 +30,11 @@ from referrals import selectors as referral_selectors
 from referrals.api.serializers import ReferralSerializer
 
 
-class CaseListView(APIView):
-    @extend_schema(
-        operation_id="v1_cases_list",
-        parameters=CURSOR_PARAMS,
-        responses=cursor_page_schema("CasePage", CaseSerializer(many=True)),
-        summary="Cases the caller may see, newest change first",
-    )
-    def get(self, request: AuthenticatedRequest) -> Response:
-        return list_page(request, selectors.case_page_visible_to, CaseSerializer)
+class CaseListView(CursorListView):
+    item = CaseSerializer
+    page_for = selectors.case_page_visible_to
+    operation_id = "v1_cases_list"
+    summary = "Cases the caller may see, newest change first"
 
 
 class CaseDetailView(APIView):

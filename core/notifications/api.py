@@ -6,13 +6,9 @@ every endpoint (the project's DRF defaults), anonymous callers refused."""
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, cursor_page_schema, list_page
+from core.api_views import CursorListView
 from core.models import Notification
 from core.notifications.inbox import notification_page_for
 
@@ -31,15 +27,11 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
-class NotificationListView(APIView):
-    @extend_schema(
-        operation_id="v1_notifications_list",
-        parameters=CURSOR_PARAMS,
-        responses=cursor_page_schema("NotificationPage", NotificationSerializer(many=True)),
-        summary="The caller's in-app notifications, newest first",
-    )
-    def get(self, request: Request) -> Response:
-        return list_page(request, notification_page_for, NotificationSerializer)
+class NotificationListView(CursorListView):
+    item = NotificationSerializer
+    page_for = notification_page_for
+    operation_id = "v1_notifications_list"
+    summary = "The caller's in-app notifications, newest first"
 
 
 urlpatterns = [

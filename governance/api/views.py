@@ -8,10 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.api import cursor_page_response
-from core.api_views import cursor_list_schema
+from core.api_views import CursorListView
 from core.models import AuditVerb
 from governance import selectors
 from governance.api.serializers import AuditEventSerializer
@@ -47,17 +46,15 @@ class IsAuditor(BasePermission):
         return can(request.user, Capability.READ_AUDIT_TRAIL)
 
 
-class AuditEventListView(APIView):
+class AuditEventListView(CursorListView):
     permission_classes = [IsAuthenticated, IsAuditor]
+    item = AuditEventSerializer
+    filters = FILTER_PARAMS
+    operation_id = "v1_audit_events_list"
+    summary = "The audit trail, newest first (auditors only)"
 
-    @cursor_list_schema(
-        "AuditEventPage",
-        AuditEventSerializer,
-        operation_id="v1_audit_events_list",
-        summary="The audit trail, newest first (auditors only)",
-        parameters=FILTER_PARAMS,
-    )
-    def get(self, request: AuthenticatedRequest) -> Response:
+    # The trail's filters (a reference, a period, break-glass) are parsed by its own selector.
+    def get(self, request: AuthenticatedRequest, **kwargs: Any) -> Response:
         page = selectors.search_trail(
             viewer=request.user,
             filters=selectors.parse_filters(request.query_params),

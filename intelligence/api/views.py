@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import created, list_page, validated
-from core.api_views import cursor_list_schema, listed
+from core.api import created, validated
+from core.api_views import CursorListView, listed
 from intelligence import selectors, services
 from intelligence.api.serializers import (
     SelfAssessmentCreateSerializer,
@@ -32,15 +32,11 @@ def _report_detail(request: AuthenticatedRequest, report_id: int, *, audit: bool
     return Response(TensionReportDetailSerializer(report).data, status=code)
 
 
-class TensionReportListView(APIView):
-    @cursor_list_schema(
-        "TensionReportPage",
-        TensionReportSerializer,
-        operation_id="v1_tension_reports_list",
-        summary="Tension reports the caller may see, newest change first",
-    )
-    def get(self, request: AuthenticatedRequest) -> Response:
-        return list_page(request, selectors.report_page_visible_to, TensionReportSerializer)
+class TensionReportListView(CursorListView):
+    item = TensionReportSerializer
+    page_for = selectors.report_page_visible_to
+    operation_id = "v1_tension_reports_list"
+    summary = "Tension reports the caller may see, newest change first"
 
     @extend_schema(
         request=TensionReportCreateSerializer,

@@ -8,7 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import CURSOR_PARAMS, created, cursor_page_schema, list_page, validated, versioned
+from core.api import created, validated, versioned
+from core.api_views import CursorListView
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Agency
 from referrals import selectors, services
@@ -23,21 +24,13 @@ API_RELATIONS = ("subject",)
 """What the API's answers show of a referral beside its own fields, fetched with it (its pages' other relations
 cost the detail query most of its planning)."""
 
-PAGE_PARAMS = [
-    *CURSOR_PARAMS,
-    OpenApiParameter("status", OpenApiTypes.STR, description="Only referrals in this status."),
-]
 
-
-class ReferralListView(APIView):
-    @extend_schema(
-        operation_id="v1_referrals_list",
-        parameters=PAGE_PARAMS,
-        responses=cursor_page_schema("ReferralPage", ReferralSerializer(many=True)),
-        summary="Referrals the caller may see, newest change first",
-    )
-    def get(self, request: AuthenticatedRequest) -> Response:
-        return list_page(request, selectors.referral_page_visible_to, ReferralSerializer, "status")
+class ReferralListView(CursorListView):
+    item = ReferralSerializer
+    page_for = selectors.referral_page_visible_to
+    filters = [OpenApiParameter("status", OpenApiTypes.STR, description="Only referrals in this status.")]
+    operation_id = "v1_referrals_list"
+    summary = "Referrals the caller may see, newest change first"
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer}, summary="Submit a referral")
     def post(self, request: AuthenticatedRequest) -> Response:
