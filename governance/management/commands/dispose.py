@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from core.errors import DomainError
 from governance import services
-from partnership.models import User
+from partnership.management.operator import refusals_as_command_errors, user_named
 
 
 class Command(BaseCommand):
@@ -23,11 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--approved-by", required=True, help="The username of the approving IG officer.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["approved_by"]).first()
-        if user is None:
-            raise CommandError(f"No user called {options['approved_by']!r}.")
-        try:
+        user = user_named(options["approved_by"])
+        with refusals_as_command_errors():
             outcome = services.approve_disposal(actor=user, batch_id=options["batch"])
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
         self.stdout.write(f"Batch {outcome.batch.pk}: {outcome.disposed} disposed of, {outcome.kept} kept.")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from core.errors import DomainError, ValidationError
 from governance import retention, services
 from governance.models import HoldScope
-from partnership.models import User
+from partnership.management.operator import refusals_as_command_errors, user_named
 
 
 class Command(BaseCommand):
@@ -32,10 +31,8 @@ class Command(BaseCommand):
                 reference = getattr(hold, "record_reference", "")  # annotated by the selector
                 self.stdout.write(f"{hold.pk:>5}  {reference:<18}  {hold.scope:<6}  {state}")
             return
-        user = User.objects.filter(username=options["by"]).first()
-        if user is None:
-            raise CommandError(f"No user called {options['by']!r} (--by).")
-        try:
+        user = user_named(options["by"], option="--by")
+        with refusals_as_command_errors():
             if options["action"] == "place":
                 hold = services.place_legal_hold(
                     actor=user, reference=options["target"], scope=options["scope"], reason=options["reason"]
@@ -44,7 +41,3 @@ class Command(BaseCommand):
             else:
                 hold = services.lift_legal_hold(actor=user, hold_id=options["target"], reason=options["reason"])
                 self.stdout.write(f"Hold {hold.pk} lifted.")
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc

@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from core.errors import ValidationError
 from partnership import services
-from partnership.models import User
+from partnership.management.operator import refusals_as_command_errors, user_named
 
 
 class Command(BaseCommand):
@@ -21,17 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="What the token is for.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            user = User.objects.get(username=options["username"])
-        except User.DoesNotExist as exc:
-            raise CommandError(f"No user called {options['username']!r}.") from exc
+        user = user_named(options["username"])
         days = options["days"]
         lifetime = None if days is None else timedelta(days=days)
-        try:
+        with refusals_as_command_errors():
             # An operator at the shell: the audit trail records the system, via this command.
             issued = services.issue_api_token(
                 user=user, name=options["name"], lifetime=lifetime, via="manage.py issue_api_token"
             )
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(issued.key)
