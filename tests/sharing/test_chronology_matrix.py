@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -102,7 +101,7 @@ class World:
     record: rules.Record
     kinds: dict[str, EntryFacts]
     entries: list[EntryFacts]  # every entry of the chronology, ours and the automatic ones
-    members: dict[tuple[str, int, str], worlds.Member] = field(default_factory=dict)
+    members: dict[worlds.MemberKey, worlds.Member] = field(default_factory=dict)
     observed: dict[tuple[str, int, str], Observation] = field(default_factory=dict)
 
 
@@ -198,19 +197,14 @@ def _build() -> World:
         kinds={kind: _facts(entry) for kind, entry in kinds.items()},
         entries=[_facts(e) for e in ChronologyEntry.objects.filter(referral=referral)],
     )
-    for name, agency in agencies.items():
-        for rank in RANKS:
-            for role in ROLES:
-                world.members[(name, rank, role)] = worlds.member(agency, rank, role)
+    world.members = worlds.everyone(agencies, {rank: rank for rank in RANKS}, ROLES, agencyless_roles=())
     return world
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
     with worlds.kept_for_the_module(django_db_blocker):
-        with time_machine.travel(timezone.now() - dt.timedelta(hours=1), tick=True):
-            built = _build()
-        yield built
+        yield worlds.built_in_the_past(lambda _: _build(), dt.timedelta(hours=1))
 
 
 # --- observing ----------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -42,6 +41,7 @@ from referrals.models import Attachment, Referral
 from sharing import services as sharing_services
 from tests.conftest import sign_in_verified
 from tests.sharing import rules, worlds
+from tests.sharing.worlds import AGENCYLESS_ROLES, ROLES
 from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
@@ -49,17 +49,6 @@ pytestmark = pytest.mark.django_db
 CLASSIFICATION = 2
 RELATIONS = ("referring", "screening", "shared", "revoked", "expired", "unrelated")
 CLEARANCES = {"below": CLASSIFICATION - 1, "equal": CLASSIFICATION, "above": CLASSIFICATION + 1}
-ROLES = (
-    "practitioner",
-    "screening_officer",
-    "spoc",
-    "panel_chair",
-    "panel_member",
-    "partnership_admin",
-    "auditor",
-    "superuser",
-)
-AGENCYLESS_ROLES = ("partnership_admin", "auditor", "superuser")
 VARIANTS = ("open", "originator_only")
 SURFACES = ("api_detail", "api_list", "search", "download", "policy_can")
 
@@ -75,7 +64,7 @@ class Case:
 class World:
     agencies: dict[str, Agency]
     cases: dict[str, Case]
-    members: dict[tuple[str | None, str, str], worlds.Member] = field(default_factory=dict)
+    members: dict[worlds.MemberKey, worlds.Member] = field(default_factory=dict)
 
 
 def _build(build_at: dt.datetime) -> World:
@@ -123,25 +112,14 @@ def _build(build_at: dt.datetime) -> World:
         facts.grants.append(rules.Grant(agencies["expired"].pk, expires_at=expires))
         cases[variant] = Case(referral=referral, attachment=attachment, facts=facts)
 
-    world = World(agencies=agencies, cases=cases)
-    for relation, agency in agencies.items():
-        for band, rank in CLEARANCES.items():
-            for role in ROLES:
-                world.members[(relation, band, role)] = worlds.member(agency, rank, role)
-    for band, rank in CLEARANCES.items():
-        for role in AGENCYLESS_ROLES:
-            world.members[(None, band, role)] = worlds.member(None, rank, role)
-    return world
+    return World(agencies=agencies, cases=cases, members=worlds.everyone(agencies, CLEARANCES))
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     media = tmp_path_factory.mktemp("matrix-media")
     with worlds.kept_for_the_module(django_db_blocker), override_settings(MEDIA_ROOT=str(media)):
-        build_at = timezone.now() - dt.timedelta(days=1)
-        with time_machine.travel(build_at, tick=True):
-            built = _build(build_at)
-        yield built
+        yield worlds.built_in_the_past(_build, dt.timedelta(days=1))
 
 
 def _observe(client: Client, member: worlds.Member, world: World) -> dict[tuple[str, str], bool]:

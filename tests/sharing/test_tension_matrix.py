@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from partnership.models import Agency, AgencyKind, Panel, Role
 from sharing import policy
 from sharing import services as sharing_services
 from tests.sharing import rules, worlds
+from tests.sharing.worlds import AGENCYLESS_ROLES, ROLES
 from tests.world import new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
@@ -42,17 +42,6 @@ pytestmark = pytest.mark.django_db
 CLASSIFICATION = 2
 RELATIONS = ("source", "shared", "revoked", "expired", "unrelated")
 CLEARANCES = {"below": 1, "equal": 2, "above": 3}
-ROLES = (
-    "practitioner",
-    "screening_officer",
-    "spoc",
-    "panel_chair",
-    "panel_member",
-    "partnership_admin",
-    "auditor",
-    "superuser",
-)
-AGENCYLESS_ROLES = ("partnership_admin", "auditor", "superuser")
 VARIANTS = ("open", "originator_only")
 SURFACES = ("api_detail", "api_list", "weekly_log", "page", "policy_can", "told_of_action")
 CAPABILITIES = {
@@ -74,7 +63,7 @@ class World:
     agencies: dict[str, Agency]
     reports: dict[str, Report]
     week: dt.date
-    members: dict[tuple[str | None, str, str], worlds.Member] = field(default_factory=dict)
+    members: dict[worlds.MemberKey, worlds.Member] = field(default_factory=dict)
     chairs: set[int] = field(default_factory=set)
 
 
@@ -139,28 +128,18 @@ def _build(build_at: dt.datetime) -> World:
             due_date=timezone.localdate() + dt.timedelta(days=3),
         )
         reports[variant] = Report(report=report, action=action, facts=facts)
-    world = World(agencies=agencies, reports=reports, week=selectors.week_of(timezone.localdate()))
-    for relation, agency in agencies.items():
-        for band, rank in CLEARANCES.items():
-            for role in ROLES:
-                member = worlds.member(agency, rank, role)
-                world.members[(relation, band, role)] = member
-                if role == "panel_chair":
-                    Panel.objects.create(name=f"Panel {member.user.pk}", chair=member.user, first_meeting_at=build_at)
-                    world.chairs.add(member.user.pk)
-    for band, rank in CLEARANCES.items():
-        for role in AGENCYLESS_ROLES:
-            world.members[(None, band, role)] = worlds.member(None, rank, role)
-    return world
+    members = worlds.everyone(agencies, CLEARANCES)
+    chairs = [m.user for (relation, _, role), m in members.items() if relation and role == "panel_chair"]
+    for chair in chairs:
+        Panel.objects.create(name=f"Panel {chair.pk}", chair=chair, first_meeting_at=build_at)
+    week = selectors.week_of(timezone.localdate())
+    return World(agencies, reports, week, members=members, chairs={chair.pk for chair in chairs})
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
     with worlds.kept_for_the_module(django_db_blocker):
-        build_at = timezone.now() - dt.timedelta(days=1)
-        with time_machine.travel(build_at, tick=True):
-            built = _build(build_at)
-        yield built
+        yield worlds.built_in_the_past(_build, dt.timedelta(days=1))
 
 
 def _api_list(client: Client, headers: dict[str, str]) -> list[int]:

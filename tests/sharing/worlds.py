@@ -4,14 +4,17 @@ looking at a referral through every surface a user has."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from core.errors import NotFound
 from partnership.models import Agency, AgencyKind, User
@@ -25,6 +28,21 @@ from tests.sharing import rules
 from tests.world import new_agency, new_police
 
 REFERRAL_PAGE = "/referrals/{pk}/"
+
+# The roles of a permission matrix's rows ("superuser": no role, a superuser), and those held without an agency.
+ROLES = (
+    "practitioner",
+    "screening_officer",
+    "spoc",
+    "panel_chair",
+    "panel_member",
+    "partnership_admin",
+    "auditor",
+    "superuser",
+)
+AGENCYLESS_ROLES = ("partnership_admin", "auditor", "superuser")
+
+Built = TypeVar("Built")
 
 
 def page_route_exists(route: str = REFERRAL_PAGE) -> bool:
@@ -102,6 +120,36 @@ def member(agency: Agency | None, rank: int, role: str) -> Member:
     user = UserFactory(agency=agency, clearance=clearance(rank), roles=roles, is_superuser=role == "superuser")
     facts = rules.Person(pk=user.pk, agency=agency.pk if agency else None, rank=rank, roles=frozenset(roles))
     return Member(user=user, headers=headers_for(user), facts=facts)
+
+
+MemberKey = tuple[str | None, Any, str]
+
+
+def everyone(
+    agencies: dict[str, Agency],
+    clearances: dict[Any, int],
+    roles: tuple[str, ...] = ROLES,
+    agencyless_roles: tuple[str, ...] = AGENCYLESS_ROLES,
+) -> dict[MemberKey, Member]:
+    """A member of each agency at every clearance in every role, keyed (relation, band, role); then,
+    keyed (None, band, role), someone without an agency at every clearance in each agencyless role."""
+    members: dict[MemberKey, Member] = {}
+    for relation, agency in agencies.items():
+        for band, rank in clearances.items():
+            for role in roles:
+                members[(relation, band, role)] = member(agency, rank, role)
+    for band, rank in clearances.items():
+        for role in agencyless_roles:
+            members[(None, band, role)] = member(None, rank, role)
+    return members
+
+
+def built_in_the_past(build: Callable[[dt.datetime], Built], ago: dt.timedelta) -> Built:
+    """``build(build_at)`` run ``ago`` before now, the clock ticking from there: whatever the world gives
+    an expiry within ``ago`` of being built has expired by the time the tests look."""
+    build_at = timezone.now() - ago
+    with time_machine.travel(build_at, tick=True):
+        return build(build_at)
 
 
 def chronology_agencies(prefix: str, police: str) -> dict[str, Agency]:
