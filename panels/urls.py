@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from panels import views
+from panels import case_views, views
 
 app_name = "panels"
 
@@ -34,12 +34,12 @@ meeting_patterns: list[URLPattern | URLResolver] = [
     path("pack.pdf", views.pack_pdf, name="pack_pdf"),
 ]
 case_patterns = [
-    path("", views.case_detail, name="case"),
-    path("consent/", views.record_consent, name="record_consent"),
-    path("assessment/", views.record_assessment, name="record_assessment"),
-    path("plan/activate/", views.activate_plan, name="activate_plan"),
-    path("interventions/new/", views.add_intervention, name="add_intervention"),
-    path("actions/", views.add_case_action, name="add_case_action"),
+    path("", case_views.case_detail, name="case"),
+    path("consent/", case_views.record_consent, name="record_consent"),
+    path("assessment/", case_views.record_assessment, name="record_assessment"),
+    path("plan/activate/", case_views.activate_plan, name="activate_plan"),
+    path("interventions/new/", case_views.add_intervention, name="add_intervention"),
+    path("actions/", case_views.add_case_action, name="add_case_action"),
 ]
 
 urlpatterns = [
@@ -47,7 +47,7 @@ urlpatterns = [
     path("<int:panel_id>/meetings/", views.schedule, name="schedule"),
     path("meetings/<int:meeting_id>/", include(meeting_patterns)),
     path("cases/<int:case_id>/", include(case_patterns)),
-    path("interventions/<int:intervention_id>/", views.update_intervention, name="update_intervention"),
-    path("actions/<int:action_id>/complete/", views.complete_action, name="complete_action"),
-    path("actions/<int:action_id>/close/", views.close_action, name="close_action"),
+    path("interventions/<int:intervention_id>/", case_views.update_intervention, name="update_intervention"),
+    path("actions/<int:action_id>/complete/", case_views.complete_action, name="complete_action"),
+    path("actions/<int:action_id>/close/", case_views.close_action, name="close_action"),
 ]
