@@ -12,19 +12,14 @@ in step). Timings: ``settings.CONVENE_REMINDER_TIMINGS``.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
-
 from cases.lifecycle import REQUEST_OPEN
 from cases.models import InformationRequest
-from core.notifications import Wording, link_to, resync_each
+from core.notifications import Wording, link_to
 from core.notifications.due_dates import DueDateKinds
 from sharing.reminders import About, spoc_ids
 
 REQUEST_DUE_SOON = "request_due_soon"
 REQUEST_OVERDUE = "request_overdue"
-RECHECK_OVERDUE_DAYS = 7
 
 
 # --- information requests ----------------------------------------------------------------------
@@ -74,6 +69,4 @@ def sync_request(request: InformationRequest) -> None:
 def sync_open_requests() -> int:
     """Re-state the reminders of every open request due from a week ago on (idempotent): a safety net for
     records written before a kind existed. Long-overdue requests are left alone rather than flooding inboxes."""
-    recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
-    requests = InformationRequest.objects.filter(status__in=REQUEST_OPEN, due_date__gte=recent)
-    return resync_each(requests, sync_request, lock=InformationRequest.objects.select_related("referral"))
+    return REQUEST_REMINDERS.resync(sync_request, lock=InformationRequest.objects.select_related("referral"))

@@ -25,27 +25,21 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from cases.reminders import RECHECK_OVERDUE_DAYS
 from core.models import Reminder
 from core.notifications import (
-    ReminderKind,
     Wording,
-    at_london,
     cancel_reminders,
-    day_of,
     link_to,
-    register_kind,
     register_kinds,
     resync_each,
     still_due_while,
     sync_moments,
-    timing,
-    working_days_before,
 )
-from core.notifications.due_dates import MIDNIGHT, DueDateKinds
+from core.notifications.due_dates import DueAhead, DueDateKinds
 from core.working_days import LONDON
 from panels.models import Action, ActionStatus, Discussion, Meeting, MeetingStatus, PostExitReview
 from partnership.models import Panel, User
@@ -202,20 +196,48 @@ def sync_action(action: Action) -> None:
 # --- case reviews and post-exit reviews ----------------------------------------------------------------
 
 
-def next_review_dates(case_ids: Iterable[int]) -> dict[int, dt.date]:
-    """The review date the panel set most recently for each case (one query)."""
-    rows = (
-        Discussion.objects.filter(item__case_id__in=set(case_ids), next_review_date__isnull=False)
-        .order_by("item__case_id", "-decided_at", "-pk")
-        .distinct("item__case_id")
-        .values_list("item__case_id", "next_review_date")
-    )
-    return {case_id: day for case_id, day in rows if day is not None}
+def _latest_review_date() -> Subquery:
+    """The review date the panel set most recently for the case (``OuterRef("pk")``)."""
+    set_by = Discussion.objects.filter(item__case=OuterRef("pk"), next_review_date__isnull=False)
+    return Subquery(set_by.order_by("-decided_at", "-pk").values("next_review_date")[:1])
 
+
+# A case review is due on the date its panel set last, while the case is under support.
+CASES_UNDER_REVIEW = Case.objects.filter(status__in=UNDER_REVIEW).annotate(next_review_date=_latest_review_date())
+
+CASE_REVIEW_REMINDER = DueAhead(
+    kind=CASE_REVIEW_DUE,
+    open_records=CASES_UNDER_REVIEW,
+    due_field="next_review_date",
+    timing="case_review_working_days",
+    working_days=5,
+).register(
+    Wording(
+        label="Case review due",
+        description="A case you own or chair is due for review at the panel.",
+        headline="Case {reference} is due for review on {when}",
+    ),
+    may_tell=ABOUT_REFERRAL.may_tell,
+)
 
 # A post-exit review's reminders are about its case (a case's own reminders are about its referral,
 # which shares the case's id: ``ABOUT_REFERRAL``).
 ABOUT_POST_EXIT_REVIEW = About.through(PostExitReview, "case__referral")
+
+POST_EXIT_REVIEW_REMINDER = DueAhead(
+    kind=POST_EXIT_REVIEW_DUE,
+    open_records=PostExitReview.objects.filter(completed_at__isnull=True, case__status__in=AWAITING_POST_EXIT),
+    due_field="due_on",
+    timing="post_exit_review_working_days",
+    working_days=10,
+).register(
+    Wording(
+        label="Post-exit review due",
+        description="A case that left the programme is due its 6- or 12-month post-exit review.",
+        headline="The post-exit review of case {reference} is due on {when}",
+    ),
+    may_tell=ABOUT_POST_EXIT_REVIEW.may_tell,
+)
 
 
 def sync_case(case_id: int) -> None:
@@ -223,74 +245,26 @@ def sync_case(case_id: int) -> None:
     The chair and the case owner, those of them who may read the case."""
     case = Case.objects.select_related("panel").get(pk=case_id)
     people = ABOUT_REFERRAL.readers(case, {case.panel.chair_id, case.owner_id})
-    review_date = next_review_dates([case.pk]).get(case.pk) if case.status in UNDER_REVIEW else None
+    review_date = None
+    if case.status in UNDER_REVIEW:
+        review_date = CASES_UNDER_REVIEW.filter(pk=case.pk).values_list("next_review_date", flat=True).first()
     if review_date is not None and review_date > timezone.localdate():
-        at = at_london(working_days_before(review_date, timing("case_review_working_days", 5)))
-        _sync_review(case, CASE_REVIEW_DUE, case=case, at=at, due_on=review_date, people=people)
+        link = link_to("panels:case", case.pk)
+        CASE_REVIEW_REMINDER.sync(case, due=review_date, recipients=people, link=link, reference=case.reference)
     else:
-        cancel_reminders(obj=case, kinds=[CASE_REVIEW_DUE])
+        CASE_REVIEW_REMINDER.cancel(case)
     for review in PostExitReview.objects.filter(case=case):
         sync_post_exit_review(review, case=case, people=people)
 
 
 def sync_post_exit_review(review: PostExitReview, *, case: Case, people: Sequence[int]) -> None:
     if review.completed_at is None and case.status in AWAITING_POST_EXIT:
-        at = at_london(working_days_before(review.due_on, timing("post_exit_review_working_days", 10)))
-        _sync_review(review, POST_EXIT_REVIEW_DUE, case=case, at=at, due_on=review.due_on, people=people)
-    else:
-        cancel_reminders(obj=review, kinds=[POST_EXIT_REVIEW_DUE])
-
-
-def _sync_review(
-    obj: Case | PostExitReview, kind: str, *, case: Case, at: dt.datetime, due_on: dt.date, people: Sequence[int]
-) -> None:
-    """A review of ``case`` due on ``due_on``, reminded of at ``at`` to ``people`` (those who may read the case)."""
-    sync_moments(
-        obj=obj,
-        kinds=[kind],
-        moments={kind: at},
-        recipients=people,
-        event_at=at_london(due_on, MIDNIGHT),
-        link=link_to("panels:case", case.pk),
-        reference=case.reference,
-    )
-
-
-def _case_review_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    ids = set(
-        Case.objects.filter(pk__in={r.object_id for r in reminders}, status__in=UNDER_REVIEW).values_list(
-            "pk", flat=True
+        link = link_to("panels:case", case.pk)
+        POST_EXIT_REVIEW_REMINDER.sync(
+            review, due=review.due_on, recipients=people, link=link, reference=case.reference
         )
-    )
-    dates = next_review_dates(ids)
-    return {r.pk for r in reminders if dates.get(r.object_id) == day_of(r.event_at)}
-
-
-def _post_exit_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    awaiting = PostExitReview.objects.filter(completed_at__isnull=True, case__status__in=AWAITING_POST_EXIT)
-    return still_due_while(reminders, awaiting, "due_on", by_day=True)
-
-
-register_kind(
-    ReminderKind(
-        code=CASE_REVIEW_DUE,
-        label="Case review due",
-        description="A case you own or chair is due for review at the panel.",
-        headline="Case {reference} is due for review on {when}",
-        still_due=_case_review_still_due,
-        may_tell=ABOUT_REFERRAL.may_tell,
-    )
-)
-register_kind(
-    ReminderKind(
-        code=POST_EXIT_REVIEW_DUE,
-        label="Post-exit review due",
-        description="A case that left the programme is due its 6- or 12-month post-exit review.",
-        headline="The post-exit review of case {reference} is due on {when}",
-        still_due=_post_exit_still_due,
-        may_tell=ABOUT_POST_EXIT_REVIEW.may_tell,
-    )
-)
+    else:
+        POST_EXIT_REVIEW_REMINDER.cancel(review)
 
 
 # --- nightly re-check ------------------------------------------------------------------------------
@@ -309,8 +283,7 @@ def sync_open_reminders() -> int:
             meetings = list(Meeting.objects.select_for_update().select_related("panel").filter(pk__in=ids))
             sync_meetings(meetings)
             count += len(meetings)
-    recent = timezone.localdate() - dt.timedelta(days=RECHECK_OVERDUE_DAYS)
-    count += resync_each(Action.objects.filter(status=ActionStatus.OPEN, due_date__gte=recent), sync_action)
+    count += ACTION_REMINDERS.resync(sync_action)
     cases = Case.objects.filter(status__in=(*UNDER_REVIEW, *AWAITING_POST_EXIT))
     count += resync_each(cases, lambda case: sync_case(case.pk))
     return count

@@ -11,25 +11,12 @@ the outbox in step). Timings: ``settings.CONVENE_REMINDER_TIMINGS``.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from django.utils import timezone
 
-from core.models import Reminder
-from core.notifications import (
-    ReminderKind,
-    at_london,
-    cancel_reminders,
-    link_to,
-    london_date,
-    register_kind,
-    resync_each,
-    still_due_while,
-    sync_moments,
-    timing,
-    working_days_before,
-)
+from core.notifications import Wording, link_to, resync_each
+from core.notifications.due_dates import DueAhead
 from referrals import permissions
 from referrals.models import Referral, ReferralStatus
 from sharing.reminders import About
@@ -49,41 +36,35 @@ ABOUT_REFERRAL = About(records_of=_referrals)
 
 # --- screening clock ---------------------------------------------------------------------------
 
+SCREENING_REMINDER = DueAhead(
+    kind=SCREENING_AT_RISK,
+    open_records=Referral.objects.filter(status__in=AWAITING_SCREENING),
+    due_field="screening_due_at",
+    timing="screening_at_risk_working_days",
+    working_days=1,
+).register(
+    Wording(
+        label="Screening clock at risk",
+        description="A referral waiting for screening is due to be screened within a working day.",
+        headline="Screening of referral {reference} is due by the end of {when}",
+    ),
+    may_tell=ABOUT_REFERRAL.may_tell,
+)
+
 
 def sync_referral(referral: Referral) -> None:
     """While a referral awaits screening, its screening officers hear a working day before the clock runs out."""
     if referral.status not in AWAITING_SCREENING or referral.screening_due_at is None:
-        cancel_reminders(obj=referral, kinds=[SCREENING_AT_RISK])
+        SCREENING_REMINDER.cancel(referral)
         return
-    due_day = london_date(referral.screening_due_at)
-    at = at_london(working_days_before(due_day, timing("screening_at_risk_working_days", 1)))
     officers = permissions.screening_officers().values_list("pk", flat=True)
-    sync_moments(
-        obj=referral,
-        kinds=[SCREENING_AT_RISK],
-        moments={SCREENING_AT_RISK: at},
+    SCREENING_REMINDER.sync(
+        referral,
+        due=referral.screening_due_at,
         recipients=ABOUT_REFERRAL.readers(referral, officers),
-        event_at=referral.screening_due_at,
         link=link_to("referrals:detail", referral.pk),
         reference=referral.reference or "",
     )
-
-
-def _screening_still_due(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    awaiting = Referral.objects.filter(status__in=AWAITING_SCREENING)
-    return still_due_while(reminders, awaiting, "screening_due_at")
-
-
-register_kind(
-    ReminderKind(
-        code=SCREENING_AT_RISK,
-        label="Screening clock at risk",
-        description="A referral waiting for screening is due to be screened within a working day.",
-        headline="Screening of referral {reference} is due by the end of {when}",
-        still_due=_screening_still_due,
-        may_tell=ABOUT_REFERRAL.may_tell,
-    )
-)
 
 
 # --- nightly re-check ----------------------------------------------------------------------------
