@@ -12,14 +12,21 @@ its own at once.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.urls import reverse
 
 from core.models import AuditEvent, Reminder
-from core.notifications import Due, ReminderKind, cancel_reminders, register_kind, sync_reminders
+from core.notifications import (
+    Due,
+    ReminderKind,
+    cancel_reminders,
+    recipients_who,
+    register_kind,
+    still_among,
+    sync_reminders,
+)
 from governance import break_glass
 from governance.permissions import audit_trail_readers_q, can_read_audit_trail
 from partnership.models import User
@@ -50,19 +57,17 @@ def review_done(opening: AuditEvent) -> None:
     cancel_reminders(obj=opening, kinds=[BREAK_GLASS_REVIEW_OVERDUE])
 
 
-def _still_waiting(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    waiting = set(break_glass.waiting().filter(pk__in={r.object_id for r in reminders}).values_list("pk", flat=True))
-    return {r.pk for r in reminders if r.object_id in waiting}
+_auditors = recipients_who(can_read_audit_trail)
 
 
 def _auditors_told(reminders: Sequence[Reminder]) -> set[int]:
-    people = User.objects.filter(pk__in={r.recipient_id for r in reminders})
-    auditors = {user.pk for user in people if can_read_audit_trail(user)}
+    """Auditors but the opener, while they are auditors."""
+    auditors = _auditors(reminders)
     openers = dict(break_glass.openings().filter(pk__in={r.object_id for r in reminders}).values_list("pk", "actor_id"))
     return {
         r.pk
         for r in reminders
-        if r.recipient_id in auditors and r.object_id in openers and openers[r.object_id] != r.recipient_id
+        if r.pk in auditors and r.object_id in openers and openers[r.object_id] != r.recipient_id
     }
 
 
@@ -73,7 +78,7 @@ register_kind(
         description="A break-glass opening has waited more than 5 working days for an auditor's review (auditors).",
         headline="A break-glass opening of {when} is waiting for review",
         show_time=True,
-        still_due=_still_waiting,
+        still_due=still_among(break_glass.waiting()),
         may_tell=_auditors_told,
     )
 )

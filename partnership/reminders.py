@@ -14,14 +14,24 @@ keeps every agency's reminders in step, for admins added or removed since.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from core.models import Reminder
-from core.notifications import Due, ReminderKind, at_london, link_to, register_kind, sync_reminders, timing
+from core.notifications import (
+    Due,
+    ReminderKind,
+    at_london,
+    link_to,
+    recipients_who,
+    register_kind,
+    still_among,
+    sync_reminders,
+    timing,
+)
 from partnership.models import Agency, DataSharingAgreement, User
 from partnership.permissions import can_configure, configurers_q
 
@@ -76,20 +86,9 @@ def sync_all_agencies() -> int:
     return count
 
 
-def _still_latest(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    latest = set(
-        DataSharingAgreement.objects.filter(_latest(), pk__in={r.object_id for r in reminders}).values_list(
-            "pk", flat=True
-        )
-    )
-    return {r.pk for r in reminders if r.object_id in latest}
-
-
-def _admins_told(reminders: Sequence[Reminder]) -> Collection[int]:
-    people = {
-        user.pk for user in User.objects.filter(pk__in={r.recipient_id for r in reminders}) if can_configure(user)
-    }
-    return {r.pk for r in reminders if r.recipient_id in people}
+# Due while the agreement is still its agency's latest; told to those who are still partnership admins.
+_still_latest = still_among(DataSharingAgreement.objects.filter(_latest()))
+_admins_told = recipients_who(can_configure)
 
 
 @dataclass(frozen=True)

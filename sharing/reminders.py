@@ -30,6 +30,7 @@ from core.notifications import (
     Due,
     ReminderKind,
     alert_now,
+    happened,
     link_to,
     register_kind,
     still_due_while,
@@ -141,10 +142,6 @@ def break_glass_used(opening: BreakGlass) -> None:
     alert_now(obj=opening, kind=BREAK_GLASS, links=links)
 
 
-def _always(reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
-    return {r.pk for r in reminders}
-
-
 def _may_hear_of_break_glass(reminders: Sequence[Reminder]) -> set[int]:
     openings = dict(
         BreakGlass.objects.filter(pk__in={r.object_id for r in reminders}).values_list("pk", "user__agency_id")
@@ -160,7 +157,7 @@ register_kind(
         description="Someone in your agency opened a record by break-glass (SPOCs), or anyone did (auditors).",
         headline="Break-glass access was used on {when}",
         show_time=True,
-        still_due=_always,
+        still_due=happened,
         may_tell=_may_hear_of_break_glass,
     )
 )

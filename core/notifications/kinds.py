@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.module_loading import autodiscover_modules
 
@@ -106,6 +107,18 @@ def still_due_while(
         for r in reminders
         if r.object_id in events and events[r.object_id] == (day_of(r.event_at) if by_day else r.event_at)
     }
+
+
+def recipients_who(may: Callable[[Any], bool]) -> MayTell:
+    """The ``may_tell`` of a kind told to a role rather than a record's readers (auditors, partnership admins):
+    those reminders whose recipient ``may`` (a permission predicate on the user), asked of each. One query."""
+
+    def may_tell(reminders: Sequence[Reminder]) -> set[int]:
+        people = get_user_model()._default_manager.filter(pk__in={r.recipient_id for r in reminders})
+        allowed = {user.pk for user in people if may(user)}
+        return {r.pk for r in reminders if r.recipient_id in allowed}
+
+    return may_tell
 
 
 def reminder_kinds() -> dict[str, ReminderKind]:
