@@ -8,6 +8,7 @@ policy, validates everything, then writes, audits and queues its reminders.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -29,6 +30,7 @@ from core.audit import record_event
 from core.errors import InvalidTransition, ValidationError, check_version
 from core.locking import locked_row
 from core.models import AuditVerb
+from core.services import save_change
 from core.working_days import add_working_days
 from partnership.models import Agency, Panel, PartnershipSettings, User
 from partnership.selectors import agreement_refusals
@@ -121,12 +123,14 @@ def _close_screening_requests(*, actor: User, referral: Referral) -> None:
         referral=referral, status__in=lifecycle.REQUEST_OPEN
     )
     for request in waiting:
-        request.status = RequestStatus.CLOSED
-        request.closed_at = timezone.now()
-        request.save(update_fields=["status", "closed_at", "updated_at"])
-        reminders.sync_request(request)
-        reason = "The referral was decided at screening without a case."
-        record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
+        _close_request(actor=actor, request=request, reason="The referral was decided at screening without a case.")
+
+
+def _close_request(*, actor: User, request: InformationRequest, reason: str) -> None:
+    """Close a locked request that may close (audited, its reminders ended)."""
+    changes = {"status": RequestStatus.CLOSED, "closed_at": timezone.now()}
+    save_change(request, changes, actor=actor, verb=AuditVerb.CHANGED, reason=reason, details={"closed": True})
+    reminders.sync_request(request)
 
 
 def _open_case(*, actor: User, referral: Referral, panel: Panel, owner: User) -> Case:
@@ -197,19 +201,15 @@ def transition_case(
         case=case, from_status=case.status, to_status=to_status, actor=actor, reason=reason.strip(), at=now
     )
     previous = case.status
-    case.status = to_status
-    case.version += 1
-    fields = ["status", "version", "updated_at"]
+    changes: dict[str, Any] = {"status": to_status, "version": case.version + 1}
     if outcome:
-        case.outcome = outcome
-        fields.append("outcome")
+        changes["outcome"] = outcome
     if to_status == CaseStatus.EXITED:
-        case.exited_at = now
-        fields.append("exited_at")
+        changes["exited_at"] = now
     if to_status == CaseStatus.CLOSED:
-        case.closed_at = now
-        fields.append("closed_at")
-    case.save(update_fields=fields)
+        changes["closed_at"] = now
+    details = {"from": previous, "to": to_status}
+    save_change(case, changes, actor=actor, verb=AuditVerb.TRANSITION, reason=reason.strip(), details=details)
     add_entry(
         actor=actor,
         referral=case.referral,
@@ -218,13 +218,6 @@ def transition_case(
         body=reason.strip(),
     )
     touch_referral(case.referral)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.TRANSITION,
-        obj=case,
-        reason=reason.strip(),
-        details={"from": previous, "to": to_status},
-    )
     return case
 
 
@@ -319,12 +312,10 @@ def assign_request(*, actor: User, request_id: int, assignee: User) -> Informati
     check_request_transition(request, RequestStatus.ASSIGNED, doing="assigned")
     if assignee.agency_id != request.agency_id or not assignee.is_active or not policy.is_case_worker(assignee):
         raise ValidationError({"assignee": ["Choose an active case worker in your agency"]})
-    request.assigned_to = assignee
-    request.status = RequestStatus.ASSIGNED
-    request.save(update_fields=["assigned_to", "status", "updated_at"])
+    changes = {"assigned_to": assignee, "status": RequestStatus.ASSIGNED}
+    save_change(request, changes, actor=actor, verb=AuditVerb.CHANGED, details={"assigned_to": assignee.pk})
     reminders.sync_request(request)
     events.request_assigned(request, actor=actor)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"assigned_to": assignee.pk})
     return request
 
 
@@ -424,10 +415,8 @@ def chase_request(*, actor: User, request_id: int) -> InformationRequest:
     permissions.require(actor, Capability.CHASE_REQUEST, request)
     if request.status not in lifecycle.REQUEST_OPEN:
         raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be chased.")
-    request.chase_count += 1
-    request.last_chased_at = timezone.now()
-    request.save(update_fields=["chase_count", "last_chased_at", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, details={"chased": request.chase_count})
+    changes = {"chase_count": request.chase_count + 1, "last_chased_at": timezone.now()}
+    save_change(request, changes, actor=actor, verb=AuditVerb.CHANGED, details={"chased": changes["chase_count"]})
     return request
 
 
@@ -439,17 +428,9 @@ def extend_request(*, actor: User, request_id: int, due_date: date, reason: str 
         raise InvalidTransition(f"A request that is {request.get_status_display().lower()} cannot be extended.")
     if due_date <= request.due_date:
         raise ValidationError({"due_date": ["The new due date must be later than the current one"]})
-    previous = request.due_date
-    request.due_date = due_date
-    request.save(update_fields=["due_date", "updated_at"])
+    details = {"due_date": due_date.isoformat(), "was": request.due_date.isoformat()}
+    save_change(request, {"due_date": due_date}, actor=actor, verb=AuditVerb.CHANGED, reason=reason, details=details)
     reminders.sync_request(request)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.CHANGED,
-        obj=request,
-        reason=reason,
-        details={"due_date": due_date.isoformat(), "was": previous.isoformat()},
-    )
     return request
 
 
@@ -459,11 +440,7 @@ def close_request(*, actor: User, request_id: int, reason: str = "") -> Informat
     request = _locked_request(request_id)
     permissions.require(actor, Capability.CLOSE_REQUEST, request)
     check_request_transition(request, RequestStatus.CLOSED, doing="closed")
-    request.status = RequestStatus.CLOSED
-    request.closed_at = timezone.now()
-    request.save(update_fields=["status", "closed_at", "updated_at"])
-    reminders.sync_request(request)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=request, reason=reason, details={"closed": True})
+    _close_request(actor=actor, request=request, reason=reason)
     return request
 
 
@@ -493,7 +470,5 @@ def mark_significant(*, actor: User, entry_id: int, significant: bool) -> Chrono
     is the same 404 as a missing one."""
     entry = locked_row(ChronologyEntry, entry_id, "referral")
     permissions.require(actor, Capability.MARK_SIGNIFICANT, entry)
-    entry.significant = significant
-    entry.save(update_fields=["significant"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=entry, details={"significant": significant})
-    return entry
+    changes = {"significant": significant}
+    return save_change(entry, changes, actor=actor, verb=AuditVerb.CHANGED, details=changes)

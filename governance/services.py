@@ -15,6 +15,7 @@ from cases.models import Case
 from core.audit import record_event
 from core.errors import ConflictError, NotFound, ValidationError, id_or_not_found
 from core.models import AuditVerb
+from core.services import save_change
 from governance import break_glass, disposal, records, reminders, retention
 from governance.models import (
     MAX_DRAFT_DAYS,
@@ -271,15 +272,9 @@ def _approve(actor: User, batch_id: int) -> DisposalBatch:
     if batch.status == BatchStatus.DISPOSED:
         raise ConflictError(BATCH_DISPOSED)
     if batch.status == BatchStatus.DUE:
-        batch.status, batch.approved_by, batch.approved_at = BatchStatus.APPROVED, actor, timezone.now()
-        batch.save(update_fields=["status", "approved_by", "approved_at"])
-        items = batch.items.filter(status=ItemStatus.DUE).count()
-        record_event(
-            actor=actor,
-            verb=AuditVerb.CHANGE_APPROVED,
-            obj=batch,
-            details={"disposal_batch": "approved", "items": items},
-        )
+        details = {"disposal_batch": "approved", "items": batch.items.filter(status=ItemStatus.DUE).count()}
+        changes = {"status": BatchStatus.APPROVED, "approved_by": actor, "approved_at": timezone.now()}
+        save_change(batch, changes, actor=actor, verb=AuditVerb.CHANGE_APPROVED, details=details)
     return batch
 
 

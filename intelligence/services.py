@@ -15,6 +15,7 @@ from core.audit import record_event
 from core.errors import ValidationError
 from core.locking import locked_row
 from core.models import AuditVerb
+from core.services import save_change
 from intelligence import lifecycle, permissions, reminders
 from intelligence.models import (
     SCORES,
@@ -260,11 +261,9 @@ def close_response_action(*, actor: User, action_id: int, status: str) -> Respon
 def _close(actor: User, action: ResponseAction | AssessmentAction, status: str) -> None:
     """Close a locked action (done or cancelled) along the actions' lifecycle, audited."""
     lifecycle.check_action_transition(action.status, status)
-    before = action.status
-    action.status = status
-    action.closed_at = timezone.now()
-    action.save(update_fields=["status", "closed_at", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=action, details={"from": before, "to": status})
+    details = {"from": action.status, "to": status}
+    changes = {"status": status, "closed_at": timezone.now()}
+    save_change(action, changes, actor=actor, verb=AuditVerb.TRANSITION, details=details)
 
 
 # --- The self-assessment -----------------------------------------------------------------------------
@@ -368,12 +367,9 @@ def complete_self_assessment(*, actor: User, assessment_id: int) -> SelfAssessme
     missing = [d.title for d in AssessmentDimension.objects.exclude(pk__in=scored)]
     if missing:
         raise ValidationError({"__all__": [f"Score every dimension first: {'; '.join(missing)}"]})
-    assessment.status = AssessmentStatus.COMPLETED
-    assessment.completed_at = timezone.now()
-    assessment.completed_by = actor
-    assessment.save(update_fields=["status", "completed_at", "completed_by", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=assessment, details={"to": AssessmentStatus.COMPLETED})
-    return assessment
+    changes = {"status": AssessmentStatus.COMPLETED, "completed_at": timezone.now(), "completed_by": actor}
+    details = {"to": AssessmentStatus.COMPLETED}
+    return save_change(assessment, changes, actor=actor, verb=AuditVerb.TRANSITION, details=details)
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from core.audit import record_event
 from core.errors import ConflictError, PermissionDenied, ValidationError, check_version
 from core.locking import locked_row
 from core.models import AuditVerb
+from core.services import save_change
 from core.working_days import due_at_end_of_working_day
 from partnership.models import Agency, ClearanceLevel, PartnershipSettings, User
 from referrals import events, matching, permissions, reminders
@@ -53,17 +54,6 @@ from referrals.permissions import Capability
 from sharing import policy
 from sharing import services as sharing
 from sharing.models import Share, ShareBasis
-
-SCREENING_FIELDS = [
-    "status",
-    "outcome",
-    "screening_decision",
-    "signposted_to",
-    "screening_rationale",
-    "screened_by",
-    "screened_at",
-    "updated_at",
-]
 
 PERSON_FIELDS = (
     "given_name",
@@ -522,10 +512,9 @@ def start_screening(*, actor: User, referral_id: int) -> Referral:
     referral = locked_referral(referral_id)
     _require_screener(actor, referral)
     check_transition(referral, ReferralStatus.SCREENING)
-    referral.status = ReferralStatus.SCREENING
-    referral.save(update_fields=["status", "updated_at"])
+    changes = {"status": ReferralStatus.SCREENING}
+    save_change(referral, changes, actor=actor, verb=AuditVerb.TRANSITION, details={"to": ReferralStatus.SCREENING})
     touch_referral(referral)
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=referral, details={"to": ReferralStatus.SCREENING})
     return referral
 
 
@@ -561,8 +550,7 @@ def review_rag(*, actor: User, referral_id: int, rag: str, rationale: str) -> Re
         raise ValidationError({"rag": ["Choose red, amber or green"]})
     if not rationale.strip():
         raise ValidationError({"rationale": ["Explain the rating"]})
-    referral.rag = rag
-    referral.save(update_fields=["rag", "updated_at"])
+    save_change(referral, {"rag": rag}, actor=actor, verb=AuditVerb.CHANGED, details={"rag": rag})
     add_entry(
         actor=actor,
         referral=referral,
@@ -572,7 +560,6 @@ def review_rag(*, actor: User, referral_id: int, rag: str, rationale: str) -> Re
         rag=rag,
     )
     touch_referral(referral)
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"rag": rag})
     return referral
 
 
@@ -594,14 +581,11 @@ def record_needs_and_consent(
         errors["consent_status"] = ["Select whether the person has given consent"]
     if errors:
         raise ValidationError(errors)
-    referral.consent_status = consent
-    referral.save(update_fields=["consent_status", "updated_at"])
+    # Which answers, never what they are: the trail's readers do not read case content (rule 8).
+    details = {"fields": ["recorded_needs", "consent_status"]}
+    save_change(referral, {"consent_status": consent}, actor=actor, verb=AuditVerb.CHANGED, details=details)
     referral.recorded_needs.set(needs)
     touch_referral(referral)
-    # Which answers, never what they are: the trail's readers do not read case content (rule 8).
-    record_event(
-        actor=actor, verb=AuditVerb.CHANGED, obj=referral, details={"fields": ["recorded_needs", "consent_status"]}
-    )
     return referral
 
 
@@ -639,14 +623,18 @@ def record_screening_decision(
         raise ValidationError(errors)
     target, outcome = SCREENING_OUTCOMES[ScreeningDecision(decision)]
     check_transition(referral, target)
-    referral.status = target
-    referral.outcome = outcome
-    referral.screening_decision = decision
-    referral.signposted_to = signposted_to if decision == ScreeningDecision.SIGNPOST else ""
-    referral.screening_rationale = rationale.strip()
-    referral.screened_by = actor
-    referral.screened_at = timezone.now()
-    referral.save(update_fields=SCREENING_FIELDS)
+    changes = {
+        "status": target,
+        "outcome": outcome,
+        "screening_decision": decision,
+        "signposted_to": signposted_to if decision == ScreeningDecision.SIGNPOST else "",
+        "screening_rationale": rationale.strip(),
+        "screened_by": actor,
+        "screened_at": timezone.now(),
+    }
+    details = {"decision": decision, "outcome": outcome}
+    reason = rationale.strip()
+    save_change(referral, changes, actor=actor, verb=AuditVerb.TRANSITION, reason=reason, details=details)
     title = ScreeningDecision(decision).label
     if referral.signposted_to:
         title += f": {SignpostService(referral.signposted_to).label}"
@@ -661,13 +649,6 @@ def record_screening_decision(
     touch_referral(referral)
     reminders.sync_referral(referral)
     events.referral_screened(referral, actor=actor)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.TRANSITION,
-        obj=referral,
-        reason=referral.screening_rationale,
-        details={"decision": decision, "outcome": outcome},
-    )
     return referral
 
 

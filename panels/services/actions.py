@@ -13,6 +13,7 @@ from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.locking import locked_row
 from core.models import AuditVerb
+from core.services import save_change
 from panels import events, lifecycle, reminders
 from panels.models import Action, ActionStatus, Meeting
 from panels.permissions import PanelCapability, require
@@ -102,19 +103,12 @@ def close_action(*, actor: User, action_id: int, outcome: str, reason: str = "")
     if errors:
         raise ValidationError(errors)
     lifecycle.check_action_transition(action, outcome)
-    action.status = outcome
-    action.outcome_reason = reason.strip()
-    action.completed_at = timezone.now()
-    action.full_clean(validate_unique=False, validate_constraints=True)
-    action.save(update_fields=["status", "outcome_reason", "completed_at", "updated_at"])
-    reminders.sync_action(action)
-    record_event(
-        actor=actor,
-        verb=AuditVerb.CHANGED,
-        obj=action,
-        reason=action.outcome_reason,
-        details={"outcome": outcome, "done": outcome == ActionStatus.DONE},
+    changes = {"status": outcome, "outcome_reason": reason.strip(), "completed_at": timezone.now()}
+    details = {"outcome": outcome, "done": outcome == ActionStatus.DONE}
+    save_change(
+        action, changes, actor=actor, verb=AuditVerb.CHANGED, reason=reason.strip(), details=details, validate=True
     )
+    reminders.sync_action(action)
     return action
 
 

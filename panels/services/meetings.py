@@ -15,6 +15,7 @@ from cases.models import Case
 from core.audit import record_event
 from core.errors import InvalidTransition, ValidationError
 from core.models import AuditVerb
+from core.services import save_change
 from panels import lifecycle, reminders
 from panels.models import Addendum, Attendance, AttendeeStatus, Declaration, Meeting, MeetingStatus
 from panels.permissions import PanelCapability, reads_case, require
@@ -90,18 +91,10 @@ def move_meeting(*, actor: User, meeting_id: int, scheduled_at: dt.datetime, rea
     require(actor, PanelCapability.MANAGE_MEETING, meeting.panel)
     lifecycle.check_meeting_open(meeting)
     reason = _reason(reason, "Say why the meeting is moving")
-    previous = meeting.scheduled_at
-    meeting.scheduled_at = scheduled_at
-    meeting.moved_reason = reason
-    meeting.save(update_fields=["scheduled_at", "moved_reason", "updated_at"])
+    details = {"from": meeting.scheduled_at.isoformat(), "to": scheduled_at.isoformat()}
+    changes = {"scheduled_at": scheduled_at, "moved_reason": reason}
+    save_change(meeting, changes, actor=actor, verb=AuditVerb.CHANGED, reason=reason, details=details)
     reminders.sync_meetings([meeting])
-    record_event(
-        actor=actor,
-        verb=AuditVerb.CHANGED,
-        obj=meeting,
-        reason=reason,
-        details={"from": previous.isoformat(), "to": scheduled_at.isoformat()},
-    )
     return meeting
 
 
@@ -111,11 +104,9 @@ def cancel_meeting(*, actor: User, meeting_id: int, reason: str) -> Meeting:
     require(actor, PanelCapability.MANAGE_MEETING, meeting.panel)
     lifecycle.check_meeting_transition(meeting, MeetingStatus.CANCELLED)
     reason = _reason(reason, "Say why the meeting is cancelled")
-    meeting.status = MeetingStatus.CANCELLED
-    meeting.cancelled_reason = reason
-    meeting.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    changes = {"status": MeetingStatus.CANCELLED, "cancelled_reason": reason}
+    save_change(meeting, changes, actor=actor, verb=AuditVerb.CHANGED, reason=reason, details={"cancelled": True})
     reminders.sync_meetings([meeting])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=meeting, reason=reason, details={"cancelled": True})
     return meeting
 
 
@@ -140,11 +131,8 @@ def start_meeting(*, actor: User, meeting_id: int) -> Meeting:
     if meeting.status == MeetingStatus.IN_PROGRESS:
         return meeting
     lifecycle.check_meeting_can_start(meeting)
-    meeting.status = MeetingStatus.IN_PROGRESS
-    meeting.started_at = timezone.now()
-    meeting.save(update_fields=["status", "started_at", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=meeting, details={"started": True})
-    return meeting
+    changes = {"status": MeetingStatus.IN_PROGRESS, "started_at": timezone.now()}
+    return save_change(meeting, changes, actor=actor, verb=AuditVerb.TRANSITION, details={"started": True})
 
 
 def _attendance_errors(agency_id: int, attendee: User | None) -> dict[str, list[str]]:
@@ -255,13 +243,11 @@ def override_quorum(*, actor: User, meeting_id: int, reason: str) -> Meeting:
     if quorum(meeting).met:
         raise InvalidTransition("The meeting is quorate: no override is needed.")
     reason = _reason(reason, "Say why the meeting goes ahead without a quorum")
-    meeting.quorum_override_reason = reason
-    meeting.quorum_overridden_at = timezone.now()
-    meeting.quorum_overridden_by = actor
-    meeting.full_clean(validate_unique=False)
-    meeting.save(update_fields=["quorum_override_reason", "quorum_overridden_at", "quorum_overridden_by", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=meeting, reason=reason, details={"quorum_overridden": True})
-    return meeting
+    changes = {"quorum_override_reason": reason, "quorum_overridden_at": timezone.now(), "quorum_overridden_by": actor}
+    details = {"quorum_overridden": True}
+    return save_change(
+        meeting, changes, actor=actor, verb=AuditVerb.CHANGED, reason=reason, details=details, validate=True
+    )
 
 
 def _about_case(actor: User, meeting: Meeting, case_id: int | None) -> Case | None:
@@ -306,13 +292,13 @@ def sign_minutes(*, actor: User, meeting_id: int, minutes: str = "") -> Meeting:
         count = open_items.count()
         items = "1 agenda item has" if count == 1 else f"{count} agenda items have"
         raise InvalidTransition(f"{items} no decision or deferral yet.")
-    meeting.status = MeetingStatus.CLOSED
-    meeting.minutes = minutes.strip() or meeting.minutes
-    meeting.signed_at = timezone.now()
-    meeting.signed_by = actor
-    meeting.save(update_fields=["status", "minutes", "signed_at", "signed_by", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.TRANSITION, obj=meeting, details={"signed": True})
-    return meeting
+    changes = {
+        "status": MeetingStatus.CLOSED,
+        "minutes": minutes.strip() or meeting.minutes,
+        "signed_at": timezone.now(),
+        "signed_by": actor,
+    }
+    return save_change(meeting, changes, actor=actor, verb=AuditVerb.TRANSITION, details={"signed": True})
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from core.audit import record_event
 from core.errors import InvalidTransition, ValidationError
 from core.locking import locked_row
 from core.models import AuditVerb
+from core.services import save_change
 from panels import lifecycle
 from panels.models import (
     AgendaItem,
@@ -215,9 +216,6 @@ def update_intervention(*, actor: User, intervention_id: int, status: str, progr
     if status not in InterventionStatus.values:
         raise ValidationError({"status": ["Choose the intervention's status"]})
     lifecycle.check_intervention_transition(intervention, status)
-    intervention.status = status
-    intervention.progress_notes = progress_notes.strip()
-    intervention.full_clean()
-    intervention.save(update_fields=["status", "progress_notes", "updated_at"])
-    record_event(actor=actor, verb=AuditVerb.CHANGED, obj=intervention, details={"case": case.pk, "status": status})
-    return intervention
+    changes = {"status": status, "progress_notes": progress_notes.strip()}
+    details = {"case": case.pk, "status": status}
+    return save_change(intervention, changes, actor=actor, verb=AuditVerb.CHANGED, details=details, validate=True)
