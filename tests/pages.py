@@ -44,3 +44,11 @@ def date_fields(prefix: str, day: dt.date) -> dict[str, str]:
 def text_of(response: Any) -> str:
     """The page's HTML with every run of whitespace made one space."""
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+def pinned_get(client: Any, url: str, queries: int, assert_num_queries: Any, data: Any = None) -> Any:
+    """The page read once to warm the session's lazy state, then read again in exactly ``queries``
+    queries (``assert_num_queries`` is pytest-django's ``django_assert_num_queries``); the second answer."""
+    client.get(url, data)
+    with assert_num_queries(queries):
+        return client.get(url, data)

@@ -23,11 +23,11 @@ from cases.events import REQUEST_RECEIVED
 from cases.models import Case, InformationRequest, RequestStatus
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent, AuditVerb, Reminder
-from partnership.models import Role
 from referrals import services
 from referrals.models import Referral, ReferralStatus
-from tests.pages import error_summary, text_of
-from tests.world import Partnership, client_for, new_agency
+from tests.cases.conftest import Readers
+from tests.pages import error_summary, pinned_get, text_of
+from tests.world import client_for, new_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +36,7 @@ ROW_LINK = re.compile(r'href="/referrals/\d+/screening/"')
 TASK_PAGES = ("", "deconfliction/", "notes/", "rag/", "needs-and-consent/", "requests/", "decision/")
 
 
-class ScreeningWorld(Partnership):
-    def __init__(self) -> None:
-        super().__init__()
-        self.housing = new_agency("Housing")
-        self.people(
-            outsider=(self.housing, 3, Role.PRACTITIONER, Role.SPOC),
-            admin=(None, 3, Role.PARTNERSHIP_ADMIN),
-            auditor=(None, 3, Role.AUDITOR),
-            police_baseline=(self.police, 1, Role.SCREENING_OFFICER),
-            sc_teacher=(self.school, 2, Role.PRACTITIONER),
-        )
-
+class ScreeningWorld(Readers):
     def secret_referral(self) -> Referral:
         """A Security Check referral (by the school's Security Check practitioner)."""
         return self.referral(self.sc_teacher, classification=2)
@@ -329,9 +318,7 @@ def test_the_task_list_and_a_task_page_query_counts_are_pinned(
         services.record_screening_note(actor=w.officer, referral_id=referral.pk, text=f"Note {i}", classification=1)
     client = client_for(w.officer)
     url = f"/referrals/{referral.pk}/screening/"
-    client.get(url)
-    with django_assert_num_queries(TASK_LIST_QUERIES):
-        response = client.get(url)
+    response = pinned_get(client, url, TASK_LIST_QUERIES, django_assert_num_queries)
     assert f"{rows} notes" in text_of(response)
     with django_assert_num_queries(NOTES_PAGE_QUERIES):
         response = client.get(f"{url}notes/")
