@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from cases.models import CaseStatus
+from referrals.api.serializers import subject_summary
 from referrals.models import ScreeningDecision, SignpostService
 
 
@@ -23,12 +24,7 @@ class CaseSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
     def get_subject(self, obj: Any) -> dict[str, Any]:
-        person = obj.referral.subject
-        return {
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        }
+        return subject_summary(obj.referral.subject)
 
 
 class ChronologyEntrySerializer(serializers.Serializer):

@@ -22,7 +22,7 @@ from cases.api.serializers import (
     ScreeningDecisionSerializer,
 )
 from core.api import PRECONDITION_RESPONSES, if_match_parameter, required_version, validated, versioned
-from core.api_views import CursorListView
+from core.api_views import CursorListView, listed
 from core.errors import ValidationError
 from partnership.api.authentication import AuthenticatedRequest
 from partnership.models import Panel, User
@@ -121,9 +121,7 @@ class CaseInformationRequestsView(APIView):
     @extend_schema(responses=InformationRequestSerializer(many=True), summary="Information requests on a case")
     def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = selectors.access_case(viewer=request.user, case_id=case_id)
-        return Response(
-            InformationRequestSerializer(selectors.requests_for_case(viewer=request.user, case=case), many=True).data
-        )
+        return listed(InformationRequestSerializer, selectors.requests_for_case(viewer=request.user, case=case))
 
     @extend_schema(
         request=InformationRequestCreateSerializer,
@@ -148,8 +146,7 @@ class AgencyInformationRequestsView(APIView):
         responses=InformationRequestSerializer(many=True), summary="The caller's agency's open information requests"
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        rows = selectors.requests_for_agency(viewer=request.user)
-        return Response(InformationRequestSerializer(rows, many=True).data)
+        return listed(InformationRequestSerializer, selectors.requests_for_agency(viewer=request.user))
 
 
 class ContributionView(APIView):

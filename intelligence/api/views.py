@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import created, validated
+from core.api import validated
 from core.api_views import CursorListView, listed
 from intelligence import selectors, services
 from intelligence.api.serializers import (
@@ -20,10 +20,10 @@ from intelligence.api.serializers import (
     TensionReportDetailSerializer,
     TensionReportSerializer,
 )
-from intelligence.models import Area
+from intelligence.models import Area, TensionReport
 from partnership.api.authentication import AuthenticatedRequest
-from partnership.models import Agency
-from referrals.api.serializers import ShareCreateSerializer, ShareSerializer
+from referrals.api.views import ShareCreateView
+from sharing.models import Share
 
 
 def _report_detail(request: AuthenticatedRequest, report_id: int, *, audit: bool, code: int = 200) -> Response:
@@ -59,24 +59,14 @@ class TensionReportDetailView(APIView):
         return _report_detail(request, report_id, audit=True)
 
 
-class TensionReportShareListView(APIView):
-    @extend_schema(
-        request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share a tension report with an agency"
-    )
-    def post(self, request: AuthenticatedRequest, report_id: int) -> Response:
-        report = selectors.access_report(viewer=request.user, report_id=report_id, audit=False)
-        data = validated(ShareCreateSerializer, request)
-        agency = Agency.objects.filter(pk=data["agency"]).first()
-        if agency is None:
-            raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
-        share = services.share_tension_report(
-            actor=request.user,
-            report_id=report.pk,
-            agency=agency,
-            reason=data["reason"],
-            expires_at=data.get("expires_at"),
-        )
-        return created(ShareSerializer, share)
+class TensionReportShareListView(ShareCreateView):
+    summary = "Share a tension report with an agency"
+
+    def opened(self, request: AuthenticatedRequest) -> TensionReport:
+        return selectors.access_report(viewer=request.user, report_id=self.kwargs["report_id"], audit=False)
+
+    def act(self, request: AuthenticatedRequest, report: TensionReport, data: dict[str, Any]) -> Share:
+        return services.share_tension_report(actor=request.user, report_id=report.pk, **data)
 
 
 def _assessment_detail(request: AuthenticatedRequest, assessment_id: int, code: int = 200) -> Response:

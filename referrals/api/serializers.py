@@ -7,8 +7,18 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from referrals.models import Awareness, Ideology, Indicator, Referral, Urgency
+from partnership.models import Agency
+from referrals.models import Awareness, Ideology, Indicator, Person, Referral, Urgency
 from sharing.models import Share
+
+
+def subject_summary(person: Person) -> dict[str, Any]:
+    """Who a referral (and its case) is about, as the API's answers name them: names and date of birth only."""
+    return {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+    }
 
 
 class SubjectSerializer(serializers.Serializer):
@@ -50,12 +60,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_subject(self, obj: Referral) -> dict[str, Any]:
-        person = obj.subject
-        return {
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        }
+        return subject_summary(obj.subject)
 
     @cached_property
     def _output_timezone(self) -> tzinfo:
@@ -125,3 +130,11 @@ class ShareCreateSerializer(serializers.Serializer):
     agency = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(max_length=2000)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``agency`` as the agency it names. Checked once every field is well formed, so a body with a bad
+        field answers only that field's message."""
+        agency = Agency.objects.filter(pk=attrs["agency"]).first()
+        if agency is None:
+            raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
+        return {**attrs, "agency": agency}

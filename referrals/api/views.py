@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import created, validated, versioned
-from core.api_views import CursorListView
+from core.api import validated, versioned
+from core.api_views import CursorListView, RecordActionView
 from partnership.api.authentication import AuthenticatedRequest
-from partnership.models import Agency
 from referrals import selectors, services
 from referrals.api.serializers import (
     ReferralCreateSerializer,
@@ -19,6 +20,8 @@ from referrals.api.serializers import (
     ShareCreateSerializer,
     ShareSerializer,
 )
+from referrals.models import Referral
+from sharing.models import Share
 
 API_RELATIONS = ("subject",)
 """What the API's answers show of a referral beside its own fields, fetched with it (its pages' other relations
@@ -58,22 +61,23 @@ class ReferralDetailView(APIView):
         return versioned(ReferralSerializer, referral)
 
 
-class ReferralShareListView(APIView):
-    @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, summary="Share with an agency")
-    def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
-        referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False, relations=())
-        data = validated(ShareCreateSerializer, request)
-        agency = Agency.objects.filter(pk=data["agency"]).first()
-        if agency is None:
-            raise serializers.ValidationError({"agency": ["There is no agency with that id."]})
-        share = services.share_referral(
-            actor=request.user,
-            referral_id=referral.pk,
-            agency=agency,
-            reason=data["reason"],
-            expires_at=data.get("expires_at"),
-        )
-        return created(ShareSerializer, share)
+class ShareCreateView(RecordActionView):
+    # ``POST``: share the record ``opened`` returns with an agency, for a reason, until an optional expiry; ``act``
+    # calls the record's own sharing service with the agency, reason and expiry.
+    body = ShareCreateSerializer
+    answer = ShareSerializer
+    answer_status = status.HTTP_201_CREATED
+
+
+class ReferralShareListView(ShareCreateView):
+    summary = "Share with an agency"
+
+    def opened(self, request: AuthenticatedRequest) -> Referral:
+        referral_id = self.kwargs["referral_id"]
+        return selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False, relations=())
+
+    def act(self, request: AuthenticatedRequest, referral: Referral, data: dict[str, Any]) -> Share:
+        return services.share_referral(actor=request.user, referral_id=referral.pk, **data)
 
 
 class ReferralShareDetailView(APIView):
