@@ -7,8 +7,11 @@ when" in its own ``reminders.py``: it registers its kinds with
 (with a check that the thing is still due, often :func:`still_due_while`) and,
 inside the transaction of each event, calls :func:`sync_moments` (or
 :func:`sync_reminders`) with the reminders its objects should now have;
-:func:`resync_each` re-states them nightly. The sweep (:func:`send_due_reminders`, run by Celery
-beat every minute and by ``manage.py send_due_reminders``) sends what is due.
+:func:`resync_each` re-states them nightly. Kinds about a record's due date are
+declared with ``due_dates.DueDateKinds`` (due soon and overdue) or
+``due_dates.DueAhead`` (one reminder ahead of the day), which hold those
+mechanics. The sweep (:func:`send_due_reminders`, run by Celery beat every
+minute and by ``manage.py send_due_reminders``) sends what is due.
 
 No personal data ever leaves through here: a reminder's text is built from its
 kind's headline, a moment, a record reference and a link into Convene, and
@@ -26,9 +29,10 @@ app's ``events.py`` declares its kinds with :func:`register_event_kinds` and its
 it in one line, which queues :func:`tell_now` for those who may read the record.
 
 The modules: ``inbox`` (in-app notifications), ``kinds`` (the registry and its
-settings), ``outbox`` (writing reminders), ``events`` (telling of events at once), ``sweep`` (sending them),
-``preferences`` (email or in-app only), and the notification centre's
-``views``, ``urls`` and header ``context``. Import the public names from here.
+settings), ``outbox`` (writing reminders), ``due_dates`` (the kinds of a due date),
+``events`` (telling of events at once), ``sweep`` (sending them), ``preferences``
+(email or in-app only), and the notification centre's ``views``, ``urls`` and
+header ``context``. Import the public names from here.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ class DueAhead:
     timing: str
     working_days: int
 
-    def register(self, wording: Wording, *, may_tell: MayTell, show_time: bool = False) -> DueAhead:
+    def register(self, wording: Wording, *, may_tell: MayTell) -> DueAhead:
         """Register the kind (``may_tell``: who may still be told, asked again just before sending); ``self``."""
         register_kind(
             ReminderKind(
@@ -148,7 +148,6 @@ class DueAhead:
                 headline=wording.headline,
                 still_due=self.still_due,
                 may_tell=may_tell,
-                show_time=show_time,
             )
         )
         return self
