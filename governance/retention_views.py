@@ -13,8 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from core.errors import ConflictError
-from core.web import form_page, handle_form, redirect_with_refusal, redirect_with_success, success_to
+from core.web import form_page, handle_form, redirect_with_refusal, redirect_with_success, refusal_to, success_to
 from governance import retention, services
 from governance.forms import ApproveDisposalForm, LegalHoldForm, LiftHoldForm, RetentionScheduleForm
 from governance.models import BatchStatus
@@ -80,12 +79,11 @@ def disposal_batch(request: SignedInRequest, batch_id: int) -> HttpResponseBase:
         message = f"Batch {outcome.batch.pk} approved: {outcome.disposed} record{'s' if outcome.disposed != 1 else ''} disposed of.{kept}"
         return redirect_with_success(request, message, request.path)
 
-    def conflict(exc: ConflictError) -> HttpResponseBase:
-        return redirect_with_refusal(request, exc, request.path)
-
     if request.method == "POST":
         require(request.user, Capability.APPROVE_DISPOSAL)
-    return handle_form(request, form, action=approve, success=done, render=page, conflict=conflict)
+    return handle_form(
+        request, form, action=approve, success=done, render=page, conflict=refusal_to(request, request.path)
+    )
 
 
 @login_required
@@ -107,16 +105,13 @@ def legal_holds(request: SignedInRequest) -> HttpResponseBase:
         context = {"form": form, "holds": retention.holds_page(viewer=request.user)}
         return render(request, "governance/legal_holds.html", context, status=status)
 
-    def conflict(exc: ConflictError) -> HttpResponseBase:
-        return redirect_with_refusal(request, exc, request.path)
-
     return handle_form(
         request,
         form,
         action=place,
         success=success_to(request, "The legal hold is in place: its records will not be disposed of.", request.path),
         render=page,
-        conflict=conflict,
+        conflict=refusal_to(request, request.path),
     )
 
 

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.errors import ConflictError, PermissionDenied, ValidationError
+from core.errors import PermissionDenied, ValidationError
 from core.forms import apply_service_errors
 from core.models import AuditEvent
 from core.pagination import Page
-from core.web import handle_form, redirect_with_refusal, redirect_with_success
+from core.web import handle_form, redirect_with_success, refusal_to
 from governance import break_glass, exports, selectors, services, subject_access_exports
 from governance import subject_access as subject_access_reads
 from governance.forms import AuditSearchForm, BreakGlassReviewForm, SubjectAccessForm
@@ -72,6 +72,20 @@ def _page_links(request: SignedInRequest, page: Page[Any]) -> dict[str, str]:
     return links
 
 
+def _cursor(request: SignedInRequest) -> str | None:
+    return request.GET.get("cursor") or None
+
+
+def _paging(request: SignedInRequest, page: Page[Any] | None) -> dict[str, Any]:
+    """Where a page of results stands: whether it is the first, and links to its neighbours."""
+    return {"first_page": not request.GET.get("cursor"), **(_page_links(request, page) if page else {})}
+
+
+def _event_page(request: SignedInRequest, page: Page[Any] | None) -> dict[str, Any]:
+    """A page of trail events as the pages show them, with its place among the pages."""
+    return {"rows": event_rows(page.results if page else []), **_paging(request, page)}
+
+
 def _search_params(request: SignedInRequest) -> str:
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -102,7 +116,7 @@ def audit_search(request: SignedInRequest) -> HttpResponse:
         try:
             filters, people = _filters(request, form)
             page = selectors.search_trail(
-                viewer=request.user, filters=filters, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+                viewer=request.user, filters=filters, cursor=_cursor(request), page_size=PAGE_SIZE
             )
         except ValidationError as exc:
             if "cursor" in getattr(exc, "message_dict", {}):
@@ -111,12 +125,10 @@ def audit_search(request: SignedInRequest) -> HttpResponse:
         else:
             context.update(
                 page=page,
-                rows=event_rows(page.results),
                 people=people,
                 filters=filters,
                 search_params=_search_params(request),
-                first_page=not request.GET.get("cursor"),
-                **_page_links(request, page),
+                **_event_page(request, page),
             )
     return _render_search(request, context, status=400 if form.errors else 200)
 
@@ -149,14 +161,9 @@ def record_access(request: SignedInRequest, reference: str) -> HttpResponse:
     """Who read or changed anything about one record, and when (404 for a reference that names nothing)."""
     _require_auditor(request)
     report = selectors.record_access_report(
-        viewer=request.user, reference=reference, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+        viewer=request.user, reference=reference, cursor=_cursor(request), page_size=PAGE_SIZE
     )
-    context = {
-        "report": report,
-        "rows": event_rows(report.page.results),
-        "first_page": not request.GET.get("cursor"),
-        **_page_links(request, report.page),
-    }
+    context = {"report": report, **_event_page(request, report.page)}
     return render(request, "governance/record_access.html", context)
 
 
@@ -166,16 +173,13 @@ def user_activity(request: SignedInRequest, username: str) -> HttpResponse:
     """What one user did, as the trail records it (failed sign-ins under that username included)."""
     _require_auditor(request)
     report = selectors.user_activity_report(
-        viewer=request.user, username=username, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+        viewer=request.user, username=username, cursor=_cursor(request), page_size=PAGE_SIZE
     )
-    page = report.page
     context = {
         "report": report,
         "by_verb": [(verb_label(row.verb), row) for row in report.by_verb],
         "touched": [(object_type_label(row.object_type), row) for row in report.records],
-        "rows": event_rows(page.results if page else []),
-        "first_page": not request.GET.get("cursor"),
-        **(_page_links(request, page) if page else {}),
+        **_event_page(request, report.page),
     }
     return render(request, "governance/user_activity.html", context)
 
@@ -190,9 +194,9 @@ def break_glass_queue(request: SignedInRequest) -> HttpResponse:
     _require_auditor(request)
     reviewed = request.GET.get("show") == "reviewed"
     queue = break_glass.break_glass_queue(
-        viewer=request.user, reviewed=reviewed, cursor=request.GET.get("cursor") or None, page_size=PAGE_SIZE
+        viewer=request.user, reviewed=reviewed, cursor=_cursor(request), page_size=PAGE_SIZE
     )
-    context = {"queue": queue, "first_page": not request.GET.get("cursor"), **_page_links(request, queue.page)}
+    context = {"queue": queue, **_paging(request, queue.page)}
     return render(request, "governance/break_glass_queue.html", context)
 
 
@@ -213,9 +217,6 @@ def break_glass_opening(request: SignedInRequest, event_id: int) -> HttpResponse
             actor=request.user, event_id=event_id, decision=data["decision"], note=data["note"]
         )
 
-    def conflict(exc: ConflictError) -> HttpResponseBase:
-        return redirect_with_refusal(request, exc, request.path)
-
     return handle_form(
         request,
         form,
@@ -226,7 +227,7 @@ def break_glass_opening(request: SignedInRequest, event_id: int) -> HttpResponse
             reverse("governance:break_glass"),
         ),
         render=page,
-        conflict=conflict,
+        conflict=refusal_to(request, request.path),
     )
 
 
