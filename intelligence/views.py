@@ -274,20 +274,26 @@ def response_action_new(request: SignedInRequest, event_id: int) -> HttpResponse
     )
 
 
-def _closed(action: Any) -> str:
-    return f"Action marked {ActionStatus(action.status).label.lower()}."
+def _close_action(request: SignedInRequest, close: Callable[[str], Any], then: str) -> HttpResponseBase:
+    """The close buttons of a response's or a plan's action: ``close(status)`` with the status the button
+    posted (an unreadable one asks to leave it open, which the service refuses), then back to ``then``."""
+    form = forms.CloseActionForm(request.POST)
+    status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
+    return handle_action(
+        request,
+        action=lambda: close(status),
+        done=lambda closed: f"Action marked {ActionStatus(closed.status).label.lower()}.",
+        then=then,
+    )
 
 
 @login_required
 @require_POST
 def response_action_close(request: SignedInRequest, action_id: int) -> HttpResponseBase:
     action = selectors.open_response_action(viewer=request.user, action_id=action_id)
-    form = forms.CloseActionForm(request.POST)
-    status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
-    return handle_action(
+    return _close_action(
         request,
-        action=lambda: services.close_response_action(actor=request.user, action_id=action.pk, status=status),
-        done=_closed,
+        lambda status: services.close_response_action(actor=request.user, action_id=action.pk, status=status),
         then=_report_url(action.event.report_id),
     )
 
@@ -396,12 +402,9 @@ def assessment_action_close(request: SignedInRequest, assessment_id: int, action
     assessment = selectors.editable_year(viewer=request.user, assessment_id=assessment_id)
     if not assessment.actions.filter(pk=action_id).exists():
         raise NotFound("Not found.")
-    form = forms.CloseActionForm(request.POST)
-    status = form.cleaned_data["status"] if form.is_valid() else ActionStatus.OPEN
-    return handle_action(
+    return _close_action(
         request,
-        action=lambda: services.close_assessment_action(actor=request.user, action_id=action_id, status=status),
-        done=_closed,
+        lambda status: services.close_assessment_action(actor=request.user, action_id=action_id, status=status),
         then=_assessment_url(assessment.pk),
     )
 
