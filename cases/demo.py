@@ -4,6 +4,7 @@ chronology and audit are real. Idempotent: does nothing once the demo referrals 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -110,35 +111,42 @@ def _submitted(author: User, person: tuple[str, str, dt.date, str, str, str, str
     """A referral submitted by ``author``; ``answers`` are further national answers by field and code."""
     given, family, dob, postcode, concern, urgency, concerns = person
     national = {name: _national(NATIONAL_FIELDS[name], code) for name, code in answers.items()}
+    changes = {
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": dob,
+        "postcode": postcode,
+        "concern_type": _national(Dimension.CONCERN_TYPE, concern),
+        "urgency": urgency,
+        "concerns": concerns,
+        "classification": min(2, author.clearance_rank),
+        **national,
+    }
+    return submitted(author, changes)
+
+
+def drafted(author: User, changes: dict[str, Any]) -> Referral:
+    """A draft started by ``author`` with ``changes`` (the draft's fields) written to it."""
     draft = referral_services.start_referral(actor=author)
-    referral_services.update_draft(
-        actor=author,
-        referral_id=draft.pk,
-        expected_version=None,
-        changes={
-            "given_name": given,
-            "family_name": family,
-            "date_of_birth": dob,
-            "postcode": postcode,
-            "concern_type": _national(Dimension.CONCERN_TYPE, concern),
-            "urgency": urgency,
-            "concerns": concerns,
-            "classification": min(2, author.clearance_rank),
-            **national,
-        },
-    )
+    referral_services.update_draft(actor=author, referral_id=draft.pk, expected_version=None, changes=changes)
+    return draft
+
+
+def submitted(author: User, changes: dict[str, Any]) -> Referral:
+    """A referral drafted by ``author`` with ``changes``, then submitted."""
+    draft = drafted(author, changes)
     return referral_services.submit_referral(actor=author, referral_id=draft.pk)
+
+
+def screened(officer: User, referral: Referral, decision: str, rationale: str, **routing: Any) -> None:
+    """``referral`` screened by ``officer``; ``routing`` names the service signposted to, or the panel and
+    the case owner (a case referred to a panel has the referral's id)."""
+    services.screen_referral(actor=officer, referral_id=referral.pk, decision=decision, rationale=rationale, **routing)
 
 
 def _leave_a_draft(author: User) -> None:
     """One draft left for the teacher to resume."""
-    draft = referral_services.start_referral(actor=author)
-    referral_services.update_draft(
-        actor=author,
-        referral_id=draft.pk,
-        expected_version=None,
-        changes={"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"},
-    )
+    drafted(author, {"given_name": "Draft", "family_name": "Example", "concerns": "Unfinished"})
 
 
 def _screen(made: list[Referral], *, officer: User, panel: Panel, chair: User) -> list[int]:
@@ -151,29 +159,12 @@ def _screen(made: list[Referral], *, officer: User, panel: Panel, chair: User) -
         classification=3,
         text="Deconfliction checks complete: no live police operation.",
     )
-    services.screen_referral(
-        actor=officer,
-        referral_id=made[2].pk,
-        decision="no_further_action",
-        rationale="No ideological driver; safeguarding handled by school.",
-    )
-    services.screen_referral(
-        actor=officer,
-        referral_id=made[3].pk,
-        decision="signpost",
-        signposted_to="mental_health",
-        rationale="Needs mental health support, not Channel.",
-    )
+    screened(officer, made[2], "no_further_action", "No ideological driver; safeguarding handled by school.")
+    screened(officer, made[3], "signpost", "Needs mental health support, not Channel.", signposted_to="mental_health")
     cases = []
     for referral in made[4:]:
-        services.screen_referral(
-            actor=officer,
-            referral_id=referral.pk,
-            decision="refer_to_panel",
-            rationale="Meets the threshold for a multi-agency panel.",
-            panel=panel,
-            case_owner=chair,
-        )
+        rationale = "Meets the threshold for a multi-agency panel."
+        screened(officer, referral, "refer_to_panel", rationale, panel=panel, case_owner=chair)
         cases.append(referral.pk)
     return cases
 
@@ -257,16 +248,9 @@ def seed_statistics_sample() -> int:
             ethnicity=SAMPLE_ETHNICITIES[n % len(SAMPLE_ETHNICITIES)],
         )
         if n % 3 == 1:
-            services.screen_referral(
-                actor=officer, referral_id=referral.pk, decision="no_further_action", rationale="Below threshold."
-            )
+            screened(officer, referral, "no_further_action", "Below threshold.")
         elif n % 3 == 2:
-            services.screen_referral(
-                actor=officer,
-                referral_id=referral.pk,
-                decision="signpost",
-                signposted_to="mental_health",
-                rationale="Support better provided elsewhere.",
-            )
+            rationale = "Support better provided elsewhere."
+            screened(officer, referral, "signpost", rationale, signposted_to="mental_health")
         Referral.objects.filter(pk=referral.pk).update(submitted_at=start + step * n)
     return SAMPLE_SIZE

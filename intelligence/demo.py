@@ -99,25 +99,9 @@ def _seed_self_assessments(year: int) -> None:
         return
     chair = panel.chair
     dimensions = list(AssessmentDimension.objects.all())
-    last = services.start_self_assessment(actor=chair, year=year - 1)
-    for dimension, score in zip(dimensions, (2, 2, 3, 2), strict=False):
-        services.score_dimension(
-            actor=chair,
-            assessment_id=last.pk,
-            dimension=dimension,
-            score=score,
-            evidence="Agreed at the partnership board's annual review.",
-        )
+    last = _scored(chair, year - 1, dimensions, (2, 2, 3, 2), "Agreed at the partnership board's annual review.")
     services.complete_self_assessment(actor=chair, assessment_id=last.pk)
-    current = services.start_self_assessment(actor=chair, year=year)
-    for dimension, score in zip(dimensions[:2], (3, 3), strict=False):
-        services.score_dimension(
-            actor=chair,
-            assessment_id=current.pk,
-            dimension=dimension,
-            score=score,
-            evidence="Community tension reports are now shared every week.",
-        )
+    current = _scored(chair, year, dimensions, (3, 3), "Community tension reports are now shared every week.")
     services.add_assessment_action(
         actor=chair,
         assessment_id=current.pk,
@@ -126,3 +110,15 @@ def _seed_self_assessments(year: int) -> None:
         due_date=timezone.localdate() + dt.timedelta(days=60),
         dimension=dimensions[2] if len(dimensions) > 2 else None,
     )
+
+
+def _scored(
+    chair: User, year: int, dimensions: list[AssessmentDimension], scores: tuple[int, ...], evidence: str
+) -> SelfAssessment:
+    """``year``'s self-assessment, started by ``chair``: the first dimensions scored in order, with one evidence."""
+    assessment = services.start_self_assessment(actor=chair, year=year)
+    for dimension, score in zip(dimensions, scores, strict=False):
+        services.score_dimension(
+            actor=chair, assessment_id=assessment.pk, dimension=dimension, score=score, evidence=evidence
+        )
+    return assessment
