@@ -3,6 +3,7 @@ percentiles and the machine's load. Import it before any app module."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import time
@@ -17,15 +18,23 @@ from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases import services as case_services
+from cases import demo
 from partnership.demo import DEMO_AGENCIES
 from partnership.middleware import LAST_SEEN, LOGIN_AT
 from partnership.models import Agency, User
 from partnership.services import issue_api_token
-from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
 
 HOST = "localhost"
+
+
+def options(doc: str | None, *, requests: int) -> argparse.ArgumentParser:
+    """A bench's command line: described by its docstring's first paragraph, with ``--requests``."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument(
+        "--requests", type=int, default=requests, help=f"timed requests per series (default {requests})"
+    )
+    return parser
 
 
 def pct(values: list[float], q: float) -> float:
@@ -47,17 +56,8 @@ def referred_to_panel(*, referrer: User, person: dict[str, Any], officer: User, 
     """A referral written by ``referrer`` about ``person`` (the draft's fields), submitted, and screened by
     ``officer`` to ``panel`` with ``chair`` as the case owner, all through the services: the referral (its case
     has the same id)."""
-    draft = referral_services.start_referral(actor=referrer)
-    referral_services.update_draft(actor=referrer, referral_id=draft.pk, expected_version=None, changes=person)
-    referral = referral_services.submit_referral(actor=referrer, referral_id=draft.pk)
-    case_services.screen_referral(
-        actor=officer,
-        referral_id=referral.pk,
-        decision="refer_to_panel",
-        rationale="Meets the threshold.",
-        panel=panel,
-        case_owner=chair,
-    )
+    referral = demo.submitted(referrer, person)
+    demo.screened(officer, referral, "refer_to_panel", "Meets the threshold.", panel=panel, case_owner=chair)
     return referral
 
 
@@ -115,12 +115,17 @@ def series(client: Client, url: str, n: int, warmup: int = 3) -> Series:
     return Series(times, cpu, queries, body)
 
 
-def ensure_data(referrals: int, batch_size: int, seed: int) -> None:
-    """The demo partnership (``seed_demo``) and at least ``referrals`` submitted referrals (``seed_scale`` tops up)."""
+def ensure_demo() -> None:
+    """The demo partnership, seeded (``seed_demo``) when any of its agencies is missing."""
     names = [d.name for d in DEMO_AGENCIES]
     if Agency.objects.filter(name__in=names).count() < len(names):
         print("Seeding the demo partnership (seed_demo) ...", flush=True)
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def ensure_data(referrals: int, batch_size: int, seed: int) -> None:
+    """The demo partnership (``seed_demo``) and at least ``referrals`` submitted referrals (``seed_scale`` tops up)."""
+    ensure_demo()
     have = Referral.objects.exclude(status=ReferralStatus.DRAFT).count()
     if have >= referrals:
         print(f"Database already holds {have:,} submitted referrals: not seeding.")

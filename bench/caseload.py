@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from _common import HOST, api_client, ensure_data, load, pct, totp_device, verified_client  # sets Django up first
+from _common import HOST, api_client, ensure_data, load, options, pct, totp_device, verified_client  # Django first
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -397,9 +397,8 @@ def print_table(rows: list[Row]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = options(__doc__, requests=200)
     parser.add_argument("--referrals", type=int, default=1_000_000, help="Seed up to this many (default 1,000,000).")
-    parser.add_argument("--requests", type=int, default=200, help="Timed requests per series (default 200).")
     parser.add_argument("--deep", type=int, default=50, help="How many `next` links to follow for the deep page.")
     parser.add_argument("--guardian-runs", type=int, default=5, help="Timed get_objects_for_user calls.")
     parser.add_argument("--large-user", default="health.spoc", help="A user whose agency sees about 80,000.")

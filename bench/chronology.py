@@ -29,12 +29,11 @@ tests/referrals/test_case_views.py); the page and the API well under half a seco
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import statistics
 import time
 
-from _common import api_client, load, pct, referred_to_panel, series, user, verified_client  # sets Django up first
+from _common import api_client, load, options, pct, referred_to_panel, series, user, verified_client  # Django first
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -187,9 +186,8 @@ def ensure_case(entries: int) -> Case:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = options(__doc__, requests=30)
     parser.add_argument("--entries", type=int, default=500, help="chronology entries on the case (default 500)")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per series (default 30)")
     args = parser.parse_args()
 
     case = ensure_case(args.entries)

@@ -27,15 +27,12 @@ the PDF (about 40 A4 pages for a reader who may read every case) in about a seco
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
 import re
 import statistics
 import time
 
-from _common import load, pct, referred_to_panel, series, user, verified_client  # sets Django up first
-from django.core.management import call_command
+from _common import ensure_demo, load, options, pct, referred_to_panel, series, user, verified_client  # Django first
 from django.db import connection
 from django.utils import timezone
 
@@ -43,7 +40,7 @@ from cases import services as case_services
 from cases.models import Case
 from panels import services
 from panels.models import Action, AgendaItem, AssessmentFactor, Meeting
-from partnership.models import Agency, Panel, PanelMembership, User
+from partnership.models import Agency, Panel, PanelMembership
 
 PANEL = "Bench Channel Panel"
 READERS = ("chair", "health.sc", "police.sc")  # the pack is for panel members (rank 1 people are not)
@@ -95,9 +92,7 @@ DECISIONS_MEETING = "Bench decisions meeting"
 
 def ensure_data(cases: int) -> Meeting:
     """The measured meeting: ``cases`` adopted cases with active plans, due for review."""
-    if not User.objects.filter(username="chair").exists():
-        print("Seeding the demo partnership (seed_demo) ...", flush=True)
-        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    ensure_demo()
     chair = user("chair")
     panel, created = Panel.objects.get_or_create(
         name=PANEL, defaults={"chair": chair, "first_meeting_at": timezone.now() + dt.timedelta(days=60)}
@@ -165,9 +160,8 @@ def ensure_data(cases: int) -> Meeting:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = options(__doc__, requests=30)
     parser.add_argument("--cases", type=int, default=20, help="cases on the measured meeting's agenda (default 20)")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per series (default 30)")
     args = parser.parse_args()
 
     meeting = ensure_data(args.cases)
