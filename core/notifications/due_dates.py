@@ -21,16 +21,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import Reminder
-from core.notifications.kinds import (
-    MayTell,
-    ReminderKind,
-    Wording,
-    day_of,
-    register_kind,
-    register_kinds,
-    still_due_while,
-    timing,
-)
+from core.notifications.kinds import MayTell, Wording, day_of, register_kinds, still_due_while, timing
 from core.notifications.outbox import cancel_reminders, resync_each, sync_moments
 from core.working_days import at_london, london_date, next_working_day, working_days_before
 
@@ -140,16 +131,7 @@ class DueAhead:
 
     def register(self, wording: Wording, *, may_tell: MayTell) -> DueAhead:
         """Register the kind (``may_tell``: who may still be told, asked again just before sending); ``self``."""
-        register_kind(
-            ReminderKind(
-                code=self.kind,
-                label=wording.label,
-                description=wording.description,
-                headline=wording.headline,
-                still_due=self.still_due,
-                may_tell=may_tell,
-            )
-        )
+        register_kinds({self.kind: wording}, still_due=self.still_due, may_tell=may_tell)
         return self
 
     def still_due(self, reminders: Sequence[Reminder], now: dt.datetime) -> Collection[int]:
