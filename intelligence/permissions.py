@@ -119,11 +119,12 @@ REFUSALS: dict[Capability, str] = {
 }
 
 
+_CAPABILITIES = policy.RecordCapabilities(RELATIONS, REFUSALS, break_glass=Capability.BREAK_GLASS)
+
+
 def can(user: Viewer, capability: Capability, report: TensionReport) -> bool:
     """Whether ``user`` may do ``capability`` to ``report`` (a query or two: how they read it, and a chair's panel)."""
-    if capability is Capability.BREAK_GLASS:
-        return policy.may_break_glass(user, report)
-    return RELATIONS[capability](user, report) and policy.reads_through_grant(user, report)
+    return _CAPABILITIES.can(user, capability, report)
 
 
 def require(user: Viewer, capability: Capability, report: TensionReport) -> None:
@@ -131,11 +132,7 @@ def require(user: Viewer, capability: Capability, report: TensionReport) -> None
 
     Break-glass is asked of someone who may not read the report: its refusal is always ``NotFound``.
     """
-    if capability is Capability.BREAK_GLASS:
-        if not policy.may_break_glass(user, report):
-            raise NotFound("Not found.")
-        return
-    policy.require_capability(user, report, allowed=RELATIONS[capability](user, report), refusal=REFUSALS[capability])
+    _CAPABILITIES.require(user, capability, report)
 
 
 def can_read_report(user: Viewer, report: TensionReport) -> bool:

@@ -21,7 +21,6 @@ from typing import Protocol
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 
-from core.errors import NotFound
 from partnership.models import AgencyKind, Role, User
 from referrals.models import Referral
 from sharing import policy
@@ -179,11 +178,12 @@ REFUSALS: dict[Capability, str] = {
 }
 
 
+_CAPABILITIES = policy.RecordCapabilities(RELATIONS, REFUSALS, break_glass=Capability.BREAK_GLASS)
+
+
 def can(user: Viewer, capability: Capability, referral: Referral) -> bool:
     """Whether ``user`` may do ``capability`` to ``referral`` (one query at most: how they read it)."""
-    if capability is Capability.BREAK_GLASS:
-        return policy.may_break_glass(user, referral)
-    return RELATIONS[capability](user, referral) and policy.reads_through_grant(user, referral)
+    return _CAPABILITIES.can(user, capability, referral)
 
 
 def require(user: Viewer, capability: Capability, referral: Referral) -> None:
@@ -193,13 +193,7 @@ def require(user: Viewer, capability: Capability, referral: Referral) -> None:
     Break-glass itself is asked of someone who may not read the referral: its refusal is always
     ``NotFound``, so it says nothing about the record.
     """
-    if capability is Capability.BREAK_GLASS:
-        if not policy.may_break_glass(user, referral):
-            raise NotFound("Not found.")
-        return
-    policy.require_capability(
-        user, referral, allowed=RELATIONS[capability](user, referral), refusal=REFUSALS[capability]
-    )
+    _CAPABILITIES.require(user, capability, referral)
 
 
 def can_edit_draft(user: Viewer, referral: Referral) -> bool:

@@ -13,9 +13,10 @@ Lists are computed in SQL from the grant table, one query, never in Python.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -317,6 +318,36 @@ def may_break_glass(user: Viewer, record: ShareableModel) -> bool:
         and record.classification <= user.clearance_rank
         and not (record.originator_only and record.owning_agency_id != user.agency_id)
     )
+
+
+K = TypeVar("K", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class RecordCapabilities(Generic[K, S]):
+    """An app's capabilities over one kind of record, as its ``permissions.py`` declares them: for each, the
+    actor's role or relation to the record (``relations``) and what a refusal says (``refusals``), asked of
+    a reader through their agency's grant; and the one capability that is break-glass (``may_break_glass``).
+    """
+
+    relations: Mapping[K, Callable[[Viewer, S], bool]]
+    refusals: Mapping[K, str]
+    break_glass: K
+
+    def can(self, user: Viewer, capability: K, record: S) -> bool:
+        if capability is self.break_glass:
+            return may_break_glass(user, record)
+        return self.relations[capability](user, record) and reads_through_grant(user, record)
+
+    def require(self, user: Viewer, capability: K, record: S) -> None:
+        """``require_capability``; break-glass is asked of someone who may not read the record, so its
+        refusal is always ``NotFound``: it says nothing about the record."""
+        if capability is self.break_glass:
+            if not may_break_glass(user, record):
+                raise NotFound("Not found.")
+            return
+        allowed = self.relations[capability](user, record)
+        require_capability(user, record, allowed=allowed, refusal=self.refusals[capability])
 
 
 def can_view(user: Viewer, obj: ShareableModel) -> bool:
