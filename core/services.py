@@ -5,7 +5,7 @@ the row, save only those fields and audit the change, all in the caller's transa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db.models import Model
@@ -14,6 +14,12 @@ from core.audit import record_event
 from core.models import AuditVerb, TimeStampedModel
 
 M = TypeVar("M", bound=Model)
+
+
+def stamped(row: Model, fields: Iterable[str]) -> list[str]:
+    """The columns to save: ``fields`` and, on a timestamped row, ``updated_at`` (``auto_now`` writes it
+    only when it is among them)."""
+    return [*fields, "updated_at"] if isinstance(row, TimeStampedModel) else [*fields]
 
 
 def save_change(
@@ -37,7 +43,6 @@ def save_change(
         setattr(row, name, value)
     if validate:
         row.full_clean(validate_unique=False)
-    fields = [*changes, "updated_at"] if isinstance(row, TimeStampedModel) else [*changes]
-    row.save(update_fields=fields)
+    row.save(update_fields=stamped(row, changes))
     record_event(actor=actor, verb=verb, obj=row, reason=reason, details=details)
     return row

@@ -122,13 +122,6 @@ def record_tension_report(
     return report
 
 
-def _touch(report: TensionReport, *fields: str) -> None:
-    """Save ``fields`` and move the report to the top of everyone's log (its grants follow)."""
-    report.change_seq = sharing.next_change_seq()
-    report.save(update_fields=[*fields, "change_seq", "updated_at"])
-    sharing.record_changed(report)
-
-
 @transaction.atomic
 def share_tension_report(
     *, actor: User, report_id: int, agency: Agency, reason: str, expires_at: dt.datetime | None = None
@@ -158,7 +151,7 @@ def review_tension_report(*, actor: User, report_id: int, note: str) -> TensionR
     report.reviewed_at = timezone.now()
     report.reviewed_by = actor
     report.review_note = note
-    _touch(report, "reviewed_at", "reviewed_by", "review_note")
+    sharing.save_to_top(report, "reviewed_at", "reviewed_by", "review_note")
     record_event(actor=actor, verb=AuditVerb.CHANGED, obj=report, details={"reviewed": True})
     return report
 
@@ -196,7 +189,7 @@ def link_event(
         response_plan=response_plan,
         created_by=actor,
     )
-    _touch(report)
+    sharing.save_to_top(report)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=event, details={"report": report.pk})
     return event
 
@@ -243,7 +236,7 @@ def add_response_action(
         due_date=_checked(due_date),
     )
     reminders.sync_response_action(action)
-    _touch(report)
+    sharing.save_to_top(report)
     record_event(actor=actor, verb=AuditVerb.CREATED, obj=action, details={"report": report.pk, "event": event.pk})
     return action
 
@@ -390,15 +383,9 @@ def adapt_dimension(*, actor: User, dimension_id: int, title: str, descriptors: 
         raise ValidationError(errors)
     before: dict[str, str] = {"title": dimension.title}
     before |= {str(score): text for score, text in dimension.descriptors.values_list("score", "text")}
-    dimension.title = title
-    dimension.save(update_fields=["title", "updated_at"])
+    after: dict[str, str] = {"title": title} | {str(score): text for score, text in zip(SCORES, texts, strict=True)}
+    details = {"before": before, "after": after}
+    save_change(dimension, {"title": title}, actor=actor, verb=AuditVerb.CONFIGURED, details=details)
     for score, text in zip(SCORES, texts, strict=True):
         LevelDescriptor.objects.update_or_create(dimension=dimension, score=score, defaults={"text": text})
-    after: dict[str, str] = {"title": title} | {str(score): text for score, text in zip(SCORES, texts, strict=True)}
-    record_event(
-        actor=actor,
-        verb=AuditVerb.CONFIGURED,
-        obj=dimension,
-        details={"before": before, "after": after},
-    )
     return dimension

@@ -501,10 +501,8 @@ def add_note(
 
 def touch_referral(referral: Referral) -> None:
     """Move the referral to the top of everyone's lists."""
-    referral.change_seq = sharing.next_change_seq()
     referral.version += 1
-    referral.save(update_fields=["change_seq", "version", "updated_at"])
-    sharing.record_changed(referral)
+    sharing.save_to_top(referral, "version")
 
 
 @transaction.atomic

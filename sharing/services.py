@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from core.audit import record_event
 from core.errors import ConflictError, NotFound, ValidationError
 from core.models import AuditVerb
+from core.services import stamped
 from partnership.models import Agency, User
 from partnership.selectors import agreement_refusals
 from sharing import policy, reminders
@@ -30,6 +31,13 @@ def next_change_seq() -> int:
         cursor.execute("SELECT nextval('sharing_change_seq')")
         value: int = cursor.fetchone()[0]
     return value
+
+
+def save_to_top(record: ShareableModel, *fields: str) -> None:
+    """Save ``fields`` of ``record`` and move it to the top of everyone's lists (its grant rows follow)."""
+    record.change_seq = next_change_seq()
+    record.save(update_fields=stamped(record, [*fields, "change_seq"]))
+    record_changed(record)
 
 
 def _view_perm(record: ShareableModel) -> str:
