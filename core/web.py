@@ -1,5 +1,6 @@
-"""Web glue shared by every app's pages: the one form dance (``handle_form``) and button dance
-(``handle_action``), form status codes, safe return addresses, and serving policy-checked documents.
+"""Web glue shared by every app's pages: signed-in views and views of one record (``signed_in``,
+``record_view``), the one form dance (``handle_form``) and button dance (``handle_action``), form
+status codes, safe return addresses, and serving policy-checked documents.
 
 Domain errors a view does not handle itself are mapped once, by ``core.middleware.DomainErrorMiddleware``.
 """
@@ -7,20 +8,51 @@ Domain errors a view does not handle itself are mapped once, by ``core.middlewar
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from core.errors import ConflictError, DomainError, InvalidTransition, ValidationError
 from core.forms import apply_service_errors
 
 T = TypeVar("T")
+View = Callable[..., HttpResponseBase]
+
+
+def signed_in(*methods: str) -> Callable[[View], View]:
+    """A page for someone signed in (else the sign-in page) that answers ``methods`` only (else 405)."""
+
+    def decorate(view: View) -> View:
+        return login_required(require_http_methods(list(methods))(view))
+
+    return decorate
+
+
+def record_view(param: str, access: Callable[[Any, int], Any]) -> Callable[..., Callable[[View], View]]:
+    """Pages about one record: ``record_view("case_id", open_case)("POST")`` is ``signed_in("POST")``,
+    and the view gets the record its URL's ``param`` names, opened for the viewer by
+    ``access(viewer, id)`` (the selector's ``NotFound`` when it is missing or not theirs), in place of the id."""
+
+    def answering(*methods: str) -> Callable[[View], View]:
+        def decorate(view: View) -> View:
+            @wraps(view)
+            def opened(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+                return view(request, access(request.user, kwargs.pop(param)), *args, **kwargs)
+
+            return signed_in(*methods)(opened)
+
+        return decorate
+
+    return answering
 
 
 def handle_form(

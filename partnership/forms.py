@@ -452,35 +452,18 @@ PANEL_FORM_KEYS = tuple(key for key in PANEL_KEYS if key != "first_meeting_at")
 # --- Partnership settings ---------------------------------------------------------------------
 
 
-def _help(name: str) -> str:
-    return str(getattr(PartnershipSettings._meta.get_field(name), "help_text", ""))
-
-
 class SettingsForm(forms.Form):
-    urgent_screening_working_days = number_field(
-        "Urgent referrals: working days to screen", least=1, most=30, help_text=_help("urgent_screening_working_days")
-    )
-    priority_screening_working_days = number_field(
-        "Priority referrals: working days to screen",
-        least=1,
-        most=30,
-        help_text=_help("priority_screening_working_days"),
-    )
-    screening_working_days = number_field(
-        "Routine referrals: working days to screen", least=1, most=60, help_text=_help("screening_working_days")
-    )
-    information_request_working_days = number_field(
-        "Working days to answer an information request",
-        least=1,
-        most=60,
-        help_text=_help("information_request_working_days"),
-    )
-    draft_retention_days = number_field(
-        "Days an unsubmitted draft is kept", least=1, most=365, help_text=_help("draft_retention_days")
-    )
-    break_glass_minutes = number_field(
-        "Minutes a break-glass opening lasts", least=5, most=480, help_text=_help("break_glass_minutes")
-    )
-    second_admin_approval = yes_box(
-        "A second partnership admin approves raised clearances and new roles", _help("second_admin_approval")
-    )
+    """Each setting is explained as its field in ``PartnershipSettings`` is (its help text)."""
+
+    urgent_screening_working_days = number_field("Urgent referrals: working days to screen", least=1, most=30)
+    priority_screening_working_days = number_field("Priority referrals: working days to screen", least=1, most=30)
+    screening_working_days = number_field("Routine referrals: working days to screen", least=1, most=60)
+    information_request_working_days = number_field("Working days to answer an information request", least=1, most=60)
+    draft_retention_days = number_field("Days an unsubmitted draft is kept", least=1, most=365)
+    break_glass_minutes = number_field("Minutes a break-glass opening lasts", least=5, most=480)
+    second_admin_approval = yes_box("A second partnership admin approves raised clearances and new roles")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.help_text = str(getattr(PartnershipSettings._meta.get_field(name), "help_text", ""))

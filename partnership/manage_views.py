@@ -6,21 +6,20 @@ button dances; nothing here decides anything."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
-from django.views.decorators.http import require_http_methods
 
 from core.errors import ConflictError, PermissionDenied, ValidationError, id_or_not_found
-from core.web import form_page, handle_action, handle_form, redirect_with_success, success_to
+from core.web import View, form_page, handle_action, handle_form, redirect_with_success, signed_in, success_to
 from partnership import people, permissions, selectors, services
 from partnership.forms import (
     ROLE_NAMES,
@@ -35,11 +34,10 @@ from partnership.forms import (
     SingleSignOnForm,
 )
 from partnership.middleware import stamp_new_session
-from partnership.models import AgencyKind, ChangeRequest, ClearanceLevel, User
+from partnership.models import Agency, AgencyKind, ChangeRequest, ClearanceLevel, User
 from partnership.snapshots import SETTINGS_KEYS
 from partnership.web import SignedInRequest
 
-View = Callable[..., HttpResponseBase]
 REFUSALS = (PermissionDenied, ValidationError, ConflictError)
 
 
@@ -47,12 +45,12 @@ def admin_page(*methods: str) -> Callable[[View], View]:
     """Signed in, one of ``methods``, and able to configure (else the 403 page)."""
 
     def wrap(view: View) -> View:
+        @wraps(view)
         def guarded(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             permissions.require_configure(request.user)
             return view(request, *args, **kwargs)
 
-        guarded.__name__, guarded.__doc__ = view.__name__, view.__doc__
-        return login_required(require_http_methods(list(methods))(guarded))
+        return signed_in(*methods)(guarded)
 
     return wrap
 
@@ -79,28 +77,28 @@ def agencies(request: SignedInRequest) -> HttpResponse:
     return render(request, "partnership/manage/agency_list.html", {"rows": rows})
 
 
-@admin_page("GET", "POST")
-def agency_add(request: SignedInRequest) -> HttpResponseBase:
-    form = AgencyForm(request.POST or None, initial={"is_active": True})
-    return handle_form(
-        request,
-        form,
-        action=lambda: services.create_agency(actor=request.user, **form.cleaned_data),
-        success=lambda agency: redirect_with_success(request, f"{agency.name} added.", reverse("manage:agencies")),
-        render=_form_page(request, form, "agency_form.html", agency=None),
-    )
+AGENCY_FIELDS = ("name", "kind", "screens_referrals", "is_active")
 
 
 @admin_page("GET", "POST")
-def agency_edit(request: SignedInRequest, agency_id: int) -> HttpResponseBase:
-    agency = selectors.agency_for(viewer=request.user, agency_id=agency_id)
-    initial = {key: getattr(agency, key) for key in ("name", "kind", "screens_referrals", "is_active")}
+def agency_page(request: SignedInRequest, agency_id: int | None = None) -> HttpResponseBase:
+    """Add an agency (no id) or change one: the same form, page and way back."""
+    agency = None if agency_id is None else selectors.agency_for(viewer=request.user, agency_id=agency_id)
+    initial = {key: getattr(agency, key) for key in AGENCY_FIELDS} if agency else {"is_active": True}
     form = AgencyForm(request.POST or None, initial=initial)
+
+    def save() -> Agency:
+        if agency is None:
+            return services.create_agency(actor=request.user, **form.cleaned_data)
+        return services.update_agency(actor=request.user, agency=agency, **form.cleaned_data)
+
+    # A changed agency is named as the page showed it.
+    done = (lambda added: f"{added.name} added.") if agency is None else (lambda _: f"{agency.name} saved.")
     return handle_form(
         request,
         form,
-        action=lambda: services.update_agency(actor=request.user, agency=agency, **form.cleaned_data),
-        success=success_to(request, f"{agency.name} saved.", reverse("manage:agencies")),
+        action=save,
+        success=lambda saved: redirect_with_success(request, done(saved), reverse("manage:agencies")),
         render=_form_page(request, form, "agency_form.html", agency=agency),
     )
 
@@ -132,27 +130,23 @@ def clearance_levels(request: SignedInRequest) -> HttpResponse:
 
 
 @admin_page("GET", "POST")
-def clearance_add(request: SignedInRequest) -> HttpResponseBase:
-    form = ClearanceLevelForm(request.POST or None)
-    return handle_form(
-        request,
-        form,
-        action=lambda: services.create_clearance_level(actor=request.user, **form.cleaned_data),
-        success=success_to(request, "Clearance level added.", reverse("manage:clearance_levels")),
-        render=_form_page(request, form, "clearance_form.html", level=None),
-    )
-
-
-@admin_page("GET", "POST")
-def clearance_edit(request: SignedInRequest, level_id: int) -> HttpResponseBase:
-    level: ClearanceLevel = selectors.clearance_level_for(viewer=request.user, level_id=level_id)
-    initial = {"rank": level.rank, "name": level.name, "description": level.description}
+def clearance_page(request: SignedInRequest, level_id: int | None = None) -> HttpResponseBase:
+    """Add a clearance level (no id) or change one, on the same form."""
+    level = None if level_id is None else selectors.clearance_level_for(viewer=request.user, level_id=level_id)
+    initial = {"rank": level.rank, "name": level.name, "description": level.description} if level else None
     form = ClearanceLevelForm(request.POST or None, initial=initial)
+
+    def save() -> ClearanceLevel:
+        if level is None:
+            return services.create_clearance_level(actor=request.user, **form.cleaned_data)
+        return services.update_clearance_level(actor=request.user, level=level, **form.cleaned_data)
+
+    done = "Clearance level added." if level is None else "Clearance level saved."
     return handle_form(
         request,
         form,
-        action=lambda: services.update_clearance_level(actor=request.user, level=level, **form.cleaned_data),
-        success=success_to(request, "Clearance level saved.", reverse("manage:clearance_levels")),
+        action=save,
+        success=success_to(request, done, reverse("manage:clearance_levels")),
         render=_form_page(request, form, "clearance_form.html", level=level),
     )
 
@@ -375,7 +369,10 @@ def _save_panel(actor: User, form: PanelForm, panel: Any) -> Any:
     return services.set_panel_members(actor=actor, panel=panel, members=members)
 
 
-def _panel_page(request: SignedInRequest, panel: Any) -> HttpResponseBase:
+@admin_page("GET", "POST")
+def panel_page(request: SignedInRequest, panel_id: int | None = None) -> HttpResponseBase:
+    """Add a panel (no id) or change one, on the same form."""
+    panel = None if panel_id is None else selectors.panel_for(viewer=request.user, panel_id=panel_id)
     form = PanelForm(request.POST or None, initial=PanelForm.initial_for(panel))
     return handle_form(
         request,
@@ -384,16 +381,6 @@ def _panel_page(request: SignedInRequest, panel: Any) -> HttpResponseBase:
         success=lambda saved: redirect_with_success(request, f"{saved.name} saved.", reverse("manage:panels")),
         render=_form_page(request, form, "panel_form.html", panel=panel, kinds=AgencyKind),
     )
-
-
-@admin_page("GET", "POST")
-def panel_add(request: SignedInRequest) -> HttpResponseBase:
-    return _panel_page(request, None)
-
-
-@admin_page("GET", "POST")
-def panel_edit(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
-    return _panel_page(request, selectors.panel_for(viewer=request.user, panel_id=panel_id))
 
 
 # --- Partnership settings ---------------------------------------------------------------------
