@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.dateformat import format as date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import exports, forms, list_forms, pages, permissions, selectors, services
 from cases.list_pages import list_page
@@ -31,6 +31,7 @@ from core.web import (
     form_page,
     handle_action,
     handle_form,
+    record_view,
     redirect_with_success,
     refusal_to,
     safe_return,
@@ -42,6 +43,18 @@ from referrals import forms as referral_forms
 from referrals import pages as referral_pages
 from referrals import selectors as referral_selectors
 from referrals.models import Referral
+
+# The views about one case or request open it here; the page that shows it audits the read (with
+# what it shows), and a service its write.
+case_view = record_view(
+    "case_id", lambda viewer, pk: selectors.access_case_page(viewer=viewer, case_id=pk, audit=False)
+)
+chronology_view = record_view(
+    "case_id", lambda viewer, pk: selectors.access_case(viewer=viewer, case_id=pk, audit=False)
+)
+request_view = record_view(
+    "request_id", lambda viewer, pk: selectors.access_request(viewer=viewer, request_id=pk, audit=False)
+)
 
 # --- Cases -----------------------------------------------------------------------------------------
 
@@ -81,15 +94,13 @@ def case_detail(request: SignedInRequest, case_id: int) -> HttpResponse:
     return _render_case(request, selectors.access_case_page(viewer=request.user, case_id=case_id))
 
 
-@login_required
-@require_POST
-def case_transition(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
+@case_view("POST")
+def case_transition(request: SignedInRequest, case: Case) -> HttpResponseBase:
     # Every status is a valid answer here, so a stale page meets "someone changed this", not "invalid choice".
     form = forms.CaseTransitionForm(request.POST, case=case, allowed=CaseStatus.values)
 
     def stale(exc: ConflictError) -> HttpResponse:
-        current = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
+        current = selectors.access_case_page(viewer=request.user, case_id=case.pk, audit=False)
         form.show_conflict(exc.message, current.version)
         return _render_case(request, current, transition_form=form, status=409)
 
@@ -112,10 +123,8 @@ def case_transition(request: SignedInRequest, case_id: int) -> HttpResponseBase:
     )
 
 
-@login_required
-@require_POST
-def case_request_information(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
+@case_view("POST")
+def case_request_information(request: SignedInRequest, case: Case) -> HttpResponseBase:
     form = forms.RequestInformationForm(
         request.POST,
         default_due=pages.default_due_date(case.request_working_days),  # type: ignore[attr-defined]
@@ -131,10 +140,8 @@ def case_request_information(request: SignedInRequest, case_id: int) -> HttpResp
     )
 
 
-@login_required
-@require_POST
-def case_note(request: SignedInRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.access_case_page(viewer=request.user, case_id=case_id, audit=False)
+@case_view("POST")
+def case_note(request: SignedInRequest, case: Case) -> HttpResponseBase:
     form = forms.CaseNoteForm(request.POST, user=request.user)
     return handle_form(
         request,
@@ -191,10 +198,8 @@ def request_detail(request: SignedInRequest, request_id: int) -> HttpResponse:
     return _render_request(request, selectors.access_request(viewer=request.user, request_id=request_id))
 
 
-@login_required
-@require_POST
-def request_assign(request: SignedInRequest, request_id: int) -> HttpResponseBase:
-    info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
+@request_view("POST")
+def request_assign(request: SignedInRequest, info_request: InformationRequest) -> HttpResponseBase:
     form = forms.AssignRequestForm(request.POST, agency_id=info_request.agency_id)
     back = pages.request_url(info_request.pk)
 
@@ -216,10 +221,8 @@ def request_assign(request: SignedInRequest, request_id: int) -> HttpResponseBas
     )
 
 
-@login_required
-@require_POST
-def request_contribution(request: SignedInRequest, request_id: int) -> HttpResponseBase:
-    info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
+@request_view("POST")
+def request_contribution(request: SignedInRequest, info_request: InformationRequest) -> HttpResponseBase:
     form = forms.ContributionForm(request.POST, request.FILES, user=request.user)
     back = pages.request_url(info_request.pk)
     return handle_form(
@@ -239,10 +242,8 @@ def request_contribution(request: SignedInRequest, request_id: int) -> HttpRespo
     )
 
 
-@login_required
-@require_POST
-def request_chase(request: SignedInRequest, request_id: int) -> HttpResponseBase:
-    info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
+@request_view("POST")
+def request_chase(request: SignedInRequest, info_request: InformationRequest) -> HttpResponseBase:
     return handle_action(
         request,
         action=lambda: services.chase_request(actor=request.user, request_id=info_request.pk),
@@ -251,10 +252,8 @@ def request_chase(request: SignedInRequest, request_id: int) -> HttpResponseBase
     )
 
 
-@login_required
-@require_POST
-def request_close(request: SignedInRequest, request_id: int) -> HttpResponseBase:
-    info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
+@request_view("POST")
+def request_close(request: SignedInRequest, info_request: InformationRequest) -> HttpResponseBase:
     reason = posted_reason(request.POST)
     return handle_action(
         request,
@@ -264,10 +263,8 @@ def request_close(request: SignedInRequest, request_id: int) -> HttpResponseBase
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def request_extend(request: SignedInRequest, request_id: int) -> HttpResponseBase:
-    info_request = selectors.access_request(viewer=request.user, request_id=request_id, audit=False)
+@request_view("GET", "POST")
+def request_extend(request: SignedInRequest, info_request: InformationRequest) -> HttpResponseBase:
     permissions.require(request.user, Capability.EXTEND_REQUEST, info_request)
     form = forms.ExtendRequestForm(request.POST or None, initial={"due_date": info_request.due_date})
     back = pages.requests_home_url(info_request)
@@ -308,10 +305,8 @@ def _render_chronology(
     return response
 
 
-@login_required
-@require_GET
-def case_chronology(request: SignedInRequest, case_id: int) -> HttpResponse:
-    case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+@chronology_view("GET")
+def case_chronology(request: SignedInRequest, case: Case) -> HttpResponse:
     return _render_chronology(request, case.referral, case=case, export_name="cases:case_chronology_export")
 
 
@@ -343,10 +338,8 @@ def _export(request: SignedInRequest, referral: Referral, *, reference: str, tit
     )
 
 
-@login_required
-@require_GET
-def case_chronology_export(request: SignedInRequest, case_id: int, fmt: str) -> HttpResponse:
-    case = selectors.access_case(viewer=request.user, case_id=case_id, audit=False)
+@chronology_view("GET")
+def case_chronology_export(request: SignedInRequest, case: Case, fmt: str) -> HttpResponse:
     return _export(request, case.referral, reference=case.reference, title=f"Case {case.reference}", fmt=fmt)
 
 

@@ -12,6 +12,7 @@ for "missing" and "not yours"), a stray ``ValidationError`` the 400 page, ``Conf
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from core.web import (
     form_status,
     handle_action,
     handle_form,
+    record_view,
     redirect_with_success,
     stored_file_response,
     success_to,
@@ -78,6 +80,20 @@ def _already_submitted(request: SignedInRequest, referral_id: int) -> HttpRespon
     return redirect("referrals:confirmation", referral_id)
 
 
+def _draft_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A page that changes a draft: the view gets the open draft in place of its id; once the
+    referral is submitted, the confirmation page says it can no longer be changed."""
+
+    @wraps(view)
+    def page(request: SignedInRequest, referral_id: int, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        referral = _open_draft(request, referral_id)
+        if not referral.is_draft:
+            return _already_submitted(request, referral.pk)
+        return view(request, referral, *args, **kwargs)
+
+    return page
+
+
 @login_required
 @require_GET
 def resume(request: SignedInRequest, referral_id: int) -> HttpResponse:
@@ -90,13 +106,11 @@ def resume(request: SignedInRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft_step(request: SignedInRequest, referral_id: int, step: str) -> HttpResponseBase:
+@_draft_page
+def draft_step(request: SignedInRequest, referral: Referral, step: str) -> HttpResponseBase:
     form_class = intake_forms.STEP_FORMS.get(step)
     if form_class is None:
         raise NotFound("No such question.")
-    referral = _open_draft(request, referral_id)
-    if not referral.is_draft:
-        return _already_submitted(request, referral.pk)
     returning = _returning(request)
     form = form_class(request.POST if request.method == "POST" else None, referral=referral, user=request.user)
 
@@ -131,10 +145,8 @@ def draft_step(request: SignedInRequest, referral_id: int, step: str) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft_attachments(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
-    referral = _open_draft(request, referral_id)
-    if not referral.is_draft:
-        return _already_submitted(request, referral.pk)
+@_draft_page
+def draft_attachments(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     returning = _returning(request)
     form = intake_forms.AttachmentForm(
         request.POST or None, request.FILES or None, user=request.user, default_rank=referral.classification
@@ -179,11 +191,9 @@ def remove_attachment(request: SignedInRequest, referral_id: int, attachment_id:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_draft(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
+@_draft_page
+def delete_draft(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     """ "Are you sure?" then, on POST, the draft is gone. Only its author finds it; a submitted referral stays."""
-    referral = _open_draft(request, referral_id)
-    if not referral.is_draft:
-        return _already_submitted(request, referral.pk)
     if request.method == "POST":
         services.delete_draft(actor=request.user, referral_id=referral.pk)
         return redirect_with_success(request, "Your draft referral has been deleted.", reverse("referrals:mine"))
@@ -270,14 +280,18 @@ def detail(request: SignedInRequest, referral_id: int) -> HttpResponse:
     return render(request, "referrals/referral_detail.html", pages.detail_context(request.user, referral))
 
 
+# Sharing opens the referral here; the service audits what it writes.
+referral_view = record_view(
+    "referral_id", lambda viewer, pk: selectors.access_referral(viewer=viewer, referral_id=pk, audit=False)
+)
+
+
 def _access_url(referral: Referral) -> str:
     return reverse("referrals:detail", args=[referral.pk]) + "#access"
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def share(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
-    referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+@referral_view("GET", "POST")
+def share(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     permissions.require(request.user, Capability.SHARE, referral)
     form = forms.ShareForm(request.POST or None, user=request.user)
     return handle_form(
@@ -297,10 +311,8 @@ def share(request: SignedInRequest, referral_id: int) -> HttpResponseBase:
     )
 
 
-@login_required
-@require_POST
-def revoke_share(request: SignedInRequest, referral_id: int, share_id: int) -> HttpResponseBase:
-    referral = selectors.access_referral(viewer=request.user, referral_id=referral_id, audit=False)
+@referral_view("POST")
+def revoke_share(request: SignedInRequest, referral: Referral, share_id: int) -> HttpResponseBase:
     reason = posted_reason(request.POST)
     return handle_action(
         request,
