@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from tests.partnership.factories import PASSWORD, enrol_totp
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
 CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
+SCREENSHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots"))
 
 
 @dataclass
@@ -104,6 +106,17 @@ def shows_error(page: Any, message: str, label: str) -> None:
     assert_accessible(page, label)
 
 
+def expect_errors(page: Any, *messages: str) -> Any:
+    """The page's error summary is shown and says each of ``messages``, and the page's title starts
+    "Error: "; the summary, for what else the test expects of it."""
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    for message in messages:
+        expect(summary).to_contain_text(message)
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    return summary
+
+
 def heading(page: Any) -> Any:
     return page.get_by_role("heading", level=1)
 
@@ -154,6 +167,17 @@ def assert_fits_a_phone(page: Any, label: str, *, screenshot: Path | None = None
             page.screenshot(path=str(screenshot), full_page=True)
     finally:
         page.set_viewport_size(size)
+
+
+def assert_checked(page: Any, label: str, journey: str) -> None:
+    """axe at the desktop width, then the page at 375 px (``assert_fits_a_phone``); a screenshot at
+    each width is kept under ``SCREENSHOTS / journey`` for people to look at."""
+    assert_accessible(page, label)
+    shots = SCREENSHOTS / journey
+    shots.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"\W+", "-", label)
+    page.screenshot(path=str(shots / f"{name}-desktop.png"), full_page=True)
+    assert_fits_a_phone(page, label, screenshot=shots / f"{name}-375.png")
 
 
 def _wider(page: Any) -> list[str]:

@@ -6,9 +6,8 @@ and at 375 px."""
 
 from __future__ import annotations
 
-import os
+import functools
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,22 +17,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from partnership.models import Panel, User
-from tests.e2e.browser import assert_accessible, assert_fits_a_phone, banner, heading, new_page, sign_in
+from tests.e2e.browser import assert_accessible, assert_checked, banner, heading, new_page, sign_in
 from tests.world import Partnership, new_admin
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots")) / "admin-configuration"
+_checked = functools.partial(assert_checked, journey="admin-configuration")
 NEW_PASSWORD = "a long and unusual passphrase 42"
 IMPORTED = 50
-
-
-def _checked(page: Any, label: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "-", label)
-    assert_accessible(page, label)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    assert_fits_a_phone(page, label, screenshot=SHOTS / f"{name}-375.png")
 
 
 def _csv(health: str, bad: bool) -> bytes:

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from core.models import AuditEvent, AuditVerb
 from governance.models import BreakGlassReview
-from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, sign_in
+from tests.e2e.browser import assert_accessible, assert_styled, banner, expect_errors, heading, sign_in
 from tests.governance.conftest import build_trail_world
 
 pytestmark = pytest.mark.e2e
@@ -49,11 +49,9 @@ def test_the_auditor_reviews_a_break_glass_opening(page: Any, live_server: Any) 
     assert_accessible(page, "an opening waiting for review")
 
     page.get_by_role("button", name="Save the review").click()
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
-    expect(summary).to_contain_text("Select whether the break-glass opening was justified")
-    expect(summary).to_contain_text("Enter a note saying why you decided this")
-    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary = expect_errors(
+        page, "Select whether the break-glass opening was justified", "Enter a note saying why you decided this"
+    )
     assert_accessible(page, "a review with errors")
 
     summary.get_by_role("link", name="Enter a note saying why you decided this").click()

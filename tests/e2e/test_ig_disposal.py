@@ -7,7 +7,7 @@ legal hold, on pages held to the same checks."""
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,10 @@ from governance import services
 from governance.models import DisposalBatch
 from referrals.models import Attachment, Referral
 from tests.e2e.browser import (
-    assert_accessible,
-    assert_fits_a_phone,
+    assert_checked,
     assert_styled,
     banner,
+    expect_errors,
     heading,
     new_page,
     sign_in,
@@ -36,20 +36,12 @@ from tests.world import new_admin
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots")) / "ig-disposal"
+_checked = functools.partial(assert_checked, journey="ig-disposal")
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
-
-
-def _checked(page: Any, label: str) -> None:
-    """axe at the desktop width, then at 375 px (screenshot kept for people to look at)."""
-    assert_accessible(page, label)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "-", label)
-    assert_fits_a_phone(page, label, screenshot=SHOTS / f"{name}-375.png")
 
 
 def test_the_ig_officer_approves_a_due_batch_and_the_log_shows_it(page: Any, live_server: Any) -> None:
@@ -83,9 +75,7 @@ def test_the_ig_officer_approves_a_due_batch_and_the_log_shows_it(page: Any, liv
     _checked(page, "a batch waiting for approval")
 
     page.get_by_role("button", name=f"Approve and dispose of batch {batch.pk}").click()
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Confirm that you approve the disposal of these records")
-    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect_errors(page, "Confirm that you approve the disposal of these records")
     _checked(page, "an approval not confirmed")
 
     page.get_by_label("I have checked this batch and approve the disposal of these records").check()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from partnership.models import Role
 from referrals.models import Referral, ReferralStatus
-from tests.e2e.browser import assert_accessible, assert_styled, heading, new_page, shows_error, sign_in
+from tests.e2e.browser import assert_accessible, assert_styled, expect_errors, heading, new_page, shows_error, sign_in
 from tests.pages import PDF
 from tests.partnership.factories import UserFactory, clearance
 from tests.world import new_agency, new_police, new_user
@@ -66,11 +66,8 @@ def test_practitioner_refers_a_person_and_another_agency_cannot_see_it(
     assert_accessible(page, "person")
     page.get_by_label("First name").fill("Jordan")
     save_and_continue(page)
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
+    summary = expect_errors(page, "Enter the person's last name")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Enter the person's last name")
-    expect(page).to_have_title(re.compile(r"^Error: "))
     expect(page.get_by_label("Last name")).to_have_class(re.compile(r"govuk-input--error"))
     assert_accessible(page, "person with an error")
     summary.get_by_role("link", name="Enter the person's last name").click()

@@ -26,7 +26,7 @@ from cases import services as case_services
 from cases.models import Case, CaseStatus, InformationRequest, RequestStatus
 from partnership.models import AgencyKind, Panel, Role
 from referrals.models import ChronologyEntry, EntryType
-from tests.e2e.browser import assert_accessible, assert_styled, banner, heading, shows_error, sign_in
+from tests.e2e.browser import assert_accessible, assert_styled, banner, expect_errors, heading, shows_error, sign_in
 from tests.partnership.factories import UserFactory, clearance
 from tests.referrals.factories import submitted_referral
 from tests.world import new_agency, new_police, new_user
@@ -117,11 +117,7 @@ def test_screening_to_a_contribution_read_at_two_clearances(page: Any, live_serv
     page.get_by_label("Refer to the panel").check()
     page.get_by_label("Rationale for the decision").fill("Vulnerable, susceptible and at risk: meets the threshold.")
     page.get_by_role("button", name="Continue").click()
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Choose the panel")
-    expect(summary).to_contain_text("Choose the case owner")
-    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(expect_errors(page, "Choose the panel", "Choose the case owner")).to_be_focused()
     assert_accessible(page, "decision with errors")
     page.get_by_label("If you are referring to the panel, which panel?").select_option(label=panel.name)
     page.get_by_label("Who will own the case?").select_option(label="Cara Chair (Northshire Council)")

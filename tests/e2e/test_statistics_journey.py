@@ -5,27 +5,19 @@ page, and each page fits 375 px."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import functools
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_accessible, assert_fits_a_phone, sign_in
+from tests.e2e.browser import assert_checked, sign_in
 from tests.world import Partnership
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots"))
-
-
-def _check(page: Any, label: str) -> None:
-    assert_accessible(page, label)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"statistics-{label.replace(' ', '-')}-desktop.png"), full_page=True)
-    assert_fits_a_phone(page, label, screenshot=SHOTS / f"statistics-{label.replace(' ', '-')}-phone.png")
+_check = functools.partial(assert_checked, journey="statistics")
 
 
 def _charts_render(page: Any) -> None:

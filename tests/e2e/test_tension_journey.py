@@ -5,9 +5,8 @@ year's self-assessment and compares it with last year's. axe-core finds no serio
 from __future__ import annotations
 
 import datetime as dt
-import os
+import functools
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,18 @@ from playwright.sync_api import expect
 from intelligence import services
 from intelligence.models import Area, AssessmentDimension, TensionReport
 from partnership.models import Role
-from tests.e2e.browser import PageProblems, assert_accessible, assert_fits_a_phone, banner, new_page, sign_in
+from tests.e2e.browser import (
+    PageProblems,
+    assert_checked,
+    banner,
+    new_page,
+    sign_in,
+)
 from tests.world import Partnership, new_user
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots"))
-
-
-def _check(page: Any, label: str) -> None:
-    assert_accessible(page, label)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"tension-{label.replace(' ', '-')}-desktop.png"), full_page=True)
-    assert_fits_a_phone(page, label, screenshot=SHOTS / f"tension-{label.replace(' ', '-')}-phone.png")
+_check = functools.partial(assert_checked, journey="tension")
 
 
 def test_record_a_report_and_review_the_weekly_log(
