@@ -292,10 +292,10 @@ QUEUE_QUERIES = 3  # the frame (one query, docs/adr/0031); the page of referrals
 def test_the_queue_query_count_is_pinned(w: ScreeningWorld, rows: int, django_assert_num_queries: Any) -> None:
     for i in range(rows):
         w.referral(given_name=f"Q{i}", urgency="priority")
-    client = client_for(w.officer)
-    client.get("/referrals/screening/?urgency=priority")
-    with django_assert_num_queries(QUEUE_QUERIES):
-        response = client.get("/referrals/screening/?urgency=priority&sort=received")
+    params = {"urgency": "priority", "sort": "received"}
+    response = pinned_get(
+        client_for(w.officer), "/referrals/screening/", QUEUE_QUERIES, django_assert_num_queries, params
+    )
     assert len(ROW_LINK.findall(response.content.decode())) == rows
 
 
