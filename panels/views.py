@@ -43,8 +43,12 @@ from panels.web import GET_POST, meeting_view, posted_from
 from partnership.web import SignedInRequest
 
 
-def _how_many(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+def _how_many_added(made: list[Any], *, one: str, many: str, where: str, none: str) -> str:
+    """What a button that adds several at once says: how many it added (``one`` or ``many`` of them,
+    then ``where``), or ``none`` when there was nothing left to add."""
+    if not made:
+        return none
+    return f"{len(made)} {one if len(made) == 1 else many} {where}"
 
 
 # --- The dashboard and schedules ------------------------------------------------------------------
@@ -155,16 +159,12 @@ def meeting_detail(request: SignedInRequest, meeting: Meeting) -> HttpResponse:
 
 @meeting_view(require_POST)
 def build_agenda(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
-
-    def built(added: list[Any]) -> str:
-        if not added:
-            return "No more cases are due at this meeting."
-        return f"{_how_many(len(added), 'case', 'cases')} added to the agenda."
-
     return handle_action(
         request,
         action=lambda: services.build_agenda(actor=request.user, meeting_id=meeting.pk),
-        done=built,
+        done=lambda added: _how_many_added(
+            added, one="case", many="cases", where="added to the agenda.", none="No more cases are due at this meeting."
+        ),
         then=meeting_url(meeting.pk, "agenda"),
     )
 
@@ -251,16 +251,16 @@ def record_attendance(request: SignedInRequest, meeting: Meeting, agency_id: int
 
 @meeting_view(require_POST)
 def invite_members(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
-
-    def invited(made: list[Any]) -> str:
-        if not made:
-            return "Everyone on the panel is already invited."
-        return f"{_how_many(len(made), 'person', 'people')} from the panel invited."
-
     return handle_action(
         request,
         action=lambda: services.invite_members(actor=request.user, meeting_id=meeting.pk),
-        done=invited,
+        done=lambda made: _how_many_added(
+            made,
+            one="person",
+            many="people",
+            where="from the panel invited.",
+            none="Everyone on the panel is already invited.",
+        ),
         then=meeting_url(meeting.pk, "attendees"),
     )
 
