@@ -5,7 +5,7 @@ a body never reads one. A concrete action (one naming its summary) is described 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.urls import path
 from drf_spectacular.generators import SchemaGenerator
