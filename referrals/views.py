@@ -80,33 +80,40 @@ def _already_submitted(request: SignedInRequest, referral_id: int) -> HttpRespon
     return redirect("referrals:confirmation", referral_id)
 
 
-def _draft_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A page that changes a draft: the view gets the open draft in place of its id; once the
-    referral is submitted, the confirmation page says it can no longer be changed."""
+DraftView = Callable[..., HttpResponseBase]
 
-    @wraps(view)
-    def page(request: SignedInRequest, referral_id: int, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        referral = _open_draft(request, referral_id)
-        if not referral.is_draft:
-            return _already_submitted(request, referral.pk)
-        return view(request, referral, *args, **kwargs)
 
-    return page
+def _draft_page(
+    submitted: Callable[[SignedInRequest, int], HttpResponseBase] = _already_submitted,
+) -> Callable[[DraftView], DraftView]:
+    """A page of a draft: the view gets the open draft in place of its id; once the referral is
+    submitted, ``submitted(request, referral_id)`` answers instead (by default: the confirmation
+    page, saying it can no longer be changed)."""
+
+    def decorate(view: DraftView) -> DraftView:
+        @wraps(view)
+        def page(request: SignedInRequest, referral_id: int, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            referral = _open_draft(request, referral_id)
+            if not referral.is_draft:
+                return submitted(request, referral.pk)
+            return view(request, referral, *args, **kwargs)
+
+        return page
+
+    return decorate
 
 
 @login_required
 @require_GET
-def resume(request: SignedInRequest, referral_id: int) -> HttpResponse:
+@_draft_page(submitted=lambda _, referral_id: redirect("referrals:detail", referral_id))
+def resume(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     """Back into a draft: the first page with a missing answer, else "check your answers"."""
-    referral = _open_draft(request, referral_id)
-    if not referral.is_draft:
-        return redirect("referrals:detail", referral.pk)
     return redirect(pages.step_url(referral.pk, pages.first_unanswered_step(referral)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_draft_page
+@_draft_page()
 def draft_step(request: SignedInRequest, referral: Referral, step: str) -> HttpResponseBase:
     form_class = intake_forms.STEP_FORMS.get(step)
     if form_class is None:
@@ -145,7 +152,7 @@ def draft_step(request: SignedInRequest, referral: Referral, step: str) -> HttpR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_draft_page
+@_draft_page()
 def draft_attachments(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     returning = _returning(request)
     form = intake_forms.AttachmentForm(
@@ -191,7 +198,7 @@ def remove_attachment(request: SignedInRequest, referral_id: int, attachment_id:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_draft_page
+@_draft_page()
 def delete_draft(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     """ "Are you sure?" then, on POST, the draft is gone. Only its author finds it; a submitted referral stays."""
     if request.method == "POST":
@@ -202,10 +209,8 @@ def delete_draft(request: SignedInRequest, referral: Referral) -> HttpResponseBa
 
 @login_required
 @require_GET
-def check_answers(request: SignedInRequest, referral_id: int) -> HttpResponse:
-    referral = _open_draft(request, referral_id)
-    if not referral.is_draft:
-        return redirect("referrals:confirmation", referral.pk)
+@_draft_page(submitted=lambda _, referral_id: redirect("referrals:confirmation", referral_id))
+def check_answers(request: SignedInRequest, referral: Referral) -> HttpResponseBase:
     context = pages.check_answers_context(request.user, referral)
     return render(request, "referrals/referral_check_answers.html", context)
 
