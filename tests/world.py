@@ -5,8 +5,9 @@ and cases through the referral and case services), so grants and audit events ar
 
 * The pieces: ``new_agency`` and ``new_police``, ``new_user`` (an agency, a clearance rank and
   roles), ``new_admin`` and ``new_auditor``, ``new_panel``, ``chair_of_another_panel``,
-  ``refer_to_panel`` (screen a referral onto a panel, which opens its case) and ``ask``
-  (information requests).
+  ``refer_to_panel`` (screen a referral onto a panel, which opens its case), ``ask``
+  (information requests), and ``link_march`` and ``add_action`` (an event a tension report
+  warns of, and an agency's part in the response).
 * ``Partnership``: the standard small partnership most suites start from (police who screen, a
   council chair who owns cases, a school that refers, health), with ``people`` for whoever a suite
   needs besides, and ``referral`` / ``case`` for records in it.
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, InformationRequest
+from intelligence import services as intelligence_services
+from intelligence.models import ResponseAction, TensionEvent, TensionReport
 from panels import services as panel_services
 from panels.models import AgendaItem, Meeting
 from partnership.models import Agency, AgencyKind, Panel, PanelMembership, Role, User
@@ -95,6 +98,20 @@ def ask(
     return case_services.request_information(
         actor=actor, case_id=case_id, agency_ids=[a.pk for a in agencies], question=question, **extra
     )
+
+
+def link_march(actor: User, report: TensionReport, **changes: Any) -> TensionEvent:
+    """An event linked to ``report`` by ``actor``: a march on the square with the police leading the
+    response, unless ``changes`` say otherwise (``lead_agency`` and ``starts_at`` are for the caller)."""
+    fields: dict[str, Any] = {"title": "March", "location": "Square", "response_plan": "Police lead", **changes}
+    return intelligence_services.link_event(actor=actor, report_id=report.pk, **fields)
+
+
+def add_action(actor: User, event: TensionEvent, **changes: Any) -> ResponseAction:
+    """A part of the response to ``event`` (briefing staff, owned by nobody in particular, unless
+    ``changes`` say otherwise; ``owner_agency`` and ``due_date`` are for the caller)."""
+    fields: dict[str, Any] = {"description": "Brief staff", "owner": None, **changes}
+    return intelligence_services.add_response_action(actor=actor, event_id=event.pk, **fields)
 
 
 def client_for(user: User) -> Client:

@@ -23,7 +23,7 @@ from intelligence import services as tension_services
 from intelligence.models import Area, ResponseAction, TensionEvent, TensionReport
 from partnership.models import Role, User
 from sharing import services as sharing_services
-from tests.world import Partnership, new_agency, new_auditor, new_user
+from tests.world import Partnership, add_action, link_march, new_agency, new_auditor, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,21 +71,19 @@ def tt(db: Any) -> TensionTrail:
     report = _record(author, area, SUMMARY)
     tension_services.share_tension_report(actor=author, report_id=report.pk, agency=w.health, reason="Weekly review")
     tension_selectors.access_report(viewer=w.health_spoc, report_id=report.pk)
-    event = tension_services.link_event(
-        actor=author,
-        report_id=report.pk,
-        title="March",
+    event = link_march(
+        author,
+        report,
         starts_at=timezone.now() + dt.timedelta(days=3),
         location="High Street",
         lead_agency=w.police,
         response_plan="Police lead, council briefs the mosque",
     )
-    action = tension_services.add_response_action(
-        actor=author,
-        event_id=event.pk,
+    action = add_action(
+        author,
+        event,
         description="Brief the mosque committee",
         owner_agency=w.council,
-        owner=None,
         due_date=timezone.localdate() + dt.timedelta(days=2),
     )
     sharing_services.open_break_glass(actor=opener, record=report, reason=REASON)

@@ -43,7 +43,7 @@ from partnership.models import Role, User
 from sharing.models import Share, ShareBasis
 from tests.intelligence.conftest import TensionWorld
 from tests.sharing.worlds import verified_session
-from tests.world import new_user
+from tests.world import add_action, link_march, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -76,21 +76,20 @@ class Scene:
         world.share(self.report, world.health)
         self.kept = world.report(classification=2, originator_only=True, summary="Kept inside the council")
         world.share(self.kept, world.health)
-        self.event = services.link_event(
-            actor=world.officer_council,
-            report_id=self.report.pk,
+        self.event = link_march(
+            world.officer_council,
+            self.report,
             title="Saturday march",
             starts_at=timezone.now() + dt.timedelta(days=4),
             location="Market Square",
             lead_agency=world.police,
             response_plan="Police lead on the day; the council briefs community leaders.",
         )
-        self.action = services.add_response_action(
-            actor=world.officer_council,
-            event_id=self.event.pk,
+        self.action = add_action(
+            world.officer_council,
+            self.event,
             description="Brief the youth workers",
             owner_agency=world.health,
-            owner=None,
             due_date=timezone.localdate() + dt.timedelta(days=3),
         )
         self.health_share = Share.objects.get(agency=world.health, object_id=self.report.pk, basis=ShareBasis.EXPLICIT)

@@ -16,13 +16,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from intelligence import services
 from intelligence.models import Area, AssessmentDimension, TensionReport
 from partnership.models import Role
 from sharing.models import Share, ShareBasis
 from tests.intelligence.conftest import TensionWorld
 from tests.sharing.worlds import verified_session
-from tests.world import new_agency, new_user
+from tests.world import add_action, link_march, new_agency, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -73,23 +72,20 @@ def _report_with(world: TensionWorld, rows: int) -> TensionReport:
     report = world.report()
     for i in range(rows):
         world.share(report, new_agency(f"Partner {i}"))
-        event = services.link_event(
-            actor=world.officer_council,
-            report_id=report.pk,
+        event = link_march(
+            world.officer_council,
+            report,
             title=f"Event {i}",
             starts_at=timezone.now() + dt.timedelta(days=3 + i),
-            location="Square",
             lead_agency=world.police,
-            response_plan="Police lead",
         )
         for j in range(rows):
-            owner = new_user(world.health, 2, Role.PRACTITIONER)
-            services.add_response_action(
-                actor=world.officer_council,
-                event_id=event.pk,
+            add_action(
+                world.officer_council,
+                event,
                 description=f"Action {i}.{j}",
                 owner_agency=world.health,
-                owner=owner,
+                owner=new_user(world.health, 2, Role.PRACTITIONER),
                 due_date=timezone.localdate() + dt.timedelta(days=4),
             )
     world.share(report, world.health)

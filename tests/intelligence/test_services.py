@@ -13,6 +13,7 @@ from core.models import Reminder, ReminderStatus
 from intelligence import services
 from intelligence.models import AssessmentDimension, DimensionScore
 from tests.intelligence.conftest import TensionWorld
+from tests.world import add_action, link_march
 
 pytestmark = pytest.mark.django_db
 
@@ -27,32 +28,12 @@ def _pending(action) -> set[tuple[str, int]]:
 def test_a_response_action_reminds_only_those_who_may_read_the_report_and_stops_when_done(world: TensionWorld) -> None:
     report = world.report()
     world.share(report, world.health)
-    event = services.link_event(
-        actor=world.officer_council,
-        report_id=report.pk,
-        title="March",
-        starts_at=timezone.now() + dt.timedelta(days=5),
-        location="Square",
-        lead_agency=world.police,
-        response_plan="Police lead",
+    event = link_march(
+        world.officer_council, report, lead_agency=world.police, starts_at=timezone.now() + dt.timedelta(days=5)
     )
-    health = services.add_response_action(
-        actor=world.officer_council,
-        event_id=event.pk,
-        description="Brief staff",
-        owner_agency=world.health,
-        owner=None,
-        due_date=SOON,
-    )
+    health = add_action(world.officer_council, event, owner_agency=world.health, due_date=SOON)
     assert {recipient for _, recipient in _pending(health)} == {world.health_spoc.pk}
-    police = services.add_response_action(
-        actor=world.officer_council,
-        event_id=event.pk,
-        description="Patrols",
-        owner_agency=world.police,
-        owner=None,
-        due_date=SOON,
-    )
+    police = add_action(world.officer_council, event, owner_agency=world.police, due_date=SOON, description="Patrols")
     assert _pending(police) == set(), "the police were never shared the report: nobody there is told"
     services.close_response_action(actor=world.officer_council, action_id=health.pk, status="done")
     assert _pending(health) == set()

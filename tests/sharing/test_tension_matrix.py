@@ -35,7 +35,7 @@ from sharing import policy
 from sharing import services as sharing_services
 from tests.sharing import rules, worlds
 from tests.sharing.worlds import AGENCYLESS_ROLES, ROLES
-from tests.world import new_agency, new_police, new_user
+from tests.world import add_action, link_march, new_agency, new_police, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -110,22 +110,9 @@ def _build(build_at: dt.datetime) -> World:
             actor=author, report_id=report.pk, agency=agencies["expired"], reason="A week", expires_at=expires
         )
         facts.grants.append(rules.Grant(agencies["expired"].pk, expires_at=expires))
-        event = services.link_event(
-            actor=author,
-            report_id=report.pk,
-            title="March",
-            starts_at=build_at + dt.timedelta(days=5),
-            location="Square",
-            lead_agency=agencies["source"],
-            response_plan="Police lead",
-        )
-        action = services.add_response_action(
-            actor=author,
-            event_id=event.pk,
-            description="Brief staff",
-            owner_agency=agencies["source"],
-            owner=None,
-            due_date=timezone.localdate() + dt.timedelta(days=3),
+        event = link_march(author, report, lead_agency=agencies["source"], starts_at=build_at + dt.timedelta(days=5))
+        action = add_action(
+            author, event, owner_agency=agencies["source"], due_date=timezone.localdate() + dt.timedelta(days=3)
         )
         reports[variant] = Report(report=report, action=action, facts=facts)
     members = worlds.everyone(agencies, CLEARANCES)
@@ -306,10 +293,7 @@ def _break_glass_attempt(member: worlds.Member, row: Report) -> str:
     return "allowed"
 
 
-BREAK_GLASS_CELLS = [
-    *((relation, band, role) for relation in RELATIONS for band in CLEARANCES for role in ROLES),
-    *((None, band, role) for band in CLEARANCES for role in AGENCYLESS_ROLES),
-]
+BREAK_GLASS_CELLS = worlds.member_keys(RELATIONS, CLEARANCES)
 
 
 @pytest.mark.parametrize("cell", BREAK_GLASS_CELLS)
