@@ -178,9 +178,7 @@ def test_matrix_without_an_agency(world: World, client: Client, band: str, role:
     assert _observe(client, member, world) == expected
 
 
-PAGE_WHO = [(relation, band, role) for relation in RELATIONS for band in CLEARANCES for role in ROLES] + [
-    (None, band, role) for band in CLEARANCES for role in AGENCYLESS_ROLES
-]
+PAGE_WHO = worlds.member_keys(RELATIONS, CLEARANCES)
 
 
 @pytest.mark.parametrize(("relation", "band", "role"), PAGE_WHO)

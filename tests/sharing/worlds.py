@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -125,23 +125,32 @@ def member(agency: Agency | None, rank: int, role: str) -> Member:
 MemberKey = tuple[str | None, Any, str]
 
 
+def member_keys(
+    relations: Iterable[str],
+    clearances: Iterable[Any],
+    roles: tuple[str, ...] = ROLES,
+    agencyless_roles: tuple[str, ...] = AGENCYLESS_ROLES,
+) -> list[MemberKey]:
+    """Every (relation, band, role) of a matrix's rows: each relation at every clearance in every role,
+    then (None, band, role) for someone without an agency at every clearance in each agencyless role."""
+    bands = list(clearances)
+    return [(relation, band, role) for relation in relations for band in bands for role in roles] + [
+        (None, band, role) for band in bands for role in agencyless_roles
+    ]
+
+
 def everyone(
     agencies: dict[str, Agency],
     clearances: dict[Any, int],
     roles: tuple[str, ...] = ROLES,
     agencyless_roles: tuple[str, ...] = AGENCYLESS_ROLES,
 ) -> dict[MemberKey, Member]:
-    """A member of each agency at every clearance in every role, keyed (relation, band, role); then,
-    keyed (None, band, role), someone without an agency at every clearance in each agencyless role."""
-    members: dict[MemberKey, Member] = {}
-    for relation, agency in agencies.items():
-        for band, rank in clearances.items():
-            for role in roles:
-                members[(relation, band, role)] = member(agency, rank, role)
-    for band, rank in clearances.items():
-        for role in agencyless_roles:
-            members[(None, band, role)] = member(None, rank, role)
-    return members
+    """A member for each of ``member_keys``, made in that order: of the relation's agency (or of none),
+    cleared to the band's rank, in the role."""
+    return {
+        key: member(agencies[key[0]] if key[0] else None, clearances[key[1]], key[2])
+        for key in member_keys(agencies, clearances, roles, agencyless_roles)
+    }
 
 
 def built_in_the_past(build: Callable[[dt.datetime], Built], ago: dt.timedelta) -> Built:
