@@ -24,7 +24,7 @@ from partnership.models import (
 )
 from partnership.navigation import navigation_for
 from tests.pages import assert_sign_in_needed, date_fields, error_summary, text_of
-from tests.partnership.config_helpers import events_about, second_admin_approval, user_form
+from tests.partnership.config_helpers import events_about, panel_form, second_admin_approval, user_form
 from tests.world import Partnership, client_for, new_admin, new_auditor, new_panel, new_user
 
 pytestmark = pytest.mark.django_db
@@ -316,27 +316,14 @@ def test_settings_are_changed_through_the_audited_service(world: Partnership) ->
 
 
 def _panel_form(world: Partnership, **overrides: object) -> dict[str, object]:
+    """Eastshire's panel (police, council and health; the police needed for a quorum), first meeting in ten days."""
     first = timezone.localdate() + dt.timedelta(days=10)
-    data: dict[str, object] = {
+    eastshire = {
         "name": "Eastshire Channel Panel",
-        "is_active": "on",
-        "chair": world.chair.pk,
-        "deputy_chair": "",
-        "member_agencies": [world.police.pk, world.council.pk, world.health.pk],
-        "cadence_weeks": 6,
         **date_fields("first_meeting_on", first),
-        "first_meeting_time": "10:00",
-        "meeting_duration_minutes": 120,
-        "venue": "Council House",
-        "call_link": "",
-        "quorum_requires_chair": "on",
         "quorum_required_kinds": [AgencyKind.POLICE],
-        "quorum_min_agencies": 3,
-        "notice_days_before": 7,
-        "papers_days_before": 1,
     }
-    data.update(overrides)
-    return data
+    return {**panel_form(world.chair, [world.police, world.council, world.health], **eastshire), **overrides}
 
 
 def test_an_admin_adds_a_panel_and_changes_its_quorum_audited(world: Partnership) -> None:
