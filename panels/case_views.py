@@ -7,13 +7,11 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors as case_selectors
 from cases.models import Case
@@ -23,20 +21,20 @@ from core.web import (
     handle_form,
     redirect_with_success,
     refusal_to,
+    signed_in,
     success_to,
 )
 from panels import forms, pages, selectors, services
 from panels.models import AssessmentFactor, ConsentStatus
 from panels.pages import case_url
 from panels.permissions import PanelCapability, require
-from panels.web import GET_POST, case_view, posted_from
+from panels.web import case_view, posted_from
 from partnership.web import SignedInRequest
 
 # --- The case's panel record ------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@signed_in("GET")
 def case_detail(request: SignedInRequest, case_id: int) -> HttpResponse:
     case = case_selectors.access_case(viewer=request.user, case_id=case_id)
     return pages.render_case(request, case)
@@ -51,7 +49,7 @@ def _consent_recorded(request: SignedInRequest, case: Case, status: str) -> Http
     return redirect_with_success(request, "The consent has been recorded.", case_url(case.pk, "consent"))
 
 
-@case_view(GET_POST)
+@case_view("GET", "POST")
 def record_consent(request: SignedInRequest, case: Case) -> HttpResponseBase:
     require(request.user, PanelCapability.RECORD_CONSENT, case)
     record = selectors.case_panel_record(viewer=request.user, case=case)
@@ -65,7 +63,7 @@ def record_consent(request: SignedInRequest, case: Case) -> HttpResponseBase:
     )
 
 
-@case_view(GET_POST)
+@case_view("GET", "POST")
 def record_assessment(request: SignedInRequest, case: Case) -> HttpResponseBase:
     require(request.user, PanelCapability.RECORD_ASSESSMENT, case)
     record = selectors.case_panel_record(viewer=request.user, case=case)
@@ -100,7 +98,7 @@ def record_assessment(request: SignedInRequest, case: Case) -> HttpResponseBase:
     )
 
 
-@case_view(require_POST)
+@case_view("POST")
 def activate_plan(request: SignedInRequest, case: Case) -> HttpResponseBase:
     form = forms.PlanActivateForm(request.POST, prefix="plan")
     return posted_from(
@@ -115,7 +113,7 @@ def activate_plan(request: SignedInRequest, case: Case) -> HttpResponseBase:
     )
 
 
-@case_view(GET_POST)
+@case_view("GET", "POST")
 def add_intervention(request: SignedInRequest, case: Case) -> HttpResponseBase:
     require(request.user, PanelCapability.MANAGE_INTERVENTIONS, case)
     form = forms.InterventionForm(request.POST or None)
@@ -136,8 +134,7 @@ def add_intervention(request: SignedInRequest, case: Case) -> HttpResponseBase:
     )
 
 
-@login_required
-@GET_POST
+@signed_in("GET", "POST")
 def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpResponseBase:
     intervention = selectors.access_intervention(viewer=request.user, intervention_id=intervention_id)
     case = case_selectors.access_case(viewer=request.user, case_id=intervention.plan.case_id, audit=False)
@@ -162,7 +159,7 @@ def update_intervention(request: SignedInRequest, intervention_id: int) -> HttpR
     )
 
 
-@case_view(require_POST)
+@case_view("POST")
 def add_case_action(request: SignedInRequest, case: Case) -> HttpResponseBase:
     form = forms.ActionForm(request.POST, prefix="action")
     return posted_from(
@@ -182,8 +179,7 @@ def _action_return(request: SignedInRequest, action: Any) -> str:
     return back or case_url(action.case_id, "actions")
 
 
-@login_required
-@require_POST
+@signed_in("POST")
 def complete_action(request: SignedInRequest, action_id: int) -> HttpResponseBase:
     action = selectors.access_action(viewer=request.user, action_id=action_id)
     return handle_action(
@@ -194,8 +190,7 @@ def complete_action(request: SignedInRequest, action_id: int) -> HttpResponseBas
     )
 
 
-@login_required
-@GET_POST
+@signed_in("GET", "POST")
 def close_action(request: SignedInRequest, action_id: int) -> HttpResponseBase:
     """Close an action as done, not done or could not be done (the last two with a reason)."""
     action = selectors.access_action(viewer=request.user, action_id=action_id)

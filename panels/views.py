@@ -15,14 +15,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import NotFound
 from core.web import (
@@ -32,6 +30,7 @@ from core.web import (
     redirect_with_success,
     refusal_message,
     refusal_to,
+    signed_in,
     success_to,
 )
 from panels import forms, lifecycle, pages, selectors, services
@@ -39,7 +38,7 @@ from panels.models import Meeting, MeetingStatus
 from panels.pack_pdf import render_pack_pdf
 from panels.pages import item_url, meeting_url
 from panels.permissions import PanelCapability, can, require
-from panels.web import GET_POST, meeting_view, posted_from
+from panels.web import meeting_view, posted_from
 from partnership.web import SignedInRequest
 
 
@@ -54,8 +53,7 @@ def _how_many_added(made: list[Any], *, one: str, many: str, where: str, none: s
 # --- The dashboard and schedules ------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@signed_in("GET")
 def dashboard(request: SignedInRequest) -> HttpResponse:
     """Chairs: what needs doing before the next meeting. Members: their panels' schedule."""
     try:
@@ -71,8 +69,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     )
 
 
-@login_required
-@GET_POST
+@signed_in("GET", "POST")
 def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
     panel = selectors.access_panel(viewer=request.user, panel_id=panel_id)
     can_manage = can(request.user, PanelCapability.MANAGE_MEETING, panel)
@@ -111,7 +108,7 @@ def schedule(request: SignedInRequest, panel_id: int) -> HttpResponseBase:
     )
 
 
-@meeting_view(GET_POST)
+@meeting_view("GET", "POST")
 def move_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     require(request.user, PanelCapability.MANAGE_MEETING, meeting.panel)
     local = timezone.localtime(meeting.scheduled_at)
@@ -132,7 +129,7 @@ def move_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase
     )
 
 
-@meeting_view(GET_POST)
+@meeting_view("GET", "POST")
 def cancel_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     require(request.user, PanelCapability.MANAGE_MEETING, meeting.panel)
     form = forms.ReasonForm(request.POST or None)
@@ -152,12 +149,12 @@ def cancel_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBa
 # --- The meeting ----------------------------------------------------------------------------------
 
 
-@meeting_view(require_GET)
+@meeting_view("GET")
 def meeting_detail(request: SignedInRequest, meeting: Meeting) -> HttpResponse:
     return pages.render_meeting(request, meeting)
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def build_agenda(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     return handle_action(
         request,
@@ -169,7 +166,7 @@ def build_agenda(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def add_to_agenda(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     require(request.user, PanelCapability.ADD_TO_AGENDA, meeting.panel)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
@@ -189,7 +186,7 @@ def add_to_agenda(request: SignedInRequest, meeting: Meeting) -> HttpResponseBas
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def move_item(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponseBase:
     item = selectors.access_agenda_item(viewer=request.user, item_id=item_id)
     if item.meeting_id != meeting.pk:
@@ -207,7 +204,7 @@ def move_item(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpR
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def start_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     return handle_action(
         request,
@@ -217,7 +214,7 @@ def start_meeting(request: SignedInRequest, meeting: Meeting) -> HttpResponseBas
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def record_attendance(request: SignedInRequest, meeting: Meeting, agency_id: int) -> HttpResponseBase:
     require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
@@ -249,7 +246,7 @@ def record_attendance(request: SignedInRequest, meeting: Meeting, agency_id: int
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def invite_members(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     return handle_action(
         request,
@@ -265,7 +262,7 @@ def invite_members(request: SignedInRequest, meeting: Meeting) -> HttpResponseBa
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def invite_person(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     require(request.user, PanelCapability.INVITE_ATTENDEES, meeting.panel)
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
@@ -288,7 +285,7 @@ def _name(person: Any) -> str:
     return str(person.get_full_name() or person.username)
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def record_attendee(request: SignedInRequest, meeting: Meeting, invitation_id: int) -> HttpResponseBase:
     require(request.user, PanelCapability.RECORD_ATTENDANCE, meeting.panel)
     form = forms.AttendeeForm(request.POST)
@@ -308,7 +305,7 @@ def record_attendee(request: SignedInRequest, meeting: Meeting, invitation_id: i
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def confirm_confidentiality(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     """The signed-in attendee confirms the confidentiality statement, or (``invitation``) the chair
     records the confirmation of someone in the room."""
@@ -328,7 +325,7 @@ def confirm_confidentiality(request: SignedInRequest, meeting: Meeting) -> HttpR
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def override_quorum(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     require(request.user, PanelCapability.OVERRIDE_QUORUM, meeting.panel)
     form = forms.QuorumOverrideForm(request.POST, prefix="override")
@@ -348,7 +345,7 @@ def override_quorum(request: SignedInRequest, meeting: Meeting) -> HttpResponseB
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def declare_interest(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     record = selectors.meeting_record(viewer=request.user, meeting=meeting)
     form = forms.DeclarationForm(request.POST, cases=[r.case for r in record.agenda.rows], prefix="declaration")
@@ -368,7 +365,7 @@ def declare_interest(request: SignedInRequest, meeting: Meeting) -> HttpResponse
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def add_addendum(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     form = forms.AddendumForm(request.POST, prefix="addendum")
     return posted_from(
@@ -381,7 +378,7 @@ def add_addendum(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase
     )
 
 
-@meeting_view(GET_POST)
+@meeting_view("GET", "POST")
 def sign_minutes(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase:
     """The blockers first, then the form. A refusal (items undecided, no quorum) is shown on the
     form with 409 and the minutes typed so far kept in it, never a redirect that loses them."""
@@ -413,12 +410,12 @@ def sign_minutes(request: SignedInRequest, meeting: Meeting) -> HttpResponseBase
 # --- One agenda item: the live record of a case at the meeting -------------------------------------
 
 
-@meeting_view(require_GET)
+@meeting_view("GET")
 def meeting_item(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponse:
     return pages.render_item(request, meeting, item_id)
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def record_decision(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponseBase:
     entry = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id).item(item_id)
     require(request.user, PanelCapability.RECORD_DECISION, entry.item)
@@ -434,7 +431,7 @@ def record_decision(request: SignedInRequest, meeting: Meeting, item_id: int) ->
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def invite_guest(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponseBase:
     """The chair invites someone outside the panel for this item alone."""
     require(request.user, PanelCapability.INVITE_ATTENDEES, meeting.panel)
@@ -459,7 +456,7 @@ def invite_guest(request: SignedInRequest, meeting: Meeting, item_id: int) -> Ht
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def defer_item(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponseBase:
     entry = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id).item(item_id)
     require(request.user, PanelCapability.BUILD_AGENDA, meeting.panel)
@@ -476,7 +473,7 @@ def defer_item(request: SignedInRequest, meeting: Meeting, item_id: int) -> Http
     )
 
 
-@meeting_view(require_POST)
+@meeting_view("POST")
 def add_item_action(request: SignedInRequest, meeting: Meeting, item_id: int) -> HttpResponseBase:
     record = selectors.item_record(viewer=request.user, meeting=meeting, item_id=item_id)
     entry = record.item(item_id)
@@ -495,13 +492,13 @@ def add_item_action(request: SignedInRequest, meeting: Meeting, item_id: int) ->
 # --- The panel pack -------------------------------------------------------------------------------
 
 
-@meeting_view(require_GET)
+@meeting_view("GET")
 def pack(request: SignedInRequest, meeting: Meeting) -> HttpResponse:
     panel_pack = selectors.panel_pack_for(viewer=request.user, meeting=meeting)
     return _never_cached(render(request, "panels/meeting_pack.html", {"meeting": meeting, "pack": panel_pack}))
 
 
-@meeting_view(require_GET)
+@meeting_view("GET")
 def pack_pdf(request: SignedInRequest, meeting: Meeting) -> HttpResponse:
     panel_pack = selectors.panel_pack_for(viewer=request.user, meeting=meeting)
     response = HttpResponse(render_pack_pdf(panel_pack), content_type="application/pdf")
