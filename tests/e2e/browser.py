@@ -20,6 +20,10 @@ from tests.partnership.factories import PASSWORD, enrol_totp
 
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = {"serious", "critical"}
+# How long one step (a click, a page, an ``expect``) may wait before the journey fails. Generous on purpose:
+# beside other busy processes a step that takes 0.2 s alone has taken over 20 s, and a test must not fail
+# because the machine is slow. A step that never happens still fails, only later.
+STEP_TIMEOUT_MS = 60_000
 CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
 SCREENSHOTS = Path(os.environ.get("CONVENE_SCREENSHOTS", "var/screenshots"))
 
@@ -63,7 +67,7 @@ class PageProblems:
 
 @contextlib.contextmanager
 def new_page(
-    browser: Any, live_server: Any, problems: PageProblems | None = None, timeout_ms: int | None = 10_000
+    browser: Any, live_server: Any, problems: PageProblems | None = None, timeout_ms: int | None = STEP_TIMEOUT_MS
 ) -> Iterator[Any]:
     """A page in a fresh browser context (no cookies) on the live server, watched for ``problems``;
     ``timeout_ms=None`` keeps Playwright's own default wait."""

@@ -13,12 +13,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
-from tests.e2e.browser import AXE_JS, PageProblems, new_page
+from tests.e2e.browser import AXE_JS, STEP_TIMEOUT_MS, PageProblems, new_page
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make (factories, reading TOTP devices) are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# ``expect`` waits as long as a step may (Playwright's own 5 s is a wall-clock threshold a loaded machine misses).
+expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
