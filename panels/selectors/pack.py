@@ -90,24 +90,9 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         actions=actions_review_for(viewer=viewer, meeting=meeting) if guest is None else None,
     )
     case_ids = [row.case.pk for row in agenda.rows]
-    assessments: dict[int, list[Assessment]] = {}
-    for a in (
-        policy.visible_children(viewer, Assessment.objects.filter(case_id__in=case_ids))
-        .prefetch_related(Prefetch("ratings", queryset=AssessmentRating.objects.select_related("factor")))
-        .order_by("case_id", "-version")
-    ):
-        assessments.setdefault(a.case_id, []).append(a)
-    plans = {
-        p.case_id: p
-        for p in SupportPlan.objects.filter(case_id__in=case_ids).prefetch_related(
-            Prefetch("interventions", queryset=Intervention.objects.select_related("provider"))
-        )
-    }
-    overdue: dict[int, list[Action]] = {}
-    for action in Action.objects.filter(
-        case_id__in=case_ids, status=ActionStatus.OPEN, due_date__lt=timezone.localdate()
-    ).select_related("owner_agency"):
-        overdue.setdefault(action.case_id, []).append(action)
+    assessments = _assessments_by_case(viewer, case_ids)
+    plans = _plans_by_case(case_ids)
+    overdue = _overdue_actions_by_case(case_ids)
     chronologies = pack_chronologies(viewer=viewer, referral_ids=case_ids)
     for row in agenda.rows:
         versions = assessments.get(row.case.pk, [])
@@ -135,6 +120,36 @@ def panel_pack_for(*, viewer: User, meeting: Meeting) -> PanelPack:
         },
     )
     return pack
+
+
+def _assessments_by_case(viewer: User, case_ids: list[int]) -> dict[int, list[Assessment]]:
+    """Each case's assessments the viewer may see, newest version first, with their ratings."""
+    assessments: dict[int, list[Assessment]] = {}
+    for a in (
+        policy.visible_children(viewer, Assessment.objects.filter(case_id__in=case_ids))
+        .prefetch_related(Prefetch("ratings", queryset=AssessmentRating.objects.select_related("factor")))
+        .order_by("case_id", "-version")
+    ):
+        assessments.setdefault(a.case_id, []).append(a)
+    return assessments
+
+
+def _plans_by_case(case_ids: list[int]) -> dict[int, SupportPlan]:
+    return {
+        p.case_id: p
+        for p in SupportPlan.objects.filter(case_id__in=case_ids).prefetch_related(
+            Prefetch("interventions", queryset=Intervention.objects.select_related("provider"))
+        )
+    }
+
+
+def _overdue_actions_by_case(case_ids: list[int]) -> dict[int, list[Action]]:
+    overdue: dict[int, list[Action]] = {}
+    for action in Action.objects.filter(
+        case_id__in=case_ids, status=ActionStatus.OPEN, due_date__lt=timezone.localdate()
+    ).select_related("owner_agency"):
+        overdue.setdefault(action.case_id, []).append(action)
+    return overdue
 
 
 def pack_chronologies(*, viewer: User, referral_ids: list[int]) -> dict[int, Chronology]:
