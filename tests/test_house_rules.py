@@ -67,7 +67,8 @@ ROLE = re.compile(r"\bRole\.")
 ROLES_DECIDED = {"sharing/policy.py"}
 ROLES_CONFIGURED = {
     "partnership/models.py",
-    "partnership/services.py",
+    "partnership/services/configuration.py",
+    "partnership/services/panels.py",  # a panel's chair and members are configured in roles
     "partnership/admin.py",
     "partnership/forms.py",
     "partnership/demo.py",

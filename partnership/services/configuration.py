@@ -10,16 +10,12 @@ role or moving a case worker to another agency waits for a second admin (``Chang
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F, Model
@@ -38,15 +34,12 @@ from partnership.models import (
     ChangeRequestStatus,
     ClearanceLevel,
     DataSharingAgreement,
-    Panel,
-    PanelMembership,
     PartnershipSettings,
     Role,
     SingleSignOn,
     User,
 )
 from partnership.snapshots import (
-    PANEL_KEYS,
     SETTINGS_KEYS,
     SINGLE_SIGN_ON_KEYS,
     USER_KEYS,
@@ -54,11 +47,8 @@ from partnership.snapshots import (
     agreement_state,
     clearance_state,
     diff,
-    panel_members_state,
-    panel_state,
     settings_state,
     single_sign_on_state,
-    token_state,
     user_state,
 )
 
@@ -628,131 +618,3 @@ def record_data_sharing_agreement(
     _audit_created(actor, agreement, agreement_state(agreement))
     reminders.sync_agency(agency)
     return agreement
-
-
-# --- API tokens -------------------------------------------------------------------------------
-
-
-def hash_api_token(raw: str) -> str:
-    """Tokens are 256-bit random strings, so one SHA-256 is enough (no salt or stretching needed)."""
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    token: ApiToken
-    key: str
-
-
-@transaction.atomic
-def issue_api_token(
-    *, actor: Any = None, user: User, name: str = "", lifetime: timedelta | None = None, via: str = ""
-) -> IssuedToken:
-    """Create a token. Only its hash is stored: the key is shown once.
-
-    Issued by an operator (``manage.py issue_api_token``, ``actor=None``) or by its holder: anyone
-    else holding the key would hold the holder's access (an admin would reach case content)."""
-    if actor is not None and actor.pk != user.pk:
-        raise PermissionDenied("An API token is issued to its holder, or by an operator with manage.py.")
-    if not user.is_active:
-        raise ValidationError(f"{user.username} is not active.")
-    key = secrets.token_urlsafe(32)
-    lifetime = settings.API_TOKEN_DEFAULT_LIFETIME if lifetime is None else lifetime
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        prefix=key[:8],
-        digest=hash_api_token(key),
-        expires_at=timezone.now() + lifetime if lifetime else None,
-    )
-    details = {"via": via, "username": user.username, "before": {}, "after": token_state(token)}
-    record_event(actor=actor, verb=AuditVerb.TOKEN_ISSUED, obj=token, details=details)
-    return IssuedToken(token=token, key=key)
-
-
-@transaction.atomic
-def revoke_api_token(*, actor: Any = None, token: ApiToken) -> None:
-    """Partnership admins revoke anyone's token; a holder may revoke their own."""
-    if actor is None or actor.pk != token.user_id:
-        permissions.require_configure(actor)
-    before = token_state(token)
-    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    token.refresh_from_db(fields=["revoked_at"])
-    if revoked:
-        change = diff(before, token_state(token))
-        record_event(actor=actor, verb=AuditVerb.TOKEN_REVOKED, obj=token, details={"user": token.user_id, **change})
-
-
-# --- Panels (configuration: the panel itself is a partnership record) -------------------------
-
-
-def _check_panel(panel: Panel, before: dict[str, Any] | None = None) -> None:
-    """Chairs (checked when they change) hold the panel chair role in an agency."""
-    panel.full_clean()
-    errors: dict[str, list[str]] = {}
-    for field in ("chair", "deputy_chair"):
-        person = getattr(panel, field)
-        if before is not None and before[field] == getattr(panel, f"{field}_id"):
-            continue
-        if person is not None and not (person.is_active and person.agency_id and person.has_role(Role.PANEL_CHAIR)):
-            errors[field] = [f"{person} does not hold the panel chair role in an agency."]
-    if panel.deputy_chair_id is not None and panel.deputy_chair_id == panel.chair_id:
-        errors["deputy_chair"] = ["The deputy must be someone other than the chair."]
-    if errors:
-        raise ValidationError(errors)
-
-
-def _set_panel_fields(panel: Panel, values: Mapping[str, Any]) -> None:
-    unknown = set(values) - set(PANEL_KEYS)
-    if unknown:
-        raise TypeError(f"Not panel settings: {sorted(unknown)}")
-    for key, value in values.items():
-        setattr(panel, key, value)
-
-
-@transaction.atomic
-def create_panel(*, actor: Any = None, values: Mapping[str, Any]) -> Panel:
-    permissions.require_configure(actor)
-    panel = Panel()
-    _set_panel_fields(panel, values)
-    _check_panel(panel)
-    panel.save()
-    _audit_created(actor, panel, panel_state(panel))
-    return panel
-
-
-@transaction.atomic
-def update_panel(*, actor: Any = None, panel: Panel, changes: Mapping[str, Any]) -> Panel:
-    permissions.require_configure(actor)
-    locked = Panel.objects.select_for_update().get(pk=panel.pk)
-    before = panel_state(locked)
-    _set_panel_fields(locked, changes)
-    _check_panel(locked, before)
-    locked.save(update_fields=[*changes, "updated_at"])
-    _audit_change(actor, locked, before, panel_state(locked))
-    return locked
-
-
-@transaction.atomic
-def set_panel_members(*, actor: Any = None, panel: Panel, members: Mapping[Agency, Iterable[User]]) -> Panel:
-    """The member agencies and their named representatives, exactly ``members``."""
-    permissions.require_configure(actor)
-    locked = Panel.objects.select_for_update().get(pk=panel.pk)
-    wanted = {agency: sorted(set(people), key=lambda u: u.pk) for agency, people in members.items()}
-    for agency, people in wanted.items():
-        strangers = [u.get_full_name() or u.username for u in people if u.agency_id != agency.pk]
-        if strangers:
-            message = f"Representatives must belong to {agency}: {', '.join(strangers)} do not."
-            raise ValidationError({"representatives": [message]})
-    before = panel_members_state(locked)
-    locked.memberships.exclude(agency__in=list(wanted)).delete()
-    for agency, people in wanted.items():
-        membership, _ = PanelMembership.objects.get_or_create(panel=locked, agency=agency)
-        membership.representatives.set(people)
-    after = panel_members_state(locked)
-    change = diff({"members": before}, {"members": after})
-    if change["after"]:
-        record_event(
-            actor=actor, verb=AuditVerb.CONFIGURED, obj=locked, details={"action": "members_changed", **change}
-        )
-    return locked
