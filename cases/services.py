@@ -235,25 +235,7 @@ def request_information(
     (its screening officer; the requests follow the referral into the case it becomes). Each requested
     agency gains access to the referral, and its SPOCs are told."""
     referral, case = _requested_about(actor, case_id=case_id, referral_id=referral_id)
-    errors: dict[str, list[str]] = {}
-    agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
-    if not agency_ids or len(agencies) != len(set(agency_ids)):
-        errors["agencies"] = ["Choose one or more active agencies"]
-    elif refusals := agreement_refusals(agencies, sent="information requests"):
-        errors["agencies"] = refusals
-    if not question.strip():
-        errors["question"] = ["Enter what you are asking for"]
-    today = timezone.localdate()
-    if due_date is None:
-        due_date = add_working_days(today, PartnershipSettings.current().information_request_working_days)
-    elif due_date <= today:
-        errors["due_date"] = ["The due date must be in the future"]
-    if case is not None and case.status not in lifecycle.REQUESTS_ALLOWED:
-        errors["case"] = [f"Information cannot be requested for a case that is {case.get_status_display().lower()}"]
-    if case is None and referral.status not in UNDECIDED:
-        errors["referral"] = ["Information can be requested in screening only until the referral is decided"]
-    if errors:
-        raise ValidationError(errors)
+    agencies, due_date = _checked_request(referral, case, agency_ids=agency_ids, question=question, due_date=due_date)
     created = []
     for agency in agencies:
         request = InformationRequest.objects.create(
@@ -284,6 +266,33 @@ def request_information(
         created.append(request)
     touch_referral(referral)
     return created
+
+
+def _checked_request(
+    referral: Referral, case: Case | None, *, agency_ids: list[int], question: str, due_date: date | None
+) -> tuple[list[Agency], date]:
+    """The agencies asked and the due date (the partnership's working days from today by default), once
+    everything about the request is valid; else every problem at once, before anything is written."""
+    errors: dict[str, list[str]] = {}
+    agencies = list(Agency.objects.filter(pk__in=agency_ids, is_active=True))
+    if not agency_ids or len(agencies) != len(set(agency_ids)):
+        errors["agencies"] = ["Choose one or more active agencies"]
+    elif refusals := agreement_refusals(agencies, sent="information requests"):
+        errors["agencies"] = refusals
+    if not question.strip():
+        errors["question"] = ["Enter what you are asking for"]
+    today = timezone.localdate()
+    if due_date is None:
+        due_date = add_working_days(today, PartnershipSettings.current().information_request_working_days)
+    elif due_date <= today:
+        errors["due_date"] = ["The due date must be in the future"]
+    if case is not None and case.status not in lifecycle.REQUESTS_ALLOWED:
+        errors["case"] = [f"Information cannot be requested for a case that is {case.get_status_display().lower()}"]
+    if case is None and referral.status not in UNDECIDED:
+        errors["referral"] = ["Information can be requested in screening only until the referral is decided"]
+    if errors:
+        raise ValidationError(errors)
+    return agencies, due_date
 
 
 def _requested_about(actor: User, *, case_id: int | None, referral_id: int | None) -> tuple[Referral, Case | None]:
