@@ -20,9 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import demo
 from partnership.demo import DEMO_AGENCIES
-from partnership.middleware import LAST_SEEN, LOGIN_AT
 from partnership.models import Agency, User
 from partnership.services import issue_api_token
+from partnership.session_times import LAST_SEEN, LOGIN_AT
 from referrals.models import Referral, ReferralStatus
 
 HOST = "localhost"

@@ -33,8 +33,8 @@ from partnership.forms import (
     SettingsForm,
     SingleSignOnForm,
 )
-from partnership.middleware import stamp_new_session
 from partnership.models import Agency, AgencyKind, ChangeRequest, ClearanceLevel, User
+from partnership.session_times import stamp_new_session
 from partnership.snapshots import SETTINGS_KEYS
 from partnership.web import SignedInRequest
 

@@ -19,17 +19,10 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
 from partnership.backends import confirmed_device_ids
+from partnership.session_times import LAST_SEEN, LOGIN_AT
 
-LOGIN_AT = "convene_login_at"
-LAST_SEEN = "convene_last_seen"
 # Write the activity stamp at most this often, not on every request.
 LAST_SEEN_RESOLUTION = 60
-
-
-def stamp_new_session(request: HttpRequest) -> None:
-    now = int(time.time())
-    request.session[LOGIN_AT] = now
-    request.session[LAST_SEEN] = now
 
 
 class SessionLifetimeMiddleware:

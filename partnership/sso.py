@@ -29,8 +29,8 @@ from joserfc.errors import JoseError
 
 from core.audit import record_event
 from core.models import AuditVerb
-from partnership.middleware import stamp_new_session
 from partnership.models import IdentityProviderDevice, SingleSignOn, User
+from partnership.session_times import stamp_new_session
 
 PENDING_AGENCY = "convene_sso_agency"
 PENDING_NEXT = "convene_sso_next"

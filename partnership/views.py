@@ -26,8 +26,8 @@ from django_otp import match_token
 from core.web import form_page, form_status, handle_form, success_to
 from partnership import password_reset, selectors, services, sso, two_factor
 from partnership.forms import AgreementForm, SignInForm, SingleSignOnStartForm, TokenForm
-from partnership.middleware import stamp_new_session
 from partnership.models import LawfulBasis
+from partnership.session_times import stamp_new_session
 from partnership.web import SignedInRequest
 
 

@@ -267,7 +267,7 @@ def verified_session(client: Client, user: User) -> Client:
 
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from partnership.middleware import LAST_SEEN, LOGIN_AT
+    from partnership.session_times import LAST_SEEN, LOGIN_AT
     from tests.partnership.factories import enrol_totp
 
     device = enrol_totp(user)
