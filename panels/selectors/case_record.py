@@ -24,8 +24,8 @@ from panels.models import (
     SupportPlan,
 )
 from panels.permissions import PanelCapability, can, reads_case, standing_on
+from panels.rules import is_under_18
 from panels.selectors.pack import assessment_changes
-from panels.services import is_under_18
 from partnership.models import User
 from sharing import policy
 

@@ -20,8 +20,8 @@ from panels.models import (
     Meeting,
 )
 from panels.permissions import Standing, standing_on
+from panels.rules import quorum
 from panels.selectors.agenda import Agenda, agenda_for, panels_for
-from panels.services import quorum
 from partnership.models import User
 from referrals.lifecycle import UNDECIDED
 from referrals.models import Referral

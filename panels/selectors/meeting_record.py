@@ -25,9 +25,9 @@ from panels.models import (
     MeetingStatus,
 )
 from panels.permissions import PanelCapability, Standing, can, guest_items, may_attend, reads_pack, standing_on
+from panels.rules import Quorum, quorum, quorum_of
 from panels.selectors.actions import ActionReview, actions_review_for
 from panels.selectors.agenda import Agenda, AgendaRow, agenda_for, attending_agencies, readable_case_ids
-from panels.services import Quorum, quorum, quorum_of
 from partnership.models import Agency, Panel, User
 from referrals.models import Referral
 from sharing import policy

@@ -4,6 +4,7 @@ plans, actions. Each asks ``panels.permissions`` (built on the sharing policy) w
 may, checks the lifecycles (``panels.lifecycle``) before it writes anything, and audits itself.
 Callers use ``from panels import services``."""
 
+from panels.rules import Quorum, is_under_18, quorum, quorum_of
 from panels.services.actions import add_action, close_action, complete_action
 from panels.services.agenda import (
     Candidate,
@@ -20,7 +21,6 @@ from panels.services.attendees import confirm_confidentiality, invite_members, i
 from panels.services.decisions import record_decision, schedule_post_exit_reviews
 from panels.services.meetings import (
     MEETINGS_AHEAD,
-    Quorum,
     add_addendum,
     add_meeting,
     cancel_meeting,
@@ -30,8 +30,6 @@ from panels.services.meetings import (
     move_meeting,
     override_quorum,
     previous_meeting,
-    quorum,
-    quorum_of,
     record_attendance,
     sign_minutes,
     start_meeting,
@@ -41,7 +39,6 @@ from panels.services.plans import (
     add_intervention,
     cases_due_review,
     current_consent,
-    is_under_18,
     record_consent,
     update_intervention,
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,6 +32,7 @@ from panels.models import (
     SupportPlan,
 )
 from panels.permissions import PanelCapability, require
+from panels.rules import is_under_18
 from panels.services.access import readable_case
 from partnership.models import Agency, Panel, User
 from referrals import services as referral_services
@@ -45,15 +45,6 @@ from sharing import policy
 def current_consent(case: Case, purpose: str) -> str:
     latest = ConsentRecord.objects.filter(case=case, purpose=purpose).order_by("-recorded_at", "-id").first()
     return latest.status if latest else ConsentStatus.NOT_SOUGHT
-
-
-def is_under_18(case: Case) -> bool:
-    """For under-18s consent comes from a parent or guardian (an approximate age counts when no birth date is known)."""
-    person = case.referral.subject
-    if person.date_of_birth:
-        eighteen_years_ago: dt.date = timezone.localdate() - relativedelta(years=18)
-        return bool(person.date_of_birth > eighteen_years_ago)
-    return person.approximate_age is not None and person.approximate_age < 18
 
 
 def _consent_errors(case: Case, *, purpose: str, status: str, given_by: str, method: str) -> dict[str, list[str]]:
